@@ -1,0 +1,64 @@
+# ci-agent: the filter API (app/) and the Pulumi platform (root module).
+# Every target passes per module with GOWORK=off; `make` alone lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+APP_GO    := cd app && GOWORK=off $(GO)
+INFRA_GO  := GOWORK=off $(GO)
+STACK     ?= dev
+FORMAT    ?= text
+BIN       := bin/ciagent
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build the ciagent binary into bin/
+	$(APP_GO) build -trimpath -o ../$(BIN) ./cmd/ciagent
+
+.PHONY: run
+run: build ## Start the filter API on :8080 (with a local PostgreSQL in .local/ when DATABASE_URL is unset)
+	@scripts/run.sh $(BIN)
+
+.PHONY: test
+test: test-app test-infra ## Run every test of both modules (starts throwaway PostgreSQL and Redis when DATABASE_URL/REDIS_URL are unset)
+
+.PHONY: test-app
+test-app: ## Test the app module against real PostgreSQL and Redis
+	@scripts/testenv.sh bash -c 'cd app && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...'
+
+.PHONY: test-infra
+test-infra: ## Test the Pulumi components under Pulumi's mocks
+	$(INFRA_GO) vet ./...
+	$(INFRA_GO) test -count=1 ./...
+
+.PHONY: bench
+bench: ## Benchmark the CI-log classifier against ripgrep on a >=100 MB log
+	@scripts/bench.sh
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s)
+	@scripts/fuzz.sh $(or $(FUZZTIME),30s)
+
+.PHONY: eval
+eval: ## Evaluate the proposers on the public corpora in ../shared/data (skipped when absent)
+	$(APP_GO) run ./cmd/ciagent eval --data $(or $(DATA),../../shared/data)
+
+.PHONY: plan
+plan: ## Offline plan of a stack under Pulumi's mocks: STACK=dev|prod FORMAT=text|json
+	@$(INFRA_GO) run ./cmd/plan -stack $(STACK) -format $(FORMAT)
+
+.PHONY: preview
+preview: ## Real `pulumi preview` of STACK (needs the pulumi CLI and AWS credentials)
+	pulumi preview --stack $(STACK)
+
+.PHONY: up
+up: ## Real `pulumi up` of STACK (needs the pulumi CLI and AWS credentials)
+	pulumi up --stack $(STACK)
+
+.PHONY: clean
+clean: ## Remove build output (keeps .local/ data)
+	rm -rf bin

@@ -1,0 +1,3 @@
+module github.com/ci-agent/ci-agent/app
+
+go 1.26
