@@ -1,3 +1,14 @@
 module github.com/ci-agent/ci-agent/app
 
-go 1.26
+go 1.26.0
+
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659 // indirect
+	github.com/nyaruka/phonenumbers v1.8.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
+	mvdan.cc/xurls/v2 v2.6.0 // indirect
+)

@@ -1,0 +1,104 @@
+package ahocorasick
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestScan(t *testing.T) {
+	tests := []struct {
+		name     string
+		literals []string
+		text     string
+		want     []int32
+	}{
+		{"none", []string{"error"}, "all good", nil},
+		{"one", []string{"error"}, "an error here", []int32{0}},
+		{"case folded", []string{"Error"}, "FATAL ERROR", []int32{0}},
+		{"repeated", []string{"ab"}, "abab", []int32{0, 0}},
+		{"overlap and suffix", []string{"he", "she", "hers", "his"}, "ushers", []int32{1, 0, 3 - 1}},
+		{"duplicates keep ids", []string{"x", "x"}, "x", []int32{0, 1}},
+		{"non-ascii bytes", []string{"héllo"}, "say HéLLO", []int32{0}},
+		{"prefix of other", []string{"npm err!", "npm"}, "npm ERR! code", []int32{1, 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Build(tc.literals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int32
+			m.Scan([]byte(tc.text), func(id int32) { got = append(got, id) })
+			slices.Sort(got)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("Scan(%q) over %q = %v; want %v", tc.text, tc.literals, got, want)
+			}
+		})
+	}
+}
+
+func TestBuildRejects(t *testing.T) {
+	if _, err := Build(nil); err == nil {
+		t.Error("Build(nil) succeeded; want an error")
+	}
+	if _, err := Build([]string{"a", ""}); err == nil {
+		t.Error("Build with an empty literal succeeded; want an error")
+	}
+}
+
+// TestScanAgainstNaive compares with strings.Count over random alphabets, where overlaps abound.
+func TestScanAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 200; round++ {
+		lits := make([]string, 1+r.IntN(20))
+		for i := range lits {
+			lits[i] = randString(r, 1+r.IntN(4), "abAB")
+		}
+		text := randString(r, r.IntN(200), "abcAB")
+		m, err := Build(lits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := make([]int, len(lits))
+		m.Scan([]byte(text), func(id int32) { counts[id]++ })
+		lower := strings.ToLower(text)
+		for i, lit := range lits {
+			if want := countOverlapping(lower, strings.ToLower(lit)); counts[i] != want {
+				t.Fatalf("literal %q in %q: %d hits; want %d", lit, text, counts[i], want)
+			}
+		}
+	}
+}
+
+func countOverlapping(s, sub string) int {
+	n := 0
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			n++
+		}
+	}
+	return n
+}
+
+func randString(r *rand.Rand, n int, alphabet string) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+func BenchmarkScan(b *testing.B) {
+	lits := []string{"error", "fatal", "npm err!", "failed", "exception", "panic:", "undefined:", "cannot find"}
+	line := bytes.Repeat([]byte("2024-05-01T10:00:00Z compiling module github.com/foo/bar v1.2.3 ok "), 16)
+	m, _ := Build(lits)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		m.Scan(line, func(int32) {})
+	}
+}

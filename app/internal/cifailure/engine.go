@@ -1,0 +1,587 @@
+package cifailure
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ci-agent/ci-agent/app/internal/ahocorasick"
+)
+
+// Options tune an Engine. The zero value gives the defaults.
+type Options struct {
+	Top          int // propositions returned at most (default 5)
+	Context      int // lines of context before and after each evidence line (default 2)
+	MaxLineBytes int // a longer line is matched on its first MaxLineBytes (default 64 KiB)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Top <= 0 {
+		o.Top = 5
+	}
+	if o.Context < 0 {
+		o.Context = 0
+	} else if o.Context == 0 {
+		o.Context = 2
+	}
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = 64 << 10
+	}
+	return o
+}
+
+// InputError is a problem with the log itself (empty, binary, corrupt gzip): the caller's
+// fault, reported as 4xx over HTTP and exit code 2 in the CLI.
+type InputError struct {
+	Reason string // "empty", "binary", "gzip"
+	Err    error
+}
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// IsInputError reports whether err is the input's fault, and why.
+func IsInputError(err error) (*InputError, bool) {
+	var ie *InputError
+	ok := errors.As(err, &ie)
+	return ie, ok
+}
+
+// errorishLiterals mark lines worth showing when no cause matches.
+var errorishLiterals = []string{
+	"error", "fail", "fatal", "exception", "panic", "denied", "cannot ", "unable to",
+	"killed", "timed out", "timeout", "exit code", "exit status", "not found", "traceback",
+}
+
+// Engine classifies logs against a knowledge base. It is immutable and safe for concurrent use.
+type Engine struct {
+	kb         *KB
+	opts       Options
+	matcher    *ahocorasick.Matcher
+	litRegexps [][]int32 // literal id -> regexp ids; errorish literals map to none
+	errorish   int32     // literal ids >= errorish are error-ish markers
+	regexps    []compiledRegexp
+	patterns   []patternRef // flattened patterns, indexed by compiledRegexp.pattern
+}
+
+type compiledRegexp struct {
+	re      *regexp.Regexp
+	pattern int32 // index into Engine.patterns
+	role    int8  // 0 = match (or all[0]), 1 = then (or all[1]), ...
+}
+
+type patternRef struct {
+	cause int32
+	kind  patternKind
+	roles int8
+	// within is the window for then-patterns.
+	within int
+}
+
+type patternKind uint8
+
+const (
+	kindSingle patternKind = iota
+	kindThen
+	kindAll
+)
+
+// New compiles kb into an engine.
+func New(kb *KB, opts Options) (*Engine, error) {
+	e := &Engine{kb: kb, opts: opts.withDefaults()}
+	litIndex := map[string]int32{}
+	var literals []string
+	for ci, c := range kb.Causes {
+		for _, p := range c.Patterns {
+			pi := int32(len(e.patterns))
+			ref := patternRef{cause: int32(ci), kind: kindSingle, within: p.Within}
+			switch {
+			case len(p.All) > 0:
+				ref.kind = kindAll
+			case p.Then != "":
+				ref.kind = kindThen
+			}
+			exprs := p.regexps()
+			ref.roles = int8(len(exprs))
+			e.patterns = append(e.patterns, ref)
+			for role, expr := range exprs {
+				re, err := regexp.Compile(expr)
+				if err != nil {
+					return nil, fmt.Errorf("cause %s: %w", c.ID, err)
+				}
+				lits, err := requiredLiterals(expr)
+				if err != nil || lits == nil {
+					return nil, fmt.Errorf("cause %s: regexp %q has no prefilter literal", c.ID, expr)
+				}
+				ri := int32(len(e.regexps))
+				e.regexps = append(e.regexps, compiledRegexp{re: re, pattern: pi, role: int8(role)})
+				for _, lit := range lits {
+					li, ok := litIndex[lit]
+					if !ok {
+						li = int32(len(literals))
+						litIndex[lit] = li
+						literals = append(literals, lit)
+						e.litRegexps = append(e.litRegexps, nil)
+					}
+					e.litRegexps[li] = append(e.litRegexps[li], ri)
+				}
+			}
+		}
+	}
+	e.errorish = int32(len(literals))
+	literals = append(literals, errorishLiterals...)
+	m, err := ahocorasick.Build(literals)
+	if err != nil {
+		return nil, err
+	}
+	e.matcher = m
+	return e, nil
+}
+
+// KB returns the knowledge base the engine was built from.
+func (e *Engine) KB() *KB { return e.kb }
+
+// Explain reads a log (plain or gzip) once and says what broke.
+func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
+	start := time.Now()
+	br := bufio.NewReaderSize(r, 64<<10)
+	gzipped := false
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &InputError{Reason: "gzip", Err: fmt.Errorf("invalid gzip data: %w", err)}
+		}
+		defer zr.Close()
+		gzipped = true
+		br = bufio.NewReaderSize(zr, e.opts.MaxLineBytes)
+	} else if e.opts.MaxLineBytes != 64<<10 {
+		br = bufio.NewReaderSize(br, e.opts.MaxLineBytes)
+	}
+	head, err := br.Peek(8000)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, readError(err, gzipped)
+	}
+	if len(head) == 0 {
+		return nil, &InputError{Reason: "empty", Err: errors.New("the log is empty")}
+	}
+	// Git's heuristic for binary content: a NUL byte near the start.
+	if bytes.IndexByte(head, 0) >= 0 {
+		return nil, &InputError{Reason: "binary", Err: errors.New("the input is binary data (it contains NUL bytes), not a text log")}
+	}
+
+	s := e.newScan()
+	s.gzipped = gzipped
+	if err := s.run(ctx, br); err != nil {
+		return nil, err
+	}
+	ans := s.answer()
+	ans.TookMS = math.Round(float64(time.Since(start).Microseconds())) / 1000
+	return ans, nil
+}
+
+func readError(err error, gzipped bool) error {
+	if gzipped {
+		return &InputError{Reason: "gzip", Err: fmt.Errorf("invalid gzip data: %w", err)}
+	}
+	return fmt.Errorf("reading the log: %w", err)
+}
+
+// scan is the state of one Explain call.
+type scan struct {
+	e *Engine
+
+	norm    normalizer
+	gzipped bool
+	lineNo  int
+	bytes  int64
+
+	// Prefilter hits of the current line.
+	stamp      []int32 // regexp id -> line number it was last queued for
+	candidates []int32
+	errorish   bool
+
+	// Pattern progress.
+	done     []bool      // regexp id -> nothing more to learn from it
+	first    []*Evidence // regexp id -> first matching line (single and all patterns)
+	lastA    []*Evidence // pattern id -> latest "match" line of a then-pattern
+	thenHit  []*Evidence // pattern id -> the "then" line that satisfied it
+	allRoles []int8      // pattern id -> roles of an all-pattern seen so far
+
+	// Context.
+	ring    [][]byte // last Context meaningful lines, oldest first after rotation
+	ringLen int
+	ringPos int
+	pending []*Evidence // evidence still collecting after-context
+
+	// Fallback evidence for unknown: the latest error-ish lines.
+	suspects    []suspect
+	suspectNext int
+	lastLines   [3]lastLine // the latest non-empty lines, in case nothing looks like an error
+	lastNext    int
+}
+
+type lastLine struct {
+	line int
+	text []byte
+}
+
+type suspect struct {
+	ev      *Evidence
+	ciError bool
+}
+
+const (
+	maxEvidenceText = 500
+	maxSuspects     = 8
+	maxEvidence     = 5
+)
+
+func (e *Engine) newScan() *scan {
+	n := len(e.regexps)
+	s := &scan{
+		e:        e,
+		stamp:    make([]int32, n),
+		done:     make([]bool, n),
+		first:    make([]*Evidence, n),
+		lastA:    make([]*Evidence, len(e.patterns)),
+		thenHit:  make([]*Evidence, len(e.patterns)),
+		allRoles: make([]int8, len(e.patterns)),
+		ring:     make([][]byte, e.opts.Context),
+	}
+	return s
+}
+
+func (s *scan) run(ctx context.Context, br *bufio.Reader) error {
+	hit := s.hit
+	for {
+		raw, err := br.ReadSlice('\n')
+		if len(raw) > 0 {
+			s.bytes += int64(len(raw))
+			if errors.Is(err, bufio.ErrBufferFull) {
+				// An overlong line: match on its head, skip the rest without buffering it.
+				raw = raw[:len(raw):len(raw)]
+				for errors.Is(err, bufio.ErrBufferFull) {
+					var more []byte
+					more, err = br.ReadSlice('\n')
+					s.bytes += int64(len(more))
+				}
+			}
+			s.lineNo++
+			s.line(raw, hit)
+			if s.lineNo&4095 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return readError(err, s.gzipped)
+		}
+	}
+}
+
+func (s *scan) hit(lit int32) {
+	if lit >= s.e.errorish {
+		s.errorish = true
+		return
+	}
+	for _, ri := range s.e.litRegexps[lit] {
+		if s.stamp[ri] != int32(s.lineNo) && !s.done[ri] {
+			s.stamp[ri] = int32(s.lineNo)
+			s.candidates = append(s.candidates, ri)
+		}
+	}
+}
+
+func (s *scan) line(raw []byte, hit func(int32)) {
+	text, kind := s.norm.normalize(raw)
+	if kind == lineFraming || len(text) == 0 {
+		return
+	}
+	s.candidates = s.candidates[:0]
+	s.errorish = false
+	s.e.matcher.Scan(text, hit)
+
+	var lineEv *Evidence // evidence for this line, made once however many regexps match it
+	evidence := func() *Evidence {
+		if lineEv == nil {
+			lineEv = s.capture(text)
+		}
+		return lineEv
+	}
+	if len(s.candidates) > 1 {
+		slices.Sort(s.candidates) // deterministic: KB order
+	}
+	for _, ri := range s.candidates {
+		cr := &s.e.regexps[ri]
+		if !cr.re.Match(text) {
+			continue
+		}
+		p := &s.e.patterns[cr.pattern]
+		switch p.kind {
+		case kindSingle:
+			s.first[ri] = evidence()
+			s.done[ri] = true
+		case kindAll:
+			s.first[ri] = evidence()
+			s.done[ri] = true
+			s.allRoles[cr.pattern]++
+		case kindThen:
+			if cr.role == 0 {
+				s.lastA[cr.pattern] = evidence()
+			} else if a := s.lastA[cr.pattern]; a != nil && s.lineNo-a.Line <= p.within && a.Line != s.lineNo {
+				s.thenHit[cr.pattern] = evidence()
+				s.done[ri] = true
+				s.done[ri-1] = true
+			}
+		}
+	}
+
+	if s.errorish || kind == lineCIError {
+		ev := lineEv
+		if ev == nil {
+			ev = s.capture(text)
+		}
+		s.pushSuspect(ev, kind == lineCIError)
+	}
+	s.pushLast(text)
+
+	// After-context of earlier evidence, then this line joins the before-context ring.
+	if len(s.pending) > 0 {
+		keep := s.pending[:0]
+		for _, ev := range s.pending {
+			if ev.Line == s.lineNo {
+				keep = append(keep, ev)
+				continue
+			}
+			ev.After = append(ev.After, clip(text))
+			if len(ev.After) < s.e.opts.Context {
+				keep = append(keep, ev)
+			}
+		}
+		s.pending = keep
+	}
+	if len(s.ring) > 0 {
+		s.ring[s.ringPos] = append(s.ring[s.ringPos][:0], text...)
+		s.ringPos = (s.ringPos + 1) % len(s.ring)
+		s.ringLen = min(s.ringLen+1, len(s.ring))
+	}
+}
+
+// capture copies the current line and its before-context into a new Evidence.
+func (s *scan) capture(text []byte) *Evidence {
+	ev := &Evidence{Line: s.lineNo, Text: clip(text)}
+	for i := s.ringLen; i > 0; i-- {
+		ev.Before = append(ev.Before, clip(s.ring[(s.ringPos-i+len(s.ring))%len(s.ring)]))
+	}
+	if s.e.opts.Context > 0 {
+		s.pending = append(s.pending, ev)
+	}
+	return ev
+}
+
+func (s *scan) pushSuspect(ev *Evidence, ciError bool) {
+	if len(s.suspects) < maxSuspects {
+		s.suspects = append(s.suspects, suspect{ev, ciError})
+		return
+	}
+	s.suspects[s.suspectNext] = suspect{ev, ciError}
+	s.suspectNext = (s.suspectNext + 1) % maxSuspects
+}
+
+func (s *scan) pushLast(text []byte) {
+	if len(bytes.TrimSpace(text)) == 0 {
+		return
+	}
+	l := &s.lastLines[s.lastNext]
+	l.line = s.lineNo
+	l.text = append(l.text[:0], text[:min(len(text), maxEvidenceText)]...)
+	s.lastNext = (s.lastNext + 1) % len(s.lastLines)
+}
+
+func clip(b []byte) string {
+	if len(b) > maxEvidenceText {
+		b = b[:maxEvidenceText]
+		for len(b) > 0 && !utf8.Valid(b[len(b)-min(len(b), utf8.UTFMax):]) {
+			b = b[:len(b)-1]
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// Score weights; docs/knowledge-base.md explains them.
+const (
+	wWeight   = 0.55
+	wEvidence = 0.25
+	wPosition = 0.20
+)
+
+func (s *scan) answer() *Answer {
+	type acc struct {
+		evidence  []*Evidence
+		hit       int
+		multiline bool
+	}
+	byCause := map[int32]*acc{}
+	get := func(c int32) *acc {
+		a := byCause[c]
+		if a == nil {
+			a = &acc{}
+			byCause[c] = a
+		}
+		return a
+	}
+	ri := 0
+	for pi, p := range s.e.patterns {
+		roles := s.e.regexps[ri : ri+int(p.roles)]
+		ri += int(p.roles)
+		switch p.kind {
+		case kindSingle:
+			if ev := s.first[ri-1]; ev != nil {
+				a := get(p.cause)
+				a.hit++
+				a.evidence = append(a.evidence, ev)
+			}
+		case kindThen:
+			if b := s.thenHit[pi]; b != nil {
+				a := get(p.cause)
+				a.hit++
+				a.multiline = true
+				// The A line recorded is the latest before B.
+				a.evidence = append(a.evidence, s.lastAFor(pi, b), b)
+			}
+		case kindAll:
+			if int(s.allRoles[pi]) == len(roles) {
+				a := get(p.cause)
+				a.hit++
+				a.multiline = true
+				for j := range roles {
+					a.evidence = append(a.evidence, s.first[ri-len(roles)+j])
+				}
+			}
+		}
+	}
+
+	ans := &Answer{Lines: s.lineNo, Bytes: s.bytes}
+	for ci, a := range byCause {
+		c := &s.e.kb.Causes[ci]
+		slices.SortFunc(a.evidence, func(x, y *Evidence) int { return x.Line - y.Line })
+		a.evidence = slices.CompactFunc(a.evidence, func(x, y *Evidence) bool { return x.Line == y.Line })
+		f := Features{
+			Weight:        c.Weight,
+			PatternsHit:   a.hit,
+			Multiline:     a.multiline,
+			EvidenceLines: len(a.evidence),
+			FirstLine:     a.evidence[0].Line,
+		}
+		f.Evidence = 0.5
+		if a.multiline {
+			f.Evidence = 0.75
+		}
+		f.Evidence = math.Min(1, f.Evidence+0.25*float64(a.hit-1))
+		f.Position = float64(f.FirstLine) / float64(max(1, s.lineNo))
+		score := wWeight*f.Weight + wEvidence*f.Evidence + wPosition*f.Position
+		ev := make([]Evidence, 0, min(len(a.evidence), maxEvidence))
+		for _, e := range a.evidence[:min(len(a.evidence), maxEvidence)] {
+			ev = append(ev, *e)
+		}
+		ans.Propositions = append(ans.Propositions, Proposition{
+			CauseID: c.ID, Category: c.Category, Title: c.Title, Fix: c.Fix, Docs: c.Docs,
+			Score: round3(score), Evidence: ev, Features: f,
+		})
+	}
+	slices.SortFunc(ans.Propositions, func(x, y Proposition) int {
+		if x.Score != y.Score {
+			if x.Score > y.Score {
+				return -1
+			}
+			return 1
+		}
+		// Ties: the earlier proving line wins (later lines tend to echo it), then the id.
+		if x.Features.FirstLine != y.Features.FirstLine {
+			return x.Features.FirstLine - y.Features.FirstLine
+		}
+		return strings.Compare(x.CauseID, y.CauseID)
+	})
+	if len(ans.Propositions) > s.e.opts.Top {
+		ans.Propositions = ans.Propositions[:s.e.opts.Top]
+	}
+	if len(ans.Propositions) == 0 {
+		ans.Propositions = []Proposition{s.unknown()}
+		ans.Category = CategoryUnknown
+		ans.Confidence = ans.Propositions[0].Score
+		return ans
+	}
+	top := ans.Propositions[0].Score
+	margin := 1.0
+	if len(ans.Propositions) > 1 {
+		margin = math.Min(1, (top-ans.Propositions[1].Score)/0.15)
+	}
+	ans.Category = ans.Propositions[0].Category
+	ans.Confidence = round3(top * (0.75 + 0.25*margin))
+	return ans
+}
+
+func (s *scan) lastAFor(pi int, b *Evidence) *Evidence {
+	if a := s.lastA[pi]; a != nil && a.Line < b.Line {
+		return a
+	}
+	return b
+}
+
+// unknown builds the fallback proposition: the latest error-ish lines, preferring the tool's
+// own words over the CI's "exit code 1" wrapper; the last lines when nothing looks like an error.
+func (s *scan) unknown() Proposition {
+	ordered := func(ring []suspect, next int) []suspect {
+		return append(slices.Clone(ring[next:]), ring[:next]...)
+	}
+	var picked []Evidence
+	sus := ordered(s.suspects, s.suspectNext)
+	for _, x := range sus {
+		if !x.ciError {
+			picked = append(picked, *x.ev)
+		}
+	}
+	if len(picked) == 0 {
+		for _, x := range sus {
+			picked = append(picked, *x.ev)
+		}
+	}
+	if len(picked) == 0 {
+		for i := range s.lastLines {
+			if l := s.lastLines[(s.lastNext+i)%len(s.lastLines)]; l.line > 0 {
+				picked = append(picked, Evidence{Line: l.line, Text: clip(l.text)})
+			}
+		}
+	}
+	if len(picked) > maxEvidence {
+		picked = picked[len(picked)-maxEvidence:]
+	}
+	if picked == nil {
+		picked = []Evidence{}
+	}
+	return Proposition{
+		CauseID:  CategoryUnknown,
+		Category: CategoryUnknown,
+		Title:    "No known cause matched; these are the most suspicious lines",
+		Fix: []string{
+			"Read the evidence lines: the first of them is usually the real error.",
+			"If this failure recurs, add a cause for it to a knowledge-base file and load it with --kb DIR (see docs/knowledge-base.md).",
+		},
+		Score:    0.1,
+		Evidence: picked,
+	}
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -1,0 +1,283 @@
+package cifailure
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func testEngine(t testing.TB, opts Options) *Engine {
+	t.Helper()
+	causes, err := LoadDir("testdata/engine/kb")
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	eng, err := New(&KB{Causes: causes}, opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return eng
+}
+
+func TestExplain(t *testing.T) {
+	eng := testEngine(t, Options{})
+	tests := []struct {
+		name      string
+		log       string
+		wantIDs   []string // propositions in order
+		wantLines []int    // evidence lines of the first proposition
+	}{
+		{"single line", "ok\nmain.go:3:2: undefined: foo\n", []string{"t.single"}, []int{2}},
+		{"then within window", "panic: boom\n\ngoroutine 1 [running]:\n", []string{"t.then"}, []int{1, 3}},
+		{"then too far apart", "panic: boom\na\nb\nc\nd\ngoroutine 1 [running]:\n", []string{"unknown"}, []int{1}},
+		{"then uses the latest A", "panic: a\nx\nx\nx\npanic: b\ngoroutine 7 [running]:\n", []string{"t.then"}, []int{5, 6}},
+		{"all anywhere, any order", "FAIL\tpkg 0.1s\nnoise\n--- FAIL: TestX (0.00s)\n", []string{"t.all"}, []int{1, 3}},
+		{"all needs every part", "--- FAIL: TestX (0.00s)\n", []string{"unknown"}, []int{1}},
+		{"specific beats generic wrapper", "undefined: x\nmore\nProcess completed with exit code 1\n", []string{"t.single", "t.generic"}, []int{1}},
+		{"first line is the evidence, echoes are not", "undefined: a\nundefined: a\n", []string{"t.single"}, []int{1}},
+		{"ansi and timestamps stripped", "2024-05-01T10:00:00.1234567Z \x1b[31mmain.go:1:1: undefined: x\x1b[0m\n", []string{"t.single"}, []int{1}},
+		{"crlf keeps numbering", "a\r\nb\r\nundefined: x\r\n", []string{"t.single"}, []int{3}},
+		{"framing lines keep numbering", "##[group]Run go build\n##[endgroup]\nundefined: x\n", []string{"t.single"}, []int{3}},
+		{"unknown shows error-ish lines", "hello\nerror: weird thing\nbye\n", []string{"unknown"}, []int{2}},
+		{"unknown prefers the tool's words to the CI wrapper", "something failed badly\n##[error]Process completed with exit code 1.\n", []string{"t.generic"}, []int{2}},
+		{"unknown with nothing error-ish shows the last lines", "a\nb\nc\nd\n", []string{"unknown"}, []int{2, 3, 4}},
+		{"no trailing newline", "undefined: x", []string{"t.single"}, []int{1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ans, err := eng.Explain(context.Background(), strings.NewReader(tc.log))
+			if err != nil {
+				t.Fatalf("Explain(%q): %v", tc.log, err)
+			}
+			var ids []string
+			for _, p := range ans.Propositions {
+				ids = append(ids, p.CauseID)
+			}
+			if !slices.Equal(ids, tc.wantIDs) {
+				t.Fatalf("Explain(%q) causes = %v; want %v", tc.log, ids, tc.wantIDs)
+			}
+			var lines []int
+			for _, ev := range ans.Propositions[0].Evidence {
+				lines = append(lines, ev.Line)
+			}
+			if !slices.Equal(lines, tc.wantLines) {
+				t.Errorf("Explain(%q) evidence lines = %v; want %v", tc.log, lines, tc.wantLines)
+			}
+			if ans.Category != ans.Propositions[0].Category {
+				t.Errorf("Explain(%q) category = %q; want the first proposition's %q", tc.log, ans.Category, ans.Propositions[0].Category)
+			}
+			for _, p := range ans.Propositions {
+				if p.Score < 0 || p.Score > 1 {
+					t.Errorf("Explain(%q) %s score = %v; want 0..1", tc.log, p.CauseID, p.Score)
+				}
+			}
+		})
+	}
+}
+
+func TestExplainEvidenceContext(t *testing.T) {
+	eng := testEngine(t, Options{Context: 2})
+	log := "one\ntwo\nthree\nundefined: x\nfive\nsix\nseven\n"
+	ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := ans.Propositions[0].Evidence[0]
+	if ev.Text != "undefined: x" || !slices.Equal(ev.Before, []string{"two", "three"}) || !slices.Equal(ev.After, []string{"five", "six"}) {
+		t.Errorf("evidence = %+v; want text %q, before [two three], after [five six]", ev, "undefined: x")
+	}
+	if ans.Lines != 7 || ans.Bytes != int64(len(log)) {
+		t.Errorf("lines, bytes = %d, %d; want 7, %d", ans.Lines, ans.Bytes, len(log))
+	}
+}
+
+func TestExplainGzip(t *testing.T) {
+	eng := testEngine(t, Options{})
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	io.WriteString(zw, "a\nmain.go:1:1: undefined: y\n")
+	zw.Close()
+	ans, err := eng.Explain(context.Background(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Propositions[0].CauseID != "t.single" || ans.Propositions[0].Evidence[0].Line != 2 {
+		t.Errorf("gzip log: got %s at line %d; want t.single at line 2", ans.Propositions[0].CauseID, ans.Propositions[0].Evidence[0].Line)
+	}
+}
+
+func TestExplainBadInput(t *testing.T) {
+	eng := testEngine(t, Options{})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, strings.Repeat("undefined: x\n", 1000))
+	zw.Close()
+	truncated := gz.Bytes()[:gz.Len()/2]
+
+	tests := []struct {
+		name       string
+		input      []byte
+		wantReason string
+	}{
+		{"empty", nil, "empty"},
+		{"binary", []byte("ELF\x00\x01\x02garbage"), "binary"},
+		{"gzip header only garbage", []byte{0x1f, 0x8b, 0xff, 0x00, 0x13}, "gzip"},
+		{"truncated gzip", truncated, "gzip"},
+		{"empty gzip", gzipOf(""), "empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := eng.Explain(context.Background(), bytes.NewReader(tc.input))
+			ie, ok := IsInputError(err)
+			if !ok || ie.Reason != tc.wantReason {
+				t.Errorf("Explain(%q) error = %v; want an input error %q", tc.name, err, tc.wantReason)
+			}
+		})
+	}
+}
+
+func TestExplainInvalidUTF8(t *testing.T) {
+	eng := testEngine(t, Options{})
+	ans, err := eng.Explain(context.Background(), strings.NewReader("\xff\xfe undefined: x \xc3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Propositions[0].CauseID != "t.single" {
+		t.Fatalf("got %s; want t.single", ans.Propositions[0].CauseID)
+	}
+	if txt := ans.Propositions[0].Evidence[0].Text; !strings.Contains(txt, "undefined: x") || !isValidUTF8(txt) {
+		t.Errorf("evidence text %q: want valid UTF-8 containing the match", txt)
+	}
+}
+
+func TestExplainOverlongLine(t *testing.T) {
+	eng := testEngine(t, Options{MaxLineBytes: 4096})
+	long := "undefined: head " + strings.Repeat("x", 100_000) + " undefined: tail\n"
+	ans, err := eng.Explain(context.Background(), strings.NewReader("first\n"+long+"last\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ans.Propositions[0]
+	if p.CauseID != "t.single" || p.Evidence[0].Line != 2 {
+		t.Fatalf("got %s at line %d; want t.single at line 2", p.CauseID, p.Evidence[0].Line)
+	}
+	if len(p.Evidence[0].Text) > maxEvidenceText {
+		t.Errorf("evidence text is %d bytes; want at most %d", len(p.Evidence[0].Text), maxEvidenceText)
+	}
+	if ans.Lines != 3 {
+		t.Errorf("lines = %d; want 3", ans.Lines)
+	}
+}
+
+func TestExplainCancelled(t *testing.T) {
+	eng := testEngine(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := eng.Explain(ctx, strings.NewReader(strings.Repeat("line\n", 10000)))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Explain with a cancelled context = %v; want context.Canceled", err)
+	}
+}
+
+func TestParseFileRejects(t *testing.T) {
+	const ok = "ecosystem: x\ncauses:\n  - id: x.a\n    category: compile\n    title: t\n    patterns:\n      - match: 'error: x'\n    fix: [f]\n"
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{"unknown field", strings.Replace(ok, "title: t", "title: t\n    severity: high", 1), "field severity not found"},
+		{"bad regexp", strings.Replace(ok, "'error: x'", "'error: (x'", 1), "missing closing )"},
+		{"no literal", strings.Replace(ok, "'error: x'", "'\\w+: \\d+'", 1), "requires no literal"},
+		{"bad category", strings.Replace(ok, "compile", "kaboom", 1), `category "kaboom"`},
+		{"unknown category", strings.Replace(ok, "compile", "unknown", 1), `category "unknown"`},
+		{"bad id", strings.Replace(ok, "x.a", "X A", 1), `id "X A"`},
+		{"no fix", strings.Replace(ok, "fix: [f]", "fix: []", 1), "no fix"},
+		{"then without within", strings.Replace(ok, "- match: 'error: x'", "- match: 'error: x'\n        then: 'fatal: y'", 1), "within 0"},
+		{"all with one", strings.Replace(ok, "- match: 'error: x'", "- all: ['error: x']", 1), "want 2..4"},
+		{"weight out of range", strings.Replace(ok, "title: t", "title: t\n    weight: 2", 1), "weight 2"},
+		{"not yaml", "{{{", "yaml"},
+		{"empty", "", "empty file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseFile([]byte(tc.yaml), "test.yaml")
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseFile(%s) error = %v; want one containing %q", tc.name, err, tc.wantErr)
+			}
+		})
+	}
+	if _, err := ParseFile([]byte(ok), "ok.yaml"); err != nil {
+		t.Errorf("ParseFile(valid) = %v; want nil", err)
+	}
+}
+
+func TestLoadOverridesBuiltin(t *testing.T) {
+	builtin, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := builtin.Causes[0].ID
+	dir := t.TempDir()
+	custom := "ecosystem: mine\ncauses:\n  - id: " + id + "\n    category: config\n    title: tuned\n    patterns:\n      - match: 'my-own-marker'\n    fix: [f]\n  - id: mine.extra\n    category: deploy\n    title: extra\n    patterns:\n      - match: 'deploy exploded'\n    fix: [f]\n"
+	writeFile(t, dir+"/custom.yaml", custom)
+	kb, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kb.Causes) != len(builtin.Causes)+1 {
+		t.Errorf("Load(dir) has %d causes; want %d (one replaced, one added)", len(kb.Causes), len(builtin.Causes)+1)
+	}
+	for _, c := range kb.Causes {
+		if c.ID == id && c.Title != "tuned" {
+			t.Errorf("cause %s title = %q; want the override %q", id, c.Title, "tuned")
+		}
+	}
+	if _, err := Load(dir + "/missing"); err == nil {
+		t.Error("Load(missing dir) succeeded; want an error")
+	}
+}
+
+func FuzzExplain(f *testing.F) {
+	eng := testEngine(f, Options{MaxLineBytes: 1024})
+	for _, s := range []string{"undefined: x\n", "panic: a\ngoroutine 1 [running]:\n", "\x1b[31m\r\n", "\x1f\x8b\x08", "##[error]x"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		ans, err := eng.Explain(context.Background(), bytes.NewReader(input))
+		if err != nil {
+			if _, ok := IsInputError(err); !ok {
+				t.Fatalf("Explain(%q) = %v; want an answer or an input error", input, err)
+			}
+			return
+		}
+		if len(ans.Propositions) == 0 {
+			t.Fatalf("Explain(%q) gave no propositions", input)
+		}
+	})
+}
+
+func FuzzParseFile(f *testing.F) {
+	f.Add([]byte("ecosystem: x\ncauses:\n  - id: x.a\n    category: compile\n    title: t\n    patterns:\n      - match: 'error: x'\n    fix: [f]\n"))
+	f.Add([]byte("causes: [{id: a, patterns: [{all: [x, y]}]}]"))
+	f.Add([]byte("&a [*a, *a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		causes, err := ParseFile(data, "fuzz.yaml")
+		if err == nil {
+			if _, err := New(&KB{Causes: causes}, Options{}); err != nil {
+				t.Fatalf("ParseFile accepted %q but New rejects it: %v", data, err)
+			}
+		}
+	})
+}
+
+func gzipOf(s string) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	io.WriteString(zw, s)
+	zw.Close()
+	return buf.Bytes()
+}

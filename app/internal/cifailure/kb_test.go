@@ -1,0 +1,109 @@
+package cifailure
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestKnowledgeBase proves every built-in cause against its fixtures: each match*.log must
+// put the cause on top, each nomatch*.log must not propose it at all.
+func TestKnowledgeBase(t *testing.T) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		t.Fatalf("LoadBuiltin: %v", err)
+	}
+	eng, err := New(kb, Options{Top: 50})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	for _, c := range kb.Causes {
+		t.Run(c.ID, func(t *testing.T) {
+			dir := filepath.Join("testdata", "causes", c.ID)
+			matches, _ := filepath.Glob(filepath.Join(dir, "match*.log"))
+			if len(matches) == 0 {
+				t.Fatalf("cause %s (%s) has no fixture %s/match*.log", c.ID, c.Source, dir)
+			}
+			for _, path := range matches {
+				ans := explainFile(t, eng, path)
+				if got := ans.Propositions[0].CauseID; got != c.ID {
+					t.Errorf("Explain(%s) top cause = %s (score %.3f); want %s (%s)", path, got, ans.Propositions[0].Score, c.ID, rankOf(ans, c.ID))
+				}
+				if ans.Category != c.Category && ans.Propositions[0].CauseID == c.ID {
+					t.Errorf("Explain(%s) category = %s; want %s", path, ans.Category, c.Category)
+				}
+			}
+			nomatches, _ := filepath.Glob(filepath.Join(dir, "nomatch*.log"))
+			for _, path := range nomatches {
+				ans := explainFile(t, eng, path)
+				for _, p := range ans.Propositions {
+					if p.CauseID == c.ID {
+						t.Errorf("Explain(%s) proposes %s (line %d: %q); want it absent", path, c.ID, p.Evidence[0].Line, p.Evidence[0].Text)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestKnowledgeBaseFixturesHaveCauses catches fixture directories left behind by a renamed cause.
+func TestKnowledgeBaseFixturesHaveCauses(t *testing.T) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, c := range kb.Causes {
+		ids[c.ID] = true
+	}
+	dirs, _ := os.ReadDir(filepath.Join("testdata", "causes"))
+	for _, d := range dirs {
+		if !ids[d.Name()] {
+			t.Errorf("testdata/causes/%s has no cause in the knowledge base", d.Name())
+		}
+	}
+}
+
+func TestKnowledgeBaseCoverage(t *testing.T) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(kb.Causes); n < 150 {
+		t.Errorf("built-in knowledge base has %d causes; the product promises at least 150", n)
+	}
+	used := map[string]bool{}
+	for _, c := range kb.Causes {
+		used[c.Category] = true
+	}
+	for _, cat := range Categories {
+		if cat != CategoryUnknown && !used[cat] {
+			t.Errorf("no built-in cause has category %q", cat)
+		}
+	}
+}
+
+func explainFile(t *testing.T, eng *Engine, path string) *Answer {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ans, err := eng.Explain(context.Background(), f)
+	if err != nil {
+		t.Fatalf("Explain(%s): %v", path, err)
+	}
+	return ans
+}
+
+func rankOf(ans *Answer, id string) string {
+	for i, p := range ans.Propositions {
+		if p.CauseID == id {
+			return fmt.Sprintf("ranked %d with score %.3f", i+1, p.Score)
+		}
+	}
+	return "not proposed"
+}

@@ -1,0 +1,190 @@
+package cifailure
+
+import "bytes"
+
+// normalizer turns one raw log line into the text a person would read: the last carriage-return
+// frame of a progress line, without ANSI escapes, timestamps or CI framing. It reuses one
+// buffer, so the returned slice is valid until the next call.
+type normalizer struct {
+	buf []byte
+}
+
+// lineKind tells the engine what a normalised line is.
+type lineKind uint8
+
+const (
+	lineText    lineKind = iota
+	lineFraming          // CI bookkeeping only (##[endgroup], [Pipeline] }, section_end): not matched
+	lineCIError          // the CI's own error marker (##[error], ERROR: Job failed): error-ish
+)
+
+func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
+	line := bytes.TrimRight(raw, "\r\n")
+
+	// A progress bar redraws with \r: what stays on screen is the last non-empty frame.
+	// GitLab and Travis also put their section markers before a \r.
+	if i := bytes.LastIndexByte(line, '\r'); i >= 0 {
+		line = lastFrame(line)
+	}
+	if bytes.IndexByte(line, 0x1b) >= 0 {
+		line = n.stripANSI(line)
+	}
+	line = stripTimestamp(line)
+	return stripFraming(line)
+}
+
+func lastFrame(line []byte) []byte {
+	for {
+		i := bytes.LastIndexByte(line, '\r')
+		if i < 0 {
+			return line
+		}
+		if frame := line[i+1:]; len(bytes.TrimSpace(stripControlOnly(frame))) > 0 {
+			return frame
+		}
+		line = line[:i]
+	}
+}
+
+// stripControlOnly reports the frame without a leading erase-line escape (ESC [ 0 K), which
+// GitLab and Travis print after their markers and which alone does not make a frame visible.
+func stripControlOnly(frame []byte) []byte {
+	for bytes.HasPrefix(frame, []byte("\x1b[0K")) || bytes.HasPrefix(frame, []byte("\x1b[K")) {
+		frame = frame[bytes.IndexByte(frame, 'K')+1:]
+	}
+	return frame
+}
+
+// stripANSI removes CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST) and two-byte escapes.
+func (n *normalizer) stripANSI(line []byte) []byte {
+	out := n.buf[:0]
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c != 0x1b {
+			out = append(out, c)
+			i++
+			continue
+		}
+		i++
+		if i >= len(line) {
+			break
+		}
+		switch line[i] {
+		case '[':
+			i++
+			for i < len(line) && (line[i] < 0x40 || line[i] > 0x7e) {
+				i++
+			}
+			i++ // the final byte
+		case ']':
+			i++
+			for i < len(line) {
+				if line[i] == 0x07 {
+					i++
+					break
+				}
+				if line[i] == 0x1b && i+1 < len(line) && line[i+1] == '\\' {
+					i += 2
+					break
+				}
+				i++
+			}
+		default:
+			i++
+		}
+	}
+	n.buf = out
+	return out
+}
+
+// stripTimestamp removes a leading ISO-8601 timestamp (GitHub Actions, GitLab, Jenkins
+// timestamper in brackets) and GitLab's stream marker after it ("00O ", "01E+ ").
+func stripTimestamp(line []byte) []byte {
+	rest := line
+	bracketed := len(rest) > 0 && rest[0] == '['
+	if bracketed {
+		rest = rest[1:]
+	}
+	if len(rest) < 20 || rest[4] != '-' || rest[7] != '-' || (rest[10] != 'T' && rest[10] != ' ') || !isDigit(rest[0]) {
+		return line
+	}
+	end := 19
+	for end < len(rest) && end < 40 && rest[end] != ' ' && rest[end] != ']' {
+		end++
+	}
+	if end >= len(rest) || end == 40 {
+		return line
+	}
+	if bracketed {
+		if rest[end] != ']' {
+			return line
+		}
+		end++
+	}
+	rest = bytes.TrimLeft(rest[end:], " ")
+	// GitLab: "00O " / "01E " / "00O+ " stream markers.
+	if len(rest) >= 4 && isDigit(rest[0]) && isDigit(rest[1]) && (rest[2] == 'O' || rest[2] == 'E') {
+		if rest[3] == ' ' {
+			rest = rest[4:]
+		} else if rest[3] == '+' && len(rest) >= 5 && rest[4] == ' ' {
+			rest = rest[5:]
+		}
+	}
+	return rest
+}
+
+var (
+	ghaPrefix     = []byte("##[")
+	pipelinePref  = []byte("[Pipeline] ")
+	sectionStart  = []byte("section_start:")
+	sectionEnd    = []byte("section_end:")
+	travisFold    = []byte("travis_fold:")
+	travisTime    = []byte("travis_time:")
+	ghaCommand    = []byte("::")
+	ghaErrorMark  = []byte("error]")
+	gitlabJobFail = []byte("ERROR: Job failed")
+)
+
+func stripFraming(line []byte) ([]byte, lineKind) {
+	switch {
+	case bytes.HasPrefix(line, ghaPrefix):
+		end := bytes.IndexByte(line, ']')
+		if end < 0 {
+			return line, lineText
+		}
+		marker := line[3:end]
+		rest := line[end+1:]
+		switch string(marker) {
+		case "endgroup":
+			return nil, lineFraming
+		case "error":
+			return rest, lineCIError
+		}
+		return rest, lineText
+	case bytes.HasPrefix(line, ghaCommand):
+		// Workflow commands: ::group::Title, ::endgroup::, ::error file=x,line=1::message
+		end := bytes.Index(line[2:], ghaCommand)
+		if end < 0 {
+			return line, lineText
+		}
+		cmd := line[2 : 2+end]
+		rest := line[2+end+2:]
+		if bytes.HasPrefix(cmd, []byte("endgroup")) {
+			return nil, lineFraming
+		}
+		if bytes.HasPrefix(cmd, ghaErrorMark[:5]) {
+			return rest, lineCIError
+		}
+		return rest, lineText
+	case bytes.HasPrefix(line, pipelinePref):
+		return line[len(pipelinePref):], lineFraming
+	case bytes.HasPrefix(line, sectionStart), bytes.HasPrefix(line, sectionEnd),
+		bytes.HasPrefix(line, travisFold), bytes.HasPrefix(line, travisTime):
+		return nil, lineFraming
+	case bytes.HasPrefix(line, gitlabJobFail):
+		return line, lineCIError
+	}
+	return line, lineText
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
