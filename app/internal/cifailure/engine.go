@@ -203,7 +203,7 @@ type scan struct {
 	norm    normalizer
 	gzipped bool
 	lineNo  int
-	bytes  int64
+	bytes   int64
 
 	// Prefilter hits of the current line.
 	stamp      []int32 // regexp id -> line number it was last queued for
