@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/ci-agent/ci-agent/app/internal/api"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+)
+
+// serveConfig is everything `ciagent serve` reads from flags and the environment.
+type serveConfig struct {
+	api            api.Config
+	databaseURL    string
+	spoolDir       string
+	kbDir          string
+	apiKeysFile    string
+	logLevel       slog.Level
+	insecureNoAuth bool
+}
+
+func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, error) {
+	cfg := serveConfig{api: api.DefaultConfig()}
+	fs := newFlagSet("serve", stderr)
+	fs.StringVar(&cfg.api.Addr, "addr", envOr(getenv, "CIAGENT_ADDR", cfg.api.Addr), "listen address (env CIAGENT_ADDR)")
+	fs.StringVar(&cfg.databaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL for the logging pipeline (env DATABASE_URL); empty: spool only")
+	fs.StringVar(&cfg.spoolDir, "spool-dir", envOr(getenv, "CIAGENT_SPOOL_DIR", "spool"), "directory of the durable spool (env CIAGENT_SPOOL_DIR)")
+	maxBody := fs.String("max-body", envOr(getenv, "CIAGENT_MAX_BODY", "64MiB"), "request body cap, e.g. 64MiB (env CIAGENT_MAX_BODY)")
+	fs.StringVar(&cfg.kbDir, "kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
+	fs.StringVar(&cfg.apiKeysFile, "api-keys-file", getenv("CIAGENT_API_KEYS_FILE"), "file of hashed API keys; when set every /v1 call needs a Bearer key (env CIAGENT_API_KEYS_FILE)")
+	fs.BoolVar(&cfg.insecureNoAuth, "insecure-no-auth", false, "allow a non-loopback address without API keys")
+	logLevel := fs.String("log-level", envOr(getenv, "CIAGENT_LOG_LEVEL", "info"), "debug, info, warn or error (env CIAGENT_LOG_LEVEL)")
+	if err := parseFlags(fs, args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageErrorf("serve takes no arguments (got %q)", fs.Args())
+	}
+	n, err := parseSize(*maxBody)
+	if err != nil {
+		return cfg, usageErrorf("--max-body: %v", err)
+	}
+	cfg.api.MaxBody = n
+	if err := cfg.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return cfg, usageErrorf("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	cfg.api.InsecureNoAuth = cfg.insecureNoAuth
+	return cfg, nil
+}
+
+func runServe(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	return serve(ctx, cfg, logger, nil)
+}
+
+// serve runs the server until ctx ends; ready (optional) gets the bound address.
+func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan<- string) error {
+	if cfg.apiKeysFile != "" {
+		keys, err := api.LoadKeySet(cfg.apiKeysFile)
+		if err != nil {
+			return err
+		}
+		cfg.api.APIKeys = keys
+	}
+	// Fail before loading anything when the server would be open to the network by accident.
+	if err := api.CheckExposure(cfg.api.Addr, cfg.api.APIKeys, cfg.insecureNoAuth); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	kb, err := cifailure.Load(cfg.kbDir)
+	if err != nil {
+		return fmt.Errorf("loading the knowledge base: %w", err)
+	}
+	eng, err := cifailure.New(kb, cifailure.Options{})
+	if err != nil {
+		return err
+	}
+	logger.Info("knowledge base loaded", "causes", len(kb.Causes))
+	srv, err := api.New(cfg.api, logger, eng)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, addrNotifier(ready))
+}
+
+func addrNotifier(ready chan<- string) chan<- net.Addr {
+	if ready == nil {
+		return nil
+	}
+	ch := make(chan net.Addr, 1)
+	go func() { ready <- (<-ch).String() }()
+	return ch
+}
+
+func envOr(getenv env, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// parseSize reads "1048576", "64MiB", "64MB", "512KiB", "1GiB" (MB and MiB both mean 2^20:
+// nobody sizing a body cap means 10^6).
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"GB", 1 << 30}, {"MiB", 1 << 20}, {"MB", 1 << 20}, {"KiB", 1 << 10}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("want a positive size like 64MiB")
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+)
+
+// errLogTooLarge marks a decompressed log over MaxLogBytes.
+var errLogTooLarge = errors.New("log too large")
+
+func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(strings.HasPrefix(mt, "text/") || mt == "application/octet-stream" || mt == "application/gzip" || mt == "application/x-gzip") {
+			writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send the raw log as text/plain (optionally with Content-Encoding: gzip)", ct))
+			return
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	var log io.Reader = body
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			s.explainError(w, r, &cifailure.InputError{Reason: "gzip", Err: fmt.Errorf("invalid gzip body: %w", err)})
+			return
+		}
+		defer zr.Close()
+		log = zr
+	default:
+		writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q: only gzip is supported", enc))
+		return
+	}
+	// A gzip bomb is bounded by the decompressed cap, not only by the body cap.
+	log = &cappedReader{r: log, left: s.cfg.MaxLogBytes}
+
+	ans, err := s.explain.Explain(r.Context(), log)
+	if err != nil {
+		s.explainError(w, r, err)
+		return
+	}
+	s.metrics.categories.WithLabelValues(ans.Category).Inc()
+	writeJSON(w, http.StatusOK, apiv1.ExplainResponse{ID: RequestID(r.Context()), Answer: ans})
+}
+
+func (s *Server) explainError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	switch ie, isInput := cifailure.IsInputError(err); {
+	case errors.As(err, &tooBig):
+		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
+	case errors.Is(err, errLogTooLarge):
+		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("decompressed log larger than %d bytes", s.cfg.MaxLogBytes))
+	case isInput && ie.Reason == "binary":
+		writeError(w, r, http.StatusUnsupportedMediaType, ie.Error())
+	case isInput:
+		writeError(w, r, http.StatusBadRequest, ie.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, r, http.StatusServiceUnavailable, "classification took too long")
+	case errors.Is(err, context.Canceled):
+		// The client went away: nobody reads the answer.
+	default:
+		s.logger.Error("explain failed", "request_id", RequestID(r.Context()), "err", err)
+		writeError(w, r, http.StatusInternalServerError, "internal error")
+	}
+}
+
+type cappedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// Is there more? One byte decides between a log of exactly the cap and a larger one.
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			return 0, errLogTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}

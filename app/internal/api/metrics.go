@@ -1,0 +1,43 @@
+package api
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the HTTP layer's series. Their names are relied on by the PrometheusRules,
+// dashboards and the HPA in deploy/ and components/: rename with care.
+type metrics struct {
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	categories *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ciagent_http_requests_total",
+			Help: "HTTP requests answered, by route pattern and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ciagent_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .2, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route"}),
+		categories: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ciagent_ci_explain_category_total",
+			Help: "CI failure answers by top category.",
+		}, []string{"category"}),
+	}
+	for _, c := range []prometheus.Collector{
+		m.requests, m.duration, m.categories,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := reg.Register(c); err != nil {
+			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// NewRequestID returns a UUIDv7: time-ordered, so ids sort and partition by arrival.
+func NewRequestID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		// Only when the system's randomness fails; a v4 is still unique.
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
+// RequestID returns the id the requestID middleware gave the request.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// requestID gives every request an id, in its context and in the X-Request-Id header. A
+// client-sent id is not trusted: ids are primary keys in the logging pipeline.
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := NewRequestID()
+		w.Header().Set(apiv1.HeaderRequestID, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger.Error("panic serving request", "request_id", RequestID(r.Context()), "path", r.URL.Path, "panic", v)
+				writeError(w, r, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// instrument records the metrics and the access log line of one route. route is the
+// pattern, never the raw path, so metric cardinality stays bounded.
+func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HandlerTimeout)
+		defer cancel()
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		elapsed := time.Since(start)
+		code := strconv.Itoa(rec.status)
+		s.metrics.requests.WithLabelValues(route, code).Inc()
+		s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+		if route == "/metrics" || route == "/healthz" || route == "/readyz" {
+			return // probes and scrapes would drown the access log
+		}
+		s.logger.Info("request",
+			"request_id", RequestID(r.Context()), "method", r.Method, "route", route,
+			"status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000,
+			"bytes_in", r.ContentLength, "bytes_out", rec.written, "remote", r.RemoteAddr)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status      int
+	written     int64
+	wroteHeader bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wroteHeader = true
+	n, err := r.ResponseWriter.Write(b)
+	r.written += int64(n)
+	return n, err
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// authenticate enforces Bearer API keys on /v1 when a key set is configured.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	if s.cfg.APIKeys == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := s.cfg.APIKeys.Verify(r.Header.Get("Authorization"))
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ci-agent"`)
+			writeError(w, r, http.StatusUnauthorized, "missing or invalid API key: send Authorization: Bearer <key>")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey, name)))
+	})
+}
+
+const clientKey ctxKey = 1
+
+// Client names the API key that authenticated the request ("" without authentication).
+func Client(ctx context.Context) string {
+	name, _ := ctx.Value(clientKey).(string)
+	return name
+}

@@ -1,0 +1,30 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is the one place where URLs meet handlers.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	v1 := func(pattern, route string, h http.HandlerFunc) {
+		s.patterns = append(s.patterns, pattern)
+		mux.Handle(pattern, s.instrument(route, s.authenticate(h)))
+	}
+	open := func(pattern, route string, h http.Handler) {
+		s.patterns = append(s.patterns, pattern)
+		mux.Handle(pattern, s.instrument(route, h))
+	}
+
+	v1("POST /v1/ci/explain", "/v1/ci/explain", s.handleExplain)
+
+	open("GET /healthz", "/healthz", http.HandlerFunc(s.handleHealthz))
+	open("GET /readyz", "/readyz", http.HandlerFunc(s.handleReadyz))
+	open("GET /openapi.yaml", "/openapi.yaml", http.HandlerFunc(s.handleOpenAPI))
+	open("GET /metrics", "/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
+	open("/", "other", http.HandlerFunc(s.handleNotFound))
+
+	return s.recoverPanics(s.requestID(mux))
+}
