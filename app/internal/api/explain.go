@@ -36,7 +36,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer zr.Close()
-		log = zr
+		log = gzipErrors{zr}
 	default:
 		writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q: only gzip is supported", enc))
 		return
@@ -72,6 +72,17 @@ func (s *Server) explainError(w http.ResponseWriter, r *http.Request, err error)
 		s.logger.Error("explain failed", "request_id", RequestID(r.Context()), "err", err)
 		writeError(w, r, http.StatusInternalServerError, "internal error")
 	}
+}
+
+// gzipErrors marks corrupt gzip streams as the client's fault (400), not ours.
+type gzipErrors struct{ r io.Reader }
+
+func (g gzipErrors) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &cifailure.InputError{Reason: "gzip", Err: fmt.Errorf("invalid gzip body: %w", err)}
+	}
+	return n, err
 }
 
 type cappedReader struct {

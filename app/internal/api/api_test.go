@@ -1,0 +1,285 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+)
+
+func testEngine(t *testing.T) *cifailure.Engine {
+	t.Helper()
+	causes, err := cifailure.LoadDir("../cifailure/testdata/engine/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := cifailure.New(&cifailure.KB{Causes: causes}, cifailure.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func newTestServer(t *testing.T, cfg Config, opts ...Option) (*Server, *httptest.Server) {
+	t.Helper()
+	s, err := New(cfg, slog.New(slog.DiscardHandler), testEngine(t), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return s, ts
+}
+
+func post(t *testing.T, url string, body []byte, headers map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, data
+}
+
+func gz(s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	io.WriteString(zw, s)
+	zw.Close()
+	return b.Bytes()
+}
+
+func TestExplainEndpoint(t *testing.T) {
+	_, ts := newTestServer(t, Config{MaxBody: 4096, MaxLogBytes: 8192})
+	tests := []struct {
+		name       string
+		body       []byte
+		headers    map[string]string
+		wantStatus int
+		wantCause  string // for 200
+		wantError  string // substring of the error for non-200
+	}{
+		{"plain log", []byte("ok\nmain.go:1:1: undefined: x\n"), map[string]string{"Content-Type": "text/plain"}, 200, "t.single", ""},
+		{"no content type", []byte("undefined: x\n"), nil, 200, "t.single", ""},
+		{"gzip encoding", gz("undefined: x\n"), map[string]string{"Content-Encoding": "gzip"}, 200, "t.single", ""},
+		{"gzip body without header", gz("undefined: x\n"), nil, 200, "t.single", ""},
+		{"unmatched log is unknown", []byte("all fine\nthen error: odd\n"), nil, 200, "unknown", ""},
+		{"empty", nil, nil, 400, "", "empty"},
+		{"invalid gzip", []byte("not gzip at all"), map[string]string{"Content-Encoding": "gzip"}, 400, "", "invalid gzip"},
+		{"corrupt gzip stream", gz(strings.Repeat("undefined: x\n", 500))[:40], map[string]string{"Content-Encoding": "gzip"}, 400, "", "invalid gzip"},
+		{"binary", []byte("\x7fELF\x00\x00\x01"), nil, 415, "", "binary"},
+		{"json content type", []byte(`{"log":"x"}`), map[string]string{"Content-Type": "application/json"}, 415, "", "text/plain"},
+		{"brotli", []byte("x"), map[string]string{"Content-Encoding": "br"}, 415, "", "only gzip"},
+		{"body over cap", bytes.Repeat([]byte("a\n"), 4000), nil, 413, "", "larger than 4096"},
+		{"gzip bomb over decompressed cap", gz(strings.Repeat("a\n", 10000)), map[string]string{"Content-Encoding": "gzip"}, 413, "", "decompressed log larger"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, data := post(t, ts.URL+"/v1/ci/explain?repo=o/r&job=build", tc.body, tc.headers)
+			if resp.StatusCode != tc.wantStatus {
+				t.Fatalf("POST %s: status %d (%s); want %d", tc.name, resp.StatusCode, data, tc.wantStatus)
+			}
+			id := resp.Header.Get(apiv1.HeaderRequestID)
+			if u, err := uuid.Parse(id); err != nil || u.Version() != 7 {
+				t.Errorf("X-Request-Id %q: want a UUIDv7", id)
+			}
+			if resp.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("Content-Type = %q; want application/json", resp.Header.Get("Content-Type"))
+			}
+			if tc.wantStatus != 200 {
+				var e apiv1.Error
+				if err := json.Unmarshal(data, &e); err != nil || !strings.Contains(e.Error, tc.wantError) || e.RequestID != id {
+					t.Errorf("error body %s: want error containing %q and request_id %s", data, tc.wantError, id)
+				}
+				return
+			}
+			var got apiv1.ExplainResponse
+			if err := json.Unmarshal(data, &got); err != nil {
+				t.Fatalf("decoding %s: %v", data, err)
+			}
+			if got.ID != id {
+				t.Errorf("id = %q; want the X-Request-Id %q", got.ID, id)
+			}
+			if got.Propositions[0].CauseID != tc.wantCause {
+				t.Errorf("top cause = %q; want %q", got.Propositions[0].CauseID, tc.wantCause)
+			}
+		})
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	key, line, err := NewKey("ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ParseKeySet(strings.NewReader("# keys\n"+line+"\n"), "keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts := newTestServer(t, Config{APIKeys: keys})
+	tests := []struct {
+		name   string
+		auth   string
+		path   string
+		status int
+	}{
+		{"no header", "", "/v1/ci/explain", 401},
+		{"wrong key", "Bearer cia_wrong", "/v1/ci/explain", 401},
+		{"not bearer", "Basic " + key, "/v1/ci/explain", 401},
+		{"right key", "Bearer " + key, "/v1/ci/explain", 200},
+		{"health is open", "", "/healthz", 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			method := http.MethodPost
+			if tc.path == "/healthz" {
+				method = http.MethodGet
+			}
+			req, _ := http.NewRequest(method, ts.URL+tc.path, strings.NewReader("undefined: x\n"))
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("%s %s with %q: status %d; want %d", method, tc.path, tc.auth, resp.StatusCode, tc.status)
+			}
+		})
+	}
+}
+
+func TestParseKeySetRejects(t *testing.T) {
+	for _, in := range []string{"", "# only comments\n", "ci deadbeef\n", "ci sha256:zz\n", "ci sha256:abcd\n", "a b c\n"} {
+		if _, err := ParseKeySet(strings.NewReader(in), "keys"); err == nil {
+			t.Errorf("ParseKeySet(%q) succeeded; want an error", in)
+		}
+	}
+}
+
+func TestCheckExposure(t *testing.T) {
+	keys := &KeySet{}
+	tests := []struct {
+		addr     string
+		keys     *KeySet
+		insecure bool
+		wantErr  bool
+	}{
+		{"127.0.0.1:8080", nil, false, false},
+		{"localhost:8080", nil, false, false},
+		{"[::1]:8080", nil, false, false},
+		{":8080", nil, false, true},
+		{"0.0.0.0:8080", nil, false, true},
+		{"10.1.2.3:8080", nil, false, true},
+		{":8080", keys, false, false},
+		{":8080", nil, true, false},
+		{"no-port", nil, false, true},
+	}
+	for _, tc := range tests {
+		err := CheckExposure(tc.addr, tc.keys, tc.insecure)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("CheckExposure(%q, keys=%v, insecure=%v) = %v; want error %v", tc.addr, tc.keys != nil, tc.insecure, err, tc.wantErr)
+		}
+	}
+}
+
+func TestProbesAndMetrics(t *testing.T) {
+	failing := true
+	_, ts := newTestServer(t, Config{}, WithReadyCheck(ReadyCheck{Name: "db", Check: func(context.Context) error {
+		if failing {
+			return errors.New("down")
+		}
+		return nil
+	}}))
+	get := func(path string) (int, string) {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 {
+		t.Errorf("/healthz = %d %s; want 200", code, body)
+	}
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, `"db":"down"`) {
+		t.Errorf("/readyz with a failing check = %d %s; want 503 naming db", code, body)
+	}
+	failing = false
+	if code, body := get("/readyz"); code != 200 {
+		t.Errorf("/readyz = %d %s; want 200", code, body)
+	}
+	if code, body := get("/nope"); code != 404 || !strings.Contains(body, "no such route") {
+		t.Errorf("/nope = %d %s; want a JSON 404", code, body)
+	}
+	post(t, ts.URL+"/v1/ci/explain", []byte("undefined: x\n"), nil)
+	_, metrics := get("/metrics")
+	for _, want := range []string{
+		`ciagent_http_requests_total{code="200",route="/v1/ci/explain"} 1`,
+		`ciagent_http_requests_total{code="404",route="other"} 1`,
+		`ciagent_http_request_duration_seconds_bucket{route="/v1/ci/explain"`,
+		`ciagent_ci_explain_category_total{category="compile"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func TestServeShutsDownGracefully(t *testing.T) {
+	s, err := New(Config{Addr: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second}, slog.New(slog.DiscardHandler), testEngine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ready) }()
+	addr := <-ready
+	resp, data := post(t, "http://"+addr.String()+"/v1/ci/explain", []byte("undefined: x\n"), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, data)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve after cancel = %v; want nil", err)
+	}
+	if _, err := net.Dial("tcp", addr.String()); err == nil {
+		t.Error("the listener still accepts connections after shutdown")
+	}
+}
+
+func TestServeRefusesOpenExposure(t *testing.T) {
+	s, err := New(Config{Addr: "0.0.0.0:0"}, slog.New(slog.DiscardHandler), testEngine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Serve(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "without API keys") {
+		t.Errorf("Serve on 0.0.0.0 without keys = %v; want a refusal", err)
+	}
+}
