@@ -17,7 +17,7 @@ PY
 pg_bin() {
 	local b
 	for b in "$(command -v initdb 2>/dev/null || true)" /usr/lib/postgresql/*/bin/initdb; do
-		[ -x "$b" ] && { dirname "$b"; return 0; }
+		[ -x "$b" ] && { dirname "$(readlink -f "$b")"; return 0; }
 	done
 	return 1
 }

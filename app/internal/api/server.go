@@ -174,7 +174,7 @@ func (s *Server) Serve(ctx context.Context, ready chan<- net.Addr) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
