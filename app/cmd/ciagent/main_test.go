@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/ci-agent/ci-agent/app/internal/api"
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+)
+
+func noEnv(string) string { return "" }
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, noEnv, strings.NewReader(stdin), &out, &errb)
+	code = exitCode(err, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCLI(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"no command", nil, "", exitUsage, "usage: ciagent", "no command"},
+		{"help", []string{"help"}, "", exitOK, "explain", ""},
+		{"unknown command", []string{"frobnicate"}, "", exitUsage, "", `unknown command "frobnicate"`},
+		{"explain text", []string{"explain", "testdata/undefined.log"}, "", exitOK, "go.undefined-identifier", ""},
+		{"explain text shows the line", []string{"explain", "testdata/undefined.log"}, "", exitOK, "line 3: ./main.go:12:2: undefined: helper", ""},
+		{"explain stdin", []string{"explain", "-"}, "./x.go:1:1: undefined: y\n", exitOK, "go.undefined-identifier", ""},
+		{"explain github", []string{"explain", "--format", "github", "testdata/undefined.log"}, "", exitOK, "::error file=./main.go,line=12,title=go.undefined-identifier", ""},
+		{"explain top 1", []string{"explain", "--top", "1", "--format", "json", "testdata/undefined.log"}, "", exitOK, `"cause_id": "go.undefined-identifier"`, ""},
+		{"explain bad format", []string{"explain", "--format", "xml", "testdata/undefined.log"}, "", exitUsage, "", `--format "xml"`},
+		{"explain bad top", []string{"explain", "--top", "0", "x"}, "", exitUsage, "", "--top 0"},
+		{"explain no file", []string{"explain"}, "", exitUsage, "", "one FILE"},
+		{"explain missing file", []string{"explain", "testdata/nope.log"}, "", exitInput, "", "no such file"},
+		{"explain empty", []string{"explain", "testdata/empty.log"}, "", exitInput, "", "the log is empty"},
+		{"explain binary", []string{"explain", "testdata/binary.log"}, "", exitInput, "", "binary"},
+		{"explain bad kb", []string{"explain", "--kb", "testdata/badkb", "testdata/undefined.log"}, "", exitInput, "", "missing closing )"},
+		{"kb lint builtin", []string{"kb", "lint"}, "", exitOK, "built-in knowledge base", ""},
+		{"kb lint bad dir", []string{"kb", "lint", "testdata/badkb"}, "", exitInput, "", "bad.yaml"},
+		{"kb list", []string{"kb", "list"}, "", exitOK, "go.undefined-identifier", "causes"},
+		{"kb literals", []string{"kb", "literals"}, "", exitOK, "undefined: ", ""},
+		{"kb without subcommand", []string{"kb"}, "", exitUsage, "", "subcommand"},
+		{"serve refuses open exposure", []string{"serve", "--addr", "0.0.0.0:0"}, "", exitUsage, "", "without API keys"},
+		{"serve bad max body", []string{"serve", "--max-body", "lots"}, "", exitUsage, "", "--max-body"},
+		{"apikey new", []string{"apikey", "new", "ci"}, "", exitOK, "cia_", "ci sha256:"},
+		{"version", []string{"version"}, "", exitOK, "ciagent ", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tc.stdin, tc.args...)
+			if code != tc.wantCode {
+				t.Errorf("ciagent %v: exit %d; want %d (stderr %q)", tc.args, code, tc.wantCode, stderr)
+			}
+			if !strings.Contains(stdout, tc.wantStdout) {
+				t.Errorf("ciagent %v: stdout %q; want it to contain %q", tc.args, stdout, tc.wantStdout)
+			}
+			if !strings.Contains(stderr, tc.wantStderr) {
+				t.Errorf("ciagent %v: stderr %q; want it to contain %q", tc.args, stderr, tc.wantStderr)
+			}
+			if code == exitInput && strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+				t.Errorf("ciagent %v: stderr has several lines %q; input errors are one line", tc.args, stderr)
+			}
+		})
+	}
+}
+
+func TestExplainViaServer(t *testing.T) {
+	kb, err := cifailure.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := cifailure.New(kb, cifailure.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, line, _ := api.NewKey("cli")
+	keys, _ := api.ParseKeySet(strings.NewReader(line), "keys")
+	srv, err := api.New(api.Config{APIKeys: keys}, slog.New(slog.DiscardHandler), eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+
+	code, stdout, stderr := runCLI(t, "", "explain", "--server", ts.URL, "--api-key", key, "--format", "json", "testdata/undefined.log")
+	if code != exitOK {
+		t.Fatalf("explain --server: exit %d, stderr %q", code, stderr)
+	}
+	var resp apiv1.ExplainResponse
+	if err := json.Unmarshal([]byte(stdout), &resp); err != nil {
+		t.Fatalf("decoding %q: %v", stdout, err)
+	}
+	if resp.ID == "" || resp.Propositions[0].CauseID != "go.undefined-identifier" {
+		t.Errorf("explain --server = id %q, top %q; want an id and go.undefined-identifier", resp.ID, resp.Propositions[0].CauseID)
+	}
+
+	code, _, stderr = runCLI(t, "", "explain", "--server", ts.URL, "--api-key", "wrong", "testdata/undefined.log")
+	if code != exitInput || !strings.Contains(stderr, "401") {
+		t.Errorf("explain --server with a wrong key: exit %d, stderr %q; want exit 2 naming 401", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "", "explain", "--server", "ftp://x", "testdata/undefined.log")
+	if code != exitUsage {
+		t.Errorf("explain --server ftp://x: exit %d, stderr %q; want a usage error", code, stderr)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := map[string]int64{"1024": 1024, "64MiB": 64 << 20, "64MB": 64 << 20, "512 KiB": 512 << 10, "1GiB": 1 << 30}
+	for in, want := range tests {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0", "-5", "lots", "1TiB", "99999999999GiB"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) succeeded; want an error", bad)
+		}
+	}
+}
