@@ -5,7 +5,7 @@
 // it is a full DFA (no failure-link chasing at scan time) over byte equivalence classes, with
 // the "this state reports something" bit folded into the transition value. The general
 // libraries we looked at either chase failure links per byte or need a lower-cased copy of the
-// input; see docs/decisions/0002-own-aho-corasick.md.
+// input; see docs/decisions/0001-own-aho-corasick.md.
 package ahocorasick
 
 import (
