@@ -43,6 +43,7 @@ var commands = map[string]command{
 	"serve":   {"run the filter API server", runServe},
 	"apikey":  {"apikey new NAME: make an API key and its keys-file line", runAPIKey},
 	"eval":    {"evaluate the proposers on the public corpora (--data DIR)", runEval},
+	"spam":    {"check a text for spam or scams (spam --jsonl, spam train, spam eval)", runSpam},
 	"version": {"print the version", runVersion},
 }
 

@@ -1,0 +1,322 @@
+package spam
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+)
+
+//go:embed data/eth-phishing-detect/config.json
+var ethPhishingConfig []byte
+
+// domainLists answers "is this host phishing, a lookalike of a protected brand, or a domain
+// developers link every day". It is built once and read concurrently.
+type domainLists struct {
+	block      map[string]struct{} // eth-phishing-detect blacklist
+	allow      map[string]struct{} // eth-phishing-detect whitelist + devDomains + brand domains
+	fuzzy      []string            // eth-phishing-detect fuzzylist in its "fuzzy form" (no TLD)
+	fuzzyFull  []string
+	tolerance  int
+	dev        map[string]struct{} // links here are ordinary developer talk
+	shorteners map[string]struct{}
+	fileHosts  map[string]struct{}
+	brands     []brand
+}
+
+type brand struct {
+	domain string // registrable domain, e.g. github.com
+	label  string // the part before the public suffix, e.g. github
+	skel   string // TR39 skeleton of label
+}
+
+func loadDomainLists() (*domainLists, error) {
+	var cfg struct {
+		Tolerance int      `json:"tolerance"`
+		Fuzzylist []string `json:"fuzzylist"`
+		Whitelist []string `json:"whitelist"`
+		Blacklist []string `json:"blacklist"`
+	}
+	if err := json.Unmarshal(ethPhishingConfig, &cfg); err != nil {
+		return nil, fmt.Errorf("reading the embedded eth-phishing-detect list: %w", err)
+	}
+	l := &domainLists{
+		block:      make(map[string]struct{}, len(cfg.Blacklist)),
+		allow:      make(map[string]struct{}, len(cfg.Whitelist)+len(devDomains)),
+		tolerance:  cfg.Tolerance,
+		dev:        setOf(devDomains),
+		shorteners: setOf(shortenerDomains),
+		fileHosts:  setOf(fileHostDomains),
+	}
+	for _, d := range cfg.Blacklist {
+		l.block[strings.ToLower(d)] = struct{}{}
+	}
+	for _, list := range [][]string{cfg.Whitelist, devDomains, brandDomains, shortenerDomains, fileHostDomains} {
+		for _, d := range list {
+			l.allow[strings.ToLower(d)] = struct{}{}
+		}
+	}
+	for _, d := range cfg.Fuzzylist {
+		d = strings.ToLower(d)
+		if i := strings.LastIndexByte(d, '.'); i > 0 {
+			l.fuzzy = append(l.fuzzy, d[:i])
+			l.fuzzyFull = append(l.fuzzyFull, d)
+			l.allow[d] = struct{}{}
+		}
+	}
+	for _, d := range brandDomains {
+		label := registrableLabel(d)
+		l.brands = append(l.brands, brand{domain: d, label: label, skel: Skeleton(label)})
+	}
+	return l, nil
+}
+
+func setOf(list []string) map[string]struct{} {
+	m := make(map[string]struct{}, len(list))
+	for _, s := range list {
+		m[s] = struct{}{}
+	}
+	return m
+}
+
+// inSet reports whether host or one of its parent domains is in set, the way
+// eth-phishing-detect matches ("evil.metamask-io.com" is caught by "metamask-io.com").
+func inSet(set map[string]struct{}, host string) (string, bool) {
+	for h := host; h != ""; {
+		if _, ok := set[h]; ok {
+			return h, true
+		}
+		i := strings.IndexByte(h, '.')
+		if i < 0 {
+			break
+		}
+		h = h[i+1:]
+	}
+	return "", false
+}
+
+// registrableLabel is "github" for "gist.github.com" and "example" for "a.example.co.uk".
+func registrableLabel(host string) string {
+	reg, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return host
+	}
+	if i := strings.IndexByte(reg, '.'); i > 0 {
+		return reg[:i]
+	}
+	return reg
+}
+
+type domainVerdict struct {
+	kind   int    // domainNone, domainPhishing, domainLookalike, domainHomograph, domainFuzzy
+	target string // the blocklisted entry or the imitated brand
+}
+
+const (
+	domainNone = iota
+	domainPhishing
+	domainHomograph
+	domainLookalike
+	domainFuzzy
+)
+
+// check classifies one host (lower-case, no port). Allowlisted hosts always pass first, as in
+// eth-phishing-detect, so a bad list entry cannot flag github.com.
+func (l *domainLists) check(host string) domainVerdict {
+	host = strings.TrimSuffix(host, ".")
+	if host == "" || net.ParseIP(host) != nil {
+		return domainVerdict{}
+	}
+	unicodeHost := host
+	if strings.Contains(host, "xn--") {
+		if u, err := idna.Punycode.ToUnicode(host); err == nil {
+			unicodeHost = u
+		}
+	}
+	asciiHost := host
+	if !isASCII(host) {
+		if a, err := idna.Punycode.ToASCII(host); err == nil {
+			asciiHost = a
+		}
+	}
+	if _, ok := inSet(l.allow, asciiHost); ok {
+		return domainVerdict{}
+	}
+	if hit, ok := inSet(l.block, asciiHost); ok {
+		return domainVerdict{kind: domainPhishing, target: hit}
+	}
+	if hit, ok := inSet(l.block, unicodeHost); ok {
+		return domainVerdict{kind: domainPhishing, target: hit}
+	}
+	label := registrableLabel(unicodeHost)
+	// A non-ASCII host whose skeleton spells a brand is an IDN homograph ("gіthub.com").
+	if !isASCII(unicodeHost) {
+		sk := Skeleton(label)
+		for _, b := range l.brands {
+			if sk == b.skel {
+				return domainVerdict{kind: domainHomograph, target: b.domain}
+			}
+		}
+	}
+	if isASCII(label) {
+		for _, b := range l.brands {
+			tol := brandTolerance(len(b.label))
+			if tol == 0 || label == b.label || abs(len(label)-len(b.label)) > tol {
+				continue
+			}
+			if levenshteinWithin(label, b.label, tol) {
+				return domainVerdict{kind: domainLookalike, target: b.domain}
+			}
+		}
+	}
+	// eth-phishing-detect's own fuzzy rule: the host without its TLD (and without "www.")
+	// within `tolerance` edits of a protected name.
+	fuzzyForm := strings.TrimPrefix(asciiHost, "www.")
+	if i := strings.LastIndexByte(fuzzyForm, '.'); i > 0 {
+		fuzzyForm = fuzzyForm[:i]
+		for k, target := range l.fuzzy {
+			if abs(len(fuzzyForm)-len(target)) > l.tolerance {
+				continue
+			}
+			if levenshteinWithin(fuzzyForm, target, l.tolerance) {
+				return domainVerdict{kind: domainFuzzy, target: l.fuzzyFull[k]}
+			}
+		}
+	}
+	return domainVerdict{}
+}
+
+// brandTolerance is the edit distance at which a name still reads as the brand. Short names
+// get none: "gitlab" is two edits from "github" and both are real.
+func brandTolerance(n int) int {
+	switch {
+	case n < 6:
+		return 0
+	case n < 10:
+		return 1
+	}
+	return 2
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// levenshteinWithin reports whether the edit distance of a and b (bytes) is at most k. Both
+// are host labels, a few dozen bytes, so two rows of ints are enough.
+func levenshteinWithin(a, b string, k int) bool {
+	if len(a) > 64 || len(b) > 64 {
+		return false
+	}
+	var prevBuf, curBuf [65]int
+	prev, cur := prevBuf[:len(b)+1], curBuf[:len(b)+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > k {
+			return false
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)] <= k
+}
+
+// devDomains are where developers link every day: links there do not count as link spam,
+// as a new account's links, or as lookalikes.
+var devDomains = []string{
+	"github.com", "githubusercontent.com", "github.io", "github.blog", "githubassets.com", "gitlab.com",
+	"gitlab.io", "bitbucket.org", "atlassian.net", "atlassian.com", "sourceforge.net", "codeberg.org",
+	"stackoverflow.com", "stackexchange.com", "superuser.com", "serverfault.com", "askubuntu.com",
+	"golang.org", "go.dev", "python.org", "pypi.org", "readthedocs.io", "readthedocs.org", "npmjs.com",
+	"npmjs.org", "nodejs.org", "nodejs.dev", "mozilla.org", "w3.org", "whatwg.org", "ietf.org",
+	"rfc-editor.org", "rust-lang.org", "crates.io", "docs.rs", "docker.com", "docker.io", "kubernetes.io",
+	"k8s.io", "helm.sh", "terraform.io", "hashicorp.com", "pulumi.com", "amazon.com", "amazonaws.com",
+	"aws.dev", "microsoft.com", "visualstudio.com", "azure.com", "google.com", "googleapis.com",
+	"googlesource.com", "golang.google.cn", "apple.com", "android.com", "wikipedia.org", "wikimedia.org",
+	"ethereum.org", "soliditylang.org", "openzeppelin.com", "etherscan.io", "ethers.org", "web3js.org",
+	"wagmi.sh", "viem.sh", "hardhat.org", "trufflesuite.com", "paradigm.xyz", "infura.io", "alchemy.com",
+	"solana.com", "bitcoin.org", "bitcoincore.org", "jsfiddle.net", "codepen.io", "codesandbox.io",
+	"sentry.io", "grafana.com", "prometheus.io", "opentelemetry.io", "cncf.io", "apache.org", "eclipse.org",
+	"gnu.org", "kernel.org", "debian.org", "ubuntu.com", "archlinux.org", "fedoraproject.org", "redhat.com",
+	"oracle.com", "spring.io", "gradle.org", "maven.org", "jetbrains.com", "vercel.com", "vercel.app",
+	"netlify.app", "netlify.com", "heroku.com", "cloudflare.com", "example.com", "example.org",
+	"example.net", "slack.com", "discord.com", "twitter.com", "x.com", "linkedin.com", "reddit.com",
+	"ycombinator.com", "arxiv.org", "doi.org", "semver.org", "json-schema.org", "yaml.org", "regex101.com",
+	"godbolt.org", "rubygems.org", "ruby-lang.org", "php.net", "packagist.org", "nuget.org",
+	"cppreference.com", "llvm.org", "cmake.org", "postgresql.org", "redis.io", "mysql.com", "mongodb.com",
+	"sqlite.org", "elastic.co", "nginx.org", "nginx.com", "letsencrypt.org", "owasp.org", "cve.org",
+	"mitre.org", "nist.gov", "snyk.io", "codecov.io", "coveralls.io", "circleci.com", "travis-ci.com",
+	"travis-ci.org", "jenkins.io", "shields.io", "fury.io", "goreportcard.com", "sonarcloud.io",
+	"gitbook.io", "metamask.io", "pkg.go.dev", "typescriptlang.org", "reactjs.org", "react.dev",
+	"vuejs.org", "angular.io", "svelte.dev", "nextjs.org", "deno.land", "deno.com", "bun.sh", "jestjs.io",
+	"vitest.dev", "eslint.org", "prettier.io", "babeljs.io", "webpack.js.org", "vitejs.dev",
+	"pytorch.org", "tensorflow.org", "numpy.org", "pandas.pydata.org", "pydata.org", "scipy.org",
+	"jupyter.org", "anaconda.org", "conda.io", "pytest.org", "djangoproject.com", "palletsprojects.com",
+	"fastapi.tiangolo.com", "kotlinlang.org", "swift.org", "dart.dev", "flutter.dev", "haskell.org",
+	"erlang.org", "elixir-lang.org", "hex.pm", "ocaml.org", "scala-lang.org", "clojure.org", "julialang.org",
+	"r-project.org", "cran.r-project.org", "perl.org", "cpan.org", "lua.org", "ziglang.org", "nixos.org",
+	"brew.sh", "chocolatey.org", "snapcraft.io", "flathub.org", "quay.io", "ghcr.io", "gcr.io", "ecr.aws",
+	"azurecr.io", "mcr.microsoft.com", "learn.microsoft.com", "developer.mozilla.org", "web.dev",
+	"chromium.org", "chrome.com", "webkit.org", "caniuse.com", "bugzilla.mozilla.org", "launchpad.net",
+	"freedesktop.org", "gnome.org", "kde.org", "mailchimp.com", "youtube.com", "youtu.be", "medium.com",
+	"dev.to", "hashnode.dev", "substack.com", "zenodo.org", "figshare.com", "kaggle.com",
+	"huggingface.co", "openai.com", "anthropic.com", "ollama.com", "mit.edu", "stanford.edu",
+}
+
+// brandDomains are the names worth imitating in a developer community: code hosts, package
+// registries, exchanges and wallets. Their lookalikes are flagged by edit distance and by
+// skeleton; eth-phishing-detect's fuzzylist adds MetaMask's own set.
+var brandDomains = []string{
+	"github.com", "gitlab.com", "bitbucket.org", "npmjs.com", "pypi.org", "docker.com", "google.com",
+	"microsoft.com", "apple.com", "paypal.com", "amazon.com", "coinbase.com", "binance.com",
+	"metamask.io", "opensea.io", "uniswap.org", "ledger.com", "trezor.io", "kraken.com",
+	"blockchain.com", "trustwallet.com", "phantom.app", "discord.com", "telegram.org",
+	"whatsapp.com", "facebook.com", "instagram.com", "youtube.com", "twitter.com", "linkedin.com",
+	"dropbox.com", "netflix.com", "steamcommunity.com", "steampowered.com", "roblox.com",
+	"stackoverflow.com", "walletconnect.com", "etherscan.io", "kucoin.com", "bybit.com",
+	"crypto.com", "robinhood.com", "outlook.com", "office.com", "icloud.com", "vercel.com",
+}
+
+var shortenerDomains = []string{
+	"bit.ly", "bitly.com", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "v.gd", "buff.ly",
+	"cutt.ly", "rebrand.ly", "shorturl.at", "rb.gy", "t.ly", "tiny.cc", "s.id", "bit.do", "soo.gd",
+	"shorte.st", "adf.ly", "lnkd.in", "tr.im", "cli.gs", "qr.net", "x.co", "clck.ru", "u.to", "surl.li",
+	"shorturl.asia", "short.io", "tiny.one", "shrtco.de", "shrinkme.io", "ouo.io", "gg.gg", "v.ht",
+	"2no.co", "urlz.fr", "tinu.be", "hyperurl.co", "dub.sh", "kutt.it", "linktr.ee", "lnk.bio", "bl.ink",
+}
+
+// fileHostDomains are where "free download" lures park their payloads.
+var fileHostDomains = []string{
+	"mediafire.com", "mega.nz", "mega.io", "anonfiles.com", "gofile.io", "sendspace.com",
+	"zippyshare.com", "4shared.com", "uploadhaven.com", "pixeldrain.com", "workupload.com",
+	"transfer.sh", "catbox.moe", "krakenfiles.com", "dosya.co", "uptobox.com", "rapidgator.net",
+	"nitroflare.com", "turbobit.net", "upload.ee", "file.io", "filetransfer.io", "bayfiles.com",
+}

@@ -1,0 +1,592 @@
+package spam
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Phrase classes. Phrases are matched on normalised words, so "FREE", "ｆｒｅｅ" and "fr\u200bee"
+// all read "free".
+const (
+	phSupport       = iota // someone offering support by phone
+	phSupportStrong        // wording that real signatures do not use
+	phBrand                // brands that fake-support scams impersonate
+	phPayment              // moving money
+	phCryptoScam           // the scam's own wording
+	phCryptoWeak           // wording a scam uses and a developer sometimes does too
+	phSeed                 // the secret that empties a wallet
+	phRequestYour          // "enter your", "share your"
+	phScamContext          // where the victim is sent to "fix" things
+	phAirdrop
+	phPromo
+	phAdult
+	phMalwareLure
+	phSolana
+)
+
+var phrases = newPhraseSet(map[int][]string{
+	phSupport: {
+		"support", "helpline", "help line", "hotline", "call us", "contact us", "help desk", "helpdesk",
+		"customer service", "customer care", "customer support", "technical support", "tech support",
+	},
+	phSupportStrong: {
+		"helpline", "help line", "hotline", "toll free", "tollfree", "toll-free", "customer care",
+		"customer service number", "support number", "helpline number", "24 7", "24x7", "24hrs",
+		"call now", "dial", "phone support", "support phone", "customer service phone",
+	},
+	phBrand: {
+		"metamask", "coinbase", "binance", "trust wallet", "trustwallet", "paypal", "cash app", "cashapp",
+		"quickbooks", "ledger live", "trezor", "exodus", "phantom wallet", "kraken", "robinhood",
+		"blockchain.com", "crypto.com", "uphold", "amazon", "facebook", "instagram", "gmail", "yahoo",
+		"outlook", "norton", "mcafee", "geek squad", "microsoft", "apple", "venmo", "zelle", "kucoin",
+		"bybit", "okx", "airlines", "airline", "walletconnect", "opensea",
+	},
+	phPayment: {
+		"send", "sending", "transfer", "deposit", "deposits", "pay", "payment", "donate", "fee", "fees",
+		"recover", "recovery", "refund", "withdraw", "withdrawal", "double", "invest", "investment",
+		"profit", "profits", "receive", "returns", "claim", "reward", "rewards", "earn",
+	},
+	phCryptoScam: {
+		"double your bitcoin|btc|eth|crypto|money|investment", "guaranteed profit|profits|returns|income",
+		"investment platform", "trading platform", "recover your lost|stolen", "lost funds", "stolen funds",
+		"funds recovery", "fund recovery", "crypto|bitcoin recovery", "recovery expert|agent|specialist|hacker",
+		"wallet is compromised|suspended|locked|restricted", "wallet has been compromised|suspended|locked|restricted",
+		"wallet validation|synchronization|rectification", "daily profit|profits|returns",
+		"withdrawal fee", "unlock your funds|wallet|account", "trading expert|signals|mentor", "binary options",
+		"forex trading", "crypto mining|investment", "bitcoin mining|investment", "recovered my lost|stolen",
+		"helped me recover", "legit hacker", "hire a hacker", "contact him|her|them on whatsapp|telegram",
+		"send bitcoin|btc|eth|usdt to", "my btc|eth|usdt|bitcoin|crypto address", "this wallet address",
+		"deposit address", "earn $", "free bitcoin|btc|eth|crypto|usdt", "bitcoin|crypto giveaway",
+		"invest with", "account manager", "elon musk", "x2 your", "2x your",
+	},
+	phCryptoWeak: {
+		"connect|sync|synchronize|validate|rectify|restore|verify your wallet", "wallet connect", "walletconnect",
+		"migrate your tokens|wallet", "claim your tokens|reward|rewards|airdrop|nft|funds",
+	},
+	phSeed: {
+		"seed phrase|phrases|words", "recovery phrase|phrases|words", "secret phrase", "secret recovery phrase",
+		"mnemonic|mnemonics", "mnemonic phrase", "private key|keys", "12 word|words", "24 word|words",
+		"wallet phrase", "passphrase", "keystore", "backup phrase",
+	},
+	phRequestYour: {
+		"enter|provide|share|send|submit|input|import|paste|type|verify|validate|give|fill|drop|dm|input your",
+		"enter|provide|share|send|submit|input|import|paste|type|give|fill in|fill|dm the", "send us your",
+	},
+	phScamContext: {
+		"dapp", "rectify", "rectification", "validate", "validation", "synchronize", "synchronization",
+		"sync", "live chat", "live support", "support ticket", "support team", "resolve", "fix this issue",
+		"claim", "google form", "form", "whatsapp", "telegram", "dm", "verify", "verification", "restore",
+		"wallet connect", "walletconnect", "bot", "agent",
+	},
+	phAirdrop: {
+		"airdrop*", "giveaway*", "give away", "free nft|nfts|tokens|token|crypto|eth|btc|usdt|bnb|sol|mint",
+		"claim your|the reward|rewards|tokens|airdrop|nft|nfts|allocation", "whitelist spot|spots",
+		"mint now", "free mint", "token distribution", "eligible wallets|wallet|users", "you are eligible",
+		"first 100|500|1000", "limited spots",
+	},
+	phPromo: {
+		"check out my|our channel|video|videos|page|music|song|new", "subscribe to my|our channel",
+		"check my channel|video|videos|page", "please subscribe", "subscribe please", "buy now", "order now",
+		"limited time", "limited offer", "special offer", "exclusive offer", "click here", "click the link",
+		"free gift", "you have won", "you've won", "you won", "congratulations you", "winner", "prize",
+		"earn money", "make money", "work from home", "100% free", "cheap", "best price", "discount",
+		"promo code", "follow me", "followers", "backlinks", "seo services", "casino", "betting",
+		"payday loan|loans", "viagra", "cialis", "weight loss", "dm me", "whatsapp me", "text me on",
+		"call now", "free entry", "txt", "urgent", "claim now", "cash prize", "guaranteed", "unsubscribe",
+		"opt out", "visit my|our website|site|page|store|shop", "sign up now", "act now", "free trial",
+		"best quality", "lowest price", "buy cheap", "online pharmacy", "essay writing", "assignment help",
+	},
+	phAdult: {
+		"porn", "porno", "pornhub", "nude|nudes", "sex chat|cam|cams|video|videos", "sexy girls|singles|women",
+		"hot girls|singles|women", "escort|escorts", "onlyfans", "xxx videos|video|movies", "adult dating",
+		"hookup|hookups", "camgirl|camgirls", "webcam girls", "horny", "nsfw pics",
+	},
+	phMalwareLure: {
+		"crack", "cracked", "keygen", "activator", "serial key", "license key", "free download",
+		"download free", "mod apk", "hack tool", "cheat|cheats", "aimbot", "unlocker", "password", "pass",
+		"free robux", "free vbucks", "setup.exe", "installer", "download link", "download here",
+	},
+	phSolana: {"sol", "solana", "phantom"},
+})
+
+// analysis is everything the rules share about one text.
+type analysis struct {
+	orig   string
+	n      normText
+	toks   []token
+	hits   []phraseHit
+	links  []link
+	counts [phSolana + 1]int
+}
+
+func (a *analysis) has(class int) bool { return a.counts[class] > 0 }
+
+// firstHit returns the original span of the first hit of class, or the whole text.
+func (a *analysis) firstHit(class int) span {
+	for _, h := range a.hits {
+		if h.class == class {
+			return a.tokSpan(h.firstTok, h.end)
+		}
+	}
+	return span{0, len(a.orig)}
+}
+
+func (a *analysis) tokSpan(first, end int) span {
+	return a.n.origSpan(a.toks[first].start, a.toks[end-1].end)
+}
+
+func (a *analysis) linkSpan(l link) span { return a.n.origSpan(l.start, l.end) }
+
+func reason(code string, w float64, sp span, format string, args ...any) Reason {
+	return Reason{Code: code, Detail: fmt.Sprintf(format, args...), Span: [2]int{sp.start, sp.end}, Weight: w}
+}
+
+// reasons runs every rule and the model. With a history, the text is compared with recent
+// ones and then remembered; evaluation passes none so a corpus is not compared with itself.
+func (c *Checker) reasons(req Request, hist *history) []Reason {
+	a := &analysis{orig: req.Text, n: normalize(req.Text)}
+	a.toks = appendWords(nil, a.n.text)
+	a.hits = phrases.find(nil, a.n.text, a.toks)
+	for _, h := range a.hits {
+		a.counts[h.class]++
+	}
+	a.links = extractLinks(a.n.text)
+
+	var out []Reason
+	out = c.linkRules(a, req, out)
+	out = cryptoRules(a, out)
+	out = supportNumberRule(a, out)
+	out = mentionAndGiveawayRules(a, out)
+	out = wordingRules(a, out)
+	out = obfuscationRule(a, out)
+	if hist != nil {
+		if r, ok := hist.check(a, true); ok {
+			out = append(out, r)
+		}
+	}
+	out = c.modelReason(a, out)
+	return out
+}
+
+// offsiteLinks are links that are not to a developer domain; only they count as promotion.
+func (c *Checker) offsiteLinks(a *analysis) []link {
+	var out []link
+	for _, l := range a.links {
+		if l.email {
+			continue
+		}
+		if _, ok := inSet(c.domains.dev, l.host); ok {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
+	offsite := c.offsiteLinks(a)
+	checked := map[string]bool{}
+	var shortener *link
+	var payload *link
+	for i := range a.links {
+		l := &a.links[i]
+		if !checked[l.host] {
+			checked[l.host] = true
+			v := c.domains.check(l.host)
+			sp := a.linkSpan(*l)
+			switch v.kind {
+			case domainPhishing:
+				out = append(out, reason(CodePhishingURL, 0.97, sp, "%s is on the eth-phishing-detect blocklist (%s)", l.host, v.target))
+			case domainHomograph:
+				out = append(out, reason(CodeLookalikeDomain, 0.92, sp, "%s uses lookalike characters to imitate %s", l.host, v.target))
+			case domainLookalike:
+				out = append(out, reason(CodeLookalikeDomain, 0.85, sp, "%s is one or two letters from %s", l.host, v.target))
+			case domainFuzzy:
+				out = append(out, reason(CodeLookalikeDomain, 0.6, sp, "%s is close to the protected domain %s", l.host, v.target))
+			}
+		}
+		if _, ok := inSet(c.domains.shorteners, l.host); ok && shortener == nil && !l.email {
+			shortener = l
+		}
+		if payload == nil && !l.email && isPayloadLink(c, *l) {
+			payload = l
+		}
+	}
+	if shortener != nil {
+		out = append(out, reason(CodeURLShortener, 0.35, a.linkSpan(*shortener), "link through the shortener %s hides where it goes", shortener.host))
+	}
+	if payload != nil && a.has(phMalwareLure) {
+		out = append(out, reason(CodeMalwareDownload, 0.85, a.linkSpan(*payload), "download link %s next to crack/keygen/free-download wording", payload.host))
+	} else if payload != nil && isExecutable(payload.path) {
+		out = append(out, reason(CodeMalwareDownload, 0.4, a.linkSpan(*payload), "direct link to an executable on %s", payload.host))
+	}
+
+	// Link-heavy text: many off-site links with little else around them.
+	if n := len(offsite); n >= 3 {
+		linkBytes := 0
+		hosts := map[string]bool{}
+		for _, l := range offsite {
+			linkBytes += l.end - l.start
+			hosts[registrableOrHost(l.host)] = true
+		}
+		w := 0.0
+		switch {
+		case n >= 10:
+			w = 0.75
+		case n >= 6:
+			w = 0.6
+		case linkBytes*10 >= len(a.n.text)*3 || len(hosts) >= 3:
+			w = 0.4
+		}
+		if w > 0 {
+			sp := span{a.linkSpan(offsite[0]).start, a.linkSpan(offsite[n-1]).end}
+			out = append(out, reason(CodeSEOLinkSpam, w, sp, "%d off-site links to %d domains", n, len(hosts)))
+		}
+	}
+
+	if au := req.Author; au != nil && au.AccountAgeDays != nil && *au.AccountAgeDays < 7 && len(offsite) > 0 {
+		w := 0.3
+		if *au.AccountAgeDays <= 1 {
+			w = 0.35
+		}
+		if au.PriorContributions != nil && *au.PriorContributions == 0 {
+			w += 0.05
+		}
+		out = append(out, reason(CodeNewAccount, w, a.linkSpan(offsite[0]), "account is %d days old and posts off-site links", *au.AccountAgeDays))
+	}
+	return out
+}
+
+func registrableOrHost(host string) string {
+	l := registrableLabel(host)
+	if l == "" {
+		return host
+	}
+	return l
+}
+
+// isPayloadLink: a file on a file-sharing host, or an executable or archive anywhere except
+// the code hosts developers attach releases to.
+func isPayloadLink(c *Checker, l link) bool {
+	if _, ok := inSet(c.domains.fileHosts, l.host); ok {
+		return true
+	}
+	if l.host == "drive.google.com" || l.host == "docs.google.com" || strings.HasSuffix(l.host, "dropbox.com") {
+		return true
+	}
+	if _, ok := inSet(c.domains.dev, l.host); ok {
+		return false
+	}
+	return isExecutable(l.path) || isArchive(l.path)
+}
+
+func pathExt(p string) string {
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if i := strings.LastIndexByte(p, '.'); i >= 0 && !strings.Contains(p[i:], "/") {
+		return p[i+1:]
+	}
+	return ""
+}
+
+func isExecutable(p string) bool {
+	switch pathExt(p) {
+	case "exe", "scr", "msi", "bat", "cmd", "vbs", "jar", "apk", "dmg", "pkg", "ps1", "hta", "lnk", "iso", "com":
+		return true
+	}
+	return false
+}
+
+func isArchive(p string) bool {
+	switch pathExt(p) {
+	case "zip", "rar", "7z":
+		return true
+	}
+	return false
+}
+
+func cryptoRules(a *analysis, out []Reason) []Reason {
+	scam, weak := a.counts[phCryptoScam], a.counts[phCryptoWeak]
+	wallets := findWallets(a.orig, a.has(phSolana))
+
+	if r, ok := seedRequest(a); ok {
+		out = append(out, r)
+	}
+
+	if scam > 0 || weak > 0 {
+		// Each strong phrase is good evidence; weak ones ("connect your wallet") only count
+		// when something else points the reader off-site.
+		w := 1.0
+		for i := 0; i < scam; i++ {
+			w *= 0.5
+		}
+		for i := 0; i < weak; i++ {
+			w *= 0.75
+		}
+		if scam == 0 && len(a.links) == 0 && !a.has(phScamContext) {
+			w = 1 - 0.25
+		}
+		cls := phCryptoScam
+		if scam == 0 {
+			cls = phCryptoWeak
+		}
+		out = append(out, reason(CodeCryptoScam, min(0.9, 1-w), a.firstHit(cls), "%d crypto-scam phrases", scam+weak))
+	}
+
+	if len(wallets) > 0 {
+		wa := wallets[0]
+		sp := span{wa.start, wa.end}
+		switch {
+		case scam > 0 || a.has(phSeed) && a.has(phRequestYour):
+			out = append(out, reason(CodeWalletAddress, 0.8, sp, "%s address next to scam wording", wa.chain))
+		case a.has(phPayment):
+			out = append(out, reason(CodeWalletAddress, 0.45, sp, "%s address next to payment or recovery wording", wa.chain))
+		default:
+			out = append(out, reason(CodeWalletAddress, 0.05, sp, "%s address", wa.chain))
+		}
+	}
+	return out
+}
+
+// seedRequest finds "enter your ... seed phrase": a request verb aimed at the reader followed
+// within five words by the name of a wallet secret.
+func seedRequest(a *analysis) (Reason, bool) {
+	for _, h := range a.hits {
+		if h.class != phRequestYour {
+			continue
+		}
+		for _, s := range a.hits {
+			if s.class == phSeed && s.firstTok >= h.end && s.firstTok-h.end <= 5 {
+				w, why := 0.6, "asks for a wallet's secret"
+				if a.has(phScamContext) || len(a.links) > 0 {
+					w, why = 0.96, "asks for a wallet's secret and points somewhere to hand it over"
+				}
+				return reason(CodeSeedPhraseRequest, w, a.tokSpan(h.firstTok, s.end), "%s", why), true
+			}
+		}
+	}
+	return Reason{}, false
+}
+
+// supportNumberRule flags a phone number near "support" wording. A support engineer's
+// signature has both, so the number alone is weak; helpline/toll-free wording, a brand that
+// scams impersonate, or the number repeated make it the fake-support pattern.
+func supportNumberRule(a *analysis, out []Reason) []Reason {
+	if !a.has(phSupport) && !a.has(phSupportStrong) {
+		return out
+	}
+	phones := findPhones(a.n.text, 20)
+	if len(phones) == 0 {
+		return out
+	}
+	first := phones[0]
+	repeated := len(phones) >= 2
+	strength := 0
+	if a.has(phSupportStrong) {
+		strength++
+	}
+	if a.has(phBrand) {
+		strength++
+	}
+	if repeated {
+		strength++
+	}
+	w := 0.3
+	switch {
+	case strength >= 2:
+		w = 0.92
+	case strength == 1:
+		w = 0.75
+	}
+	sp := a.n.origSpan(first.start, first.end)
+	return append(out, reason(CodeFakeSupportNumber, w, sp, "phone number %s next to support wording", strings.TrimSpace(a.n.text[first.start:first.end])))
+}
+
+// findPhones finds runs of digits and separators that libphonenumber accepts as a valid number
+// (US, GB or IN rules without a '+').
+func findPhones(text string, limit int) []span {
+	var out []span
+	for i := 0; i < len(text) && len(out) < limit; {
+		c := text[i]
+		if !(c == '+' || c == '(' || '0' <= c && c <= '9') {
+			i++
+			continue
+		}
+		j, digits := i, 0
+		for j < len(text) {
+			d := text[j]
+			if '0' <= d && d <= '9' {
+				digits++
+			} else if !(d == ' ' || d == '-' || d == '.' || d == '(' || d == ')' || d == '+' && j == i) {
+				break
+			}
+			j++
+			if digits > 15 {
+				break
+			}
+		}
+		cand := strings.TrimRight(text[i:j], " -.(")
+		if digits >= 7 && digits <= 15 && validPhone(cand) {
+			out = append(out, span{i, i + len(cand)})
+		}
+		if j == i {
+			j++
+		}
+		i = j
+	}
+	return out
+}
+
+func validPhone(s string) bool {
+	regions := []string{"US", "GB", "IN"}
+	if strings.HasPrefix(s, "+") {
+		regions = []string{"ZZ"}
+	}
+	for _, r := range regions {
+		num, err := phonenumbers.Parse(s, r)
+		if err == nil && phonenumbers.IsValidNumber(num) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionAndGiveawayRules: mass @mentions are how airdrop scams reach hundreds of people from
+// one comment, but a release note thanking twenty contributors has them too, so mentions count
+// for little alone and for a lot next to giveaway or scam wording.
+func mentionAndGiveawayRules(a *analysis, out []Reason) []Reason {
+	mentions, first, last := countMentions(a.n.text)
+	airdrop := a.counts[phAirdrop]
+	scammy := airdrop > 0 || a.counts[phCryptoScam] > 0 || a.counts[phCryptoWeak] > 0
+	if mentions >= 8 {
+		w := 0.25
+		if mentions >= 20 {
+			w = 0.35
+		}
+		if scammy || len(a.links) > 0 && mentions >= 20 {
+			w = 0.7
+		}
+		out = append(out, reason(CodeMassMentions, w, a.n.origSpan(first, last), "%d distinct @mentions", mentions))
+	}
+	if airdrop > 0 {
+		w := 0.25
+		switch {
+		case mentions >= 5:
+			w = 0.9
+		case len(a.links) > 0 || a.has(phRequestYour) || a.counts[phCryptoWeak] > 0:
+			w = 0.6
+		}
+		out = append(out, reason(CodeAirdropGiveaway, w, a.firstHit(phAirdrop), "airdrop or giveaway wording"))
+	}
+	return out
+}
+
+// countMentions counts distinct @logins (GitHub's rules: letters, digits, single hyphens, at
+// most 39) not preceded by a word character, so e-mail addresses are not mentions. The set
+// of logins is capped so 100k mentions cost linear time and bounded memory.
+func countMentions(text string) (distinct, first, last int) {
+	seen := map[string]struct{}{}
+	total := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] != '@' || i > 0 && (isAlnum(text[i-1]) || text[i-1] == '.' || text[i-1] == '_') {
+			continue
+		}
+		j := i + 1
+		for j < len(text) && j-i <= 40 && (isAlnum(text[j]) || text[j] == '-') {
+			j++
+		}
+		if j == i+1 {
+			continue
+		}
+		if total == 0 {
+			first = i
+		}
+		total++
+		last = j
+		if len(seen) < 10000 {
+			seen[text[i+1:j]] = struct{}{}
+		}
+		i = j - 1
+	}
+	return len(seen), first, last
+}
+
+func wordingRules(a *analysis, out []Reason) []Reason {
+	if n := a.counts[phPromo]; n > 0 {
+		w := 1.0
+		for i := 0; i < n && i < 6; i++ {
+			w *= 0.78
+		}
+		out = append(out, reason(CodePromotional, min(0.65, 1-w), a.firstHit(phPromo), "%d promotional phrases", n))
+	}
+	if n := a.counts[phAdult]; n > 0 {
+		w := 0.5
+		if len(a.links) > 0 || n >= 2 {
+			w = 0.85
+		}
+		out = append(out, reason(CodeAdult, w, a.firstHit(phAdult), "adult-content wording"))
+	}
+	return out
+}
+
+// obfuscationRule: invisible characters inside words and words that mix Latin with
+// lookalike letters of another script. Text wholly in Cyrillic, Greek or CJK is not
+// obfuscated; one word that is half Latin and half Cyrillic is.
+func obfuscationRule(a *analysis, out []Reason) []Reason {
+	var mixed []token
+	var skeletons []string
+	for _, t := range a.toks {
+		w := a.n.text[t.start:t.end]
+		if isASCII(w) {
+			continue
+		}
+		if sk, ok := mixedScriptLookalike(w); ok {
+			mixed = append(mixed, t)
+			if len(skeletons) < 3 {
+				skeletons = append(skeletons, sk)
+			}
+			if len(mixed) >= 50 {
+				break
+			}
+		}
+	}
+	inv := len(a.n.invisibleInWord)
+	if inv == 0 && len(mixed) == 0 {
+		return out
+	}
+	w := 0.0
+	var sp span
+	var parts []string
+	if inv > 0 {
+		w = 0.45
+		if inv >= 3 {
+			w = 0.6
+		}
+		sp = a.n.invisibleInWord[0]
+		parts = append(parts, fmt.Sprintf("%d invisible characters inside words", inv))
+	}
+	if len(mixed) > 0 {
+		mw := 0.5
+		if len(mixed) >= 3 {
+			mw = 0.7
+		}
+		w = 1 - (1-w)*(1-mw)
+		if inv == 0 {
+			sp = a.n.origSpan(mixed[0].start, mixed[0].end)
+		}
+		parts = append(parts, fmt.Sprintf("%d words mix Latin with lookalike letters (reads as %q)", len(mixed), strings.Join(skeletons, ", ")))
+	}
+	return append(out, reason(CodeObfuscation, w, sp, "%s", strings.Join(parts, "; ")))
+}
+
+// modelReason adds the statistical model's vote. It is always present, also for allow, so a
+// caller can see how the model leaned. Its weight is damped: the model was trained on SMS,
+// YouTube and e-mail spam, so alone it may flag or hide but never block a developer's text.
+func (c *Checker) modelReason(a *analysis, out []Reason) []Reason {
+	p := c.model.prob(a.orig, &a.n, len(a.links))
+	w := 0.9 * p
+	return append(out, reason(CodeModel, w, span{0, len(a.orig)}, "statistical model spam probability %.2f", p))
+}
