@@ -17,7 +17,7 @@ import (
 type Matcher struct {
 	classes [256]uint8 // byte -> equivalence class (case folded)
 	shift   uint       // log2 of the class count rounded up
-	delta   []uint32   // state<<shift | class -> next state, with outBit when it reports
+	delta   []uint32   // state<<shift | class -> next state<<shift, with outBit when it reports
 	outputs [][]int32  // state -> ids of the literals that end there (suffixes included)
 	n       int        // number of literals
 }
@@ -115,7 +115,8 @@ func Build(literals []string) (*Matcher, error) {
 		m.outputs[s] = nodes[s].out
 	}
 	for i, t := range delta {
-		v := uint32(t)
+		// Premultiplied: the scan loop indexes with state+class, no shift per byte.
+		v := uint32(t) << m.shift
 		if len(nodes[t].out) > 0 {
 			v |= outBit
 		}
@@ -133,9 +134,10 @@ func (m *Matcher) Scan(text []byte, hit func(id int32)) {
 	delta, classes, shift := m.delta, &m.classes, m.shift
 	s := uint32(0)
 	for _, b := range text {
-		s = delta[(s&^outBit)<<shift|uint32(classes[b])]
+		s = delta[s+uint32(classes[b])]
 		if s&outBit != 0 {
-			for _, id := range m.outputs[s&^outBit] {
+			s &^= outBit
+			for _, id := range m.outputs[s>>shift] {
 				hit(id)
 			}
 		}

@@ -217,33 +217,35 @@ type scan struct {
 	thenHit  []*Evidence // pattern id -> the "then" line that satisfied it
 	allRoles []int8      // pattern id -> roles of an all-pattern seen so far
 
-	// Context.
-	ring    [][]byte // last Context meaningful lines, oldest first after rotation
+	// Context: the latest lines, for before-context and for the unknown fallback.
+	ring    []ringLine
 	ringLen int
 	ringPos int
 	pending []*Evidence // evidence still collecting after-context
 
 	// Fallback evidence for unknown: the latest error-ish lines.
-	suspects    []suspect
+	suspects    [maxSuspects]ringLine
+	suspectLen  int
 	suspectNext int
-	lastLines   [3]lastLine // the latest non-empty lines, in case nothing looks like an error
-	lastNext    int
 }
 
-type lastLine struct {
-	line int
-	text []byte
-}
-
-type suspect struct {
-	ev      *Evidence
+// ringLine is a reusable copy of one normalised line.
+type ringLine struct {
+	line    int
+	text    []byte
 	ciError bool
+}
+
+func (r *ringLine) set(line int, text []byte, ciError bool) {
+	r.line, r.ciError = line, ciError
+	r.text = append(r.text[:0], text[:min(len(text), maxEvidenceText)]...)
 }
 
 const (
 	maxEvidenceText = 500
 	maxSuspects     = 8
 	maxEvidence     = 5
+	lastLinesShown  = 3 // lines shown when nothing in the log looks like an error
 )
 
 func (e *Engine) newScan() *scan {
@@ -256,7 +258,7 @@ func (e *Engine) newScan() *scan {
 		lastA:    make([]*Evidence, len(e.patterns)),
 		thenHit:  make([]*Evidence, len(e.patterns)),
 		allRoles: make([]int8, len(e.patterns)),
-		ring:     make([][]byte, e.opts.Context),
+		ring:     make([]ringLine, max(e.opts.Context, lastLinesShown)),
 	}
 	return s
 }
@@ -349,13 +351,10 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	}
 
 	if s.errorish || kind == lineCIError {
-		ev := lineEv
-		if ev == nil {
-			ev = s.capture(text)
-		}
-		s.pushSuspect(ev, kind == lineCIError)
+		s.suspects[s.suspectNext].set(s.lineNo, text, kind == lineCIError)
+		s.suspectNext = (s.suspectNext + 1) % maxSuspects
+		s.suspectLen = min(s.suspectLen+1, maxSuspects)
 	}
-	s.pushLast(text)
 
 	// After-context of earlier evidence, then this line joins the before-context ring.
 	if len(s.pending) > 0 {
@@ -372,42 +371,31 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		}
 		s.pending = keep
 	}
-	if len(s.ring) > 0 {
-		s.ring[s.ringPos] = append(s.ring[s.ringPos][:0], text...)
-		s.ringPos = (s.ringPos + 1) % len(s.ring)
-		s.ringLen = min(s.ringLen+1, len(s.ring))
+	s.ring[s.ringPos].set(s.lineNo, text, false)
+	s.ringPos = (s.ringPos + 1) % len(s.ring)
+	s.ringLen = min(s.ringLen+1, len(s.ring))
+}
+
+// latest returns the n most recent entries of a ring, oldest first.
+func latest(ring []ringLine, filled, next, n int) []ringLine {
+	n = min(n, filled)
+	out := make([]ringLine, 0, n)
+	for i := n; i > 0; i-- {
+		out = append(out, ring[(next-i+len(ring))%len(ring)])
 	}
+	return out
 }
 
 // capture copies the current line and its before-context into a new Evidence.
 func (s *scan) capture(text []byte) *Evidence {
 	ev := &Evidence{Line: s.lineNo, Text: clip(text)}
-	for i := s.ringLen; i > 0; i-- {
-		ev.Before = append(ev.Before, clip(s.ring[(s.ringPos-i+len(s.ring))%len(s.ring)]))
+	for _, l := range latest(s.ring, s.ringLen, s.ringPos, s.e.opts.Context) {
+		ev.Before = append(ev.Before, clip(l.text))
 	}
 	if s.e.opts.Context > 0 {
 		s.pending = append(s.pending, ev)
 	}
 	return ev
-}
-
-func (s *scan) pushSuspect(ev *Evidence, ciError bool) {
-	if len(s.suspects) < maxSuspects {
-		s.suspects = append(s.suspects, suspect{ev, ciError})
-		return
-	}
-	s.suspects[s.suspectNext] = suspect{ev, ciError}
-	s.suspectNext = (s.suspectNext + 1) % maxSuspects
-}
-
-func (s *scan) pushLast(text []byte) {
-	if len(bytes.TrimSpace(text)) == 0 {
-		return
-	}
-	l := &s.lastLines[s.lastNext]
-	l.line = s.lineNo
-	l.text = append(l.text[:0], text[:min(len(text), maxEvidenceText)]...)
-	s.lastNext = (s.lastNext + 1) % len(s.lastLines)
 }
 
 func clip(b []byte) string {
@@ -543,26 +531,21 @@ func (s *scan) lastAFor(pi int, b *Evidence) *Evidence {
 // unknown builds the fallback proposition: the latest error-ish lines, preferring the tool's
 // own words over the CI's "exit code 1" wrapper; the last lines when nothing looks like an error.
 func (s *scan) unknown() Proposition {
-	ordered := func(ring []suspect, next int) []suspect {
-		return append(slices.Clone(ring[next:]), ring[:next]...)
-	}
 	var picked []Evidence
-	sus := ordered(s.suspects, s.suspectNext)
-	for _, x := range sus {
-		if !x.ciError {
-			picked = append(picked, *x.ev)
+	sus := latest(s.suspects[:], s.suspectLen, s.suspectNext, maxSuspects)
+	for _, l := range sus {
+		if !l.ciError {
+			picked = append(picked, Evidence{Line: l.line, Text: clip(l.text)})
 		}
 	}
 	if len(picked) == 0 {
-		for _, x := range sus {
-			picked = append(picked, *x.ev)
+		for _, l := range sus {
+			picked = append(picked, Evidence{Line: l.line, Text: clip(l.text)})
 		}
 	}
 	if len(picked) == 0 {
-		for i := range s.lastLines {
-			if l := s.lastLines[(s.lastNext+i)%len(s.lastLines)]; l.line > 0 {
-				picked = append(picked, Evidence{Line: l.line, Text: clip(l.text)})
-			}
+		for _, l := range latest(s.ring, s.ringLen, s.ringPos, lastLinesShown) {
+			picked = append(picked, Evidence{Line: l.line, Text: clip(l.text)})
 		}
 	}
 	if len(picked) > maxEvidence {

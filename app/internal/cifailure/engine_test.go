@@ -281,3 +281,25 @@ func gzipOf(s string) []byte {
 	zw.Close()
 	return buf.Bytes()
 }
+
+// BenchmarkExplainLargeLog classifies a large log held in memory. CIAGENT_BENCH_LOG names the
+// file (make bench builds a >=100 MB one); without it the knowledge-base fixtures are repeated
+// to 16 MB so the benchmark still runs.
+func BenchmarkExplainLargeLog(b *testing.B) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := New(kb, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := benchLog(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := eng.Explain(context.Background(), bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

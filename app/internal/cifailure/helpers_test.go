@@ -1,7 +1,9 @@
 package cifailure
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"testing"
 	"unicode/utf8"
 )
@@ -14,3 +16,26 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 func isValidUTF8(s string) bool { return utf8.ValidString(s) }
+
+func benchLog(b *testing.B) []byte {
+	b.Helper()
+	if path := os.Getenv("CIAGENT_BENCH_LOG"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
+	files, _ := filepath.Glob("testdata/causes/*/match*.log")
+	var buf bytes.Buffer
+	for buf.Len() < 16<<20 && len(files) > 0 {
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf.Write(data)
+		}
+	}
+	return buf.Bytes()
+}

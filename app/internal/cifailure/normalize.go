@@ -19,7 +19,10 @@ const (
 )
 
 func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
-	line := bytes.TrimRight(raw, "\r\n")
+	line := raw
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
+	}
 
 	// A progress bar redraws with \r: what stays on screen is the last non-empty frame.
 	// GitLab and Travis also put their section markers before a \r.
