@@ -2,9 +2,64 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/ci-agent/ci-agent/app/internal/cieval"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 )
 
 func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
-	return usageErrorf("eval: not available in this build")
+	fs := newFlagSet("eval", stderr)
+	data := fs.String("data", "../shared/data", "directory of the public corpora (ci-logs/, spam/)")
+	kbDir := fs.String("kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("eval takes no arguments")
+	}
+	if _, err := os.Stat(*data); err != nil {
+		fmt.Fprintf(stdout, "eval: no corpora at %s (%v); nothing to evaluate. The corpora are not part of the repository: see docs/benchmarks.md.\n", *data, err)
+		return nil
+	}
+	kb, err := cifailure.Load(*kbDir)
+	if err != nil {
+		return err
+	}
+	eng, err := cifailure.New(kb, cifailure.Options{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "CI Failure Proposer (%d causes)\n", len(kb.Causes))
+
+	lcDir := filepath.Join(*data, "ci-logs", "logchunks")
+	if _, err := os.Stat(lcDir); err == nil {
+		rep, err := cieval.LogChunks(ctx, eng, lcDir, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  LogChunks   %d examples (%d logs missing)\n", rep.Examples, rep.Missing)
+		fmt.Fprintf(stdout, "    evidence recall (key line among all evidence)   %5.1f %%\n", 100*rep.EvidenceRecall)
+		fmt.Fprintf(stdout, "    evidence recall (top proposition only)          %5.1f %%\n", 100*rep.TopRecall)
+		fmt.Fprintf(stdout, "    top-1 category (indicative keyword labels, n=%d) %5.1f %%\n", rep.Labelled, 100*rep.CategoryTop1)
+		fmt.Fprintf(stdout, "    answered unknown                                %5.1f %%\n", 100*rep.Unknown)
+	} else {
+		fmt.Fprintf(stdout, "  LogChunks   skipped: %s not found\n", lcDir)
+	}
+	cdDir := filepath.Join(*data, "ci-logs", "cidiff-breakages")
+	if _, err := os.Stat(cdDir); err == nil {
+		rep, err := cieval.CIDiff(ctx, eng, cdDir, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  CiDiff      %d cases\n", rep.Cases)
+		fmt.Fprintf(stdout, "    line recall of labelled error lines (mean)      %5.1f %%\n", 100*rep.LineRecall)
+		fmt.Fprintf(stdout, "    cases with a labelled error line in evidence    %5.1f %%\n", 100*rep.CaseHit)
+	} else {
+		fmt.Fprintf(stdout, "  CiDiff      skipped: %s not found\n", cdDir)
+	}
+	return nil
 }

@@ -191,3 +191,11 @@ func stripFraming(line []byte) ([]byte, lineKind) {
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// NormalizeLine returns a raw log line as the engine sees it (for evaluation against labelled
+// data, which quotes raw lines).
+func NormalizeLine(raw string) string {
+	var n normalizer
+	text, _ := n.normalize([]byte(raw))
+	return string(text)
+}

@@ -1,0 +1,68 @@
+package cieval
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+)
+
+func testEngine(t *testing.T) *cifailure.Engine {
+	t.Helper()
+	causes, err := cifailure.LoadDir("../cifailure/testdata/engine/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := cifailure.New(&cifailure.KB{Causes: causes}, cifailure.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func TestLogChunks(t *testing.T) {
+	rep, err := LogChunks(context.Background(), testEngine(t), "testdata/logchunks", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := LogChunksReport{Examples: 2, Missing: 1, EvidenceRecall: 1, TopRecall: 1, Labelled: 2, CategoryTop1: 1}
+	if *rep != want {
+		t.Errorf("LogChunks = %+v; want %+v", *rep, want)
+	}
+}
+
+func TestCIDiff(t *testing.T) {
+	rep, err := CIDiff(context.Background(), testEngine(t), "testdata/cidiff", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lines 3-5 are labelled; the engine proves line 3 only.
+	want := CIDiffReport{Cases: 1, LineRecall: 1.0 / 3, CaseHit: 1}
+	if *rep != want {
+		t.Errorf("CIDiff = %+v; want %+v", *rep, want)
+	}
+}
+
+func TestMissingCorpus(t *testing.T) {
+	if _, err := LogChunks(context.Background(), testEngine(t), t.TempDir(), nil); err == nil {
+		t.Error("LogChunks on an empty dir succeeded; want an error")
+	}
+	if _, err := CIDiff(context.Background(), testEngine(t), t.TempDir(), nil); err == nil {
+		t.Error("CIDiff on an empty dir succeeded; want an error")
+	}
+}
+
+func TestChunkCategory(t *testing.T) {
+	tests := map[string]string{
+		"--- FAIL: TestX (0.1s)":                    "test",
+		"src/a.c:3: error: expected ';'":            "compile",
+		"app.rb:3:1: C: Style/Foo offense detected": "lint",
+		"npm ERR! 404 Not Found":                    "dependency",
+		"something else entirely":                   "",
+	}
+	for chunk, want := range tests {
+		if got := chunkCategory(chunk); got != want {
+			t.Errorf("chunkCategory(%q) = %q; want %q", chunk, got, want)
+		}
+	}
+}
