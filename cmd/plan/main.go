@@ -1,0 +1,55 @@
+// Command plan prints an offline plan of a stack: it runs the real Pulumi program under
+// Pulumi's mocks (no cloud account, no pulumi CLI) and reports the resources per phase, the
+// policy findings and an estimated monthly cost. `make plan STACK=dev|prod FORMAT=text|json`.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ci-agent/ci-agent/internal/plan"
+	"github.com/ci-agent/ci-agent/stacks"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "plan:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
+	stack := flags.String("stack", "dev", "stack to plan (reads Pulumi.<stack>.yaml)")
+	format := flags.String("format", "text", "output format: text or json")
+	dir := flags.String("dir", ".", "directory holding the Pulumi.<stack>.yaml files")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("-format %q: want text or json", *format)
+	}
+	config, err := plan.LoadStackConfig(*dir, *stack)
+	if err != nil {
+		return err
+	}
+	mocks, err := plan.Run(*stack, config, stacks.Program)
+	if err != nil {
+		return err
+	}
+	report := plan.NewReport(*stack, mocks.Resources())
+	if *format == "json" {
+		err = report.WriteJSON(stdout)
+	} else {
+		err = report.WriteText(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if len(report.Findings) > 0 {
+		return fmt.Errorf("%d policy findings", len(report.Findings))
+	}
+	return nil
+}

@@ -1,0 +1,267 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DatabaseArgs configures the PostgreSQL database.
+type DatabaseArgs struct {
+	// Identifier is the RDS instance identifier. Required.
+	Identifier string
+	// VpcID and SubnetIDs (the Network's database subnets) place the instance. Required.
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput
+	// ProxySubnetIDs host the RDS Proxy's endpoints. Default SubnetIDs.
+	ProxySubnetIDs pulumi.StringArrayInput
+	// ClientSecurityGroupIDs may connect on 5432 (the cluster's node security group). Required.
+	ClientSecurityGroupIDs pulumi.StringArrayInput
+	// VpcCidr bounds the proxy's egress. Required.
+	VpcCidr string
+	// InstanceClass of the instance. Default db.t4g.medium.
+	InstanceClass string
+	// EngineVersion of PostgreSQL. Default "15".
+	EngineVersion string
+	// AllocatedStorage in GB and MaxAllocatedStorage, the storage-autoscaling ceiling. Defaults 100, 200.
+	AllocatedStorage, MaxAllocatedStorage int
+	// MultiAz keeps a synchronous standby in another AZ. Default false (set in prod).
+	MultiAz bool
+	// BackupRetentionDays of automated backups (point-in-time restore window). Default 30.
+	BackupRetentionDays int
+	// Production turns on deletion protection and a final snapshot. Default false.
+	Production bool
+	// DatabaseName and Username of the application database. Defaults "ciagent", "ciagent".
+	DatabaseName, Username string
+	// PasswordRotationDays rotates the Secrets Manager-managed master password. Default 7.
+	PasswordRotationDays int
+}
+
+// Database is RDS PostgreSQL with a customer key, TLS enforced, a managed and rotated master
+// password, enhanced monitoring and Performance Insights, fronted by RDS Proxy.
+type Database struct {
+	pulumi.ResourceState
+
+	Instance        *rds.Instance
+	Identifier      string
+	Arn             pulumi.StringOutput
+	Address         pulumi.StringOutput
+	ProxyEndpoint   pulumi.StringOutput
+	SecretArn       pulumi.StringOutput
+	KeyArn          pulumi.StringOutput
+	SecurityGroupID pulumi.IDOutput
+	SubnetGroupName pulumi.StringOutput
+}
+
+// NewDatabase creates the instance and everything around it.
+func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
+	if args == nil {
+		return nil, errNilArgs
+	}
+	if args.Identifier == "" || args.VpcID == nil || args.SubnetIDs == nil || args.ClientSecurityGroupIDs == nil || args.VpcCidr == "" {
+		return nil, fmt.Errorf("database %s: Identifier, VpcID, SubnetIDs, ClientSecurityGroupIDs and VpcCidr are required", name)
+	}
+	setDefault(&args.InstanceClass, "db.t4g.medium")
+	setDefault(&args.EngineVersion, "15")
+	setDefault(&args.DatabaseName, "ciagent")
+	setDefault(&args.Username, "ciagent")
+	setDefaultInt(&args.AllocatedStorage, 100)
+	setDefaultInt(&args.MaxAllocatedStorage, 2*args.AllocatedStorage)
+	setDefaultInt(&args.BackupRetentionDays, 30)
+	setDefaultInt(&args.PasswordRotationDays, 7)
+	if args.ProxySubnetIDs == nil {
+		args.ProxySubnetIDs = args.SubnetIDs
+	}
+
+	c := &Database{Identifier: args.Identifier}
+	if err := ctx.RegisterComponentResource("ciagent:data:Database", name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(c)
+
+	key, err := newKey(ctx, name+"-kms", "RDS storage, Performance Insights and master secret of "+args.Identifier, nil, child)
+	if err != nil {
+		return nil, err
+	}
+	c.KeyArn = key.Arn
+
+	subnets, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{SubnetIds: args.SubnetIDs}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.SubnetGroupName = subnets.Name
+
+	params, err := rds.NewParameterGroup(ctx, name+"-params", &rds.ParameterGroupArgs{
+		Family: pulumi.String("postgres" + args.EngineVersion),
+		Parameters: rds.ParameterGroupParameterArray{
+			// Refuse every connection that is not TLS.
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String("500")},
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	proxySG, err := ec2.NewSecurityGroup(ctx, name+"-proxy-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("RDS Proxy: PostgreSQL from the cluster's nodes only"),
+		Ingress: ec2.SecurityGroupIngressArray{ec2.SecurityGroupIngressArgs{
+			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
+			SecurityGroups: args.ClientSecurityGroupIDs, Description: pulumi.String("cluster nodes"),
+		}},
+		Egress: ec2.SecurityGroupEgressArray{ec2.SecurityGroupEgressArgs{
+			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
+			CidrBlocks: pulumi.StringArray{pulumi.String(args.VpcCidr)}, Description: pulumi.String("to the database"),
+		}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	dbSG, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("PostgreSQL from the cluster's nodes and the RDS Proxy only"),
+		Ingress: ec2.SecurityGroupIngressArray{ec2.SecurityGroupIngressArgs{
+			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
+			SecurityGroups: pulumi.All(args.ClientSecurityGroupIDs, proxySG.ID()).ApplyT(func(v []any) []string {
+				return append(append([]string(nil), v[0].([]string)...), string(v[1].(pulumi.ID)))
+			}).(pulumi.StringArrayOutput),
+			Description: pulumi.String("cluster nodes and RDS Proxy"),
+		}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.SecurityGroupID = dbSG.ID()
+
+	monitoring, err := serviceRole(ctx, name+"-monitoring", "monitoring.rds.amazonaws.com",
+		[]string{"arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	instance, err := rds.NewInstance(ctx, name, &rds.InstanceArgs{
+		Identifier:                         pulumi.String(args.Identifier),
+		Engine:                             pulumi.String("postgres"),
+		EngineVersion:                      pulumi.String(args.EngineVersion),
+		InstanceClass:                      pulumi.String(args.InstanceClass),
+		DbName:                             pulumi.String(args.DatabaseName),
+		Username:                           pulumi.String(args.Username),
+		ManageMasterUserPassword:           pulumi.Bool(true),
+		MasterUserSecretKmsKeyId:           key.Arn,
+		AllocatedStorage:                   pulumi.Int(args.AllocatedStorage),
+		MaxAllocatedStorage:                pulumi.Int(args.MaxAllocatedStorage),
+		StorageType:                        pulumi.String("gp3"),
+		StorageEncrypted:                   pulumi.Bool(true),
+		KmsKeyId:                           key.Arn,
+		MultiAz:                            pulumi.Bool(args.MultiAz),
+		DbSubnetGroupName:                  subnets.Name,
+		VpcSecurityGroupIds:                pulumi.StringArray{dbSG.ID()},
+		ParameterGroupName:                 params.Name,
+		PubliclyAccessible:                 pulumi.Bool(false),
+		BackupRetentionPeriod:              pulumi.Int(args.BackupRetentionDays),
+		BackupWindow:                       pulumi.String("03:00-03:30"),
+		MaintenanceWindow:                  pulumi.String("sun:04:00-sun:04:30"),
+		CopyTagsToSnapshot:                 pulumi.Bool(true),
+		DeletionProtection:                 pulumi.Bool(args.Production),
+		SkipFinalSnapshot:                  pulumi.Bool(!args.Production),
+		FinalSnapshotIdentifier:            pulumi.String(args.Identifier + "-final"),
+		DeleteAutomatedBackups:             pulumi.Bool(!args.Production),
+		PerformanceInsightsEnabled:         pulumi.Bool(true),
+		PerformanceInsightsKmsKeyId:        key.Arn,
+		PerformanceInsightsRetentionPeriod: pulumi.Int(7),
+		MonitoringInterval:                 pulumi.Int(60),
+		MonitoringRoleArn:                  monitoring.Arn,
+		EnabledCloudwatchLogsExports:       pulumi.ToStringArray([]string{"postgresql", "upgrade"}),
+		AutoMinorVersionUpgrade:            pulumi.Bool(true),
+		IamDatabaseAuthenticationEnabled:   pulumi.Bool(true),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.Instance = instance
+	c.Arn = instance.Arn
+	c.Address = instance.Address
+	c.SecretArn = instance.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+
+	if _, err := secretsmanager.NewSecretRotation(ctx, name+"-rotation", &secretsmanager.SecretRotationArgs{
+		SecretId: c.SecretArn,
+		RotationRules: secretsmanager.SecretRotationRotationRulesArgs{
+			AutomaticallyAfterDays: pulumi.Int(args.PasswordRotationDays),
+		},
+	}, child); err != nil {
+		return nil, err
+	}
+
+	proxyRole, err := iam.NewRole(ctx, name+"-proxy-role", &iam.RoleArgs{AssumeRolePolicy: assumeRolePolicy("rds.amazonaws.com")}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-proxy-policy", &iam.RolePolicyArgs{
+		Role: proxyRole.ID(),
+		Policy: pulumi.JSONMarshal(pulumi.Map{
+			"Version": pulumi.String("2012-10-17"),
+			"Statement": pulumi.Array{
+				pulumi.Map{"Effect": pulumi.String("Allow"), "Action": pulumi.String("secretsmanager:GetSecretValue"), "Resource": c.SecretArn},
+				pulumi.Map{"Effect": pulumi.String("Allow"), "Action": pulumi.String("kms:Decrypt"), "Resource": key.Arn},
+			},
+		}),
+	}, child); err != nil {
+		return nil, err
+	}
+	proxy, err := rds.NewProxy(ctx, name+"-proxy", &rds.ProxyArgs{
+		Name:                pulumi.String(args.Identifier + "-proxy"),
+		EngineFamily:        pulumi.String("POSTGRESQL"),
+		RequireTls:          pulumi.Bool(true),
+		IdleClientTimeout:   pulumi.Int(1800),
+		RoleArn:             proxyRole.Arn,
+		VpcSubnetIds:        args.ProxySubnetIDs,
+		VpcSecurityGroupIds: pulumi.StringArray{proxySG.ID()},
+		Auths: rds.ProxyAuthArray{rds.ProxyAuthArgs{
+			AuthScheme: pulumi.String("SECRETS"), SecretArn: c.SecretArn, IamAuth: pulumi.String("DISABLED"),
+			ClientPasswordAuthType: pulumi.String("POSTGRES_SCRAM_SHA_256"),
+		}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.ProxyEndpoint = proxy.Endpoint
+	group, err := rds.NewProxyDefaultTargetGroup(ctx, name+"-proxy-targets", &rds.ProxyDefaultTargetGroupArgs{
+		DbProxyName: proxy.Name,
+		ConnectionPoolConfig: rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs{
+			MaxConnectionsPercent: pulumi.Int(90), MaxIdleConnectionsPercent: pulumi.Int(50),
+			ConnectionBorrowTimeout: pulumi.Int(120),
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := rds.NewProxyTarget(ctx, name+"-proxy-target", &rds.ProxyTargetArgs{
+		DbProxyName: proxy.Name, TargetGroupName: group.Name, DbInstanceIdentifier: instance.Identifier,
+	}, child); err != nil {
+		return nil, err
+	}
+
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"arn": c.Arn, "address": c.Address, "proxyEndpoint": c.ProxyEndpoint, "secretArn": c.SecretArn,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func setDefault(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
+}
+
+func setDefaultInt(n *int, def int) {
+	if *n == 0 {
+		*n = def
+	}
+}

@@ -1,0 +1,133 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// NodeTaint keeps workloads without the matching toleration off a node group.
+type NodeTaint struct{ Key, Value, Effect string }
+
+// NodeGroupArgs configures a managed node group.
+type NodeGroupArgs struct {
+	// Cluster is the pulumi-eks cluster's core data (Cluster.Core). Required.
+	Cluster eks.CoreDataOutput
+	// NodeRoleArn is the nodes' IAM role. Required.
+	NodeRoleArn pulumi.StringInput
+	// SubnetIDs are the private subnets the nodes live in. Required.
+	SubnetIDs pulumi.StringArrayInput
+	// VolumeKeyArn encrypts the nodes' root volumes. Required.
+	VolumeKeyArn pulumi.StringInput
+	// InstanceTypes, in order of preference. Default ["t3.medium"].
+	InstanceTypes []string
+	// Spot asks for spot capacity (interruptible, ~65 % cheaper). Default false (on-demand).
+	Spot bool
+	// MinSize, MaxSize and DesiredSize bound the group; the cluster-autoscaler moves within them.
+	// Defaults 3, 10, MinSize.
+	MinSize, MaxSize, DesiredSize int
+	// DiskGB is the root volume size. Default 50.
+	DiskGB int
+	// Labels and Taints placed on every node. Default none.
+	Labels map[string]string
+	Taints []NodeTaint
+}
+
+// NodeGroup is an EKS managed node group on Amazon Linux 2023 with a launch template that
+// encrypts the root volume with a customer key and enforces IMDSv2.
+type NodeGroup struct {
+	pulumi.ResourceState
+
+	Group *eks.ManagedNodeGroup
+}
+
+// NewNodeGroup creates the launch template and the managed node group.
+func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ...pulumi.ResourceOption) (*NodeGroup, error) {
+	if args == nil {
+		return nil, errNilArgs
+	}
+	if args.NodeRoleArn == nil || args.SubnetIDs == nil || args.VolumeKeyArn == nil {
+		return nil, fmt.Errorf("node group %s: NodeRoleArn, SubnetIDs and VolumeKeyArn are required", name)
+	}
+	if len(args.InstanceTypes) == 0 {
+		args.InstanceTypes = []string{"t3.medium"}
+	}
+	if args.MinSize == 0 && args.MaxSize == 0 {
+		args.MinSize, args.MaxSize = 3, 10
+	}
+	if args.DesiredSize == 0 {
+		args.DesiredSize = args.MinSize
+	}
+	if args.DiskGB == 0 {
+		args.DiskGB = 50
+	}
+	if args.MinSize > args.DesiredSize || args.DesiredSize > args.MaxSize || args.MaxSize < 1 {
+		return nil, fmt.Errorf("node group %s: want min <= desired <= max and max >= 1, got %d/%d/%d",
+			name, args.MinSize, args.DesiredSize, args.MaxSize)
+	}
+
+	c := &NodeGroup{}
+	if err := ctx.RegisterComponentResource("ciagent:infra:NodeGroup", name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(c)
+
+	// A launch template (never a launch configuration, which AWS retired) so the root volume
+	// is encrypted with our key and the instance metadata service needs session tokens; hop
+	// limit 1 keeps pods from borrowing the node's role, they use IRSA instead.
+	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{
+		Description: pulumi.String("nodes of " + name),
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
+			DeviceName: pulumi.String("/dev/xvda"),
+			Ebs: ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeSize: pulumi.Int(args.DiskGB), VolumeType: pulumi.String("gp3"),
+				Encrypted: pulumi.String("true"), KmsKeyId: args.VolumeKeyArn,
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		}},
+		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint: pulumi.String("enabled"), HttpTokens: pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(1),
+		},
+		UpdateDefaultVersion: pulumi.Bool(true),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	capacity := "ON_DEMAND"
+	if args.Spot {
+		capacity = "SPOT"
+	}
+	var taints awseks.NodeGroupTaintArray
+	for _, t := range args.Taints {
+		taints = append(taints, awseks.NodeGroupTaintArgs{
+			Key: pulumi.String(t.Key), Value: pulumi.String(t.Value), Effect: pulumi.String(t.Effect),
+		})
+	}
+	group, err := eks.NewManagedNodeGroup(ctx, name, &eks.ManagedNodeGroupArgs{
+		Cluster:       args.Cluster,
+		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
+		CapacityType:  pulumi.String(capacity),
+		InstanceTypes: pulumi.ToStringArray(args.InstanceTypes),
+		NodeRoleArn:   args.NodeRoleArn,
+		SubnetIds:     args.SubnetIDs,
+		ScalingConfig: awseks.NodeGroupScalingConfigArgs{
+			MinSize: pulumi.Int(args.MinSize), MaxSize: pulumi.Int(args.MaxSize), DesiredSize: pulumi.Int(args.DesiredSize),
+		},
+		LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{Id: lt.ID(), Version: pulumi.Sprintf("%v", lt.LatestVersion)},
+		Labels:         pulumi.ToStringMap(args.Labels),
+		Taints:         taints,
+	}, child, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	if err != nil {
+		return nil, err
+	}
+	c.Group = group
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"launchTemplateId": lt.ID()}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,121 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// RegistryArgs configures the container registry.
+type RegistryArgs struct {
+	// Repositories to create. Required, at least one.
+	Repositories []string
+	// AccountID owns the registry (the replication destination). Required.
+	AccountID string
+	// ReplicaRegions receive a copy of every image so a DR region can start pods without the
+	// primary. Default none.
+	ReplicaRegions []string
+	// KeepTagged keeps this many tagged images per repository. Default 30.
+	KeepTagged int
+	// UntaggedDays expires untagged images (build leftovers) after this many days. Default 7.
+	UntaggedDays int
+}
+
+// Registry is ECR: immutable tags, scan on push, KMS, lifecycle, cross-region replication.
+type Registry struct {
+	pulumi.ResourceState
+
+	RepositoryURLs map[string]pulumi.StringOutput
+	KeyArn         pulumi.StringOutput
+}
+
+// NewRegistry creates the repositories, their key, lifecycle policies and replication.
+func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
+	if args == nil {
+		return nil, errNilArgs
+	}
+	if len(args.Repositories) == 0 || args.AccountID == "" {
+		return nil, fmt.Errorf("registry %s: Repositories and AccountID are required", name)
+	}
+	if args.KeepTagged == 0 {
+		args.KeepTagged = 30
+	}
+	if args.UntaggedDays == 0 {
+		args.UntaggedDays = 7
+	}
+	c := &Registry{RepositoryURLs: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("ciagent:infra:Registry", name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(c)
+
+	key, err := newKey(ctx, name+"-kms", "ECR images of "+name, nil, child)
+	if err != nil {
+		return nil, err
+	}
+	c.KeyArn = key.Arn
+	lifecycle, err := toJSON(map[string]any{"rules": []any{
+		map[string]any{
+			"rulePriority": 1, "description": "expire untagged images",
+			"selection": map[string]any{"tagStatus": "untagged", "countType": "sinceImagePushed",
+				"countUnit": "days", "countNumber": args.UntaggedDays},
+			"action": map[string]any{"type": "expire"},
+		},
+		map[string]any{
+			"rulePriority": 2, "description": fmt.Sprintf("keep the last %d tagged images", args.KeepTagged),
+			"selection": map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan",
+				"countNumber": args.KeepTagged},
+			"action": map[string]any{"type": "expire"},
+		},
+	}})
+	if err != nil {
+		return nil, err
+	}
+	outputs := pulumi.Map{}
+	for _, repo := range args.Repositories {
+		r, err := ecr.NewRepository(ctx, name+"-"+repo, &ecr.RepositoryArgs{
+			Name:               pulumi.String(repo),
+			ImageTagMutability: pulumi.String("IMMUTABLE"),
+			ImageScanningConfiguration: ecr.RepositoryImageScanningConfigurationArgs{
+				ScanOnPush: pulumi.Bool(true),
+			},
+			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{ecr.RepositoryEncryptionConfigurationArgs{
+				EncryptionType: pulumi.String("KMS"), KmsKey: key.Arn,
+			}},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ecr.NewLifecyclePolicy(ctx, name+"-"+repo+"-lifecycle", &ecr.LifecyclePolicyArgs{
+			Repository: r.Name, Policy: pulumi.String(lifecycle),
+		}, child); err != nil {
+			return nil, err
+		}
+		c.RepositoryURLs[repo] = r.RepositoryUrl
+		outputs[repo] = r.RepositoryUrl
+	}
+
+	if len(args.ReplicaRegions) > 0 {
+		var destinations ecr.ReplicationConfigurationReplicationConfigurationRuleDestinationArray
+		for _, region := range args.ReplicaRegions {
+			destinations = append(destinations, ecr.ReplicationConfigurationReplicationConfigurationRuleDestinationArgs{
+				Region: pulumi.String(region), RegistryId: pulumi.String(args.AccountID),
+			})
+		}
+		// Registry-wide setting (one per account and region): owned here, nowhere else.
+		if _, err := ecr.NewReplicationConfiguration(ctx, name+"-replication", &ecr.ReplicationConfigurationArgs{
+			ReplicationConfiguration: ecr.ReplicationConfigurationReplicationConfigurationArgs{
+				Rules: ecr.ReplicationConfigurationReplicationConfigurationRuleArray{
+					ecr.ReplicationConfigurationReplicationConfigurationRuleArgs{Destinations: destinations},
+				},
+			},
+		}, child); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"repositoryUrls": outputs}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

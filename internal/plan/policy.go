@@ -1,0 +1,227 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// RequiredTags are the tags every taggable AWS resource carries (cost allocation and ownership).
+var RequiredTags = []string{"Project", "Environment", "Phase", "ManagedBy"}
+
+// Finding is one policy violation.
+type Finding struct {
+	Rule     string `json:"rule"`
+	Type     string `json:"type"`
+	Name     string `json:"name"`
+	Phase    string `json:"phase"`
+	Message  string `json:"message"`
+	Severity string `json:"severity"`
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("[%s] %s %s (%s): %s", f.Rule, f.Type, f.Name, f.Phase, f.Message)
+}
+
+// untaggable lists AWS types whose API has no tags (associations, rules, policies, attachments).
+// Every other aws:* resource must carry RequiredTags; a new untaggable type is added here on
+// purpose, with the policy test failing until then.
+var untaggable = map[string]bool{
+	"aws:ec2/route:Route": true,
+	"aws:ec2/routeTableAssociation:RouteTableAssociation":                                        true,
+	"aws:ec2/securityGroupRule:SecurityGroupRule":                                                true,
+	"aws:iam/rolePolicy:RolePolicy":                                                              true,
+	"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                                          true,
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                                                    true,
+	"aws:ecr/replicationConfiguration:ReplicationConfiguration":                                  true,
+	"aws:kms/alias:Alias":                                                                        true,
+	"aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":                                    true,
+	"aws:rds/proxyTarget:ProxyTarget":                                                            true,
+	"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":            true,
+	"aws:secretsmanager/secretRotation:SecretRotation":                                           true,
+	"aws:backup/selection:Selection":                                                             true,
+	"aws:backup/vaultLockConfiguration:VaultLockConfiguration":                                   true,
+	"aws:backup/restoreTestingSelection:RestoreTestingSelection":                                 true,
+	"aws:route53/record:Record":                                                                  true,
+	"aws:route53/zoneAssociation:ZoneAssociation":                                                true,
+	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     true,
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": true,
+	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       true,
+	"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               true,
+	"aws:s3/bucketPolicy:BucketPolicy":                                                           true,
+	"aws:acm/certificateValidation:CertificateValidation":                                        true,
+	"aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy":                                 true,
+	"aws:cloudfront/originAccessControl:OriginAccessControl":                                     true,
+	"aws:costexplorer/anomalySubscription:AnomalySubscription":                                   false,
+	"aws:sns/topicSubscription:TopicSubscription":                                                true,
+	"aws:sns/topicPolicy:TopicPolicy":                                                            true,
+}
+
+// Check runs every policy rule over the registered resources and returns the findings, sorted.
+func Check(resources []*Resource) []Finding {
+	var findings []Finding
+	add := func(rule string, r *Resource, format string, args ...any) {
+		findings = append(findings, Finding{
+			Rule: rule, Type: r.Type, Name: r.Name, Phase: r.Phase,
+			Message: fmt.Sprintf(format, args...), Severity: "error",
+		})
+	}
+
+	bucketEncrypted := map[string]bool{}
+	bucketBlocked := map[string]bool{}
+	for _, r := range resources {
+		switch r.Type {
+		case "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2":
+			for _, rule := range asSlice(r.Input("rules")) {
+				def := asMap(asMap(rule)["applyServerSideEncryptionByDefault"])
+				if def["sseAlgorithm"] == "aws:kms" && def["kmsMasterKeyId"] != nil {
+					bucketEncrypted[fmt.Sprint(r.Input("bucket"))] = true
+				}
+			}
+		case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+			if isTrue(r.Input("blockPublicAcls")) && isTrue(r.Input("blockPublicPolicy")) &&
+				isTrue(r.Input("ignorePublicAcls")) && isTrue(r.Input("restrictPublicBuckets")) {
+				bucketBlocked[fmt.Sprint(r.Input("bucket"))] = true
+			}
+		}
+	}
+
+	for _, r := range resources {
+		taggable := (strings.HasPrefix(r.Type, "aws:") && r.Custom && !untaggable[r.Type]) ||
+			r.Type == "eks:index:Cluster" || r.Type == "eks:index:ManagedNodeGroup"
+		if taggable {
+			tags := asMap(r.Input("tags"))
+			for _, key := range RequiredTags {
+				if s, _ := tags[key].(string); s == "" {
+					add("tags", r, "missing tag %s", key)
+				}
+			}
+		}
+
+		switch r.Type {
+		case "aws:rds/instance:Instance":
+			if !isTrue(r.Input("storageEncrypted")) || empty(r.Input("kmsKeyId")) {
+				add("kms", r, "storage not encrypted with a customer-managed KMS key")
+			}
+			if isTrue(r.Input("publiclyAccessible")) {
+				add("public", r, "RDS instance is publicly accessible")
+			}
+		case "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
+			if empty(r.Input("kmsKeyId")) {
+				add("kms", r, "replicated backups not encrypted with a KMS key")
+			}
+		case "aws:ecr/repository:Repository":
+			enc := asSlice(r.Input("encryptionConfigurations"))
+			if len(enc) == 0 || asMap(enc[0])["encryptionType"] != "KMS" || empty(asMap(enc[0])["kmsKey"]) {
+				add("kms", r, "repository not encrypted with a customer-managed KMS key")
+			}
+		case "aws:elasticache/replicationGroup:ReplicationGroup":
+			if !isTrue(r.Input("atRestEncryptionEnabled")) || empty(r.Input("kmsKeyId")) {
+				add("kms", r, "cache not encrypted at rest with a KMS key")
+			}
+			if !isTrue(r.Input("transitEncryptionEnabled")) {
+				add("tls", r, "cache without TLS in transit")
+			}
+		case "aws:secretsmanager/secret:Secret":
+			if empty(r.Input("kmsKeyId")) {
+				add("kms", r, "secret not encrypted with a customer-managed KMS key")
+			}
+		case "aws:cloudwatch/logGroup:LogGroup":
+			if empty(r.Input("kmsKeyId")) {
+				add("kms", r, "log group not encrypted with a KMS key")
+			}
+		case "aws:backup/vault:Vault":
+			if empty(r.Input("kmsKeyArn")) {
+				add("kms", r, "backup vault not encrypted with a customer-managed KMS key")
+			}
+		case "aws:sns/topic:Topic":
+			if empty(r.Input("kmsMasterKeyId")) {
+				add("kms", r, "topic not encrypted with a KMS key")
+			}
+		case "aws:ec2/launchTemplate:LaunchTemplate":
+			for _, bd := range asSlice(r.Input("blockDeviceMappings")) {
+				ebs := asMap(asMap(bd)["ebs"])
+				if ebs["encrypted"] != "true" || empty(ebs["kmsKeyId"]) {
+					add("kms", r, "node volume not encrypted with a KMS key")
+				}
+			}
+		case "eks:index:Cluster":
+			if empty(r.Input("encryptionConfigKeyArn")) {
+				add("kms", r, "Kubernetes secrets not envelope-encrypted with KMS")
+			}
+			if isTrue(r.Input("endpointPublicAccess")) && len(asSlice(r.Input("publicAccessCidrs"))) == 0 {
+				add("public", r, "public API endpoint open to the whole internet")
+			}
+		case "aws:s3/bucketV2:BucketV2":
+			id := r.ID
+			if !bucketEncrypted[id] {
+				add("kms", r, "bucket has no SSE-KMS default encryption")
+			}
+			if !bucketBlocked[id] {
+				add("public", r, "bucket has no full public access block")
+			}
+		case "aws:s3/bucketAclV2:BucketAclV2":
+			if acl, _ := r.Input("acl").(string); strings.HasPrefix(acl, "public") {
+				add("public", r, "bucket ACL %s", acl)
+			}
+		case "aws:ec2/securityGroup:SecurityGroup":
+			for _, rule := range asSlice(r.Input("ingress")) {
+				m := asMap(rule)
+				checkIngress(add, r, m["cidrBlocks"], m["ipv6CidrBlocks"], m["fromPort"], m["toPort"])
+			}
+		case "aws:ec2/securityGroupRule:SecurityGroupRule":
+			if r.Input("type") == "ingress" {
+				checkIngress(add, r, r.Input("cidrBlocks"), r.Input("ipv6CidrBlocks"), r.Input("fromPort"), r.Input("toPort"))
+			}
+		case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+			checkIngress(add, r, []any{r.Input("cidrIpv4")}, []any{r.Input("cidrIpv6")}, r.Input("fromPort"), r.Input("toPort"))
+		}
+	}
+
+	sort.Slice(findings, func(i, j int) bool {
+		if findings[i].Phase != findings[j].Phase {
+			return findings[i].Phase < findings[j].Phase
+		}
+		return findings[i].String() < findings[j].String()
+	})
+	return findings
+}
+
+// checkIngress allows the whole internet only on 80 and 443 (the load balancer's ports).
+func checkIngress(add func(string, *Resource, string, ...any), r *Resource, v4, v6, from, to any) {
+	open := false
+	for _, c := range append(asSlice(v4), asSlice(v6)...) {
+		if c == "0.0.0.0/0" || c == "::/0" {
+			open = true
+		}
+	}
+	if !open {
+		return
+	}
+	f, _ := from.(float64)
+	t, _ := to.(float64)
+	if f == t && (f == 80 || f == 443) {
+		return
+	}
+	add("ingress", r, "ingress from the internet on ports %v-%v (only 80/443 may be open)", from, to)
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func isTrue(v any) bool {
+	b, _ := v.(bool)
+	return b
+}
+
+func empty(v any) bool {
+	s, ok := v.(string)
+	return v == nil || (ok && s == "")
+}

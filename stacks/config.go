@@ -1,0 +1,190 @@
+package stacks
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// Config is the whole typed configuration of a stack, read once by LoadConfig. Components get
+// values from it and never read config themselves.
+type Config struct {
+	Project     string
+	Environment string // dev | prod
+	Region      string // aws:region, the primary region
+	Phases      []int  // roadmap phases this stack runs
+
+	// Phase 1: network, cluster, registry.
+	VpcCidr            string
+	AzCount            int
+	NatGateways        int
+	KubernetesVersion  string
+	PublicAccessCidrs  []string
+	AdminPrincipalArns []string
+	NodeInstanceTypes  []string
+	NodeMin, NodeMax   int
+	NodeDesired        int
+	Repositories       []string
+	EcrKeepTagged      int
+
+	// Phase 6: database.
+	DbInstanceClass        string
+	DbAllocatedStorage     int
+	DbMaxAllocatedStorage  int
+	DbMultiAz              bool
+	DbBackupRetentionDays  int
+	DbPasswordRotationDays int
+
+	// Phase 9: disaster recovery.
+	SecondaryRegions    []string
+	SecondaryVpcCidrs   []string
+	BackupVaultLock     bool
+	BackupRetentionDays int
+}
+
+// Production reports whether this is the production environment (deletion protection, final
+// snapshots, vault lock defaults).
+func (c Config) Production() bool { return c.Environment == "prod" }
+
+// Enabled reports whether the stack runs phase n.
+func (c Config) Enabled(n int) bool { return slices.Contains(c.Phases, n) }
+
+// LoadConfig reads the stack's configuration with explicit defaults and validates it. A key
+// that is present but malformed is an error, never silently the default.
+func LoadConfig(ctx *pulumi.Context) (Config, error) {
+	r := reader{cfg: config.New(ctx, "")}
+	c := Config{
+		Project:     ctx.Project(),
+		Environment: r.cfg.Require("environment"),
+		Region:      config.New(ctx, "aws").Require("region"),
+	}
+	prod := c.Production()
+
+	object(&r, "phases", &c.Phases, []int{1, 6, 9})
+
+	c.VpcCidr = r.str("vpcCidr", "10.0.0.0/16")
+	c.AzCount = r.int("azCount", 3)
+	c.NatGateways = r.int("natGateways", pick(prod, c.AzCount, 1))
+	c.KubernetesVersion = r.str("kubernetesVersion", "1.33")
+	object(&r, "publicAccessCidrs", &c.PublicAccessCidrs, []string(nil))
+	object(&r, "adminPrincipalArns", &c.AdminPrincipalArns, []string(nil))
+	object(&r, "nodeInstanceTypes", &c.NodeInstanceTypes, []string{"t3.medium"})
+	c.NodeMin = r.int("nodeMin", 3)
+	c.NodeMax = r.int("nodeMax", 10)
+	c.NodeDesired = r.int("nodeDesired", c.NodeMin)
+	object(&r, "repositories", &c.Repositories, []string{"ci-agent"})
+	c.EcrKeepTagged = r.int("ecrKeepTagged", 30)
+
+	c.DbInstanceClass = r.str("dbInstanceClass", "db.t4g.medium")
+	c.DbAllocatedStorage = r.int("dbAllocatedStorage", 100)
+	c.DbMaxAllocatedStorage = r.int("dbMaxAllocatedStorage", 2*c.DbAllocatedStorage)
+	c.DbMultiAz = r.bool("dbMultiAz", prod)
+	c.DbBackupRetentionDays = r.int("dbBackupRetentionDays", 30)
+	c.DbPasswordRotationDays = r.int("dbPasswordRotationDays", 7)
+
+	object(&r, "secondaryRegions", &c.SecondaryRegions, []string{"eu-west-1", "ap-southeast-1"})
+	object(&r, "secondaryVpcCidrs", &c.SecondaryVpcCidrs, []string{"10.1.0.0/16", "10.2.0.0/16"})
+	c.BackupVaultLock = r.bool("backupVaultLock", prod)
+	c.BackupRetentionDays = r.int("backupRetentionDays", 35)
+
+	c.loadPlatform(&r)
+	if r.err != nil {
+		return c, r.err
+	}
+	return c, c.validate()
+}
+
+// reader reads optional keys with defaults and keeps the first malformed-value error.
+type reader struct {
+	cfg *config.Config
+	err error
+}
+
+func (r *reader) fail(key string, err error) {
+	if r.err == nil {
+		r.err = fmt.Errorf("config ci-agent:%s: %w", key, err)
+	}
+}
+
+func (r *reader) str(key, def string) string {
+	if v := r.cfg.Get(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) int(key string, def int) int {
+	if r.cfg.Get(key) == "" {
+		return def
+	}
+	v, err := r.cfg.TryInt(key)
+	if err != nil {
+		r.fail(key, err)
+	}
+	return v
+}
+
+func (r *reader) bool(key string, def bool) bool {
+	if r.cfg.Get(key) == "" {
+		return def
+	}
+	v, err := r.cfg.TryBool(key)
+	if err != nil {
+		r.fail(key, err)
+	}
+	return v
+}
+
+func (r *reader) float(key string, def float64) float64 {
+	if r.cfg.Get(key) == "" {
+		return def
+	}
+	v, err := r.cfg.TryFloat64(key)
+	if err != nil {
+		r.fail(key, err)
+	}
+	return v
+}
+
+// object decodes a structured (list or map) value into out, or sets def when absent.
+func object[T any](r *reader, key string, out *T, def T) {
+	if r.cfg.Get(key) == "" {
+		*out = def
+		return
+	}
+	if err := r.cfg.TryObject(key, out); err != nil {
+		r.fail(key, err)
+	}
+}
+
+func (c Config) validate() error {
+	if c.Environment != "dev" && c.Environment != "prod" {
+		return fmt.Errorf("config ci-agent:environment = %q; want dev or prod", c.Environment)
+	}
+	for _, n := range c.Phases {
+		if _, ok := phaseNames[n]; !ok {
+			return fmt.Errorf("config ci-agent:phases: unknown phase %d", n)
+		}
+		for _, need := range phaseNeeds[n] {
+			if !c.Enabled(need) {
+				return fmt.Errorf("config ci-agent:phases: phase %d needs phase %d", n, need)
+			}
+		}
+	}
+	if c.Enabled(9) && len(c.SecondaryVpcCidrs) < len(c.SecondaryRegions) {
+		return fmt.Errorf("config: %d secondaryRegions but %d secondaryVpcCidrs", len(c.SecondaryRegions), len(c.SecondaryVpcCidrs))
+	}
+	if c.NodeMin > c.NodeDesired || c.NodeDesired > c.NodeMax {
+		return fmt.Errorf("config: want nodeMin <= nodeDesired <= nodeMax, got %d/%d/%d", c.NodeMin, c.NodeDesired, c.NodeMax)
+	}
+	return nil
+}
+
+func pick(cond bool, a, b int) int {
+	if cond {
+		return a
+	}
+	return b
+}

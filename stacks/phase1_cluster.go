@@ -1,0 +1,54 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ci-agent/ci-agent/components"
+)
+
+// phase1Cluster: the network, the EKS cluster with its on-demand node group, and the registry.
+func phase1Cluster(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) error {
+	cfg := p.Config
+	network, err := components.NewNetwork(ctx, "net", &components.NetworkArgs{
+		CidrBlock: cfg.VpcCidr, AzCount: cfg.AzCount, NatGateways: cfg.NatGateways,
+		Region: cfg.Region, AccountID: p.AccountID, Endpoints: true,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	p.Network = network
+
+	cluster, err := components.NewCluster(ctx, "eks", &components.ClusterArgs{
+		ClusterName: cfg.Project + "-" + cfg.Environment,
+		VpcID:       network.VpcID, PrivateSubnetIDs: network.PrivateSubnetIDs, PublicSubnetIDs: network.PublicSubnetIDs,
+		Region: cfg.Region, AccountID: p.AccountID,
+		KubernetesVersion:  cfg.KubernetesVersion,
+		PublicAccessCidrs:  cfg.PublicAccessCidrs,
+		AdminPrincipalArns: cfg.AdminPrincipalArns,
+		NodeGroup: components.NodeGroupSize{
+			InstanceTypes: cfg.NodeInstanceTypes, MinSize: cfg.NodeMin, MaxSize: cfg.NodeMax, DesiredSize: cfg.NodeDesired,
+		},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	p.Cluster = cluster
+
+	var replicaRegions []string
+	if cfg.Enabled(9) {
+		replicaRegions = cfg.SecondaryRegions
+	}
+	registry, err := components.NewRegistry(ctx, "ecr", &components.RegistryArgs{
+		Repositories: cfg.Repositories, AccountID: p.AccountID, ReplicaRegions: replicaRegions,
+		KeepTagged: cfg.EcrKeepTagged,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	p.Registry = registry
+
+	ctx.Export("clusterName", pulumi.String(cluster.Name))
+	ctx.Export("kubeconfig", pulumi.ToSecret(cluster.Kubeconfig))
+	ctx.Export("vpcId", network.VpcID)
+	return nil
+}
