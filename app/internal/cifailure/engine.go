@@ -57,10 +57,28 @@ func IsInputError(err error) (*InputError, bool) {
 	return ie, ok
 }
 
-// errorishLiterals mark lines worth showing when no cause matches.
+// errorishLiterals mark lines worth showing when no cause matches, or when only a generic
+// wrapper cause ("make: *** Error 1") did.
 var errorishLiterals = []string{
 	"error", "fail", "fatal", "exception", "panic", "denied", "cannot ", "unable to",
 	"killed", "timed out", "timeout", "exit code", "exit status", "not found", "traceback",
+}
+
+// suspectLine confirms a prefilter hit as an error report: the word stands alone (not
+// "error-ex@1.3.1" in a dependency tree, not "onerror"), and the line does not say there were
+// none ("0 errors").
+var (
+	suspectLine   = regexp.MustCompile(`(?i)(?:^|[^a-z0-9_@/.-])(?:error|errors|err!|fatal|fail|failed|failure|failures|failing|exception|panic|denied|cannot|unable to|killed|timed out|timeout|exit code [1-9]|exit status [1-9]|not found|traceback)(?:$|[^a-z0-9_-])`)
+	noErrorsLine  = regexp.MustCompile(`(?i)\b(?:0|no) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed):? 0\b`)
+	treeDrawing   = []byte("│├└") // │├└: dependency trees list packages named *error*
+	genericWeight = 0.35                        // causes below this weight are wrappers that echo the real error
+)
+
+func isSuspect(text []byte) bool {
+	if bytes.ContainsAny(text, string(treeDrawing)) {
+		return false
+	}
+	return suspectLine.Match(text) && !noErrorsLine.Match(text)
 }
 
 // Engine classifies logs against a knowledge base. It is immutable and safe for concurrent use.
@@ -350,7 +368,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		}
 	}
 
-	if s.errorish || kind == lineCIError {
+	if kind == lineCIError || (s.errorish && isSuspect(text)) {
 		s.suspects[s.suspectNext].set(s.lineNo, text, kind == lineCIError)
 		s.suspectNext = (s.suspectNext + 1) % maxSuspects
 		s.suspectLen = min(s.suspectLen+1, maxSuspects)
@@ -466,12 +484,16 @@ func (s *scan) answer() *Answer {
 		c := &s.e.kb.Causes[ci]
 		slices.SortFunc(a.evidence, func(x, y *Evidence) int { return x.Line - y.Line })
 		a.evidence = slices.CompactFunc(a.evidence, func(x, y *Evidence) bool { return x.Line == y.Line })
+		ownFirst := a.evidence[0].Line
+		if c.Weight < genericWeight {
+			a.evidence = append(s.suspectsBefore(ownFirst, 3), a.evidence...)
+		}
 		f := Features{
 			Weight:        c.Weight,
 			PatternsHit:   a.hit,
 			Multiline:     a.multiline,
 			EvidenceLines: len(a.evidence),
-			FirstLine:     a.evidence[0].Line,
+			FirstLine:     ownFirst,
 		}
 		f.Evidence = 0.5
 		if a.multiline {
@@ -519,6 +541,17 @@ func (s *scan) answer() *Answer {
 	ans.Category = ans.Propositions[0].Category
 	ans.Confidence = round3(top * (0.75 + 0.25*margin))
 	return ans
+}
+
+// suspectsBefore returns up to n of the latest error-ish lines (not CI wrappers) before line.
+func (s *scan) suspectsBefore(line, n int) []*Evidence {
+	var out []*Evidence
+	for _, l := range latest(s.suspects[:], s.suspectLen, s.suspectNext, maxSuspects) {
+		if l.line < line && !l.ciError {
+			out = append(out, &Evidence{Line: l.line, Text: clip(l.text)})
+		}
+	}
+	return out[max(0, len(out)-n):]
 }
 
 func (s *scan) lastAFor(pi int, b *Evidence) *Evidence {

@@ -29,6 +29,13 @@ func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
 	if i := bytes.LastIndexByte(line, '\r'); i >= 0 {
 		line = lastFrame(line)
 	}
+	// Travis glues its fold/timer markers to the next output with an erase-line escape and no
+	// newline ("travis_time:end:…\x1b[0K\x1b[31;1mThe command …"): keep what follows it.
+	if bytes.HasPrefix(line, travisFold) || bytes.HasPrefix(line, travisTime) {
+		if i := bytes.Index(line, eraseLine); i >= 0 {
+			line = line[i+len(eraseLine):]
+		}
+	}
 	if bytes.IndexByte(line, 0x1b) >= 0 {
 		line = n.stripANSI(line)
 	}
@@ -146,6 +153,9 @@ var (
 	ghaCommand    = []byte("::")
 	ghaErrorMark  = []byte("error]")
 	gitlabJobFail = []byte("ERROR: Job failed")
+	eraseLine     = []byte("\x1b[0K")
+	travisCommand = []byte("The command \"")
+	travisDone    = []byte("Done. Your build exited with")
 )
 
 func stripFraming(line []byte) ([]byte, lineKind) {
@@ -184,7 +194,8 @@ func stripFraming(line []byte) ([]byte, lineKind) {
 	case bytes.HasPrefix(line, sectionStart), bytes.HasPrefix(line, sectionEnd),
 		bytes.HasPrefix(line, travisFold), bytes.HasPrefix(line, travisTime):
 		return nil, lineFraming
-	case bytes.HasPrefix(line, gitlabJobFail):
+	case bytes.HasPrefix(line, gitlabJobFail), bytes.HasPrefix(line, travisDone),
+		bytes.HasPrefix(line, travisCommand) && bytes.Contains(line, []byte("\" exited with ")):
 		return line, lineCIError
 	}
 	return line, lineText

@@ -25,6 +25,9 @@ func TestNormalize(t *testing.T) {
 		{"jenkins pipeline", "[Pipeline] sh", "sh", lineFraming},
 		{"jenkins timestamper", "[2024-05-01T10:00:00.123Z] BUILD FAILURE", "BUILD FAILURE", lineText},
 		{"travis fold", "travis_fold:start:install\r\x1b[0K", "", lineFraming},
+		{"travis timer glued to output", "travis_time:end:2f5a:start=1,finish=2,duration=3\x1b[0K\x1b[31;1mThe command \"make test\" exited with 2.\x1b[0m", "The command \"make test\" exited with 2.", lineCIError},
+		{"travis timer alone", "travis_time:start:2f5aa4b0", "", lineFraming},
+		{"travis done", "Done. Your build exited with 1.", "Done. Your build exited with 1.", lineCIError},
 		{"not a timestamp", "2024 was a good year for builds", "2024 was a good year for builds", lineText},
 		{"lone escape at end", "oops\x1b", "oops", lineText},
 	}
