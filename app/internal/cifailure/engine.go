@@ -71,7 +71,7 @@ var (
 	suspectLine   = regexp.MustCompile(`(?i)(?:^|[^a-z0-9_@/.-])(?:error|errors|err!|fatal|fail|failed|failure|failures|failing|exception|panic|denied|cannot|unable to|killed|timed out|timeout|exit code [1-9]|exit status [1-9]|not found|traceback)(?:$|[^a-z0-9_-])`)
 	noErrorsLine  = regexp.MustCompile(`(?i)\b(?:0|no) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed):? 0\b`)
 	treeDrawing   = []byte("│├└") // │├└: dependency trees list packages named *error*
-	genericWeight = 0.35                        // causes below this weight are wrappers that echo the real error
+	genericWeight = 0.35          // causes below this weight are wrappers that echo the real error
 )
 
 func isSuspect(text []byte) bool {
