@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -305,4 +306,64 @@ func BenchmarkExplainLargeLog(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestExplainStreamsInBoundedMemory pushes a 256 MiB log, with a 5 MiB single line in it,
+// through the engine and checks that what it allocates does not grow with the input.
+func TestExplainStreamsInBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 256 MiB")
+	}
+	eng := testEngine(t, Options{})
+	const size = 256 << 20
+	src := &repeatingLog{
+		lines: [][]byte{
+			[]byte("2024-05-01T10:00:00.0000000Z compiling module github.com/acme/widgets/internal/store v1.2.3\n"),
+			[]byte("   ok  \tgithub.com/acme/widgets/internal/api\t0.412s\n"),
+			[]byte("warning: something odd happened, an error maybe\n"),
+			[]byte(strings.Repeat("x", 5<<20) + "\n"), // one 5 MiB line
+		},
+		left: size,
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ans, err := eng.Explain(context.Background(), io.MultiReader(src, strings.NewReader("main.go:1:1: undefined: x\n")))
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Propositions[0].CauseID != "t.single" || ans.Bytes < size {
+		t.Errorf("got %s after %d bytes; want t.single after at least %d bytes", ans.Propositions[0].CauseID, ans.Bytes, size)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("Explain of a %d MiB log allocated %d MiB; want it bounded (< 32 MiB) whatever the size", size>>20, alloc>>20)
+	}
+}
+
+// repeatingLog yields its lines round-robin until left bytes have been produced.
+type repeatingLog struct {
+	lines [][]byte
+	next  int
+	off   int
+	left  int
+}
+
+func (r *repeatingLog) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, io.EOF
+	}
+	n := 0
+	for n < len(p) && r.left > 0 {
+		line := r.lines[r.next][r.off:]
+		c := copy(p[n:], line)
+		n += c
+		r.left -= c
+		r.off += c
+		if r.off == len(r.lines[r.next]) {
+			r.next = (r.next + 1) % len(r.lines)
+			r.off = 0
+		}
+	}
+	return n, nil
 }
