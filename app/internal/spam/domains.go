@@ -19,7 +19,8 @@ var ethPhishingConfig []byte
 // developers link every day". It is built once and read concurrently.
 type domainLists struct {
 	block      map[string]struct{} // eth-phishing-detect blacklist
-	allow      map[string]struct{} // eth-phishing-detect whitelist + devDomains + brand domains
+	ethAllow   map[string]struct{} // eth-phishing-detect whitelist: beats the blocklist
+	allow      map[string]struct{} // ethAllow + devDomains + brands: exempt from the lookalike checks
 	fuzzy      []string            // eth-phishing-detect fuzzylist in its "fuzzy form" (no TLD)
 	fuzzyFull  []string
 	tolerance  int
@@ -47,6 +48,7 @@ func loadDomainLists() (*domainLists, error) {
 	}
 	l := &domainLists{
 		block:      make(map[string]struct{}, len(cfg.Blacklist)),
+		ethAllow:   make(map[string]struct{}, len(cfg.Whitelist)),
 		allow:      make(map[string]struct{}, len(cfg.Whitelist)+len(devDomains)),
 		tolerance:  cfg.Tolerance,
 		dev:        setOf(devDomains),
@@ -55,6 +57,9 @@ func loadDomainLists() (*domainLists, error) {
 	}
 	for _, d := range cfg.Blacklist {
 		l.block[strings.ToLower(d)] = struct{}{}
+	}
+	for _, d := range cfg.Whitelist {
+		l.ethAllow[strings.ToLower(d)] = struct{}{}
 	}
 	for _, list := range [][]string{cfg.Whitelist, devDomains, brandDomains, shortenerDomains, fileHostDomains} {
 		for _, d := range list {
@@ -125,8 +130,10 @@ const (
 	domainFuzzy
 )
 
-// check classifies one host (lower-case, no port). Allowlisted hosts always pass first, as in
-// eth-phishing-detect, so a bad list entry cannot flag github.com.
+// check classifies one host (lower-case, no port). The order is eth-phishing-detect's:
+// its allowlist, then its blocklist, then the fuzzy checks. Our own developer and brand
+// domains only exempt a host from the fuzzy checks, because the blocklist rightly lists
+// phishing pages hosted on github.io or netlify.app.
 func (l *domainLists) check(host string) domainVerdict {
 	host = strings.TrimSuffix(host, ".")
 	if host == "" || net.ParseIP(host) != nil {
@@ -144,7 +151,7 @@ func (l *domainLists) check(host string) domainVerdict {
 			asciiHost = a
 		}
 	}
-	if _, ok := inSet(l.allow, asciiHost); ok {
+	if _, ok := inSet(l.ethAllow, asciiHost); ok {
 		return domainVerdict{}
 	}
 	if hit, ok := inSet(l.block, asciiHost); ok {
@@ -152,6 +159,9 @@ func (l *domainLists) check(host string) domainVerdict {
 	}
 	if hit, ok := inSet(l.block, unicodeHost); ok {
 		return domainVerdict{kind: domainPhishing, target: hit}
+	}
+	if _, ok := inSet(l.allow, asciiHost); ok {
+		return domainVerdict{}
 	}
 	label := registrableLabel(unicodeHost)
 	// A non-ASCII host whose skeleton spells a brand is an IDN homograph ("gіthub.com").

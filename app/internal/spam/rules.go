@@ -24,9 +24,23 @@ const (
 	phAdult
 	phMalwareLure
 	phSolana
+	phDev // the vocabulary of software work
 )
 
 var phrases = newPhraseSet(map[int][]string{
+	phDev: {
+		"repo", "repository", "pr", "commit", "merge", "merged", "rebase", "branch", "ci", "build", "builds",
+		"test", "tests", "bug", "issue", "release", "releases", "version", "docs", "documentation", "api",
+		"library", "config", "configuration", "error", "exception", "function", "compile", "compiler",
+		"deploy", "npm", "pip", "cargo", "golang", "python", "java", "javascript", "typescript", "rust",
+		"docker", "kubernetes", "regression", "workflow", "fork", "upstream", "changelog", "dependency",
+		"dependencies", "module", "package", "sdk", "cli", "runtime", "stack", "trace", "traceback",
+		"panic", "null", "undefined", "readme", "lint", "linter", "refactor", "benchmark", "endpoint",
+		"schema", "struct", "method", "parser", "server", "client", "git", "github", "gitlab", "maintainer",
+		"maintainers", "reproduce", "repro", "fixture", "fixtures", "patch", "pipeline", "runner", "log",
+		"logs", "crash", "timeout", "localhost", "json", "yaml", "http", "https", "cache", "binary",
+		"project", "contributor", "contributors", "open source", "maintain", "maintaining",
+	},
 	phSupport: {
 		"support", "helpline", "help line", "hotline", "call us", "contact us", "help desk", "helpdesk",
 		"customer service", "customer care", "customer support", "technical support", "tech support",
@@ -45,8 +59,8 @@ var phrases = newPhraseSet(map[int][]string{
 	},
 	phPayment: {
 		"send", "sending", "transfer", "deposit", "deposits", "pay", "payment", "donate", "fee", "fees",
-		"recover", "recovery", "refund", "withdraw", "withdrawal", "double", "invest", "investment",
-		"profit", "profits", "receive", "returns", "claim", "reward", "rewards", "earn",
+		"recover", "refund", "withdraw", "withdrawal", "double", "invest", "investment",
+		"profit", "profits", "claim", "reward", "rewards", "earn",
 	},
 	phCryptoScam: {
 		"double your bitcoin|btc|eth|crypto|money|investment", "guaranteed profit|profits|returns|income",
@@ -55,6 +69,8 @@ var phrases = newPhraseSet(map[int][]string{
 		"wallet is compromised|suspended|locked|restricted", "wallet has been compromised|suspended|locked|restricted",
 		"wallet validation|synchronization|rectification", "daily profit|profits|returns",
 		"withdrawal fee", "unlock your funds|wallet|account", "trading expert|signals|mentor", "binary options",
+		"investment plan|plans|package|packages", "earn daily|weekly|monthly", "withdraw anytime",
+		"usdt|crypto|bitcoin investment", "get double", "get 2x|10x", "back instantly",
 		"forex trading", "crypto mining|investment", "bitcoin mining|investment", "recovered my lost|stolen",
 		"helped me recover", "legit hacker", "hire a hacker", "contact him|her|them on whatsapp|telegram",
 		"send bitcoin|btc|eth|usdt to", "my btc|eth|usdt|bitcoin|crypto address", "this wallet address",
@@ -62,13 +78,13 @@ var phrases = newPhraseSet(map[int][]string{
 		"invest with", "account manager", "elon musk", "x2 your", "2x your",
 	},
 	phCryptoWeak: {
-		"connect|sync|synchronize|validate|rectify|restore|verify your wallet", "wallet connect", "walletconnect",
+		"connect|sync|synchronize|validate|rectify|restore|verify your wallet",
 		"migrate your tokens|wallet", "claim your tokens|reward|rewards|airdrop|nft|funds",
 	},
 	phSeed: {
 		"seed phrase|phrases|words", "recovery phrase|phrases|words", "secret phrase", "secret recovery phrase",
 		"mnemonic|mnemonics", "mnemonic phrase", "private key|keys", "12 word|words", "24 word|words",
-		"wallet phrase", "passphrase", "keystore", "backup phrase",
+		"wallet phrase", "wallet passphrase", "backup phrase",
 	},
 	phRequestYour: {
 		"enter|provide|share|send|submit|input|import|paste|type|verify|validate|give|fill|drop|dm|input your",
@@ -76,9 +92,8 @@ var phrases = newPhraseSet(map[int][]string{
 	},
 	phScamContext: {
 		"dapp", "rectify", "rectification", "validate", "validation", "synchronize", "synchronization",
-		"sync", "live chat", "live support", "support ticket", "support team", "resolve", "fix this issue",
-		"claim", "google form", "form", "whatsapp", "telegram", "dm", "verify", "verification", "restore",
-		"wallet connect", "walletconnect", "bot", "agent",
+		"live chat", "live support", "support ticket", "support team", "resolve this|your issue",
+		"fix this|your issue", "google form", "whatsapp", "telegram", "complete the",
 	},
 	phAirdrop: {
 		"airdrop*", "giveaway*", "give away", "free nft|nfts|tokens|token|crypto|eth|btc|usdt|bnb|sol|mint",
@@ -118,7 +133,7 @@ type analysis struct {
 	toks   []token
 	hits   []phraseHit
 	links  []link
-	counts [phSolana + 1]int
+	counts [phDev + 1]int
 }
 
 func (a *analysis) has(class int) bool { return a.counts[class] > 0 }
@@ -166,8 +181,55 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 			out = append(out, r)
 		}
 	}
-	out = c.modelReason(a, out)
-	return out
+	return c.modelReason(a, out)
+}
+
+// softCodes are the rules that read the same surface the model reads (wording, link counts,
+// mentions). When the model is confident a text is ordinary, they are damped: a mailing-list
+// digest has a dozen links and an "unsubscribe" line, and the model knows that shape.
+var softCodes = map[string]bool{
+	CodeSEOLinkSpam: true, CodePromotional: true, CodeAdult: true, CodeMassMentions: true,
+	CodeNewAccount: true, CodeNearDuplicate: true,
+}
+
+// devEvidence is 0..1: how much the text reads as software work. It counts the words of the
+// trade, inline code, links to developer sites and issue references.
+func (c *Checker) devEvidence(a *analysis) float64 {
+	score := float64(a.counts[phDev])
+	score += float64(min(strings.Count(a.orig, "`"), 4))
+	for _, l := range a.links {
+		if _, ok := inSet(c.domains.dev, l.host); ok {
+			score += 2
+		}
+	}
+	for i := 0; i+1 < len(a.toks); i++ {
+		t, next := a.toks[i], a.toks[i+1]
+		if next.start == t.end+1 && a.n.text[t.end] == '.' && sourceExtensions[a.n.text[next.start:next.end]] {
+			score++
+		}
+	}
+	for i := 0; i+1 < len(a.n.text); i++ {
+		if a.n.text[i] == '#' && '0' <= a.n.text[i+1] && a.n.text[i+1] <= '9' && (i == 0 || !isAlnum(a.n.text[i-1])) {
+			score++
+		}
+	}
+	return min(1, score/3)
+}
+
+var sourceExtensions = map[string]bool{
+	"go": true, "py": true, "js": true, "ts": true, "tsx": true, "jsx": true, "rs": true, "java": true,
+	"kt": true, "yml": true, "yaml": true, "json": true, "md": true, "toml": true, "sh": true, "c": true,
+	"h": true, "cpp": true, "rb": true, "lock": true, "mod": true, "sum": true, "cfg": true, "ini": true,
+	"xml": true, "gradle": true, "proto": true, "sql": true, "tf": true, "dockerfile": true, "cs": true,
+}
+
+func dampSoft(out []Reason, p float64) {
+	f := 0.4 + 0.6*min(1, p/0.5)
+	for i := range out {
+		if softCodes[out[i].Code] {
+			out[i].Weight *= f
+		}
+	}
 }
 
 // offsiteLinks are links that are not to a developer domain; only they count as promotion.
@@ -343,7 +405,7 @@ func cryptoRules(a *analysis, out []Reason) []Reason {
 		case scam > 0 || a.has(phSeed) && a.has(phRequestYour):
 			out = append(out, reason(CodeWalletAddress, 0.8, sp, "%s address next to scam wording", wa.chain))
 		case a.has(phPayment):
-			out = append(out, reason(CodeWalletAddress, 0.45, sp, "%s address next to payment or recovery wording", wa.chain))
+			out = append(out, reason(CodeWalletAddress, 0.35, sp, "%s address next to payment or recovery wording", wa.chain))
 		default:
 			out = append(out, reason(CodeWalletAddress, 0.05, sp, "%s address", wa.chain))
 		}
@@ -382,27 +444,52 @@ func supportNumberRule(a *analysis, out []Reason) []Reason {
 	if len(phones) == 0 {
 		return out
 	}
-	first := phones[0]
-	repeated := len(phones) >= 2
-	strength := 0
-	if a.has(phSupportStrong) {
-		strength++
+	// Wording counts only near the number: a CERT advisory has a hotline at the bottom and
+	// "support" three screens up.
+	const near = 150
+	best, bestW := span{}, 0.0
+	for _, ph := range phones {
+		support, strong := false, false
+		for _, h := range a.hits {
+			if h.class != phSupport && h.class != phSupportStrong {
+				continue
+			}
+			pos := a.toks[h.firstTok].start
+			if pos < ph.start-near || pos > ph.end+near {
+				continue
+			}
+			support = true
+			strong = strong || h.class == phSupportStrong
+		}
+		if !support {
+			continue
+		}
+		strength := 0
+		if strong {
+			strength++
+		}
+		if a.has(phBrand) {
+			strength++
+		}
+		if len(phones) >= 2 {
+			strength++
+		}
+		w := 0.3
+		switch {
+		case strength >= 2:
+			w = 0.92
+		case strength == 1:
+			w = 0.6
+		}
+		if w > bestW {
+			best, bestW = ph, w
+		}
 	}
-	if a.has(phBrand) {
-		strength++
+	if bestW == 0 {
+		return out
 	}
-	if repeated {
-		strength++
-	}
-	w := 0.3
-	switch {
-	case strength >= 2:
-		w = 0.92
-	case strength == 1:
-		w = 0.75
-	}
-	sp := a.n.origSpan(first.start, first.end)
-	return append(out, reason(CodeFakeSupportNumber, w, sp, "phone number %s next to support wording", strings.TrimSpace(a.n.text[first.start:first.end])))
+	sp := a.n.origSpan(best.start, best.end)
+	return append(out, reason(CodeFakeSupportNumber, bestW, sp, "phone number %s next to support wording", strings.TrimSpace(a.n.text[best.start:best.end])))
 }
 
 // findPhones finds runs of digits and separators that libphonenumber accepts as a valid number
@@ -583,10 +670,13 @@ func obfuscationRule(a *analysis, out []Reason) []Reason {
 }
 
 // modelReason adds the statistical model's vote. It is always present, also for allow, so a
-// caller can see how the model leaned. Its weight is damped: the model was trained on SMS,
-// YouTube and e-mail spam, so alone it may flag or hide but never block a developer's text.
+// caller can see how the model leaned. Its weight is capped at 0.9 so the model alone never
+// blocks, and it is halved on text that reads as software work: the model learnt from SMS,
+// YouTube comments and e-mail, where "check out the new docs site" or "subscribe to release
+// notifications" are promotion, while on a code host they are ordinary talk.
 func (c *Checker) modelReason(a *analysis, out []Reason) []Reason {
 	p := c.model.prob(a.orig, &a.n, len(a.links))
-	w := 0.9 * p
+	dampSoft(out, p)
+	w := 0.9 * p * (1 - 0.5*c.devEvidence(a))
 	return append(out, reason(CodeModel, w, span{0, len(a.orig)}, "statistical model spam probability %.2f", p))
 }

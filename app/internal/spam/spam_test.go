@@ -1,0 +1,318 @@
+package spam
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+func newTestChecker(t testing.TB) *Checker {
+	t.Helper()
+	c, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+// readTexts splits a testdata file on "=====" lines and drops the header before the first.
+func readTexts(t *testing.T, name string) []string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(string(data), "\n=====\n")
+	var out []string
+	for _, p := range parts[1:] {
+		out = append(out, strings.TrimRight(p, "\n"))
+	}
+	return out
+}
+
+func TestLegitimateCorpusHasNoFalsePositives(t *testing.T) {
+	c := newTestChecker(t)
+	texts := readTexts(t, "testdata/legit.txt")
+	if len(texts) < 100 {
+		t.Fatalf("testdata/legit.txt has %d texts; the issue asks for at least 100", len(texts))
+	}
+	for i, text := range texts {
+		resp, err := c.Check(Request{Text: text})
+		if err != nil {
+			t.Fatalf("Check(legit #%d) error: %v", i+1, err)
+		}
+		if resp.Verdict != Allow {
+			t.Errorf("Check(legit #%d %q) verdict = %s (score %.2f, reasons %+v); want allow", i+1, excerpt(text), resp.Verdict, resp.Score, resp.Reasons)
+		}
+		checkSpans(t, text, resp)
+	}
+}
+
+func TestScamCorpus(t *testing.T) {
+	c := newTestChecker(t)
+	severity := map[Verdict]int{Allow: 0, Flag: 1, Hide: 2, Block: 3}
+	for i, entry := range readTexts(t, "testdata/scam.txt") {
+		head, text, _ := strings.Cut(entry, "\n")
+		fields := strings.Fields(strings.TrimPrefix(head, "want:"))
+		if len(fields) != 2 {
+			t.Fatalf("scam #%d: bad want line %q", i+1, head)
+		}
+		wantVerdict, wantCodes := Verdict(fields[0]), strings.Split(fields[1], ",")
+		resp, err := c.Check(Request{Text: text})
+		if err != nil {
+			t.Fatalf("Check(scam #%d) error: %v", i+1, err)
+		}
+		checkSpans(t, text, resp)
+		if severity[resp.Verdict] < severity[wantVerdict] {
+			t.Errorf("Check(scam #%d %q) verdict = %s (score %.2f, reasons %+v); want at least %s", i+1, excerpt(text), resp.Verdict, resp.Score, resp.Reasons, wantVerdict)
+		}
+		for _, code := range wantCodes {
+			if !hasCode(resp, code) {
+				t.Errorf("Check(scam #%d %q) reasons = %+v; want one with code %s", i+1, excerpt(text), resp.Reasons, code)
+			}
+		}
+	}
+}
+
+func hasCode(resp Response, code string) bool {
+	for _, r := range resp.Reasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func excerpt(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// checkSpans: every span is a valid half-open byte range into the submitted text, and every
+// code is in the API's vocabulary.
+func checkSpans(t *testing.T, text string, resp Response) {
+	t.Helper()
+	known := map[string]bool{}
+	for _, c := range ReasonCodes {
+		known[c] = true
+	}
+	for _, r := range resp.Reasons {
+		if !known[r.Code] {
+			t.Errorf("reason code %q is not in the API vocabulary", r.Code)
+		}
+		if r.Span[0] < 0 || r.Span[0] > r.Span[1] || r.Span[1] > len(text) {
+			t.Errorf("reason %s span %v is outside [0,%d] for %q", r.Code, r.Span, len(text), excerpt(text))
+		}
+	}
+	if resp.Score < 0 || resp.Score > 1 {
+		t.Errorf("score %v is outside [0,1]", resp.Score)
+	}
+}
+
+func TestSpansPointAtEvidence(t *testing.T) {
+	c := newTestChecker(t)
+	tests := []struct {
+		name, text, code, want string
+	}{
+		{"phishing url", "see https://verifymetamask.io/login now", CodePhishingURL, "https://verifymetamask.io/login"},
+		{"url after zero-width", "a\u200b b https://bit.ly/abc", CodeURLShortener, "https://bit.ly/abc"},
+		{"fullwidth shortener", "go to ｂｉｔ．ｌｙ/abc", CodeURLShortener, "ｂｉｔ．ｌｙ/abc"},
+		{"eth address", "send 1 ETH to 0x742d35Cc6634C0532925a3b844Bc454e4438f44e now", CodeWalletAddress, "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"},
+		{"seed request", "Please enter your seed phrase at https://x.example", CodeSeedPhraseRequest, "enter your seed phrase"},
+		{"mixed script", "Verify your mеtamask", CodeObfuscation, "mеtamask"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := c.Check(Request{Text: tc.text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range resp.Reasons {
+				if r.Code == tc.code {
+					if got := tc.text[r.Span[0]:r.Span[1]]; got != tc.want {
+						t.Errorf("Check(%q) %s span = %q; want %q", tc.text, tc.code, got, tc.want)
+					}
+					return
+				}
+			}
+			t.Errorf("Check(%q) reasons = %+v; want code %s", tc.text, resp.Reasons, tc.code)
+		})
+	}
+}
+
+func TestModelReasonAlwaysPresent(t *testing.T) {
+	c := newTestChecker(t)
+	for _, text := range []string{"", "LGTM", "hello world"} {
+		resp, err := c.Check(Request{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Verdict != Allow || !hasCode(resp, CodeModel) {
+			t.Errorf("Check(%q) = %s %+v; want allow with a model reason", text, resp.Verdict, resp.Reasons)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	c := newTestChecker(t)
+	t.Run("too large", func(t *testing.T) {
+		_, err := c.Check(Request{Text: strings.Repeat("a", 10<<20)})
+		if !errors.Is(err, ErrTextTooLarge) {
+			t.Errorf("Check(10 MB) error = %v; want ErrTextTooLarge", err)
+		}
+	})
+	cases := map[string]string{
+		"invalid utf-8":   "hello \xff\xfe world \xc3",
+		"largest allowed": strings.Repeat("word https://example.org/x ", MaxTextBytes/27),
+		"100k mentions":   strings.Repeat("@user ", 100_000)[:MaxTextBytes/2],
+		"only invisibles": strings.Repeat("\u200b\u202e", 1000),
+		"nul bytes":       strings.Repeat("\x00", 5000),
+		"one long word":   strings.Repeat("x", MaxTextBytes),
+	}
+	for name, text := range cases {
+		t.Run(name, func(t *testing.T) {
+			resp, err := c.Check(Request{Text: text})
+			if err != nil {
+				t.Fatalf("Check(%s) error: %v", name, err)
+			}
+			checkSpans(t, text, resp)
+		})
+	}
+	t.Run("mass mentions are reported", func(t *testing.T) {
+		var b strings.Builder
+		for i := 0; i < 100_000; i++ {
+			fmt.Fprintf(&b, "@u%x ", i)
+		}
+		text := b.String()
+		resp, err := c.Check(Request{Text: text})
+		if err != nil {
+			t.Fatalf("Check(100k mentions, %d bytes) error: %v", len(text), err)
+		}
+		if !hasCode(resp, CodeMassMentions) {
+			t.Errorf("Check(many mentions) reasons = %+v; want mass_mentions", resp.Reasons)
+		}
+	})
+}
+
+func TestNearDuplicate(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.HistorySize = 8
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "Check the new release notes for version two of the parser, it fixes the crash on empty files and speeds up large inputs"
+	if resp, _ := c.Check(Request{Text: base}); hasCode(resp, CodeNearDuplicate) {
+		t.Fatalf("first text already a near duplicate: %+v", resp.Reasons)
+	}
+	resp, _ := c.Check(Request{Text: base + "!"})
+	if !hasCode(resp, CodeNearDuplicate) {
+		t.Errorf("Check(repeat) reasons = %+v; want near_duplicate", resp.Reasons)
+	}
+	// The ring forgets: after HistorySize other texts the first one is gone.
+	for i := 0; i < 8; i++ {
+		c.Check(Request{Text: strings.Repeat("filler text number ", 5) + strings.Repeat("z", i+1) + " distinct tail words here to be long enough"})
+	}
+	if resp, _ := c.Check(Request{Text: base + "?"}); hasCode(resp, CodeNearDuplicate) {
+		t.Errorf("Check(after eviction) still near_duplicate: %+v", resp.Reasons)
+	}
+}
+
+func TestNewAccountWithLinks(t *testing.T) {
+	c := newTestChecker(t)
+	age, prior := 0, 0
+	req := Request{Text: "nice project, see mine at https://my-tool.example-site.net", Author: &Author{Login: "x", AccountAgeDays: &age, PriorContributions: &prior}}
+	resp, _ := c.Check(req)
+	if !hasCode(resp, CodeNewAccount) {
+		t.Errorf("Check(new account with link) reasons = %+v; want new_account", resp.Reasons)
+	}
+	old := 900
+	req.Author.AccountAgeDays = &old
+	if resp, _ := c.Check(req); hasCode(resp, CodeNewAccount) {
+		t.Errorf("Check(old account with link) reasons = %+v; want no new_account", resp.Reasons)
+	}
+}
+
+func TestConfigThresholds(t *testing.T) {
+	cfg, err := ParseConfig([]byte("thresholds:\n  flag: 0.01\n  hide: 0.02\n  block: 0.03\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := c.Check(Request{Text: "Free entry to win a prize, txt WIN to 80086 now!"})
+	if resp.Verdict != Block {
+		t.Errorf("with block at 0.03, verdict = %s (score %.2f); want block", resp.Verdict, resp.Score)
+	}
+	for _, bad := range []string{"thresholds:\n  flag: 0.9\n  hide: 0.5\n", "thresholds:\n  flg: 0.5\n", "history_size: -1\n", "thresholds: [1]\n"} {
+		if _, err := ParseConfig([]byte(bad)); err == nil {
+			t.Errorf("ParseConfig(%q) = nil error; want an error", bad)
+		}
+	}
+	if cfg, err := ParseConfig(nil); err != nil || cfg != DefaultConfig() {
+		t.Errorf("ParseConfig(empty) = %+v, %v; want the defaults", cfg, err)
+	}
+}
+
+func TestParseRequest(t *testing.T) {
+	tests := []struct {
+		name, body, wantErr string
+	}{
+		{"minimal", `{"text":"hi"}`, ""},
+		{"full", `{"kind":"comment","text":"hi","author":{"login":"a","account_age_days":3,"prior_contributions":0},"context":{"repo":"o/r"}}`, ""},
+		{"empty text is allowed", `{"text":""}`, ""},
+		{"missing text", `{"kind":"issue"}`, `"text" is required`},
+		{"text wrong type", `{"text":5}`, `field "text" must be a string, got number`},
+		{"age wrong type", `{"text":"x","author":{"account_age_days":"new"}}`, `field "author.account_age_days" must be a number, got string`},
+		{"negative age", `{"text":"x","author":{"account_age_days":-1}}`, "must not be negative"},
+		{"unknown field", `{"text":"x","txt":"y"}`, `unknown field "txt"`},
+		{"bad kind", `{"text":"x","kind":"tweet"}`, `"kind" must be one of`},
+		{"not an object", `["text"]`, "must be a JSON object"},
+		{"syntax", `{"text":`, "invalid JSON"},
+		{"trailing data", `{"text":"a"} {"text":"b"}`, "more than one value"},
+		{"empty", ``, "empty request body"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseRequest([]byte(tc.body))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("ParseRequest(%s) error = %v; want nil", tc.body, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("ParseRequest(%s) error = %v; want one containing %q", tc.body, err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	samples := []Sample{
+		{"win a free prize now call 09061701461", true}, {"are we still on for lunch tomorrow", false},
+		{"urgent claim your cash reward txt yes", true}, {"the build is green again, merging", false},
+	}
+	m := Train(samples, TrainOptions{Bits: 12, Epochs: 20})
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadModel(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range samples {
+		p1, p2 := m.Prob(s.Text), back.Prob(s.Text)
+		if (p1 >= 0.5) != s.Spam || (p2 >= 0.5) != s.Spam {
+			t.Errorf("Prob(%q) = %.3f trained, %.3f reloaded; want spam=%v", s.Text, p1, p2, s.Spam)
+		}
+	}
+	if _, err := LoadModel(strings.NewReader("not gzip")); err == nil {
+		t.Error("LoadModel(garbage) = nil error; want an error")
+	}
+}
