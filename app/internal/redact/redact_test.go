@@ -1,0 +1,133 @@
+package redact
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the .golden files from the current output")
+
+// TestFixtures runs every testdata/*.log through String and compares with its .golden file.
+// Each fixture is named after the kind of secret it carries (clean.log carries none), so the
+// test also checks that the kind was found and that no fixture secret survives.
+func TestFixtures(t *testing.T) {
+	logs, err := filepath.Glob("testdata/*.log")
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no fixtures in testdata: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, path := range logs {
+		kind := strings.TrimSuffix(filepath.Base(path), ".log")
+		t.Run(kind, func(t *testing.T) {
+			in, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, found := Count(string(in))
+			golden := strings.TrimSuffix(path, ".log") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("String(%s) =\n%s\nwant\n%s", path, got, want)
+			}
+			if kind == "clean" {
+				if len(found) != 0 {
+					t.Errorf("String(%s) found %v; want nothing", path, found)
+				}
+				return
+			}
+			seen[kind] = true
+			if found[kind] == 0 {
+				t.Errorf("String(%s) found %v; want at least one %s", path, found, kind)
+			}
+			if !strings.Contains(got, Marker(kind)) {
+				t.Errorf("String(%s) has no %s marker", path, Marker(kind))
+			}
+			if again := String(got); again != got {
+				t.Errorf("String(String(%s)) changed the text again:\n%s", path, again)
+			}
+		})
+	}
+	for _, kind := range Kinds() {
+		if kind == "slack_webhook" || kind == "aws_secret_key" {
+			continue // they share the slack_token and aws fixtures
+		}
+		if !seen[kind] {
+			t.Errorf("no testdata/%s.log fixture for kind %s", kind, kind)
+		}
+	}
+}
+
+func TestString(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"empty", "", ""},
+		{"no secret", "error: exit status 1", "error: exit status 1"},
+		{"aws key alone", "AKIAQWERTYUIOPASDFGH", "[REDACTED:aws_access_key]"},
+		{"aws key in a longer word", "XAKIAQWERTYUIOPASDFGHX", "XAKIAQWERTYUIOPASDFGHX"},
+		{"url user kept", "https://bob:hunter2@example.com/x", "https://bob:[REDACTED:url_password]@example.com/x"},
+		{"url without password", "https://bob@example.com/x", "https://bob@example.com/x"},
+		{"token in url counted once", "https://x:ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@github.com", "https://x:[REDACTED:github_token]@github.com"},
+		{"secret key keeps its name", "aws_secret_access_key=abcdefghijABCDEFGHIJ0123456789/+abcdefgh", "aws_secret_access_key=[REDACTED:aws_secret_key]"},
+		{"key without end", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\nnext line", "[REDACTED:private_key]\nnext line"},
+		{"invalid utf-8", "\xff\xfeAKIAQWERTYUIOPASDFGH\xff", "\xff\xfe[REDACTED:aws_access_key]\xff"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := String(tc.in); got != tc.want {
+				t.Errorf("String(%q) = %q; want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzString checks that redaction never panics, is idempotent, and leaves nothing that a
+// rule would still redact.
+func FuzzString(f *testing.F) {
+	logs, _ := filepath.Glob("testdata/*.log")
+	for _, p := range logs {
+		b, _ := os.ReadFile(p)
+		f.Add(string(b))
+	}
+	f.Add("https://u:p@h AKIAQWERTYUIOPASDFGH xoxb-1234567890-abc")
+	f.Fuzz(func(t *testing.T, in string) {
+		out := String(in)
+		if again := String(out); again != out {
+			t.Fatalf("String not idempotent on %q: %q then %q", in, out, again)
+		}
+		for _, r := range rules {
+			if r.kind == "url_password" || r.keep > 0 {
+				continue // these keep a prefix and match their own marker by design
+			}
+			if loc := r.re.FindStringIndex(out); loc != nil && !markerAt(out, loc[0]) {
+				t.Fatalf("String(%q) = %q still holds a %s at %v", in, out, r.kind, loc)
+			}
+		}
+	})
+}
+
+var markerRE = regexp.MustCompile(`^\[REDACTED:[a-z_]+\]`)
+
+func markerAt(s string, i int) bool { return markerRE.MatchString(s[i:]) }
+
+func BenchmarkString(b *testing.B) {
+	in, err := os.ReadFile("testdata/github_token.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := strings.Repeat("go: downloading example.com/module v1.2.3\n", 400) + string(in)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		String(text)
+	}
+}
