@@ -19,6 +19,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	v1("POST /v1/ci/explain", "/v1/ci/explain", s.handleExplain)
+	v1("POST /v1/spam/check", "/v1/spam/check", s.handleSpamCheck)
 
 	open("GET /healthz", "/healthz", http.HandlerFunc(s.handleHealthz))
 	open("GET /readyz", "/readyz", http.HandlerFunc(s.handleReadyz))

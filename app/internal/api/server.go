@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
 // Config is what the HTTP layer needs. Zero values mean the defaults in DefaultConfig.
@@ -52,6 +53,7 @@ type Server struct {
 	cfg      Config
 	logger   *slog.Logger
 	explain  *cifailure.Engine
+	spam     *spam.Checker // nil: spam.DefaultConfig (see WithSpamChecker)
 	registry *prometheus.Registry
 	metrics  *metrics
 	ready    []ReadyCheck

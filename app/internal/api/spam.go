@@ -1,0 +1,70 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sync"
+
+	"github.com/ci-agent/ci-agent/app/internal/spam"
+)
+
+// maxSpamBody caps a spam check's JSON body. A text may be spam.MaxTextBytes long and JSON
+// escaping can triple that for control characters, so 4 MiB never turns a valid request away;
+// the server-wide MaxBody still applies when it is smaller.
+const maxSpamBody = 4 << 20
+
+// WithSpamChecker sets the checker behind POST /v1/spam/check (thresholds from the spam config
+// file, the near-duplicate memory). Without it the server uses spam.DefaultConfig.
+func WithSpamChecker(c *spam.Checker) Option { return func(s *Server) { s.spam = c } }
+
+var defaultSpamChecker = sync.OnceValues(func() (*spam.Checker, error) {
+	return spam.New(spam.DefaultConfig())
+})
+
+func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send a JSON object as application/json", ct))
+			return
+		}
+	}
+	limit := min(int64(maxSpamBody), s.cfg.MaxBody)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
+		return
+	case err != nil:
+		writeError(w, r, http.StatusBadRequest, "reading the request body: "+err.Error())
+		return
+	}
+	req, err := spam.ParseRequest(body)
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	checker := s.spam
+	if checker == nil {
+		if checker, err = defaultSpamChecker(); err != nil {
+			s.logger.Error("loading the spam checker", "err", err)
+			writeError(w, r, http.StatusInternalServerError, "internal error")
+			return
+		}
+	}
+	resp, err := checker.Check(req)
+	if errors.Is(err, spam.ErrTextTooLarge) {
+		writeError(w, r, http.StatusRequestEntityTooLarge, err.Error())
+		return
+	}
+	if err != nil {
+		s.logger.Error("spam check failed", "request_id", RequestID(r.Context()), "err", err)
+		writeError(w, r, http.StatusInternalServerError, "internal error")
+		return
+	}
+	resp.ID = RequestID(r.Context())
+	writeJSON(w, http.StatusOK, resp)
+}

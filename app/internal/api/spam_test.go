@@ -1,0 +1,131 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+	"github.com/ci-agent/ci-agent/app/internal/spam"
+)
+
+func TestSpamCheck(t *testing.T) {
+	_, ts := newTestServer(t, Config{})
+	url := ts.URL + "/v1/spam/check"
+	json200 := map[string]string{"Content-Type": "application/json"}
+
+	t.Run("scam is blocked with spans into the text", func(t *testing.T) {
+		text := "Support team here: connect your wallet at https://verifymetamask.io/login and enter your seed phrase to validate."
+		body, _ := json.Marshal(map[string]any{"kind": "comment", "text": text,
+			"author": map[string]any{"login": "x", "account_age_days": 0, "prior_contributions": 0}, "context": map[string]any{"repo": "o/r"}})
+		resp, data := post(t, url, body, json200)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s = %d %s; want 200", url, resp.StatusCode, data)
+		}
+		var got spam.Response
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		id, err := uuid.Parse(got.ID)
+		if err != nil || id.Version() != 7 || got.ID != resp.Header.Get(apiv1.HeaderRequestID) {
+			t.Errorf("id = %q (header %q); want the request's UUIDv7", got.ID, resp.Header.Get(apiv1.HeaderRequestID))
+		}
+		if got.Verdict != spam.Block {
+			t.Errorf("verdict = %s (score %.2f, %+v); want block", got.Verdict, got.Score, got.Reasons)
+		}
+		for _, r := range got.Reasons {
+			if r.Span[0] < 0 || r.Span[1] > len(text) || r.Span[0] > r.Span[1] {
+				t.Errorf("reason %s span %v outside the %d-byte text", r.Code, r.Span, len(text))
+			}
+			if r.Code == spam.CodePhishingURL && text[r.Span[0]:r.Span[1]] != "https://verifymetamask.io/login" {
+				t.Errorf("phishing_url span covers %q; want the URL", text[r.Span[0]:r.Span[1]])
+			}
+		}
+	})
+
+	t.Run("ordinary comment is allowed and still has reasons", func(t *testing.T) {
+		resp, data := post(t, url, []byte(`{"text":"LGTM, merging after CI"}`), nil)
+		var got spam.Response
+		json.Unmarshal(data, &got)
+		if resp.StatusCode != http.StatusOK || got.Verdict != spam.Allow || len(got.Reasons) == 0 {
+			t.Errorf("POST LGTM = %d %s; want 200 allow with the model's reason", resp.StatusCode, data)
+		}
+	})
+
+	errorCases := []struct {
+		name, body, contentType string
+		status                  int
+		wantMsg                 string
+	}{
+		{"missing text", `{"kind":"issue"}`, "", 400, `"text" is required`},
+		{"text wrong type", `{"text":42}`, "", 400, `field "text" must be a string, got number`},
+		{"age wrong type", `{"text":"x","author":{"account_age_days":"old"}}`, "", 400, `author.account_age_days`},
+		{"unknown field", `{"text":"x","extra":1}`, "", 400, `unknown field "extra"`},
+		{"not json", `hello`, "", 400, "invalid JSON"},
+		{"empty body", ``, "", 400, "empty request body"},
+		{"wrong content type", `{"text":"x"}`, "text/plain", 415, "application/json"},
+		{"over the body cap", `{"text":"` + strings.Repeat("a", maxSpamBody) + `"}`, "", 413, "larger than"},
+		{"text over the text cap", `{"text":"` + strings.Repeat("a", spam.MaxTextBytes+1) + `"}`, "", 413, "larger than"},
+	}
+	for _, tc := range errorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			headers := map[string]string{}
+			if tc.contentType != "" {
+				headers["Content-Type"] = tc.contentType
+			}
+			resp, data := post(t, url, []byte(tc.body), headers)
+			var e apiv1.Error
+			json.Unmarshal(data, &e)
+			if resp.StatusCode != tc.status || !strings.Contains(e.Error, tc.wantMsg) || e.RequestID == "" {
+				t.Errorf("POST %s = %d %s; want %d with an error containing %q and a request_id", excerptBody(tc.body), resp.StatusCode, data, tc.status, tc.wantMsg)
+			}
+		})
+	}
+}
+
+func TestSpamCheckWithConfiguredChecker(t *testing.T) {
+	cfg := spam.DefaultConfig()
+	cfg.Thresholds = spam.Thresholds{Flag: 0.01, Hide: 0.02, Block: 0.03}
+	c, err := spam.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts := newTestServer(t, Config{}, WithSpamChecker(c))
+	resp, data := post(t, ts.URL+"/v1/spam/check", []byte(`{"text":"Free entry to win a prize, txt WIN to 80086 now!"}`), nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"verdict":"block"`) {
+		t.Errorf("POST with block threshold 0.03 = %d %s; want 200 block", resp.StatusCode, data)
+	}
+}
+
+// TestOpenAPISpamSchema keeps the spam schemas true to what the server sends.
+func TestOpenAPISpamSchema(t *testing.T) {
+	doc := loadSpec(t)
+	_, ts := newTestServer(t, Config{})
+	_, data := post(t, ts.URL+"/v1/spam/check", []byte(`{"text":"free prize, see https://bit.ly/x"}`), nil)
+	var top map[string]json.RawMessage
+	json.Unmarshal(data, &top)
+	checkObject(t, doc, "SpamCheckResponse", top)
+	var reasons []map[string]json.RawMessage
+	json.Unmarshal(top["reasons"], &reasons)
+	if len(reasons) == 0 {
+		t.Fatalf("no reasons in %s", data)
+	}
+	checkObject(t, doc, "SpamReason", reasons[0])
+	var codes []string
+	for _, c := range doc.Components.Schemas["SpamReason"].Properties["code"].(map[string]any)["enum"].([]any) {
+		codes = append(codes, c.(string))
+	}
+	if strings.Join(codes, ",") != strings.Join(spam.ReasonCodes, ",") {
+		t.Errorf("openapi SpamReason.code enum = %v; want the proposer's vocabulary %v", codes, spam.ReasonCodes)
+	}
+}
+
+func excerptBody(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
