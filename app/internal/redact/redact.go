@@ -104,26 +104,8 @@ func Count(s string) (string, map[string]int) {
 		if !containsAny(s, &lower, r.literals) {
 			continue
 		}
-		n := 0
-		marker := Marker(r.kind)
-		if r.kind == "url_password" {
-			s = r.re.ReplaceAllStringFunc(s, func(m string) string {
-				sub := r.re.FindStringSubmatch(m)
-				if strings.HasPrefix(sub[2], "[REDACTED:") {
-					return m // already redacted (by an earlier rule, or an earlier pass)
-				}
-				n++
-				return sub[1] + marker + "@"
-			})
-		} else {
-			s = r.re.ReplaceAllStringFunc(s, func(m string) string {
-				n++
-				if r.keep == 0 {
-					return marker
-				}
-				return r.re.FindStringSubmatch(m)[1] + marker
-			})
-		}
+		var n int
+		s, n = replace(s, r)
 		if n > 0 {
 			if found == nil {
 				found = map[string]int{}
@@ -147,4 +129,38 @@ func containsAny(s string, lower *string, literals []string) bool {
 		}
 	}
 	return false
+}
+
+// replace substitutes every match of r in s. It works on the match positions in s, not on
+// the matched text alone: a match re-examined out of its context would lose its \b anchors.
+func replace(s string, r rule) (string, int) {
+	matches := r.re.FindAllStringSubmatchIndex(s, -1)
+	if matches == nil {
+		return s, 0
+	}
+	marker := Marker(r.kind)
+	var b strings.Builder
+	b.Grow(len(s))
+	n, last := 0, 0
+	for _, m := range matches {
+		secretStart, secretEnd := m[0], m[1]
+		if r.keep > 0 {
+			secretStart = m[2*r.keep+1] // end of the last kept group
+		}
+		if r.kind == "url_password" {
+			secretEnd-- // the @ stays
+		}
+		if strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {
+			continue // redacted by an earlier rule or an earlier pass
+		}
+		b.WriteString(s[last:secretStart])
+		b.WriteString(marker)
+		last = secretEnd
+		n++
+	}
+	if n == 0 {
+		return s, 0
+	}
+	b.WriteString(s[last:])
+	return b.String(), n
 }
