@@ -86,14 +86,21 @@ type Engine struct {
 	kb         *KB
 	opts       Options
 	matcher    *ahocorasick.Matcher
-	litRegexps [][]int32 // literal id -> regexp ids; errorish literals map to none
+	litRegexps [][]setRef // literal id -> the regexp literal sets it belongs to
 	errorish   int32     // literal ids >= errorish are error-ish markers
 	regexps    []compiledRegexp
 	patterns   []patternRef // flattened patterns, indexed by compiledRegexp.pattern
 }
 
+// setRef names literal set number set of regexp ri.
+type setRef struct {
+	ri  int32
+	set uint8
+}
+
 type compiledRegexp struct {
 	re      *regexp.Regexp
+	full    uint8 // bit mask with one bit per literal set: all must be hit before re runs
 	pattern int32 // index into Engine.patterns
 	role    int8  // 0 = match (or all[0]), 1 = then (or all[1]), ...
 }
@@ -137,21 +144,23 @@ func New(kb *KB, opts Options) (*Engine, error) {
 				if err != nil {
 					return nil, fmt.Errorf("cause %s: %w", c.ID, err)
 				}
-				lits, err := requiredLiterals(expr)
-				if err != nil || lits == nil {
+				sets, err := literalSets(expr)
+				if err != nil || len(sets) == 0 {
 					return nil, fmt.Errorf("cause %s: regexp %q has no prefilter literal", c.ID, expr)
 				}
 				ri := int32(len(e.regexps))
-				e.regexps = append(e.regexps, compiledRegexp{re: re, pattern: pi, role: int8(role)})
-				for _, lit := range lits {
-					li, ok := litIndex[lit]
-					if !ok {
-						li = int32(len(literals))
-						litIndex[lit] = li
-						literals = append(literals, lit)
-						e.litRegexps = append(e.litRegexps, nil)
+				e.regexps = append(e.regexps, compiledRegexp{re: re, pattern: pi, role: int8(role), full: 1<<len(sets) - 1})
+				for si, set := range sets {
+					for _, lit := range set {
+						li, ok := litIndex[lit]
+						if !ok {
+							li = int32(len(literals))
+							litIndex[lit] = li
+							literals = append(literals, lit)
+							e.litRegexps = append(e.litRegexps, nil)
+						}
+						e.litRegexps[li] = append(e.litRegexps[li], setRef{ri: ri, set: uint8(si)})
 					}
-					e.litRegexps[li] = append(e.litRegexps[li], ri)
 				}
 			}
 		}
@@ -224,7 +233,8 @@ type scan struct {
 	bytes   int64
 
 	// Prefilter hits of the current line.
-	stamp      []int32 // regexp id -> line number it was last queued for
+	stamp      []int32 // regexp id -> line number its mask belongs to
+	mask       []uint8 // regexp id -> literal sets hit on that line
 	candidates []int32
 	errorish   bool
 
@@ -271,6 +281,7 @@ func (e *Engine) newScan() *scan {
 	s := &scan{
 		e:        e,
 		stamp:    make([]int32, n),
+		mask:     make([]uint8, n),
 		done:     make([]bool, n),
 		first:    make([]*Evidence, n),
 		lastA:    make([]*Evidence, len(e.patterns)),
@@ -316,9 +327,18 @@ func (s *scan) hit(lit int32) {
 		s.errorish = true
 		return
 	}
-	for _, ri := range s.e.litRegexps[lit] {
-		if s.stamp[ri] != int32(s.lineNo) && !s.done[ri] {
-			s.stamp[ri] = int32(s.lineNo)
+	line := int32(s.lineNo)
+	for _, ref := range s.e.litRegexps[lit] {
+		ri := ref.ri
+		if s.done[ri] {
+			continue
+		}
+		if s.stamp[ri] != line {
+			s.stamp[ri], s.mask[ri] = line, 0
+		}
+		before := s.mask[ri]
+		s.mask[ri] |= 1 << ref.set
+		if full := s.e.regexps[ri].full; s.mask[ri] == full && before != full {
 			s.candidates = append(s.candidates, ri)
 		}
 	}

@@ -291,8 +291,10 @@ func (kb *KB) Literals() []string {
 	for _, c := range kb.Causes {
 		for _, p := range c.Patterns {
 			for _, expr := range p.regexps() {
-				lits, _ := requiredLiterals(expr)
-				all = append(all, lits...)
+				sets, _ := literalSets(expr)
+				for _, set := range sets {
+					all = append(all, set...)
+				}
 			}
 		}
 	}

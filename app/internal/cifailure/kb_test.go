@@ -1,8 +1,12 @@
 package cifailure
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -106,4 +110,57 @@ func rankOf(ans *Answer, id string) string {
 		}
 	}
 	return "not proposed"
+}
+
+// TestLiteralSetsAreRequired checks the prefilter's soundness on real data: whenever a
+// knowledge-base regexp matches a fixture line, every one of its literal sets occurs in that
+// line. A set that is not truly required would make the engine miss matches silently.
+func TestLiteralSetsAreRequired(t *testing.T) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type compiled struct {
+		re   *regexp.Regexp
+		sets [][]string
+	}
+	var all []compiled
+	for _, c := range kb.Causes {
+		for _, p := range c.Patterns {
+			for _, expr := range p.regexps() {
+				sets, err := literalSets(expr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, compiled{regexp.MustCompile(expr), sets})
+			}
+		}
+	}
+	files, _ := filepath.Glob("testdata/causes/*/*.log")
+	checked := 0
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n normalizer
+		for i, raw := range bytes.Split(data, []byte("\n")) {
+			text, _ := n.normalize(raw)
+			lower := strings.ToLower(string(text))
+			for _, c := range all {
+				if !c.re.Match(text) {
+					continue
+				}
+				checked++
+				for _, set := range c.sets {
+					if !slices.ContainsFunc(set, func(lit string) bool { return strings.Contains(lower, lit) }) {
+						t.Errorf("%s:%d matches %q but lacks every literal of %q", path, i+1, c.re, set)
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no fixture line matched any regexp: the check checked nothing")
+	}
 }

@@ -1,38 +1,36 @@
 package cifailure
 
 import (
-	"slices"
+	"fmt"
 	"testing"
 )
 
-func TestRequiredLiterals(t *testing.T) {
+func TestLiteralSets(t *testing.T) {
 	tests := []struct {
 		expr string
-		want []string // nil: rejected
+		want string // fmt of the sets, most selective first; "[]" when rejected
 	}{
-		{`undefined: \w+`, []string{"undefined: "}},
-		{`^\S+\.go:\d+:\d+: undefined: (\w+)`, []string{": undefined: "}},
-		{`(?i)npm err! code ERESOLVE`, []string{"npm err! code eresolve"}},
-		{`(error|failure): x`, []string{"error", "failure"}},
-		{`(Error|FAIL)\b`, []string{"error", "fail"}},
-		{`\w+: \d+`, nil},
-		{`(foo|\d+) bar`, []string{" bar"}},
-		{`(foo|\d+)`, nil},
-		{`ab\d+cd`, nil},
-		{`(?:fatal)+ x`, []string{"fatal"}},
-		{`x{0,3}panic:`, []string{"panic:"}},
-		{`[Ee]rror: `, []string{"rror: "}},
+		{`undefined: \w+`, `[[undefined: ]]`},
+		{`^\S+\.go:\d+:\d+: undefined: (\w+)`, `[[: undefined: ] [.go:]]`},
+		{`(?i)npm err! code ERESOLVE`, `[[npm err! code eresolve]]`},
+		{`(error|failure): x`, `[[error: x failure: x]]`},
+		{`(Error|FAIL)\b`, `[[error fail]]`},
+		{`\w+: \d+`, `[]`},
+		{`(foo|\d+) bar`, `[[ bar]]`},
+		{`(foo|\d+)`, `[]`},
+		{`x{0,3}panic:`, `[[panic:]]`},
+		{`[Ee]rror: `, `[[error: ]]`},
+		{`^_{3,} test\w* _{3,}$`, `[[___ test] [ ___]]`},
+		{`^e: \S+\.kts?:\d+`, `[[.kt: .kts:] [e: ]]`},
+		{`^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s =+$`, `[[ error  failed] [s =] [ in ]]`},
 	}
 	for _, tc := range tests {
-		got, err := requiredLiterals(tc.expr)
+		sets, err := literalSets(tc.expr)
 		if err != nil {
-			t.Fatalf("requiredLiterals(%q): %v", tc.expr, err)
+			t.Fatalf("literalSets(%q): %v", tc.expr, err)
 		}
-		slices.Sort(got)
-		want := slices.Clone(tc.want)
-		slices.Sort(want)
-		if !slices.Equal(got, want) {
-			t.Errorf("requiredLiterals(%q) = %q; want %q", tc.expr, got, want)
+		if got := fmt.Sprint(sets); got != tc.want {
+			t.Errorf("literalSets(%q) = %s; want %s", tc.expr, got, tc.want)
 		}
 	}
 }
