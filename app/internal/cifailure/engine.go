@@ -87,7 +87,7 @@ type Engine struct {
 	opts       Options
 	matcher    *ahocorasick.Matcher
 	litRegexps [][]setRef // literal id -> the regexp literal sets it belongs to
-	errorish   int32     // literal ids >= errorish are error-ish markers
+	errorish   int32      // literal ids >= errorish are error-ish markers
 	regexps    []compiledRegexp
 	patterns   []patternRef // flattened patterns, indexed by compiledRegexp.pattern
 }
