@@ -6,9 +6,23 @@ import (
 	"mvdan.cc/xurls/v2"
 )
 
-// relaxedURL matches URLs with and without a scheme and bare e-mail addresses. xurls is RE2
-// underneath, so extraction is linear in the text.
-var relaxedURL = xurls.Relaxed()
+// relaxedURL matches URLs with and without a scheme and bare e-mail addresses; strictURL only
+// those with a scheme, with a far smaller program. xurls is RE2 underneath, so extraction is
+// linear in the text.
+var (
+	relaxedURL = xurls.Relaxed()
+	strictURL  = xurls.Strict()
+	// tlds holds xurls' own top-level domains, so the pre-check agrees with the expression.
+	tlds = func() map[string]bool {
+		m := make(map[string]bool, len(xurls.TLDs)+len(xurls.PseudoTLDs))
+		for _, list := range [][]string{xurls.TLDs, xurls.PseudoTLDs} {
+			for _, t := range list {
+				m[strings.ToLower(t)] = true
+			}
+		}
+		return m
+	}()
+)
 
 // maxURLs bounds the per-text work: past this many links the text is link spam anyway.
 const maxURLs = 2000
@@ -28,35 +42,84 @@ type link struct {
 // link: with a scheme, starting with "www.", or a bare host whose top-level domain is not
 // also a common file extension (README.md, setup.py and main.rs are files, not Moldova,
 // Paraguay and Serbia).
+//
+// xurls' relaxed expression (every TLD, case-insensitive) costs about a microsecond a byte in
+// Go's NFA, so it only runs on the whitespace-separated words that could hold a bare domain: a
+// URL has no spaces, and a word holds a bare domain only if a dot is followed by a known TLD.
+// Words with "://" go to the much smaller strict expression first.
 func extractLinks(text string) []link {
-	if !mayHoldURL(text) {
-		return nil
-	}
-	idx := relaxedURL.FindAllStringIndex(text, maxURLs)
-	links := make([]link, 0, len(idx))
-	for _, m := range idx {
-		l, ok := parseLink(text[m[0]:m[1]])
-		if !ok {
-			continue
+	var links []link
+	for i := 0; i < len(text) && len(links) < maxURLs; {
+		for i < len(text) && isSpaceByte(text[i]) {
+			i++
 		}
-		l.start, l.end = m[0], m[1]
-		links = append(links, l)
+		j := i
+		for j < len(text) && !isSpaceByte(text[j]) {
+			j++
+		}
+		word := text[i:j]
+		re := relaxedURL
+		switch {
+		case strings.Contains(word, "://") && !hasBareDomain(stripSchemeURLs(word)):
+			re = strictURL
+		case !hasBareDomain(word):
+			re = nil
+		}
+		if re != nil {
+			for _, m := range re.FindAllStringIndex(word, maxURLs-len(links)) {
+				l, ok := parseLink(word[m[0]:m[1]])
+				if !ok {
+					continue
+				}
+				l.start, l.end = i+m[0], i+m[1]
+				links = append(links, l)
+			}
+		}
+		i = j
 	}
 	return links
 }
 
-// mayHoldURL is a cheap pre-check that skips the regular expression on texts with no dot
-// between two word characters and no "://", the common case for short comments.
-func mayHoldURL(text string) bool {
-	if strings.Contains(text, "://") {
-		return true
-	}
-	for i := 1; i+1 < len(text); i++ {
-		if text[i] == '.' && isHostByte(text[i-1]) && isHostByte(text[i+1]) {
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v' }
+
+// hasBareDomain reports a dot between a host character and a known TLD that ends there
+// ("example.com", "x.co/abc", "ｂｉｔ．ｌｙ" after NFKC) but not "ctx.Done()" or "v1.2.3".
+func hasBareDomain(word string) bool {
+	for i := 1; i+1 < len(word); i++ {
+		if word[i] != '.' || !isHostByte(word[i-1]) {
+			continue
+		}
+		j := i + 1
+		for j < len(word) && (isASCIILetter(word[j]) || word[j] >= 0x80 || word[j] == '-' || '0' <= word[j] && word[j] <= '9') {
+			j++
+		}
+		label := word[i+1 : j]
+		if label == "" {
+			continue
+		}
+		if tlds[strings.ToLower(label)] {
 			return true
+		}
+		if !isASCII(label) || strings.HasPrefix(label, "xn--") {
+			return true // IDN TLD or a punycode label: let the expression decide
 		}
 	}
 	return false
+}
+
+// stripSchemeURLs blanks out "scheme://..." runs so hasBareDomain only sees what is around them.
+func stripSchemeURLs(word string) string {
+	i := strings.Index(word, "://")
+	if i < 0 {
+		return word
+	}
+	// The URL runs to the end of the word, except for trailing punctuation the expression drops;
+	// a second bare domain glued to it is rare enough to leave to the strict match.
+	start := i
+	for start > 0 && (isASCIILetter(word[start-1]) || word[start-1] == '+' || word[start-1] == '.' || word[start-1] == '-') {
+		start--
+	}
+	return word[:start]
 }
 
 func isHostByte(c byte) bool {
