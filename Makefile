@@ -63,3 +63,16 @@ up: ## Real `pulumi up` of STACK (needs the pulumi CLI and AWS credentials)
 .PHONY: clean
 clean: ## Remove build output (keeps .local/ data)
 	rm -rf bin
+
+.PHONY: refresh-phishing-list
+refresh-phishing-list: ## Refresh the spam proposer's vendored eth-phishing-detect domain list (needs npm)
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	dir=app/internal/spam/data/eth-phishing-detect; \
+	(cd "$$tmp" && npm pack --silent eth-phishing-detect >/dev/null && tar xzf eth-phishing-detect-*.tgz); \
+	test -f "$$tmp/package/src/config.json" || { echo "eth-phishing-detect no longer ships src/config.json; update this target" >&2; exit 1; }; \
+	cp "$$tmp/package/src/config.json" "$$tmp/package/LICENSE" "$$dir/"; \
+	version=$$(sed -n 's/^  "version": "\(.*\)",$$/\1/p' "$$tmp/package/package.json"); \
+	sum=$$(sha256sum "$$dir/config.json" | cut -d' ' -f1); \
+	sed -i -e "s/^- \*\*Version\*\*: .*/- **Version**: eth-phishing-detect $$version, taken with \`npm pack eth-phishing-detect\` on $$(date -u +%F)./" \
+	       -e "s/^- \*\*sha256\*\* of .*/- **sha256** of \`config.json\`: \`$$sum\`./" "$$dir/ATTRIBUTION.md"; \
+	echo "eth-phishing-detect $$version -> $$dir (sha256 $$sum). Run the spam tests, then commit."
