@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ci-agent/ci-agent/app/internal/spam"
+)
+
+func TestSpamCLI(t *testing.T) {
+	dir := t.TempDir()
+	scam := filepath.Join(dir, "scam.txt")
+	os.WriteFile(scam, []byte("Support team: connect your wallet at https://verifymetamask.io/login and enter your seed phrase."), 0o644)
+	badConfig := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badConfig, []byte("thresholds:\n  flag: 2\n"), 0o644)
+
+	tests := []struct {
+		name, stdin string
+		args        []string
+		code        int
+		stdout      string // substring
+		stderr      string // substring
+	}{
+		{"text from a file", "", []string{"spam", scam}, 0, "BLOCK", ""},
+		{"json from stdin", "LGTM, merging", []string{"spam", "--format", "json", "-"}, 0, `"verdict": "allow"`, ""},
+		{"empty stdin", "", []string{"spam"}, 0, "ALLOW", ""},
+		{"bad format", "", []string{"spam", "--format", "xml"}, 1, "", "--format"},
+		{"bad kind", "x", []string{"spam", "--kind", "tweet"}, 1, "", "kind"},
+		{"two files", "", []string{"spam", "a", "b"}, 1, "", "at most one"},
+		{"missing file", "", []string{"spam", filepath.Join(dir, "nope")}, 2, "", "reading the text"},
+		{"bad config", "x", []string{"spam", "--config", badConfig}, 1, "", "thresholds"},
+		{"too large", strings.Repeat("a", spam.MaxTextBytes+1), []string{"spam"}, 2, "", "larger than"},
+		{"eval needs data", "", []string{"spam", "eval"}, 1, "", "--data"},
+		{"train needs data", "", []string{"spam", "train"}, 1, "", "--data"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tc.stdin, tc.args...)
+			if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("ciagent %v = exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+					tc.args, code, stdout, stderr, tc.code, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
+
+// TestSpamJSONL: one answer per input line, in order; bad lines answer with an error object
+// on their own line and do not stop the stream.
+func TestSpamJSONL(t *testing.T) {
+	in := strings.Join([]string{
+		`{"text":"LGTM"}`,
+		`{"text":42}`,
+		`not json`,
+		``,
+		`{"text":"Double your ETH! Send 1 ETH to 0x742d35Cc6634C0532925a3b844Bc454e4438f44e and receive 2 ETH back instantly. Guaranteed returns, send bitcoin to this wallet address."}`,
+		`{"kind":"comment"}`,
+	}, "\n")
+	code, stdout, stderr := runCLI(t, in, "spam", "--jsonl")
+	if code != 0 {
+		t.Fatalf("spam --jsonl exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("spam --jsonl wrote %d lines for 6 input lines:\n%s", len(lines), stdout)
+	}
+	want := []string{`"verdict":"allow"`, `"line":2,"error":"field \"text\" must be a string`, `"line":3,"error":"invalid JSON`, `"line":4,"error":"empty line"`, `"verdict":"`, `"line":6,"error":"field \"text\" is required"`}
+	for i, w := range want {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("spam --jsonl line %d = %s; want it to contain %s", i+1, lines[i], w)
+		}
+	}
+	var resp spam.Response
+	if err := json.Unmarshal([]byte(lines[4]), &resp); err != nil || resp.Verdict == spam.Allow || resp.ID == "" {
+		t.Errorf("spam --jsonl line 5 = %s; want a non-allow verdict with an id", lines[4])
+	}
+}
