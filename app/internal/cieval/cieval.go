@@ -141,10 +141,16 @@ func CIDiff(ctx context.Context, eng *cifailure.Engine, dir string, progress io.
 		if len(want) == 0 {
 			continue
 		}
-		_, ans, err := explainFile(ctx, eng, filepath.Join(filepath.Dir(gt), "fail.log"))
+		logPath := filepath.Join(filepath.Dir(gt), "fail.log")
+		_, ans, err := explainFile(ctx, eng, logPath)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Dir(gt), err)
 		}
+		raw, err := os.ReadFile(logPath)
+		if err != nil {
+			return nil, err
+		}
+		want = toLFLines(raw, want)
 		got := evidenceLines(ans, false)
 		found := 0
 		for l := range want {
@@ -260,6 +266,35 @@ func intersects(a, b map[int]bool) bool {
 		}
 	}
 	return false
+}
+
+// toLFLines renumbers labelled lines. CiDiff numbers lines as Java's readLine does (a lone
+// \r ends a line too); the engine, like a terminal, treats a lone \r as a progress redraw
+// within one line.
+func toLFLines(raw []byte, javaLines map[int]bool) map[int]bool {
+	out := map[int]bool{}
+	java, lf := 1, 1
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '\n':
+			java++
+			lf++
+		case '\r':
+			if i+1 < len(raw) && raw[i+1] == '\n' {
+				continue // \r\n: the \n ends the line
+			}
+			java++
+		default:
+			continue
+		}
+		if javaLines[java] {
+			out[lf] = true
+		}
+	}
+	if javaLines[1] {
+		out[1] = true
+	}
+	return out
 }
 
 var groundTruthRe = regexp.MustCompile(`^E (\d+)(?:-(\d+))?$`)

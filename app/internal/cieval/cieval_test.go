@@ -66,3 +66,13 @@ func TestChunkCategory(t *testing.T) {
 		}
 	}
 }
+
+func TestToLFLines(t *testing.T) {
+	raw := []byte("a\r\nb\rc\nd\n")
+	// Java lines: 1 a, 2 b, 3 c, 4 d. LF lines: 1 a, 2 "b\rc", 3 d.
+	got := toLFLines(raw, map[int]bool{1: true, 3: true, 4: true})
+	want := map[int]bool{1: true, 2: true, 3: true}
+	if len(got) != len(want) || !got[1] || !got[2] || !got[3] {
+		t.Errorf("toLFLines = %v; want %v", got, want)
+	}
+}

@@ -39,6 +39,7 @@ func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
 	if bytes.IndexByte(line, 0x1b) >= 0 {
 		line = n.stripANSI(line)
 	}
+	line = stripRunLogPrefix(line)
 	line = stripTimestamp(line)
 	return stripFraming(line)
 }
@@ -105,6 +106,24 @@ func (n *normalizer) stripANSI(line []byte) []byte {
 	}
 	n.buf = out
 	return out
+}
+
+// stripRunLogPrefix removes the "job<TAB>step<TAB>" columns that `gh run view --log` puts
+// before each GitHub Actions line (recognised by the timestamp after them).
+func stripRunLogPrefix(line []byte) []byte {
+	first := bytes.IndexByte(line, '\t')
+	if first < 0 || first > 200 {
+		return line
+	}
+	second := bytes.IndexByte(line[first+1:], '\t')
+	if second < 0 {
+		return line
+	}
+	rest := line[first+1+second+1:]
+	if len(rest) >= 20 && isDigit(rest[0]) && rest[4] == '-' && rest[10] == 'T' {
+		return rest
+	}
+	return line
 }
 
 // stripTimestamp removes a leading ISO-8601 timestamp (GitHub Actions, GitLab, Jenkins

@@ -14,6 +14,8 @@ func TestNormalize(t *testing.T) {
 		{"progress frames", "10%\r50%\r100%", "100%", lineText},
 		{"trailing empty frame", "done\r\x1b[0K", "done", lineText},
 		{"gha timestamp", "2024-05-01T10:00:00.1234567Z npm ERR! code E404", "npm ERR! code E404", lineText},
+		{"gh run view columns", "build\tRun tests\t2021-12-01T13:01:04.3807878Z FooTest > bar() FAILED", "FooTest > bar() FAILED", lineText},
+		{"tabs without a timestamp stay", "a\tb\tc", "a\tb\tc", lineText},
 		{"gha error marker", "2024-05-01T10:00:00.1234567Z ##[error]Process completed with exit code 1.", "Process completed with exit code 1.", lineCIError},
 		{"gha group", "##[group]Run npm ci", "Run npm ci", lineText},
 		{"gha endgroup", "##[endgroup]", "", lineFraming},
