@@ -1,0 +1,645 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ci-agent/ci-agent/app/internal/redact"
+)
+
+// Config is the pipeline's configuration. Zero values mean the defaults of DefaultConfig.
+type Config struct {
+	DatabaseURL   string        // empty: spool-only mode
+	SpoolDir      string        // required
+	SpoolMaxBytes int64         // the cap; Record fails with ErrSpoolFull beyond it
+	SegmentBytes  int64         // a segment is sealed past this size
+	Fsync         FsyncPolicy   // batch (default), interval or never
+	FsyncInterval time.Duration // for FsyncInterval
+	QueueEvents   int           // in-memory queue capacity, in events
+	QueueBytes    int64         // and in (encoded) bytes
+	BatchEvents   int           // most events in one write
+	FlushInterval time.Duration // a partial batch is written after this long
+	MaxBackoff    time.Duration // longest wait between write attempts
+	InputMode     InputMode     // how much input is stored
+	InputBytes    int           // the excerpt's (or full input's) cap
+	RetentionDays int           // day partitions older than this are dropped; 0 keeps all
+	SkipMigrate   bool          // do not apply migrations at Open (someone ran `ciagent migrate`)
+}
+
+// DefaultConfig returns the production defaults.
+func DefaultConfig() Config {
+	return Config{
+		SpoolDir:      "spool",
+		SpoolMaxBytes: 1 << 30,
+		SegmentBytes:  16 << 20,
+		Fsync:         FsyncBatch,
+		FsyncInterval: 100 * time.Millisecond,
+		QueueEvents:   16384,
+		QueueBytes:    64 << 20,
+		BatchEvents:   4096,
+		FlushInterval: 20 * time.Millisecond,
+		MaxBackoff:    10 * time.Second,
+		InputMode:     InputExcerpt,
+		InputBytes:    16 << 10,
+		RetentionDays: 30,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.SpoolDir == "" {
+		c.SpoolDir = d.SpoolDir
+	}
+	if c.SpoolMaxBytes <= 0 {
+		c.SpoolMaxBytes = d.SpoolMaxBytes
+	}
+	if c.SegmentBytes <= 0 {
+		c.SegmentBytes = d.SegmentBytes
+	}
+	if c.Fsync == "" {
+		c.Fsync = d.Fsync
+	}
+	if c.FsyncInterval <= 0 {
+		c.FsyncInterval = d.FsyncInterval
+	}
+	if c.QueueEvents <= 0 {
+		c.QueueEvents = d.QueueEvents
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = d.QueueBytes
+	}
+	if c.BatchEvents <= 0 {
+		c.BatchEvents = d.BatchEvents
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = d.FlushInterval
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = d.MaxBackoff
+	}
+	if c.InputMode == "" {
+		c.InputMode = d.InputMode
+	}
+	if c.InputBytes == 0 {
+		c.InputBytes = d.InputBytes
+	}
+	if c.RetentionDays < 0 {
+		c.RetentionDays = 0
+	}
+	return c
+}
+
+// Pipeline records events: spool first, then PostgreSQL.
+type Pipeline struct {
+	cfg     Config
+	logger  *slog.Logger
+	spool   *spool
+	metrics *metrics
+	db      *pgxpool.Pool // lookups and maintenance; nil in spool-only mode
+	writer  *pgWriter
+
+	queue      chan queued // nil in spool-only mode
+	queueBytes atomic.Int64
+	// overflow is set, under the spool lock, when an event could not be queued: from
+	// overflowFrom on, the writer reads the spool itself until it has caught up.
+	overflow     bool
+	overflowFrom uint64
+	wake         chan struct{}
+
+	pendMu  sync.Mutex
+	pending map[uuid.UUID][]string // acknowledged requests not yet committed → their cause ids
+
+	stop      chan struct{}      // Close was called: drain the queue, then end
+	done      chan struct{}      // the writer has ended
+	runCtx    context.Context    // cancelled when Close gives up waiting
+	cancelRun context.CancelFunc // for runCtx
+	started   bool
+}
+
+type queued struct {
+	seq  uint64
+	ev   *Event
+	size int64
+}
+
+// Open opens (and replays) the spool, and in database mode applies the migrations and
+// connects. Call Start to run the writer, and Close at the end.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Pipeline, error) {
+	cfg = cfg.withDefaults()
+	p := &Pipeline{
+		cfg:     cfg,
+		logger:  logger.With("component", "pipeline"),
+		pending: map[uuid.UUID][]string{},
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	p.runCtx, p.cancelRun = context.WithCancel(context.Background())
+	if cfg.DatabaseURL != "" {
+		if !cfg.SkipMigrate {
+			if err := Migrate(ctx, cfg.DatabaseURL, p.logger); err != nil {
+				return nil, err
+			}
+		}
+		w, err := newPGWriter(cfg.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		p.writer = w
+		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+		}
+		p.db = pool
+		p.queue = make(chan queued, cfg.QueueEvents)
+	}
+	var firstSeq uint64
+	sp, rep, err := openSpool(cfg.SpoolDir, cfg.SegmentBytes, cfg.SpoolMaxBytes, cfg.Fsync, p.logger, func(seq uint64, payload []byte) {
+		if firstSeq == 0 {
+			firstSeq = seq
+		}
+		var ev Event
+		if json.Unmarshal(payload, &ev) == nil {
+			p.addPending(&ev)
+		}
+	})
+	if err != nil {
+		p.closeDB()
+		return nil, err
+	}
+	p.spool = sp
+	p.metrics = newMetrics(p)
+	if reg != nil {
+		if err := p.metrics.register(reg); err != nil {
+			sp.close()
+			p.closeDB()
+			return nil, fmt.Errorf("registering pipeline metrics: %w", err)
+		}
+	}
+	p.metrics.corrupt.Add(float64(rep.BadRecords))
+	for _, prob := range rep.Problems {
+		p.logger.Warn("spool replay: corrupt data skipped", "problem", prob)
+	}
+	if rep.TornBytes > 0 {
+		p.metrics.corrupt.Inc()
+	}
+	if firstSeq != 0 {
+		// Replay: the writer reads the spool from its oldest record.
+		p.overflow, p.overflowFrom = true, firstSeq
+	}
+	mode := "database"
+	if p.writer == nil {
+		mode = "spool-only"
+		p.logger.Warn("spool-only mode: no DATABASE_URL, so events stay in the spool until a database is configured; at the spool cap the API answers 503",
+			"spool_dir", cfg.SpoolDir, "spool_max_bytes", cfg.SpoolMaxBytes)
+	}
+	p.logger.Info("pipeline open", "mode", mode, "spool_dir", cfg.SpoolDir, "fsync", string(cfg.Fsync),
+		"replay_records", rep.Records, "replay_segments", rep.Segments, "corrupt_records", rep.BadRecords, "torn_bytes", rep.TornBytes)
+	return p, nil
+}
+
+// Start runs the writer and, in database mode, partition maintenance until Close.
+func (p *Pipeline) Start() {
+	if p.started {
+		return
+	}
+	p.started = true
+	if p.cfg.Fsync == FsyncInterval {
+		go p.spool.syncLoop(p.stop, p.cfg.FsyncInterval)
+	}
+	if p.writer == nil {
+		close(p.done)
+		return
+	}
+	go p.maintain()
+	go func() {
+		defer close(p.done)
+		p.run()
+	}()
+}
+
+// Close stops the writer, giving it until ctx ends to write what is queued (the rest stays in
+// the spool for the next start), and closes the spool and the database.
+func (p *Pipeline) Close(ctx context.Context) error {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	if p.started {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			p.logger.Warn("closing before the queue was written; the rest stays in the spool for the next start")
+		}
+		p.cancelRun()
+		<-p.done
+	}
+	p.cancelRun()
+	err := p.spool.close()
+	p.closeDB()
+	return err
+}
+
+func (p *Pipeline) closeDB() {
+	if p.db != nil {
+		p.db.Close()
+	}
+}
+
+// SpoolOnly reports whether the pipeline runs without a database.
+func (p *Pipeline) SpoolOnly() bool { return p.writer == nil }
+
+// InputCapture returns a Capture configured for this pipeline's input mode.
+func (p *Pipeline) InputCapture() *Capture { return NewCapture(p.cfg.InputMode, p.cfg.InputBytes) }
+
+// RetryAfter is how long a client should wait after ErrSpoolFull.
+func (p *Pipeline) RetryAfter() time.Duration { return 5 * time.Second }
+
+// Record makes ev durable (per the fsync policy) and queues it for PostgreSQL. When it returns
+// nil the request may be acknowledged; on ErrSpoolFull or any other error it must not be.
+// Record redacts secrets in the input first. ev must not be changed after the call.
+func (p *Pipeline) Record(ctx context.Context, ev *Event) error {
+	if err := ev.validate(); err != nil {
+		return err
+	}
+	ev.Input = redact.String(ev.Input)
+	ev.Client, ev.Repo, ev.Outcome, ev.RankerVersion = cleanText(ev.Client), cleanText(ev.Repo), cleanText(ev.Outcome), cleanText(ev.RankerVersion)
+	for k, v := range ev.Meta {
+		ev.Meta[k] = cleanText(redact.String(v))
+	}
+	for i := range ev.Propositions {
+		ev.Propositions[i].CauseID = cleanText(ev.Propositions[i].CauseID)
+		ev.Propositions[i].Category = cleanText(ev.Propositions[i].Category)
+	}
+	if f := ev.Feedback; f != nil {
+		f.CauseID, f.Actor = cleanText(f.CauseID), cleanText(f.Actor)
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("%w: encoding: %v", ErrInvalidEvent, err)
+	}
+	p.addPending(ev)
+	size := int64(len(payload))
+	seq, err := p.spool.append(payload, func(seq uint64) { p.enqueue(queued{seq: seq, ev: ev, size: size}) })
+	if err != nil {
+		p.removePending([]*Event{ev})
+		reason := "error"
+		if errors.Is(err, ErrSpoolFull) {
+			reason = "spool_full"
+		}
+		p.metrics.rejected.WithLabelValues(reason).Inc()
+		return err
+	}
+	if err := p.spool.waitDurable(seq); err != nil {
+		p.metrics.rejected.WithLabelValues("error").Inc()
+		return err
+	}
+	p.metrics.recorded.WithLabelValues(ev.Kind).Inc()
+	return nil
+}
+
+// enqueue runs under the spool lock, in sequence order.
+func (p *Pipeline) enqueue(q queued) {
+	if p.queue == nil || p.overflow {
+		return
+	}
+	if p.queueBytes.Load()+q.size <= p.cfg.QueueBytes {
+		select {
+		case p.queue <- q:
+			p.queueBytes.Add(q.size)
+			return
+		default:
+		}
+	}
+	// The event is safe in the spool; the writer will read it from there.
+	p.overflow, p.overflowFrom = true, q.seq
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Pipeline) catchingUp() bool {
+	p.spool.mu.Lock()
+	defer p.spool.mu.Unlock()
+	return p.overflow
+}
+
+func (p *Pipeline) addPending(ev *Event) {
+	if ev.Kind == KindFeedback {
+		return
+	}
+	causes := make([]string, len(ev.Propositions))
+	for i, pr := range ev.Propositions {
+		causes[i] = pr.CauseID
+	}
+	p.pendMu.Lock()
+	p.pending[ev.ID] = causes
+	p.pendMu.Unlock()
+}
+
+func (p *Pipeline) removePending(evs []*Event) {
+	p.pendMu.Lock()
+	for _, ev := range evs {
+		if ev.Kind != KindFeedback {
+			delete(p.pending, ev.ID)
+		}
+	}
+	p.pendMu.Unlock()
+}
+
+// ErrNotFound means a feedback target (request, or cause of a request) is not known.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable means the database could not be asked.
+var ErrUnavailable = errors.New("database unavailable")
+
+// FindTarget checks that feedback about requestID (and causeID, unless empty) has something
+// to be about: an acknowledged request, pending or committed, with that proposition.
+func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID string) error {
+	p.pendMu.Lock()
+	causes, ok := p.pending[requestID]
+	p.pendMu.Unlock()
+	if ok {
+		if causeID == "" {
+			return nil
+		}
+		for _, c := range causes {
+			if c == causeID {
+				return nil
+			}
+		}
+		return ErrNotFound
+	}
+	if p.db == nil || requestID.Version() != 7 {
+		return ErrNotFound
+	}
+	var found bool
+	var err error
+	if causeID == "" {
+		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)`, [16]byte(requestID)).Scan(&found)
+	} else {
+		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM propositions WHERE request_id = $1 AND cause_id = $2)`, [16]byte(requestID), causeID).Scan(&found)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if !found {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Ping checks the database (nil in spool-only mode: the spool is what matters then).
+func (p *Pipeline) Ping(ctx context.Context) error {
+	if p.db == nil {
+		return nil
+	}
+	return p.db.Ping(ctx)
+}
+
+// SpoolCheck fails when the spool is at its cap, so /readyz turns traffic away first.
+func (p *Pipeline) SpoolCheck(ctx context.Context) error {
+	if b := p.spool.bytes(); b >= p.cfg.SpoolMaxBytes-int64(maxPayload) && b >= p.cfg.SpoolMaxBytes*9/10 {
+		return fmt.Errorf("spool nearly full: %d of %d bytes", b, p.cfg.SpoolMaxBytes)
+	}
+	return nil
+}
+
+type item struct {
+	seq uint64
+	ev  *Event
+}
+
+// run is the writer: queue (or spool, while catching up) → batches → PostgreSQL. After Close
+// it writes what is queued and ends; events it does not reach stay in the spool.
+func (p *Pipeline) run() {
+	var cur *cursor
+	defer func() {
+		if cur != nil {
+			cur.close()
+		}
+		p.writer.close()
+	}()
+	for {
+		catchingUp := p.catchingUp()
+		wait := 200 * time.Millisecond
+		if catchingUp || p.stopping() {
+			wait = 0
+		}
+		batch := p.collect(wait)
+		if len(batch) == 0 && catchingUp && !p.stopping() {
+			if cur == nil {
+				p.spool.mu.Lock()
+				cur = &cursor{from: p.overflowFrom}
+				p.spool.mu.Unlock()
+			}
+			var err error
+			batch, err = p.readSpool(cur)
+			if err != nil {
+				p.logger.Error("reading the spool", "err", err)
+				if p.sleep(time.Second) {
+					return
+				}
+				continue
+			}
+			if len(batch) == 0 && p.spool.caughtUp(cur, func() { p.overflow = false }) {
+				cur.close()
+				cur = nil
+				continue
+			}
+		}
+		if len(batch) == 0 {
+			if p.stopping() {
+				return
+			}
+			continue
+		}
+		if !p.writeWithRetry(p.runCtx, batch) {
+			return // given up at Close: the batch stays in the spool
+		}
+		evs := make([]*Event, len(batch))
+		for i, it := range batch {
+			evs[i] = it.ev
+		}
+		p.removePending(evs)
+		if err := p.spool.release(batch[len(batch)-1].seq); err != nil {
+			p.logger.Error("releasing spool segments", "err", err)
+		}
+	}
+}
+
+// collect takes a batch from the queue: it waits up to wait for a first event, then up to
+// FlushInterval for the batch to fill.
+func (p *Pipeline) collect(wait time.Duration) []item {
+	var batch []item
+	take := func(q queued) {
+		p.queueBytes.Add(-q.size)
+		batch = append(batch, item{q.seq, q.ev})
+	}
+	select {
+	case q := <-p.queue:
+		take(q)
+	default:
+		if wait <= 0 {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case q := <-p.queue:
+			take(q)
+		case <-p.wake:
+		case <-p.stop:
+		case <-t.C:
+		}
+		t.Stop()
+		if len(batch) == 0 {
+			return nil
+		}
+	}
+	deadline := time.NewTimer(p.cfg.FlushInterval)
+	defer deadline.Stop()
+	for len(batch) < p.cfg.BatchEvents {
+		select {
+		case q := <-p.queue:
+			take(q)
+		case <-deadline.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// readSpool reads the next batch from the spool while catching up.
+func (p *Pipeline) readSpool(cur *cursor) ([]item, error) {
+	var batch []item
+	_, err := p.spool.read(cur, p.cfg.BatchEvents, func(seq uint64, payload []byte) {
+		ev := new(Event)
+		if err := json.Unmarshal(payload, ev); err != nil {
+			p.logger.Error("spool record is not an event; skipped", "seq", seq, "err", err)
+			return
+		}
+		batch = append(batch, item{seq, ev})
+	})
+	p.metrics.replayed.Add(float64(len(batch)))
+	return batch, err
+}
+
+// writeWithRetry writes a batch until it is committed, with exponential backoff. A batch that
+// PostgreSQL refuses as data is split until the refused event is alone; that one is logged and
+// dropped, so one bad event cannot stop the pipeline. It returns false when ctx ends first.
+func (p *Pipeline) writeWithRetry(ctx context.Context, batch []item) bool {
+	evs := make([]*Event, len(batch))
+	for i, it := range batch {
+		evs[i] = it.ev
+	}
+	backoff := 100 * time.Millisecond
+	for {
+		start := time.Now()
+		rows, err := p.writer.write(ctx, evs)
+		if err == nil {
+			p.metrics.writeTime.Observe(time.Since(start).Seconds())
+			p.metrics.batchSize.Observe(float64(len(batch)))
+			for table, n := range rows {
+				p.metrics.rows.WithLabelValues(table).Add(float64(n))
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		p.metrics.writeErrors.Inc()
+		if permanent(err) {
+			if len(batch) > 1 {
+				half := len(batch) / 2
+				return p.writeWithRetry(ctx, batch[:half]) && p.writeWithRetry(ctx, batch[half:])
+			}
+			p.metrics.dropped.Inc()
+			p.logger.Error("PostgreSQL refused an event; dropped", "id", batch[0].ev.ID, "kind", batch[0].ev.Kind, "err", err)
+			return true
+		}
+		p.metrics.retries.Inc()
+		p.logger.Warn("writing a batch failed; retrying", "events", len(batch), "backoff", backoff.String(), "err", err)
+		d := backoff/2 + rand.N(backoff/2+1) // jitter: replicas must not retry in step
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		backoff = min(backoff*2, p.cfg.MaxBackoff)
+	}
+}
+
+// maintain keeps today's and tomorrow's partitions ready and drops those past retention,
+// at start and then hourly.
+func (p *Pipeline) maintain() {
+	for {
+		ctx, cancel := context.WithTimeout(p.runCtx, time.Minute)
+		if err := p.Maintain(ctx, time.Now()); err != nil && p.runCtx.Err() == nil {
+			p.logger.Warn("partition maintenance failed; will retry", "err", err)
+		}
+		cancel()
+		select {
+		case <-p.stop:
+			return
+		case <-time.After(time.Hour):
+		}
+	}
+}
+
+// Maintain creates the partitions of now's day and the next, and drops those older than the
+// retention.
+func (p *Pipeline) Maintain(ctx context.Context, now time.Time) error {
+	if p.db == nil {
+		return nil
+	}
+	for _, t := range []time.Time{now, now.Add(24 * time.Hour)} {
+		if err := ensurePartition(ctx, p.db, t); err != nil {
+			return err
+		}
+	}
+	if p.cfg.RetentionDays == 0 {
+		return nil
+	}
+	day, _, _ := dayBounds(now)
+	dropped, err := dropPartitionsBefore(ctx, p.db, day.AddDate(0, 0, -p.cfg.RetentionDays))
+	if len(dropped) > 0 {
+		p.logger.Info("retention: dropped old partitions", "partitions", dropped, "retention_days", p.cfg.RetentionDays)
+	}
+	return err
+}
+
+func (p *Pipeline) stopping() bool {
+	select {
+	case <-p.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// sleep waits d; it reports true when the pipeline is stopping.
+func (p *Pipeline) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.stop:
+		return true
+	case <-t.C:
+		return false
+	}
+}

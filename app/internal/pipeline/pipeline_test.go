@@ -1,0 +1,460 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
+)
+
+func quietLogger() *slog.Logger {
+	if os.Getenv("PIPELINE_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func testEvent(i int) *Event {
+	id, err := uuid.NewV7()
+	if err != nil {
+		panic(err)
+	}
+	return &Event{
+		Kind:       KindCIExplain,
+		ID:         id,
+		ReceivedAt: time.Now().UTC(),
+		Latency:    3 * time.Millisecond,
+		Client:     "ci",
+		Repo:       "acme/api",
+		Meta:       map[string]string{"job": fmt.Sprintf("build-%d", i)},
+		InputSize:  42,
+		Input:      "go build ./...\nundefined: x\n",
+		Outcome:    "compile",
+		Score:      0.9,
+		Propositions: []Proposition{
+			{Rank: 1, CauseID: "go.undefined", Category: "compile", Score: 0.9, Features: map[string]float64{"weight": 1, "position": 0.5}},
+			{Rank: 2, CauseID: "go.vet", Category: "lint", Score: 0.2},
+		},
+	}
+}
+
+func openTest(t *testing.T, cfg Config) *Pipeline {
+	t.Helper()
+	if cfg.SpoolDir == "" {
+		cfg.SpoolDir = t.TempDir()
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 200 * time.Millisecond
+	}
+	p, err := Open(t.Context(), cfg, quietLogger(), nil)
+	if err != nil {
+		t.Fatalf("Open(%+v): %v", cfg, err)
+	}
+	p.Start()
+	return p
+}
+
+func closeTest(t *testing.T, p *Pipeline) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
+
+// idCounts returns how many rows of requests each id has.
+func idCounts(t *testing.T, dbURL string) map[uuid.UUID]int {
+	t.Helper()
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT id FROM requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[uuid.UUID]int{}
+	for rows.Next() {
+		var id [16]byte
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		counts[id]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return counts
+}
+
+// waitAll waits (without a timed assertion: up to a generous bound) until every id is in
+// requests, then checks each is there exactly once and nothing else is.
+func waitAll(t *testing.T, dbURL string, acked []uuid.UUID) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var counts map[uuid.UUID]int
+	for {
+		counts = idCounts(t, dbURL)
+		if len(counts) >= len(acked) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	missing := 0
+	for _, id := range acked {
+		switch n := counts[id]; n {
+		case 1:
+		case 0:
+			missing++
+		default:
+			t.Errorf("id %s is in requests %d times; want 1", id, n)
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d acknowledged ids are missing from requests", missing, len(acked))
+	}
+}
+
+func TestRecordWritesRequestsAndPropositions(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	p := openTest(t, Config{DatabaseURL: dbURL})
+	defer closeTest(t, p)
+	var acked []uuid.UUID
+	for i := range 50 {
+		ev := testEvent(i)
+		if i == 7 {
+			ev.Input = "export AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH\n"
+		}
+		if err := p.Record(t.Context(), ev); err != nil {
+			t.Fatalf("Record(%d): %v", i, err)
+		}
+		acked = append(acked, ev.ID)
+	}
+	waitAll(t, dbURL, acked)
+
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var props int
+	var feats, input string
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM propositions").Scan(&props); err != nil {
+		t.Fatal(err)
+	}
+	if props != 100 {
+		t.Errorf("propositions rows = %d; want 100", props)
+	}
+	if err := conn.QueryRow(t.Context(), "SELECT features::text FROM propositions WHERE request_id = $1 AND rank = 1", [16]byte(acked[0])).Scan(&feats); err != nil {
+		t.Fatal(err)
+	}
+	if feats != `{"weight": 1, "position": 0.5}` {
+		t.Errorf("features = %s; want the proposition's features as jsonb", feats)
+	}
+	if err := conn.QueryRow(t.Context(), "SELECT input FROM requests WHERE id = $1", [16]byte(acked[7])).Scan(&input); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(input, "AKIA") || !strings.Contains(input, "[REDACTED:aws_access_key]") {
+		t.Errorf("stored input = %q; want the AWS key redacted", input)
+	}
+}
+
+// TestDatabaseDownMidStream cuts PostgreSQL off (through a proxy) in the middle of a stream of
+// events and brings it back: every acknowledged id ends up in requests exactly once.
+func TestDatabaseDownMidStream(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	proxy := pgtest.NewProxy(t, pgtest.Target(t, dbURL))
+	p := openTest(t, Config{DatabaseURL: proxy.URL(t, dbURL), BatchEvents: 64, QueueEvents: 256})
+	defer closeTest(t, p)
+	var (
+		mu    sync.Mutex
+		acked []uuid.UUID
+		wg    sync.WaitGroup
+	)
+	stream := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			ev := testEvent(i)
+			if err := p.Record(t.Context(), ev); err != nil {
+				t.Errorf("Record(%d): %v", i, err)
+				continue
+			}
+			mu.Lock()
+			acked = append(acked, ev.ID)
+			mu.Unlock()
+		}
+	}
+	for w := range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); stream(w*10000, 1500) }()
+	}
+	time.Sleep(50 * time.Millisecond)
+	proxy.Down()
+	time.Sleep(300 * time.Millisecond)
+	proxy.Up(t)
+	time.Sleep(50 * time.Millisecond)
+	proxy.Down()
+	time.Sleep(200 * time.Millisecond)
+	proxy.Up(t)
+	wg.Wait()
+	waitAll(t, dbURL, acked)
+}
+
+// TestQueueOverflowCatchesUpFromSpool makes the in-memory queue too small, so the writer must
+// read events back from the spool.
+func TestQueueOverflowCatchesUpFromSpool(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	p := openTest(t, Config{DatabaseURL: dbURL, QueueEvents: 4, BatchEvents: 16, SegmentBytes: 8 << 10})
+	defer closeTest(t, p)
+	var acked []uuid.UUID
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				ev := testEvent(w*1000 + i)
+				if err := p.Record(t.Context(), ev); err != nil {
+					t.Errorf("Record: %v", err)
+					return
+				}
+				mu.Lock()
+				acked = append(acked, ev.ID)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	waitAll(t, dbURL, acked)
+	if v := p.metrics.replayed; v == nil {
+		t.Fatal("no replay metric")
+	}
+}
+
+// TestReplayAtStart records while the database is unreachable, stops, and starts again with it
+// reachable: the spool is replayed and then emptied.
+func TestReplayAtStart(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	proxy := pgtest.NewProxy(t, pgtest.Target(t, dbURL))
+	dir := t.TempDir()
+	// Migrate first: Open migrates, and the proxy will be down.
+	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Down()
+	p := openTest(t, Config{DatabaseURL: proxy.URL(t, dbURL), SpoolDir: dir, SkipMigrate: true})
+	var acked []uuid.UUID
+	for i := range 300 {
+		ev := testEvent(i)
+		if err := p.Record(t.Context(), ev); err != nil {
+			t.Fatalf("Record(%d): %v", i, err)
+		}
+		acked = append(acked, ev.ID)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	p.Close(ctx)
+	cancel()
+	if n := len(idCounts(t, dbURL)); n != 0 {
+		t.Fatalf("requests has %d rows while the database was unreachable; want 0", n)
+	}
+	p2 := openTest(t, Config{DatabaseURL: dbURL, SpoolDir: dir})
+	waitAll(t, dbURL, acked)
+	closeTest(t, p2)
+	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	var left int64
+	for _, s := range segs {
+		if st, err := os.Stat(s); err == nil {
+			left += st.Size()
+		}
+	}
+	if left != 0 {
+		t.Errorf("after replay and close, spool segments hold %d bytes (%v); want 0", left, segs)
+	}
+}
+
+// TestSpoolCap fills a small spool while the database is unreachable: Record fails with
+// ErrSpoolFull, and once the database is back every acknowledged event is written.
+func TestSpoolCap(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	proxy := pgtest.NewProxy(t, pgtest.Target(t, dbURL))
+	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Down()
+	p := openTest(t, Config{DatabaseURL: proxy.URL(t, dbURL), SkipMigrate: true, SpoolMaxBytes: 64 << 10, SegmentBytes: 8 << 10})
+	defer closeTest(t, p)
+	var acked []uuid.UUID
+	full := 0
+	for i := range 1000 {
+		ev := testEvent(i)
+		err := p.Record(t.Context(), ev)
+		if errors.Is(err, ErrSpoolFull) {
+			full++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Record(%d): %v", i, err)
+		}
+		acked = append(acked, ev.ID)
+	}
+	if full == 0 || len(acked) == 0 {
+		t.Fatalf("a 64 KiB spool took %d events and refused %d; want both > 0", len(acked), full)
+	}
+	if b := p.spool.bytes(); b > 64<<10 {
+		t.Errorf("spool bytes = %d; want <= the 64 KiB cap", b)
+	}
+	proxy.Up(t)
+	waitAll(t, dbURL, acked)
+	// Room again once written.
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Record(t.Context(), testEvent(0)) != nil && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := p.Record(t.Context(), testEvent(0)); err != nil {
+		t.Errorf("Record after the database came back: %v; want room in the spool", err)
+	}
+}
+
+func TestSpoolOnlyKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	p := openTest(t, Config{SpoolDir: dir, SpoolMaxBytes: 32 << 10})
+	if !p.SpoolOnly() {
+		t.Fatal("SpoolOnly() = false without a DATABASE_URL")
+	}
+	var acked []uuid.UUID
+	for i := range 1000 {
+		ev := testEvent(i)
+		if err := p.Record(t.Context(), ev); err != nil {
+			if !errors.Is(err, ErrSpoolFull) {
+				t.Fatalf("Record(%d): %v", i, err)
+			}
+			break
+		}
+		acked = append(acked, ev.ID)
+	}
+	if err := p.FindTarget(t.Context(), acked[0], "go.undefined"); err != nil {
+		t.Errorf("FindTarget(pending request): %v; want found", err)
+	}
+	closeTest(t, p)
+	got := readAllIDs(t, dir)
+	if len(got) != len(acked) {
+		t.Fatalf("spool holds %d events; want the %d acknowledged", len(got), len(acked))
+	}
+}
+
+func readAllIDs(t *testing.T, dir string) []uuid.UUID {
+	t.Helper()
+	var ids []uuid.UUID
+	sp, _, err := openSpool(dir, 1<<20, 1<<30, FsyncNever, quietLogger(), func(seq uint64, payload []byte) {
+		var ev Event
+		if err := jsonUnmarshal(payload, &ev); err != nil {
+			t.Errorf("record %d: %v", seq, err)
+		}
+		ids = append(ids, ev.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.close()
+	return ids
+}
+
+// TestCorruptSpoolTail damages spool segments in the ways a crash or a bad disk does: replay
+// keeps every whole record, reports the rest, and never fails.
+func TestCorruptSpoolTail(t *testing.T) {
+	tests := []struct {
+		name       string
+		damage     func(data []byte) []byte
+		wantKept   int // of 20 records
+		wantTorn   bool
+		wantBadCRC int
+	}{
+		{"intact", func(d []byte) []byte { return d }, 20, false, 0},
+		{"torn last record", func(d []byte) []byte { return d[:len(d)-7] }, 19, true, 0},
+		{"torn header", func(d []byte) []byte { return d[:len(d)-recordLen(d)+5] }, 19, true, 0},
+		{"garbage appended", func(d []byte) []byte { return append(d, []byte("\x13\x00\x00\x00garbage that is not a frame")...) }, 20, true, 0},
+		{"zeros appended", func(d []byte) []byte { return append(d, make([]byte, 4096)...) }, 20, true, 0},
+		{"flipped byte in last payload", func(d []byte) []byte { d[len(d)-3] ^= 0xff; return d }, 19, false, 1},
+		{"flipped byte in middle payload", func(d []byte) []byte { d[len(d)/2] ^= 0x01; return d }, 19, false, 1},
+		{"huge length in last header", func(d []byte) []byte {
+			i := len(d) - recordLen(d)
+			d[i], d[i+1], d[i+2], d[i+3] = 0xff, 0xff, 0xff, 0x7f
+			return d
+		}, 19, true, 0},
+		{"emptied", func(d []byte) []byte { return nil }, 0, false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := openTest(t, Config{SpoolDir: dir})
+			for i := range 20 {
+				if err := p.Record(t.Context(), testEvent(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			closeTest(t, p)
+			segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+			sort.Strings(segs)
+			var seg string
+			for _, s := range segs {
+				if st, _ := os.Stat(s); st.Size() > 0 {
+					seg = s
+				}
+			}
+			data, err := os.ReadFile(seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(seg, tc.damage(data), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			kept := 0
+			sp, rep, err := openSpool(dir, 1<<20, 1<<30, FsyncNever, quietLogger(), func(uint64, []byte) { kept++ })
+			if err != nil {
+				t.Fatalf("openSpool after %s: %v; want a report, not an error", tc.name, err)
+			}
+			defer sp.close()
+			if kept != tc.wantKept || rep.Records != tc.wantKept {
+				t.Errorf("%s: kept %d records (report %d); want %d", tc.name, kept, rep.Records, tc.wantKept)
+			}
+			if (rep.TornBytes > 0) != tc.wantTorn {
+				t.Errorf("%s: report torn bytes = %d; want torn = %v", tc.name, rep.TornBytes, tc.wantTorn)
+			}
+			if rep.BadRecords != tc.wantBadCRC {
+				t.Errorf("%s: report bad records = %d; want %d", tc.name, rep.BadRecords, tc.wantBadCRC)
+			}
+			if (tc.wantTorn || tc.wantBadCRC > 0) && len(rep.Problems) == 0 {
+				t.Errorf("%s: no problem reported", tc.name)
+			}
+			// And the pipeline itself opens on it, in spool-only mode, without failing.
+			sp.close()
+			p2 := openTest(t, Config{SpoolDir: dir})
+			closeTest(t, p2)
+		})
+	}
+}
+
+// recordLen is the length of the last frame of a segment written by these tests (all records
+// are about the same size, so the first frame's length is a fine stand-in).
+func recordLen(d []byte) int {
+	return frameHeader + int(uint32(d[0])|uint32(d[1])<<8|uint32(d[2])<<16|uint32(d[3])<<24)
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
