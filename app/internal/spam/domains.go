@@ -25,6 +25,7 @@ type domainLists struct {
 	fuzzyFull  []string
 	tolerance  int
 	dev        map[string]struct{} // links here are ordinary developer talk
+	known      map[string]struct{} // dev + socialDomains: links here are not link spam
 	shorteners map[string]struct{}
 	fileHosts  map[string]struct{}
 	brands     []brand
@@ -52,6 +53,7 @@ func loadDomainLists() (*domainLists, error) {
 		allow:      make(map[string]struct{}, len(cfg.Whitelist)+len(devDomains)),
 		tolerance:  cfg.Tolerance,
 		dev:        setOf(devDomains),
+		known:      setOf(append(append([]string(nil), devDomains...), socialDomains...)),
 		shorteners: setOf(shortenerDomains),
 		fileHosts:  setOf(fileHostDomains),
 	}
@@ -61,7 +63,7 @@ func loadDomainLists() (*domainLists, error) {
 	for _, d := range cfg.Whitelist {
 		l.ethAllow[strings.ToLower(d)] = struct{}{}
 	}
-	for _, list := range [][]string{cfg.Whitelist, devDomains, brandDomains, shortenerDomains, fileHostDomains} {
+	for _, list := range [][]string{cfg.Whitelist, devDomains, socialDomains, brandDomains, shortenerDomains, fileHostDomains} {
 		for _, d := range list {
 			l.allow[strings.ToLower(d)] = struct{}{}
 		}
@@ -260,7 +262,7 @@ func levenshteinWithin(a, b string, k int) bool {
 }
 
 // devDomains are where developers link every day: links there do not count as link spam,
-// as a new account's links, or as lookalikes.
+// as a new account's links, or as lookalikes, and they mark a text as developer talk.
 var devDomains = []string{
 	"github.com", "githubusercontent.com", "github.io", "github.blog", "githubassets.com", "gitlab.com",
 	"gitlab.io", "bitbucket.org", "atlassian.net", "atlassian.com", "sourceforge.net", "codeberg.org",
@@ -278,8 +280,7 @@ var devDomains = []string{
 	"gnu.org", "kernel.org", "debian.org", "ubuntu.com", "archlinux.org", "fedoraproject.org", "redhat.com",
 	"oracle.com", "spring.io", "gradle.org", "maven.org", "jetbrains.com", "vercel.com", "vercel.app",
 	"netlify.app", "netlify.com", "heroku.com", "cloudflare.com", "example.com", "example.org",
-	"example.net", "slack.com", "discord.com", "twitter.com", "x.com", "linkedin.com", "reddit.com",
-	"ycombinator.com", "arxiv.org", "doi.org", "semver.org", "json-schema.org", "yaml.org", "regex101.com",
+	"example.net", 	"ycombinator.com", "arxiv.org", "doi.org", "semver.org", "json-schema.org", "yaml.org", "regex101.com",
 	"godbolt.org", "rubygems.org", "ruby-lang.org", "php.net", "packagist.org", "nuget.org",
 	"cppreference.com", "llvm.org", "cmake.org", "postgresql.org", "redis.io", "mysql.com", "mongodb.com",
 	"sqlite.org", "elastic.co", "nginx.org", "nginx.com", "letsencrypt.org", "owasp.org", "cve.org",
@@ -296,9 +297,16 @@ var devDomains = []string{
 	"brew.sh", "chocolatey.org", "snapcraft.io", "flathub.org", "quay.io", "ghcr.io", "gcr.io", "ecr.aws",
 	"azurecr.io", "mcr.microsoft.com", "learn.microsoft.com", "developer.mozilla.org", "web.dev",
 	"chromium.org", "chrome.com", "webkit.org", "caniuse.com", "bugzilla.mozilla.org", "launchpad.net",
-	"freedesktop.org", "gnome.org", "kde.org", "mailchimp.com", "youtube.com", "youtu.be", "medium.com",
-	"dev.to", "hashnode.dev", "substack.com", "zenodo.org", "figshare.com", "kaggle.com",
+	"freedesktop.org", "gnome.org", "kde.org", 	"zenodo.org", "figshare.com", "kaggle.com",
 	"huggingface.co", "openai.com", "anthropic.com", "ollama.com", "mit.edu", "stanford.edu",
+}
+
+// socialDomains are sites everyone links (video, blogs, social networks). Links there are not
+// link spam by themselves, but unlike devDomains they are no sign of developer talk: they are
+// also where comment spam points.
+var socialDomains = []string{
+	"youtube.com", "youtu.be", "medium.com", "dev.to", "hashnode.dev", "substack.com", "twitter.com",
+	"x.com", "linkedin.com", "reddit.com", "discord.com", "slack.com", "mailchimp.com",
 }
 
 // brandDomains are the names worth imitating in a developer community: code hosts, package

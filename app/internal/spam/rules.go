@@ -29,17 +29,17 @@ const (
 
 var phrases = newPhraseSet(map[int][]string{
 	phDev: {
-		"repo", "repository", "pr", "commit", "merge", "merged", "rebase", "branch", "ci", "build", "builds",
-		"test", "tests", "bug", "issue", "release", "releases", "version", "docs", "documentation", "api",
-		"library", "config", "configuration", "error", "exception", "function", "compile", "compiler",
-		"deploy", "npm", "pip", "cargo", "golang", "python", "java", "javascript", "typescript", "rust",
-		"docker", "kubernetes", "regression", "workflow", "fork", "upstream", "changelog", "dependency",
-		"dependencies", "module", "package", "sdk", "cli", "runtime", "stack", "trace", "traceback",
-		"panic", "null", "undefined", "readme", "lint", "linter", "refactor", "benchmark", "endpoint",
-		"schema", "struct", "method", "parser", "server", "client", "git", "github", "gitlab", "maintainer",
-		"maintainers", "reproduce", "repro", "fixture", "fixtures", "patch", "pipeline", "runner", "log",
-		"logs", "crash", "timeout", "localhost", "json", "yaml", "http", "https", "cache", "binary",
-		"project", "contributor", "contributors", "open source", "maintain", "maintaining",
+		"repo", "repository", "pr", "pull request", "commit", "merge", "merged", "rebase", "branch", "ci",
+		"regression", "upstream", "changelog", "dependency", "dependencies", "readme", "lint", "linter",
+		"refactor", "traceback", "stack trace", "panic", "maintainer", "maintainers", "repro", "reproduce",
+		"reproducible", "fixture", "fixtures", "npm", "pip", "cargo", "golang", "typescript", "javascript",
+		"kubernetes", "docker", "sdk", "cli", "runtime", "compile", "compiler", "exception", "undefined",
+		"endpoint", "schema", "struct", "parser", "benchmark", "benchmarks", "pipeline", "localhost", "yaml",
+		"github", "gitlab", "fork", "unit test|tests", "test suite", "the build", "the tests", "bisect",
+		"deprecated", "deprecate", "env", "config", "api", "library", "contributors", "open source",
+		"release", "releases", "release notes", "notifications", "onboarding", "walkthrough", "feedback",
+		"docs", "documentation", "issue", "issues", "bug", "bugs", "feature request", "review", "reviewers",
+		"patch", "workaround", "sponsors", "contributing", "roadmap", "milestone", "triage",
 	},
 	phSupport: {
 		"support", "helpline", "help line", "hotline", "call us", "contact us", "help desk", "helpdesk",
@@ -239,7 +239,7 @@ func (c *Checker) offsiteLinks(a *analysis) []link {
 		if l.email {
 			continue
 		}
-		if _, ok := inSet(c.domains.dev, l.host); ok {
+		if _, ok := inSet(c.domains.known, l.host); ok {
 			continue
 		}
 		out = append(out, l)
