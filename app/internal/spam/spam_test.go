@@ -316,3 +316,58 @@ func TestModelRoundTrip(t *testing.T) {
 		t.Error("LoadModel(garbage) = nil error; want an error")
 	}
 }
+
+// TestEvaluateOnFixtures runs the whole evaluation path (loaders, de-duplication, split,
+// metrics, report) on tiny copies of the three corpora's formats in testdata/corpora.
+func TestEvaluateOnFixtures(t *testing.T) {
+	c := newTestChecker(t)
+	paths := DefaultCorpusPaths("testdata/corpora", "")
+	if paths.SpamAssassin == "" {
+		t.Fatal("DefaultCorpusPaths did not find testdata/corpora/spam/spamassassin")
+	}
+	rep, err := Evaluate(c, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Corpora) != 3 || len(rep.Missing) != 0 {
+		t.Fatalf("Evaluate found %d corpora, missing %v; want 3, none missing", len(rep.Corpora), rep.Missing)
+	}
+	want := map[string]struct{ total, dups int }{CorpusSMS: {15, 1}, CorpusYouTube: {6, 0}, CorpusSpamAssassin: {5, 0}}
+	for _, r := range rep.Corpora {
+		w := want[r.Name]
+		if r.Train+r.Test != w.total || r.Duplicates != w.dups || r.Test == 0 {
+			t.Errorf("%s: train %d + test %d, %d duplicates; want %d texts, %d duplicates, a non-empty test split", r.Name, r.Train, r.Test, r.Duplicates, w.total, w.dups)
+		}
+	}
+	var out bytes.Buffer
+	if err := PrintReport(&out, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"sms", "youtube", "spamassassin", "99.16%", "95.33%", "97.80%"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("PrintReport output lacks %q:\n%s", s, out.String())
+		}
+	}
+	// Missing corpora are reported, not errors: the data sets live outside the repository.
+	rep, err = Evaluate(c, DefaultCorpusPaths(t.TempDir(), ""))
+	if err != nil || len(rep.Missing) != 3 {
+		t.Errorf("Evaluate(empty dir) = %+v, %v; want three missing corpora and no error", rep, err)
+	}
+}
+
+func TestEmailText(t *testing.T) {
+	tests := []struct{ name, raw, want string }{
+		{"plain", "Subject: hi\n\nbody here", "hi\n\nbody here"},
+		{"quoted-printable", "Subject: qp\nContent-Transfer-Encoding: quoted-printable\n\nsoft=\nbreak caf=C3=A9", "qp\n\nsoftbreak café"},
+		{"html", "Subject: h\nContent-Type: text/html\n\n<p>a&amp;b</p><script>x()</script>", "h\n\na&b"},
+		{"multipart", "Subject: m\nContent-Type: multipart/alternative; boundary=XX\n\n--XX\nContent-Type: text/plain\n\none\n--XX\nContent-Type: image/png\n\nPNG\n--XX--\n", "m\n\none"},
+		{"not a message", "no headers at all", "no headers at all"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := EmailText(tc.raw); got != tc.want {
+				t.Errorf("EmailText(%q) = %q; want %q", tc.raw, got, tc.want)
+			}
+		})
+	}
+}
