@@ -280,7 +280,7 @@ var devDomains = []string{
 	"gnu.org", "kernel.org", "debian.org", "ubuntu.com", "archlinux.org", "fedoraproject.org", "redhat.com",
 	"oracle.com", "spring.io", "gradle.org", "maven.org", "jetbrains.com", "vercel.com", "vercel.app",
 	"netlify.app", "netlify.com", "heroku.com", "cloudflare.com", "example.com", "example.org",
-	"example.net", 	"ycombinator.com", "arxiv.org", "doi.org", "semver.org", "json-schema.org", "yaml.org", "regex101.com",
+	"example.net", "ycombinator.com", "arxiv.org", "doi.org", "semver.org", "json-schema.org", "yaml.org", "regex101.com",
 	"godbolt.org", "rubygems.org", "ruby-lang.org", "php.net", "packagist.org", "nuget.org",
 	"cppreference.com", "llvm.org", "cmake.org", "postgresql.org", "redis.io", "mysql.com", "mongodb.com",
 	"sqlite.org", "elastic.co", "nginx.org", "nginx.com", "letsencrypt.org", "owasp.org", "cve.org",
@@ -297,7 +297,7 @@ var devDomains = []string{
 	"brew.sh", "chocolatey.org", "snapcraft.io", "flathub.org", "quay.io", "ghcr.io", "gcr.io", "ecr.aws",
 	"azurecr.io", "mcr.microsoft.com", "learn.microsoft.com", "developer.mozilla.org", "web.dev",
 	"chromium.org", "chrome.com", "webkit.org", "caniuse.com", "bugzilla.mozilla.org", "launchpad.net",
-	"freedesktop.org", "gnome.org", "kde.org", 	"zenodo.org", "figshare.com", "kaggle.com",
+	"freedesktop.org", "gnome.org", "kde.org", "zenodo.org", "figshare.com", "kaggle.com",
 	"huggingface.co", "openai.com", "anthropic.com", "ollama.com", "mit.edu", "stanford.edu",
 }
 

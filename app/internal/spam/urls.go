@@ -80,7 +80,9 @@ func extractLinks(text string) []link {
 	return links
 }
 
-func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v' }
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
+}
 
 // hasBareDomain reports a dot between a host character and a known TLD that ends there
 // ("example.com", "x.co/abc", "ｂｉｔ．ｌｙ" after NFKC) but not "ctx.Done()" or "v1.2.3".
