@@ -10,6 +10,8 @@ INFRA_GO  := GOWORK=off $(GO)
 STACK     ?= dev
 FORMAT    ?= text
 BIN       := bin/ciagent
+HELM_VERSION       := v3.22.0
+ACTIONLINT_VERSION := v1.7.12
 
 .PHONY: help
 help: ## List the targets
@@ -24,7 +26,7 @@ run: build ## Start the filter API on :8080 (with a local PostgreSQL in .local/ 
 	@scripts/run.sh $(BIN)
 
 .PHONY: test
-test: test-app test-infra ## Run every test of both modules (starts throwaway PostgreSQL and Redis when DATABASE_URL/REDIS_URL are unset)
+test: test-app test-infra test-deploy ## Run every test of both modules (starts throwaway PostgreSQL and Redis when DATABASE_URL/REDIS_URL are unset)
 
 .PHONY: test-app
 test-app: ## Test the app module against real PostgreSQL and Redis
@@ -59,6 +61,25 @@ preview: ## Real `pulumi preview` of STACK (needs the pulumi CLI and AWS credent
 .PHONY: up
 up: ## Real `pulumi up` of STACK (needs the pulumi CLI and AWS credentials)
 	pulumi up --stack $(STACK)
+
+.PHONY: test-deploy
+test-deploy: ## helm lint + template of deploy/chart/ci-agent for dev and prod, and actionlint over .github/workflows
+	@test -x bin/helm || { echo "building helm $(HELM_VERSION) into bin/ (once; a large build)"; GOBIN=$(CURDIR)/bin GOWORK=off nice $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION); }
+	@test -x bin/actionlint || GOBIN=$(CURDIR)/bin GOWORK=off nice $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	@deploy/test.sh bin/helm bin/actionlint
+
+.PHONY: load
+load: ## Offer the seed's load (1000 req/s mix) to a local ciagent serve for DURATION (default 10m), then compare rows logged with answers
+	@tests/load/run-local.sh $(or $(DURATION),10m)
+
+.PHONY: verify
+verify: ## Go-Live checklist against the live STACK=dev|prod (needs kubectl, aws and curl with your credentials)
+	$(APP_GO) run ./cmd/golive -stack $(STACK)
+
+.PHONY: image
+image: ## Build the container image ci-agent:<commit> (needs a Docker engine)
+	@command -v docker >/dev/null || { echo "image: no docker here; CI builds the image (.github/workflows/release.yml)"; exit 1; }
+	docker build --build-arg VERSION=$$(git rev-parse HEAD) -t ci-agent:$$(git rev-parse --short HEAD) .
 
 .PHONY: clean
 clean: ## Remove build output (keeps .local/ data)

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test.sh HELM ACTIONLINT: `make test-deploy`. Lints the chart with each environment's values,
+# renders it, checks the properties the platform relies on in the rendered manifests, and runs
+# actionlint over .github/workflows.
+set -euo pipefail
+helm=${1:?usage: test.sh HELM ACTIONLINT}
+actionlint=${2:?usage: test.sh HELM ACTIONLINT}
+root=$(cd "$(dirname "$0")/.." && pwd)
+chart="$root/deploy/chart/ci-agent"
+# The EKS version of the stacks (ci-agent:kubernetesVersion); helm would otherwise assume an old one.
+kube=(--kube-version 1.33.0)
+out=$(mktemp -d /tmp/ciagent-chart.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+fails=0 checks=0
+
+# expect NAME FILE PATTERN: the rendered FILE must contain a line matching PATTERN (grep -E).
+expect() {
+	checks=$((checks + 1))
+	if ! grep -Eq -- "$3" "$2"; then
+		echo "FAIL $1: $(basename "$2") has no line matching /$3/" >&2
+		fails=$((fails + 1))
+	fi
+}
+refute() {
+	checks=$((checks + 1))
+	if grep -Eq -- "$3" "$2"; then
+		echo "FAIL $1: $(basename "$2") has a line matching /$3/" >&2
+		fails=$((fails + 1))
+	fi
+}
+
+for env in dev prod; do
+	"$helm" lint --strict "${kube[@]}" "$chart" -f "$chart/values-$env.yaml"
+	"$helm" template ci-agent "$chart" "${kube[@]}" --namespace ci-agent -f "$chart/values-$env.yaml" >"$out/$env.yaml"
+	f="$out/$env.yaml"
+	expect "$env non-root" "$f" '^ +runAsNonRoot: true'
+	expect "$env read-only root" "$f" '^ +readOnlyRootFilesystem: true'
+	expect "$env drops capabilities" "$f" '^ +drop:'
+	expect "$env liveness on /healthz" "$f" '^ +path: /healthz'
+	expect "$env readiness on /readyz" "$f" '^ +path: /readyz'
+	expect "$env preStop sleep" "$f" '^ +sleep:'
+	expect "$env memory limit" "$f" '^ +memory: [0-9]+Mi'
+	expect "$env HPA min 3" "$f" '^  minReplicas: 3$'
+	expect "$env HPA max 10" "$f" '^  maxReplicas: 10$'
+	expect "$env HPA CPU 70" "$f" 'averageUtilization: 70$'
+	expect "$env HPA memory 80" "$f" 'averageUtilization: 80$'
+	expect "$env HPA requests/s" "$f" 'name: ciagent_http_requests_per_second'
+	expect "$env HPA 1000 req/s" "$f" 'averageValue: "1000"'
+	expect "$env PDB" "$f" '^kind: PodDisruptionBudget'
+	expect "$env NetworkPolicy" "$f" '^kind: NetworkPolicy'
+	expect "$env ServiceMonitor" "$f" '^kind: ServiceMonitor'
+	expect "$env Ingress TLS" "$f" '^  tls:'
+	expect "$env DATABASE_URL from a Secret" "$f" 'name: DATABASE_URL'
+	expect "$env ExternalSecret" "$f" '^kind: ExternalSecret'
+	expect "$env IRSA" "$f" 'eks.amazonaws.com/role-arn'
+	expect "$env API keys" "$f" 'CIAGENT_API_KEYS_FILE'
+	refute "$env auth on" "$f" 'insecure-no-auth'
+	expect "$env spool volume" "$f" 'mountPath: /var/spool/ciagent'
+	expect "$env image tag pinned" "$f" 'image: "[^"]+:[A-Za-z0-9._-]+"'
+	refute "$env no latest tag" "$f" 'image: "[^"]+:latest"'
+done
+
+# dev: a plain Deployment; prod: the canary.
+expect "dev Deployment" "$out/dev.yaml" '^kind: Deployment'
+refute "dev no Rollout" "$out/dev.yaml" '^kind: Rollout'
+expect "prod Rollout" "$out/prod.yaml" '^kind: Rollout'
+refute "prod no Deployment" "$out/prod.yaml" '^kind: Deployment'
+expect "prod canary 10%" "$out/prod.yaml" 'setWeight: 10$'
+expect "prod canary 50%" "$out/prod.yaml" 'setWeight: 50$'
+expect "prod canary 100%" "$out/prod.yaml" 'setWeight: 100$'
+expect "prod AnalysisTemplate" "$out/prod.yaml" '^kind: AnalysisTemplate'
+expect "prod analysis error rate" "$out/prod.yaml" 'code=~"5\.\."'
+expect "prod analysis p99" "$out/prod.yaml" 'histogram_quantile\(0\.99'
+expect "prod HPA targets the Rollout" "$out/prod.yaml" '^    kind: Rollout'
+expect "prod Redis" "$out/prod.yaml" 'name: REDIS_URL'
+
+# Without secrets configured the chart must say so loudly (insecure mode) rather than fail open silently.
+"$helm" template ci-agent "$chart" "${kube[@]}" --set ingress.host=x.example --set database.secretArn= --set apiKeys.secretArn= >"$out/bare.yaml"
+expect "bare insecure flag" "$out/bare.yaml" 'insecure-no-auth'
+refute "bare no DATABASE_URL" "$out/bare.yaml" 'name: DATABASE_URL'
+# A missing ingress host is an error, not an Ingress for every host.
+checks=$((checks + 1))
+if "$helm" template ci-agent "$chart" "${kube[@]}" >/dev/null 2>&1; then
+	echo "FAIL chart renders without ingress.host" >&2
+	fails=$((fails + 1))
+fi
+
+(cd "$root" && "$actionlint")
+echo "test-deploy: chart lint+template for dev and prod, $checks rendered-manifest checks, $fails failed; actionlint clean"
+[ "$fails" = 0 ]
