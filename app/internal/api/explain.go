@@ -18,6 +18,7 @@ import (
 var errLogTooLarge = errors.New("log too large")
 
 func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
+	rec := s.beginRecord()
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !(strings.HasPrefix(mt, "text/") || mt == "application/octet-stream" || mt == "application/gzip" || mt == "application/x-gzip") {
@@ -42,7 +43,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A gzip bomb is bounded by the decompressed cap, not only by the body cap.
-	log = &cappedReader{r: log, left: s.cfg.MaxLogBytes}
+	log = rec.tee(&cappedReader{r: log, left: s.cfg.MaxLogBytes})
 
 	ans, err := s.explain.Explain(r.Context(), log)
 	if err != nil {
@@ -50,7 +51,11 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.categories.WithLabelValues(ans.Category).Inc()
-	writeJSON(w, http.StatusOK, apiv1.ExplainResponse{ID: RequestID(r.Context()), Answer: ans})
+	resp := apiv1.ExplainResponse{ID: RequestID(r.Context()), Answer: ans}
+	if !s.recordExplain(w, r, rec, resp) {
+		return // not recorded: 503, never an answer we cannot keep
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) explainError(w http.ResponseWriter, r *http.Request, err error) {

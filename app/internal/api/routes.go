@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 
 	v1("POST /v1/ci/explain", "/v1/ci/explain", s.handleExplain)
 	v1("POST /v1/spam/check", "/v1/spam/check", s.handleSpamCheck)
+	v1("POST /v1/feedback", "/v1/feedback", s.handleFeedback)
 
 	open("GET /healthz", "/healthz", http.HandlerFunc(s.handleHealthz))
 	open("GET /readyz", "/readyz", http.HandlerFunc(s.handleReadyz))

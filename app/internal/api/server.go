@@ -54,6 +54,7 @@ type Server struct {
 	logger   *slog.Logger
 	explain  *cifailure.Engine
 	spam     *spam.Checker // nil: spam.DefaultConfig (see WithSpamChecker)
+	recorder Recorder      // nil: answers are not recorded (see WithRecorder)
 	registry *prometheus.Registry
 	metrics  *metrics
 	ready    []ReadyCheck

@@ -25,6 +25,7 @@ var defaultSpamChecker = sync.OnceValues(func() (*spam.Checker, error) {
 })
 
 func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
+	rec := s.beginRecord()
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send a JSON object as application/json", ct))
@@ -66,5 +67,8 @@ func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.ID = RequestID(r.Context())
+	if !s.recordSpam(w, r, rec, req, &resp) {
+		return // not recorded: 503, never an answer we cannot keep
+	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ci-agent/ci-agent/app/internal/pipeline"
+)
+
+// FeedbackRequest is the body of POST /v1/feedback.
+type FeedbackRequest struct {
+	RequestID string `json:"request_id"`
+	CauseID   string `json:"cause_id,omitempty"` // a proposition's cause_id or a spam reason code; "" = the whole answer
+	Outcome   string `json:"outcome"`            // accepted, rejected, false_positive, false_negative
+	Actor     string `json:"actor,omitempty"`
+}
+
+// FeedbackResponse is its answer. The id is the same for a repeated request.
+type FeedbackResponse struct {
+	ID        string `json:"id"`
+	RequestID string `json:"request_id"`
+	CauseID   string `json:"cause_id"`
+	Outcome   string `json:"outcome"`
+	Actor     string `json:"actor"`
+}
+
+const (
+	maxFeedbackBody = 16 << 10
+	maxFeedbackText = 256 // cause_id and actor
+)
+
+func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send a JSON object as application/json", ct))
+			return
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFeedbackBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
+		return
+	case err != nil:
+		writeError(w, r, http.StatusBadRequest, "reading the request body: "+err.Error())
+		return
+	}
+	var req FeedbackRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, r, http.StatusBadRequest, "invalid JSON body: "+err.Error())
+		return
+	}
+	if dec.More() {
+		writeError(w, r, http.StatusBadRequest, "invalid JSON body: more than one value")
+		return
+	}
+	reqID, err := uuid.Parse(strings.TrimSpace(req.RequestID))
+	switch {
+	case req.RequestID == "":
+		writeError(w, r, http.StatusBadRequest, "request_id is required: the id of the answer the feedback is about")
+		return
+	case err != nil:
+		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("request_id %q is not a UUID", req.RequestID))
+		return
+	case !pipeline.ValidOutcome(req.Outcome):
+		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("outcome %q: want one of %s", req.Outcome, strings.Join(pipeline.Outcomes, ", ")))
+		return
+	case len(req.CauseID) > maxFeedbackText || len(req.Actor) > maxFeedbackText:
+		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("cause_id and actor are at most %d bytes", maxFeedbackText))
+		return
+	}
+	if s.recorder == nil {
+		s.retryLater(w, r, "feedback is not recorded: the server runs without the logging pipeline")
+		return
+	}
+	switch err := s.recorder.FindTarget(r.Context(), reqID, req.CauseID); {
+	case errors.Is(err, pipeline.ErrNotFound) && req.CauseID != "":
+		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no answer %s with a proposition %q", reqID, req.CauseID))
+		return
+	case errors.Is(err, pipeline.ErrNotFound):
+		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no answer %s", reqID))
+		return
+	case err != nil:
+		s.logger.Warn("feedback target lookup failed", "request_id", RequestID(r.Context()), "err", err)
+		s.retryLater(w, r, "cannot check the request id right now; retry later")
+		return
+	}
+	actor := req.Actor
+	if actor == "" {
+		actor = Client(r.Context())
+	}
+	ev := pipeline.NewFeedback(reqID, req.CauseID, req.Outcome, actor, time.Now())
+	if !s.record(w, r, ev) {
+		return
+	}
+	writeJSON(w, http.StatusOK, FeedbackResponse{ID: ev.ID.String(), RequestID: reqID.String(), CauseID: req.CauseID, Outcome: req.Outcome, Actor: actor})
+}
