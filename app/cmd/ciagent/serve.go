@@ -11,11 +11,13 @@ import (
 
 	"github.com/ci-agent/ci-agent/app/internal/api"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 )
 
 // serveConfig is everything `ciagent serve` reads from flags and the environment.
 type serveConfig struct {
 	api            api.Config
+	pipeline       pipeline.Config
 	databaseURL    string
 	spoolDir       string
 	kbDir          string
@@ -30,6 +32,7 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 	fs.StringVar(&cfg.api.Addr, "addr", envOr(getenv, "CIAGENT_ADDR", cfg.api.Addr), "listen address (env CIAGENT_ADDR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL for the logging pipeline (env DATABASE_URL); empty: spool only")
 	fs.StringVar(&cfg.spoolDir, "spool-dir", envOr(getenv, "CIAGENT_SPOOL_DIR", "spool"), "directory of the durable spool (env CIAGENT_SPOOL_DIR)")
+	pipelineConfig := addPipelineFlags(fs, getenv)
 	maxBody := fs.String("max-body", envOr(getenv, "CIAGENT_MAX_BODY", "64MiB"), "request body cap, e.g. 64MiB (env CIAGENT_MAX_BODY)")
 	fs.StringVar(&cfg.kbDir, "kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
 	fs.StringVar(&cfg.apiKeysFile, "api-keys-file", getenv("CIAGENT_API_KEYS_FILE"), "file of hashed API keys; when set every /v1 call needs a Bearer key (env CIAGENT_API_KEYS_FILE)")
@@ -46,6 +49,9 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 		return cfg, usageErrorf("--max-body: %v", err)
 	}
 	cfg.api.MaxBody = n
+	if cfg.pipeline, err = pipelineConfig(cfg.databaseURL, cfg.spoolDir); err != nil {
+		return cfg, err
+	}
 	if err := cfg.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return cfg, usageErrorf("--log-level %q: want debug, info, warn or error", *logLevel)
 	}
@@ -84,7 +90,12 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 		return err
 	}
 	logger.Info("knowledge base loaded", "causes", len(kb.Causes))
-	srv, err := api.New(cfg.api, logger, eng)
+	opts, stopPipeline, err := startPipeline(ctx, cfg.pipeline, logger)
+	if err != nil {
+		return err
+	}
+	defer stopPipeline()
+	srv, err := api.New(cfg.api, logger, eng, opts...)
 	if err != nil {
 		return err
 	}

@@ -147,16 +147,22 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 	}
 	p.runCtx, p.cancelRun = context.WithCancel(context.Background())
 	if cfg.DatabaseURL != "" {
-		if !cfg.SkipMigrate {
-			if err := Migrate(ctx, cfg.DatabaseURL, p.logger); err != nil {
-				return nil, err
-			}
-		}
 		w, err := newPGWriter(cfg.DatabaseURL)
 		if err != nil {
 			return nil, err
 		}
 		p.writer = w
+		if !cfg.SkipMigrate {
+			mctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			err := Migrate(mctx, cfg.DatabaseURL, p.logger)
+			cancel()
+			if err != nil {
+				// An unreachable database must not stop the service: it spools, and the
+				// writer migrates before its first write.
+				p.logger.Warn("cannot apply migrations now; spooling until PostgreSQL is reachable", "err", err)
+				w.migrate = func(ctx context.Context) error { return Migrate(ctx, cfg.DatabaseURL, p.logger) }
+			}
+		}
 		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)

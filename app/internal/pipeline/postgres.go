@@ -168,6 +168,7 @@ type pgWriter struct {
 	cfg        *pgx.ConnConfig
 	conn       *pgx.Conn
 	partitions map[time.Time]bool
+	migrate    func(context.Context) error // pending migrations, when they failed at Open
 }
 
 func newPGWriter(url string) (*pgWriter, error) {
@@ -192,6 +193,12 @@ var (
 func (w *pgWriter) connect(ctx context.Context) error {
 	if w.conn != nil && !w.conn.IsClosed() {
 		return nil
+	}
+	if w.migrate != nil {
+		if err := w.migrate(ctx); err != nil {
+			return err
+		}
+		w.migrate = nil
 	}
 	conn, err := pgx.ConnectConfig(ctx, w.cfg)
 	if err != nil {
