@@ -371,3 +371,25 @@ func TestEmailText(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentChecks: one Checker serves many requests at once (the HTTP server shares it);
+// run with -race to check the near-duplicate ring's locking.
+func TestConcurrentChecks(t *testing.T) {
+	c := newTestChecker(t)
+	texts := readTexts(t, "testdata/legit.txt")
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, text := range texts {
+				if _, err := c.Check(Request{Text: text}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
