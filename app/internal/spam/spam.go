@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strings"
@@ -122,7 +123,7 @@ func ParseConfig(data []byte) (Config, error) {
 	cfg := DefaultConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && err.Error() != "EOF" {
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("parsing spam config: %w", err)
 	}
 	return cfg, cfg.Validate()
@@ -269,7 +270,7 @@ func describeJSONError(err error) error {
 		return fmt.Errorf("invalid JSON at byte %d: %v", syntaxErr.Offset, err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return fmt.Errorf("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	case err.Error() == "EOF":
+	case errors.Is(err, io.EOF):
 		return errors.New("empty request body")
 	}
 	return fmt.Errorf("invalid JSON: %v", err)
