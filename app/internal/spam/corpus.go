@@ -48,8 +48,10 @@ type CorpusPaths struct {
 }
 
 // DefaultCorpusPaths lays out the paths under a data directory such as ../shared/data:
-// spam/sms-spam-collection, spam/youtube-spam-collection and spam/spamassassin. A SpamAssassin
-// copy unpacked elsewhere is found through spamAssassinDir when that is not empty.
+// spam/sms-spam-collection, spam/youtube-spam-collection and spam/spamassassin. SpamAssassin is
+// taken from spamAssassinDir when that is not empty, else from DATA/spam/spamassassin or the
+// repository's .local/data/spamassassin; each may hold the npm package's data/ directory itself
+// or the unpacked package.
 func DefaultCorpusPaths(dataDir, spamAssassinDir string) CorpusPaths {
 	p := CorpusPaths{
 		SMSFile:    filepath.Join(dataDir, "spam", "sms-spam-collection", "SMSSpamCollection"),
@@ -57,9 +59,12 @@ func DefaultCorpusPaths(dataDir, spamAssassinDir string) CorpusPaths {
 	}
 	candidates := []string{spamAssassinDir}
 	if spamAssassinDir == "" {
+		// The shared data has no SpamAssassin copy; docs/spam.md unpacks the npm package into
+		// the repository's .local/, which is "../.local" from app/ where make runs the CLI.
 		candidates = []string{
 			filepath.Join(dataDir, "spam", "spamassassin"),
-			filepath.Join(dataDir, "spam", "spamassassin", "package", "data"),
+			filepath.Join("..", ".local", "data", "spamassassin"),
+			filepath.Join(".local", "data", "spamassassin"),
 		}
 	}
 	for _, c := range candidates {
