@@ -1,0 +1,180 @@
+package ranking
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ServiceConfig tunes a Service. Zero values mean the defaults.
+type ServiceConfig struct {
+	PollInterval    time.Duration // how often to look for a new model version (default 10s)
+	HistoryInterval time.Duration // how often to reload the feedback history (default 1m)
+}
+
+func (c ServiceConfig) withDefaults() ServiceConfig {
+	if c.PollInterval <= 0 {
+		c.PollInterval = 10 * time.Second
+	}
+	if c.HistoryInterval <= 0 {
+		c.HistoryInterval = time.Minute
+	}
+	return c
+}
+
+// Service is the ranker that serve uses: it holds the newest model of each kind and the
+// feedback history, swaps in a new model version as soon as one is stored (no restart), and
+// serves the export. Rank never touches the database: it reads two atomic pointers.
+type Service struct {
+	store   *Store
+	db      *pgxpool.Pool
+	cfg     ServiceConfig
+	logger  *slog.Logger
+	models  atomic.Pointer[map[string]*Model]
+	history atomic.Pointer[History]
+	ids     map[string]int64 // the loaded version of each kind; only the reloader touches it
+}
+
+// OpenService migrates the ranking table, connects, and loads the newest models and the
+// feedback history. A database that is down only means "no model yet": ranking falls back to
+// the proposers' order and Run keeps trying.
+func OpenService(ctx context.Context, url string, cfg ServiceConfig, logger *slog.Logger) (*Service, error) {
+	logger = logger.With("component", "ranking")
+	if err := Migrate(ctx, url, logger); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	s := &Service{store: NewStore(pool), db: pool, cfg: cfg.withDefaults(), logger: logger, ids: map[string]int64{}}
+	s.models.Store(&map[string]*Model{})
+	s.history.Store(NewHistory())
+	if err := s.Reload(ctx); err != nil {
+		logger.Warn("loading ranking models; using the proposers' order until it works", "err", err)
+	}
+	if err := s.ReloadHistory(ctx); err != nil {
+		logger.Warn("loading the feedback history", "err", err)
+	}
+	return s, nil
+}
+
+// Close releases the database connections.
+func (s *Service) Close() { s.db.Close() }
+
+// Store is the service's store, for the export.
+func (s *Service) Store() *Store { return s.store }
+
+// Run polls for new model versions and refreshes the history until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	poll := time.NewTicker(s.cfg.PollInterval)
+	defer poll.Stop()
+	hist := time.NewTicker(s.cfg.HistoryInterval)
+	defer hist.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+			if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Warn("checking for a new ranking model", "err", err)
+			}
+		case <-hist.C:
+			if err := s.ReloadHistory(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Warn("reloading the feedback history", "err", err)
+			}
+		}
+	}
+}
+
+// Reload swaps in any model version newer than the loaded one. A model this binary cannot
+// apply (other features) is skipped with a warning and the previous one stays.
+func (s *Service) Reload(ctx context.Context) error {
+	ids, err := s.store.latestIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("listing model versions: %w", err)
+	}
+	current := *s.models.Load()
+	next := make(map[string]*Model, len(current))
+	for k, m := range current {
+		next[k] = m
+	}
+	changed := false
+	for kind, id := range ids {
+		if !ValidKind(kind) || s.ids[kind] == id {
+			continue
+		}
+		m, err := s.store.LatestModel(ctx, kind)
+		if err != nil {
+			return err
+		}
+		s.ids[kind] = id // tried: a bad model is not re-read at every poll
+		if err := m.check(); err != nil {
+			s.logger.Warn("ranking model skipped", "version", m.Version, "err", err)
+			continue
+		}
+		next[kind] = m
+		changed = true
+		s.logger.Info("ranking model loaded", "version", m.Version, "trained_until", m.TrainedUntil, "pairs", m.Pairs)
+	}
+	if changed {
+		s.models.Store(&next)
+	}
+	return nil
+}
+
+// ReloadHistory reloads the feedback counts behind the history features.
+func (s *Service) ReloadHistory(ctx context.Context) error {
+	h, err := s.store.LoadHistory(ctx)
+	if err != nil {
+		return err
+	}
+	s.history.Store(h)
+	return nil
+}
+
+// Version is the version of the loaded model of kind, "" when there is none.
+func (s *Service) Version(kind string) string {
+	if m := (*s.models.Load())[kind]; m != nil {
+		return m.Version
+	}
+	return ""
+}
+
+// Rank orders one answer's propositions, given in the proposer's order with their stored
+// feature vectors. It returns the new order (indices into cands) and the model version, or
+// nil and "" when no model applies: the proposer's order stands.
+func (s *Service) Rank(kind, repo string, at time.Time, cands []Candidate) ([]int, string) {
+	if s == nil || len(cands) == 0 {
+		return nil, ""
+	}
+	m := (*s.models.Load())[kind]
+	if m == nil {
+		return nil, ""
+	}
+	q := &Query{Kind: kind, Repo: repo, At: at, Cands: cands}
+	return m.Order(vectors(q, s.history.Load())), m.Version
+}
+
+// Export streams span's rows in format to w.
+func (s *Service) Export(ctx context.Context, w io.Writer, span Span, format string) (int64, error) {
+	return Export(ctx, s.store, w, span, format)
+}
+
+// Export streams span's rows from store in format to w.
+func Export(ctx context.Context, store *Store, w io.Writer, span Span, format string) (int64, error) {
+	ew, err := NewWriter(w, format, span.Kind)
+	if err != nil {
+		return 0, err
+	}
+	err = store.Queries(ctx, span, ew.Write)
+	if ferr := ew.Flush(); err == nil {
+		err = ferr
+	}
+	return ew.Rows(), err
+}

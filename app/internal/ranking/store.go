@@ -1,0 +1,312 @@
+package ranking
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for goose
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// versionTable keeps this package's migrations apart from the pipeline's: each package
+// numbers its own files, and neither can shadow the other's versions.
+const versionTable = "ranking_goose_db_version"
+
+// Migrate applies the ranking migrations (the ranking_models table) to the database at url.
+func Migrate(ctx context.Context, url string, logger *slog.Logger) error {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return fmt.Errorf("opening the database: %w", err)
+	}
+	defer db.Close()
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	// A lock id of our own: the pipeline's migrations may run at the same moment.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(0x72616e6b))
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker), goose.WithTableName(versionTable))
+	if err != nil {
+		return fmt.Errorf("loading ranking migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("applying ranking migrations: %w", err)
+	}
+	for _, r := range res {
+		logger.Info("migration applied", "component", "ranking", "version", r.Source.Version, "file", r.Source.Path)
+	}
+	return nil
+}
+
+// Store reads the pipeline's tables and reads and writes ranking_models.
+type Store struct {
+	db *pgxpool.Pool
+}
+
+// NewStore wraps a pool. The ranking migrations must have been applied (Migrate).
+func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
+
+// SaveModel stores m as a new version and sets m.Version.
+func (s *Store) SaveModel(ctx context.Context, m *Model) (string, error) {
+	if err := m.check(); err != nil {
+		return "", err
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encoding the model: %w", err)
+	}
+	var id int64
+	if err := s.db.QueryRow(ctx, `INSERT INTO ranking_models (kind, model) VALUES ($1, $2) RETURNING id`, m.Kind, body).Scan(&id); err != nil {
+		return "", fmt.Errorf("storing the model: %w", err)
+	}
+	m.Version = version(m.Kind, id)
+	return m.Version, nil
+}
+
+func version(kind string, id int64) string { return kind + "-" + strconv.FormatInt(id, 10) }
+
+// ErrNoModel means no model of the kind was ever trained.
+var ErrNoModel = errors.New("no ranking model")
+
+// LatestModel returns the newest model of kind, or ErrNoModel.
+func (s *Store) LatestModel(ctx context.Context, kind string) (*Model, error) {
+	var id int64
+	var body []byte
+	err := s.db.QueryRow(ctx, `SELECT id, model FROM ranking_models WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind).Scan(&id, &body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNoModel
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the newest %s model: %w", kind, err)
+	}
+	var m Model
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("decoding model %s: %w", version(kind, id), err)
+	}
+	m.Version = version(kind, id)
+	return &m, nil
+}
+
+// latestIDs returns the newest model id of each kind: the cheap query the reloader polls.
+func (s *Store) latestIDs(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.Query(ctx, `SELECT kind, max(id) FROM ranking_models GROUP BY kind`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for rows.Next() {
+		var kind string
+		var id int64
+		if err := rows.Scan(&kind, &id); err != nil {
+			return nil, err
+		}
+		out[kind] = id
+	}
+	return out, rows.Err()
+}
+
+// LoadHistory reads every piece of proposition-level feedback into a History, as serving needs
+// it now.
+func (s *Store) LoadHistory(ctx context.Context) (*History, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT r.kind, r.repo, f.cause_id, coalesce(p.category, ''), f.outcome, count(*), max(f.at)
+		FROM feedback f
+		JOIN requests r ON r.id = f.request_id
+		LEFT JOIN LATERAL (SELECT category FROM propositions p
+			WHERE p.request_id = f.request_id AND p.cause_id = f.cause_id LIMIT 1) p ON true
+		WHERE f.cause_id <> ''
+		GROUP BY 1, 2, 3, 4, 5`)
+	if err != nil {
+		return nil, fmt.Errorf("reading feedback history: %w", err)
+	}
+	h := NewHistory()
+	for rows.Next() {
+		var kind, repo, cause, category, outcome string
+		var n int64
+		var last time.Time
+		if err := rows.Scan(&kind, &repo, &cause, &category, &outcome, &n, &last); err != nil {
+			return nil, fmt.Errorf("reading feedback history: %w", err)
+		}
+		h.Add(kind, repo, cause, category, outcome, float64(n), last)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading feedback history: %w", err)
+	}
+	return h, nil
+}
+
+// Span selects requests of one kind received in [Since, Until); a zero Until means now.
+type Span struct {
+	Kind  string
+	Since time.Time
+	Until time.Time
+}
+
+// Queries streams the requests of span in time order, each with its propositions (proposer
+// order), feature vectors computed with the feedback history as it stood when the request was
+// answered, and labels from the feedback given on it. fn may keep the query.
+func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) error {
+	if !ValidKind(span.Kind) {
+		return fmt.Errorf("unknown kind %q (want one of %s)", span.Kind, strings.Join(Kinds, ", "))
+	}
+	until := span.Until
+	if until.IsZero() {
+		until = time.Now()
+	}
+	// Two connections: one walks the requests, the other replays feedback into the history
+	// just ahead of each request's time.
+	reqConn, err := s.db.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	defer reqConn.Release()
+	fbConn, err := s.db.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	defer fbConn.Release()
+
+	fbRows, err := fbConn.Query(ctx, `
+		SELECT r.repo, f.cause_id, coalesce(p.category, ''), f.outcome, f.at
+		FROM feedback f
+		JOIN requests r ON r.id = f.request_id
+		LEFT JOIN LATERAL (SELECT category FROM propositions p
+			WHERE p.request_id = f.request_id AND p.cause_id = f.cause_id LIMIT 1) p ON true
+		WHERE f.cause_id <> '' AND r.kind = $1 AND f.at < $2
+		ORDER BY f.at`, span.Kind, until)
+	if err != nil {
+		return fmt.Errorf("reading feedback: %w", err)
+	}
+	defer fbRows.Close()
+	history := NewHistory()
+	type fb struct {
+		repo, cause, category, outcome string
+		at                             time.Time
+	}
+	var next *fb
+	advance := func(t time.Time) error {
+		for {
+			if next == nil {
+				if !fbRows.Next() {
+					return fbRows.Err()
+				}
+				var f fb
+				if err := fbRows.Scan(&f.repo, &f.cause, &f.category, &f.outcome, &f.at); err != nil {
+					return err
+				}
+				next = &f
+			}
+			if !next.at.Before(t) {
+				return nil
+			}
+			history.Add(span.Kind, next.repo, next.cause, next.category, next.outcome, 1, next.at)
+			next = nil
+		}
+	}
+
+	rows, err := reqConn.Query(ctx, `
+		SELECT r.id, r.received_at, r.repo, r.ranker_version,
+		       p.rank, p.cause_id, p.category, p.score, p.features,
+		       coalesce(l.accepted, 0), coalesce(l.rejected, 0)
+		FROM requests r
+		JOIN propositions p ON p.request_id = r.id
+		LEFT JOIN LATERAL (
+			SELECT count(*) FILTER (WHERE f.outcome = 'accepted') AS accepted,
+			       count(*) FILTER (WHERE f.outcome IN ('rejected', 'false_positive')) AS rejected
+			FROM feedback f WHERE f.request_id = p.request_id AND f.cause_id = p.cause_id) l ON true
+		WHERE r.kind = $1 AND r.id >= ciagent_uuid7_floor($2) AND r.id < ciagent_uuid7_floor($3)
+		ORDER BY r.id, p.rank`, span.Kind, span.Since, until)
+	if err != nil {
+		return fmt.Errorf("reading requests: %w", err)
+	}
+	defer rows.Close()
+
+	var q *Query
+	var qid int64
+	var acc, rej []int
+	flush := func() error {
+		if q == nil {
+			return nil
+		}
+		if err := advance(q.At); err != nil {
+			return fmt.Errorf("reading feedback: %w", err)
+		}
+		// Labels follow the candidates into proposer order.
+		type lab struct{ a, r int }
+		labs := map[string]lab{}
+		for i, c := range q.Cands {
+			labs[c.CauseID+"\x00"+strconv.Itoa(c.Rank)] = lab{acc[i], rej[i]}
+		}
+		proposerOrder(q.Kind, q.Cands)
+		q.Labels = make([]int, len(q.Cands))
+		for i, c := range q.Cands {
+			l := labs[c.CauseID+"\x00"+strconv.Itoa(c.Rank)]
+			q.Labels[i] = Label(l.a, l.r)
+		}
+		q.X = vectors(q, history)
+		qid++
+		q.QID = qid
+		err := fn(q)
+		q, acc, rej = nil, nil, nil
+		return err
+	}
+	for rows.Next() {
+		var (
+			id         [16]byte
+			at         time.Time
+			repo, rv   string
+			c          Candidate
+			features   []byte
+			nAcc, nRej int
+		)
+		if err := rows.Scan(&id, &at, &repo, &rv, &c.Rank, &c.CauseID, &c.Category, &c.Score, &features, &nAcc, &nRej); err != nil {
+			return fmt.Errorf("reading requests: %w", err)
+		}
+		if q == nil || q.RequestID != id {
+			if err := flush(); err != nil {
+				return err
+			}
+			q = &Query{RequestID: id, Kind: span.Kind, Repo: repo, At: at.UTC(), RankerVersion: rv}
+		}
+		if len(features) > 0 {
+			if err := json.Unmarshal(features, &c.Stored); err != nil {
+				return fmt.Errorf("request %s: features of %s: %w", q.RequestID, c.CauseID, err)
+			}
+		}
+		q.Cands = append(q.Cands, c)
+		acc, rej = append(acc, nAcc), append(rej, nRej)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading requests: %w", err)
+	}
+	return flush()
+}
+
+// AllQueries collects Queries into memory (for training and evaluation).
+func (s *Store) AllQueries(ctx context.Context, span Span) ([]*Query, error) {
+	var out []*Query
+	err := s.Queries(ctx, span, func(q *Query) error {
+		out = append(out, q)
+		return nil
+	})
+	return out, err
+}
