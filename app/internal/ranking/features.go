@@ -84,6 +84,9 @@ func FeatureSet(kind string) []Feature {
 // FeatureNames are the names of FeatureSet(kind).
 func FeatureNames(kind string) []string {
 	fs := FeatureSet(kind)
+	if fs == nil {
+		return nil
+	}
 	names := make([]string, len(fs))
 	for i, f := range fs {
 		names[i] = f.Name
