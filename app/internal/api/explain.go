@@ -50,8 +50,9 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		s.explainError(w, r, err)
 		return
 	}
+	rankerVersion := s.rerankExplain(r, ans)
 	s.metrics.categories.WithLabelValues(ans.Category).Inc()
-	resp := apiv1.ExplainResponse{ID: RequestID(r.Context()), Answer: ans}
+	resp := apiv1.ExplainResponse{ID: RequestID(r.Context()), RankerVersion: rankerVersion, Answer: ans}
 	if !s.recordExplain(w, r, rec, resp) {
 		return // not recorded: 503, never an answer we cannot keep
 	}

@@ -21,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	v1("POST /v1/ci/explain", "/v1/ci/explain", s.handleExplain)
 	v1("POST /v1/spam/check", "/v1/spam/check", s.handleSpamCheck)
 	v1("POST /v1/feedback", "/v1/feedback", s.handleFeedback)
+	v1("GET /v1/ranking/export", "/v1/ranking/export", s.handleRankingExport)
 
 	open("GET /healthz", "/healthz", http.HandlerFunc(s.handleHealthz))
 	open("GET /readyz", "/readyz", http.HandlerFunc(s.handleReadyz))

@@ -55,6 +55,7 @@ type Server struct {
 	explain  *cifailure.Engine
 	spam     *spam.Checker // nil: spam.DefaultConfig (see WithSpamChecker)
 	recorder Recorder      // nil: answers are not recorded (see WithRecorder)
+	ranking  Ranking       // nil: the proposers' order, no export (see WithRanking)
 	registry *prometheus.Registry
 	metrics  *metrics
 	ready    []ReadyCheck

@@ -1,0 +1,123 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/ranking"
+)
+
+// Ranking re-orders an answer's propositions with the learned model and serves the training
+// export. *ranking.Service is the production one.
+type Ranking interface {
+	// Rank returns the new order (indices into cands) and the model version, or nil and ""
+	// when no model applies and the proposer's order stands.
+	Rank(kind, repo string, at time.Time, cands []ranking.Candidate) ([]int, string)
+	Export(ctx context.Context, w io.Writer, span ranking.Span, format string) (int64, error)
+}
+
+var _ Ranking = (*ranking.Service)(nil)
+
+// WithRanking re-ranks answers with rk and serves GET /v1/ranking/export from it. Without it
+// the proposers' order is served and the export answers 503.
+func WithRanking(rk Ranking) Option { return func(s *Server) { s.ranking = rk } }
+
+// rerankExplain puts ans's propositions in the model's order and returns the model version
+// ("" when the proposer's order stands). The category follows the new first proposition; the
+// confidence stays the proposer's, since it is a calibrated statement about its own top score.
+func (s *Server) rerankExplain(r *http.Request, ans *cifailure.Answer) string {
+	if s.ranking == nil || len(ans.Propositions) < 2 {
+		return ""
+	}
+	cands := make([]ranking.Candidate, len(ans.Propositions))
+	for i, p := range ans.Propositions {
+		// The stored vector and the served one are the same function of the answer.
+		cands[i] = ranking.Candidate{CauseID: p.CauseID, Category: p.Category, Score: p.Score, Rank: i + 1, Stored: ciFeatures(p.Features, ans)}
+	}
+	order, version := s.ranking.Rank(ranking.KindCIExplain, r.URL.Query().Get("repo"), time.Now(), cands)
+	if order == nil {
+		return ""
+	}
+	reordered := make([]cifailure.Proposition, len(order))
+	for i, k := range order {
+		reordered[i] = ans.Propositions[k]
+	}
+	ans.Propositions = reordered
+	ans.Category = reordered[0].Category
+	return version
+}
+
+// handleRankingExport streams learning-to-rank rows: GET /v1/ranking/export?since=…&format=….
+func (s *Server) handleRankingExport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	kind := q.Get("kind")
+	if kind == "" {
+		kind = ranking.KindCIExplain
+	}
+	if !ranking.ValidKind(kind) {
+		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("kind %q: want one of %s", kind, strings.Join(ranking.Kinds, ", ")))
+		return
+	}
+	format := q.Get("format")
+	if format == "" {
+		format = ranking.FormatSVMLight
+	}
+	if format == "features" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_ = ranking.WriteFeatureHeader(w, kind)
+		return
+	}
+	if format != ranking.FormatSVMLight && format != ranking.FormatJSONL {
+		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("format %q: want svmlight, jsonl or features", format))
+		return
+	}
+	span := ranking.Span{Kind: kind}
+	var err error
+	if span.Since, err = parseTime(q.Get("since")); err != nil || span.Since.IsZero() {
+		writeError(w, r, http.StatusBadRequest, "since: want an RFC 3339 time, e.g. 2026-11-01T00:00:00Z")
+		return
+	}
+	if v := q.Get("until"); v != "" {
+		if span.Until, err = parseTime(v); err != nil {
+			writeError(w, r, http.StatusBadRequest, "until: want an RFC 3339 time")
+			return
+		}
+	}
+	if s.ranking == nil {
+		writeError(w, r, http.StatusServiceUnavailable, "the ranking export needs the database (DATABASE_URL)")
+		return
+	}
+	ct := "text/plain; charset=utf-8"
+	if format == ranking.FormatJSONL {
+		ct = "application/x-ndjson"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("X-Ranking-Features", strings.Join(ranking.FeatureNames(kind), ","))
+	rows, err := s.ranking.Export(r.Context(), w, span, format)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		s.logger.Error("ranking export failed", "request_id", RequestID(r.Context()), "rows", rows, "err", err)
+		if rows == 0 {
+			writeError(w, r, http.StatusServiceUnavailable, "the export could not read the database; retry later")
+			return
+		}
+		// Rows are out already: cut the connection so the client sees a broken stream, never
+		// a short file that looks complete.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
