@@ -42,8 +42,9 @@ CREATE TABLE propositions (
 	PRIMARY KEY (request_id, rank)
 ) PARTITION BY RANGE (request_id);
 
--- Feedback lookups by cause feed the ranking feeder's acceptance rates.
-CREATE INDEX propositions_cause_id ON propositions (cause_id);
+-- No index on propositions.cause_id: every hot query reaches propositions through request_id
+-- (the primary key's prefix), and acceptance rates by cause are read from feedback. Each index
+-- here costs every write.
 
 -- Feedback is small and outlives the requests it is about (it is the training data), so it is
 -- neither partitioned nor tied to requests by a foreign key.

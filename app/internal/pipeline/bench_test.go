@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
+)
+
+// BenchmarkPipelineThroughput measures sustained events/s through the whole pipeline: Record
+// (redaction, encoding, spool append, group-commit fsync) from many concurrent callers, the
+// queue, and the writer's COPY + INSERT into PostgreSQL, until every event is committed.
+//
+//	scripts/testenv.sh bash -c 'cd app && GOWORK=off go test ./internal/pipeline -run XXX -bench PipelineThroughput -benchtime 200000x -count 3'
+func BenchmarkPipelineThroughput(b *testing.B) {
+	for _, input := range []int{0, 2 << 10} {
+		b.Run(fmt.Sprintf("input=%dB", input), func(b *testing.B) {
+			dbURL := pgtest.URL(b)
+			p, err := Open(context.Background(), Config{DatabaseURL: dbURL, SpoolDir: b.TempDir()}, quietLogger(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p.Start()
+			defer p.Close(context.Background())
+			text := strings.Repeat("npm ERR! code ERESOLVE unable to resolve dependency tree\n", input/57+1)[:input]
+			const callers = 512 // in flight at once, as in a server at this rate with a few ms of latency (Little's law)
+			var next atomic.Int64
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for next.Add(1) <= int64(b.N) {
+						ev := testEvent(0)
+						ev.Input = text
+						if err := p.Record(context.Background(), ev); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			recorded := time.Since(start)
+			waitCommitted(b, dbURL, b.N)
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(b.N)/recorded.Seconds(), "acked/s")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+func waitCommitted(b *testing.B, dbURL string, n int) {
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		var got int
+		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM requests").Scan(&got); err != nil {
+			b.Fatal(err)
+		}
+		if got >= n {
+			return
+		}
+	}
+	b.Fatalf("events not committed within 10 minutes")
+}
+
+// BenchmarkSpoolLatency measures the latency the spool adds to a request (Record: redaction,
+// encoding, append and the fsync wait) at a constant 1000 events/s, with PostgreSQL writing
+// at the same time. It reports the median, p99 and maximum of Record's duration.
+//
+//	scripts/testenv.sh bash -c 'cd app && GOWORK=off go test ./internal/pipeline -run XXX -bench SpoolLatency -benchtime 10000x -count 3'
+func BenchmarkSpoolLatency(b *testing.B) {
+	dbURL := pgtest.URL(b)
+	p, err := Open(context.Background(), Config{DatabaseURL: dbURL, SpoolDir: b.TempDir()}, quietLogger(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Start()
+	defer p.Close(context.Background())
+	const rate = 1000
+	lat := make([]time.Duration, b.N)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		// Constant arrival rate: each request starts on schedule, whatever the others do.
+		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / rate)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := testEvent(i)
+			t0 := time.Now()
+			if err := p.Record(context.Background(), ev); err != nil {
+				b.Error(err)
+			}
+			lat[i] = time.Since(t0)
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	q := func(f float64) float64 { return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(q(1), "max-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkWriterBatch measures the PostgreSQL side alone: one batch of 4096 events (COPY into
+// staging + INSERT … ON CONFLICT) per op.
+//
+//	scripts/testenv.sh bash -c 'cd app && GOWORK=off go test ./internal/pipeline -run XXX -bench WriterBatch -benchtime 20x'
+func BenchmarkWriterBatch(b *testing.B) {
+	dbURL := pgtest.URL(b)
+	if err := Migrate(context.Background(), dbURL, quietLogger()); err != nil {
+		b.Fatal(err)
+	}
+	w, err := newPGWriter(dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.close()
+	const size = 4096
+	batches := make([][]*Event, b.N)
+	for i := range batches {
+		for j := range size {
+			batches[i] = append(batches[i], testEvent(j))
+		}
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		if _, err := w.write(context.Background(), batches[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*size)/time.Since(start).Seconds(), "events/s")
+}
