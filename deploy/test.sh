@@ -50,6 +50,8 @@ for env in dev prod; do
 	expect "$env NetworkPolicy" "$f" '^kind: NetworkPolicy'
 	expect "$env ServiceMonitor" "$f" '^kind: ServiceMonitor'
 	expect "$env Ingress TLS" "$f" '^  tls:'
+	expect "$env ALB ingress class" "$f" '^  ingressClassName: alb$'
+	expect "$env ALB to pod IPs" "$f" 'alb.ingress.kubernetes.io/target-type: ip'
 	expect "$env DATABASE_URL from a Secret" "$f" 'name: DATABASE_URL'
 	expect "$env ExternalSecret" "$f" '^kind: ExternalSecret'
 	expect "$env IRSA" "$f" 'eks.amazonaws.com/role-arn'

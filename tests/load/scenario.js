@@ -1,6 +1,6 @@
 // The seed's load scenario for k6 (https://k6.io), for machines that have k6:
 //
-//   k6 run -e BASE_URL=https://dev.ci-agent.tech -e API_KEY=... tests/load/scenario.js
+//   k6 run -e BASE_URL=https://api.dev.ci-agent.tech -e API_KEY=... tests/load/scenario.js
 //   k6 run -e DURATION=60s tests/load/scenario.js          # a short run against 127.0.0.1:8080
 //
 // Constant arrival rate, 1000 requests/s for 10 minutes: 60 % CI logs, 40 % spam checks, plus

@@ -196,12 +196,12 @@ func TestReport(t *testing.T) {
 
 func TestDefaultTarget(t *testing.T) {
 	dev, err := DefaultTarget("dev")
-	if err != nil || dev.Host != "dev.ci-agent.tech" || dev.Rollout || dev.DBInstance != "ci-agent-dev" {
-		t.Errorf("DefaultTarget(dev) = %+v, %v; want dev.ci-agent.tech, a Deployment, ci-agent-dev", dev, err)
+	if err != nil || dev.Host != "api.dev.ci-agent.tech" || dev.Rollout || dev.DBInstance != "ci-agent-dev" {
+		t.Errorf("DefaultTarget(dev) = %+v, %v; want api.dev.ci-agent.tech, a Deployment, ci-agent-dev", dev, err)
 	}
 	prod, err := DefaultTarget("prod")
-	if err != nil || prod.Host != "ci-agent.tech" || !prod.Rollout || prod.MinReplicas != 3 || prod.MaxReplicas != 10 {
-		t.Errorf("DefaultTarget(prod) = %+v, %v; want ci-agent.tech, a Rollout, 3..10", prod, err)
+	if err != nil || prod.Host != "api.ci-agent.tech" || !prod.Rollout || prod.MinReplicas != 3 || prod.MaxReplicas != 10 {
+		t.Errorf("DefaultTarget(prod) = %+v, %v; want api.ci-agent.tech, a Rollout, 3..10", prod, err)
 	}
 	if _, err := DefaultTarget("staging"); err == nil {
 		t.Error("DefaultTarget(staging) succeeded; want an error")

@@ -14,7 +14,7 @@ type Target struct {
 	Namespace  string // the app's namespace
 	Release    string // the chart's release name = workload, HPA and Service name
 	Rollout    bool   // the workload is an Argo Rollout (prod) rather than a Deployment
-	Host       string // public hostname behind the ingress
+	Host       string // public hostname: CloudFront's api.<domain>, which adds all five security headers
 	DBInstance string // RDS instance identifier
 
 	// SystemNamespaces whose pods must all be running; a namespace with no pods is reported.
@@ -49,9 +49,9 @@ func DefaultTarget(stack string) (Target, error) {
 	}
 	switch stack {
 	case "dev":
-		t.Host = "dev.ci-agent.tech"
+		t.Host = "api.dev.ci-agent.tech"
 	case "prod":
-		t.Host = "ci-agent.tech"
+		t.Host = "api.ci-agent.tech"
 		t.Rollout = true
 		t.SystemNamespaces = append(t.SystemNamespaces, "argo-rollouts")
 	default:

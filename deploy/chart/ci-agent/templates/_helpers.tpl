@@ -60,13 +60,12 @@ app.kubernetes.io/part-of: ci-agent
 {{- end }}
 {{- end }}
 
+{{/* Redis (the answer cache) is on when its URL secret is configured. */}}
 {{- define "ci-agent.redisSecret" -}}
-{{- if .Values.redis.enabled }}
 {{- if .Values.redis.existingSecret }}
 {{- .Values.redis.existingSecret }}
-{{- else if and .Values.externalSecrets.enabled .Values.redis.secretArn }}
+{{- else if and .Values.externalSecrets.enabled .Values.redis.urlSecretArn }}
 {{- printf "%s-redis" (include "ci-agent.fullname" .) }}
-{{- end }}
 {{- end }}
 {{- end }}
 
