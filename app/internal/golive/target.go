@@ -35,9 +35,10 @@ func DefaultTarget(stack string) (Target, error) {
 	t := Target{
 		Stack: stack, Region: "us-east-1", Cluster: "ci-agent-" + stack,
 		Namespace: "ci-agent", Release: "ci-agent", DBInstance: "ci-agent-" + stack,
+		// The platform's Helm releases (components/): the ALB controller and cluster-autoscaler
+		// run in kube-system. external-secrets is what the app chart's secrets need.
 		SystemNamespaces: []string{
-			"kube-system", "monitoring", "cert-manager", "external-dns", "ingress-nginx",
-			"argocd", "external-secrets",
+			"kube-system", "monitoring", "cert-manager", "external-dns", "argocd", "external-secrets",
 		},
 		PrometheusNamespace: "monitoring", PrometheusService: "kube-prometheus-stack-prometheus",
 		MinReplicas: 3, MaxReplicas: 10,
