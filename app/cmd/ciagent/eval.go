@@ -9,6 +9,7 @@ import (
 
 	"github.com/ci-agent/ci-agent/app/internal/cieval"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
 func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -61,5 +62,19 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	} else {
 		fmt.Fprintf(stdout, "  CiDiff      skipped: %s not found\n", cdDir)
 	}
-	return nil
+
+	if _, err := os.Stat(filepath.Join(*data, "spam")); err != nil {
+		fmt.Fprintf(stdout, "\nSpam/Scam Proposer: skipped, %s not found\n", filepath.Join(*data, "spam"))
+		return nil
+	}
+	checker, err := spam.New(spam.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	rep, err := spam.Evaluate(checker, spam.DefaultCorpusPaths(*data, getenv("CIAGENT_SPAMASSASSIN_DIR")))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nSpam/Scam Proposer")
+	return spam.PrintReport(stdout, rep)
 }
