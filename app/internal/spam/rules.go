@@ -162,7 +162,7 @@ func reason(code string, w float64, sp span, format string, args ...any) Reason 
 // ones and then remembered; evaluation passes none so a corpus is not compared with itself.
 func (c *Checker) reasons(req Request, hist *history) []Reason {
 	a := &analysis{orig: req.Text, n: normalize(req.Text)}
-	a.toks = appendWords(nil, a.n.text)
+	a.toks = appendWords(make([]token, 0, len(a.n.text)/6+8), a.n.text)
 	a.hits = phrases.find(nil, a.n.text, a.toks)
 	for _, h := range a.hits {
 		a.counts[h.class]++
