@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"explain": {"explain a failed CI job's log: what broke, the proving lines, ranked fixes", runExplain},
 	"kb":      {"knowledge base: list | lint [DIR] | literals", runKB},
 	"migrate": {"apply the database migrations (--status lists them)", runMigrate},
+	"ranking": {"ranking feeder: export --since T --format svmlight|jsonl, train, eval", runRanking},
 	"serve":   {"run the filter API server", runServe},
 	"apikey":  {"apikey new NAME: make an API key and its keys-file line", runAPIKey},
 	"eval":    {"evaluate the proposers on the public corpora (--data DIR)", runEval},

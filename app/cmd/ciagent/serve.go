@@ -12,12 +12,14 @@ import (
 	"github.com/ci-agent/ci-agent/app/internal/api"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
+	"github.com/ci-agent/ci-agent/app/internal/ranking"
 )
 
 // serveConfig is everything `ciagent serve` reads from flags and the environment.
 type serveConfig struct {
 	api            api.Config
 	pipeline       pipeline.Config
+	ranking        ranking.ServiceConfig
 	databaseURL    string
 	spoolDir       string
 	kbDir          string
@@ -33,6 +35,7 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 	fs.StringVar(&cfg.databaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL for the logging pipeline (env DATABASE_URL); empty: spool only")
 	fs.StringVar(&cfg.spoolDir, "spool-dir", envOr(getenv, "CIAGENT_SPOOL_DIR", "spool"), "directory of the durable spool (env CIAGENT_SPOOL_DIR)")
 	pipelineConfig := addPipelineFlags(fs, getenv)
+	addRankingServeFlags(fs, getenv, &cfg.ranking)
 	maxBody := fs.String("max-body", envOr(getenv, "CIAGENT_MAX_BODY", "64MiB"), "request body cap, e.g. 64MiB (env CIAGENT_MAX_BODY)")
 	fs.StringVar(&cfg.kbDir, "kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
 	fs.StringVar(&cfg.apiKeysFile, "api-keys-file", getenv("CIAGENT_API_KEYS_FILE"), "file of hashed API keys; when set every /v1 call needs a Bearer key (env CIAGENT_API_KEYS_FILE)")
@@ -95,6 +98,9 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 		return err
 	}
 	defer stopPipeline()
+	rankingOpts, stopRanking := startRanking(ctx, cfg.databaseURL, cfg.ranking, logger)
+	defer stopRanking()
+	opts = append(opts, rankingOpts...)
 	srv, err := api.New(cfg.api, logger, eng, opts...)
 	if err != nil {
 		return err

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ci-agent/ci-agent/app/internal/api"
+	"github.com/ci-agent/ci-agent/app/internal/ranking"
+)
+
+const rankingUsage = `usage: ciagent ranking <export|train|eval> [flags]
+
+  export   stream learning-to-rank rows (svmlight with qid:, or jsonl) for an external ranker
+  train    fit the built-in pairwise model on the older part of the data, store it as a new version
+  eval     NDCG@1/@3 and MRR of the newest model against the proposers' order on the newest data
+
+Every subcommand reads DATABASE_URL (or --database-url). docs/ranking.md describes the features.`
+
+// runRanking is `ciagent ranking …`: the ML ranking feeder.
+func runRanking(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, rankingUsage)
+		if len(args) == 0 {
+			return usageErrorf("ranking needs a subcommand: export, train or eval")
+		}
+		return errFlagHelp
+	}
+	switch args[0] {
+	case "export":
+		return runRankingExport(ctx, args[1:], getenv, stdout, stderr)
+	case "train":
+		return runRankingTrain(ctx, args[1:], getenv, stdout, stderr)
+	case "eval":
+		return runRankingEval(ctx, args[1:], getenv, stdout, stderr)
+	}
+	return usageErrorf("unknown ranking subcommand %q (want export, train or eval)", args[0])
+}
+
+// rankingFlags are the flags every ranking subcommand shares.
+type rankingFlags struct {
+	dbURL, since, until, kind string
+}
+
+func addRankingFlags(fs interface {
+	StringVar(p *string, name, value, usage string)
+}, getenv env, defaultSince string) *rankingFlags {
+	f := &rankingFlags{}
+	fs.StringVar(&f.dbURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(&f.since, "since", defaultSince, "first request time: RFC 3339 (2026-11-01T00:00:00Z) or an age (90d, 12h)")
+	fs.StringVar(&f.until, "until", "", "end of the span, exclusive: RFC 3339 or an age; default now")
+	fs.StringVar(&f.kind, "kind", ranking.KindCIExplain, "which answers: ci_explain or spam_check")
+	return f
+}
+
+// span checks the shared flags and returns the span they select.
+func (f *rankingFlags) span(now time.Time) (ranking.Span, error) {
+	if f.dbURL == "" {
+		return ranking.Span{}, usageErrorf("ranking needs a database: set DATABASE_URL or pass --database-url")
+	}
+	if !ranking.ValidKind(f.kind) {
+		return ranking.Span{}, usageErrorf("--kind %q: want one of %s", f.kind, strings.Join(ranking.Kinds, ", "))
+	}
+	span := ranking.Span{Kind: f.kind}
+	var err error
+	if span.Since, err = parseWhen(f.since, now); err != nil || span.Since.IsZero() {
+		return span, usageErrorf("--since %q: want an RFC 3339 time or an age like 90d", f.since)
+	}
+	if f.until != "" {
+		if span.Until, err = parseWhen(f.until, now); err != nil {
+			return span, usageErrorf("--until %q: want an RFC 3339 time or an age like 1d", f.until)
+		}
+	}
+	return span, nil
+}
+
+// parseWhen reads an RFC 3339 time or an age before now ("90d", "36h", "30m").
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return time.Time{}, errors.New("bad age")
+		}
+		return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return time.Time{}, errors.New("bad time")
+	}
+	return now.Add(-d), nil
+}
+
+func openRankingStore(ctx context.Context, url string, migrate bool) (*ranking.Store, func(), error) {
+	if migrate {
+		if err := ranking.Migrate(ctx, url, slog.New(slog.DiscardHandler)); err != nil {
+			return nil, nil, err
+		}
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	return ranking.NewStore(pool), pool.Close, nil
+}
+
+func runRankingExport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ranking export", stderr)
+	f := addRankingFlags(fs, getenv, "")
+	format := fs.String("format", ranking.FormatSVMLight, "svmlight (label qid:N i:v …) or jsonl")
+	out := fs.String("out", "", "write the rows to this file (and the feature header to FILE.features); default stdout")
+	header := fs.String("features", "", "write the feature-name header to this file (default FILE.features with --out)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("ranking export takes no arguments (got %q)", fs.Args())
+	}
+	if *format != ranking.FormatSVMLight && *format != ranking.FormatJSONL {
+		return usageErrorf("--format %q: want svmlight or jsonl", *format)
+	}
+	if f.since == "" {
+		return usageErrorf("ranking export needs --since (an RFC 3339 time or an age like 30d)")
+	}
+	span, err := f.span(time.Now())
+	if err != nil {
+		return err
+	}
+	if *header == "" && *out != "" {
+		*header = *out + ".features"
+	}
+	store, closeStore, err := openRankingStore(ctx, f.dbURL, false)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	w := stdout
+	var file *os.File
+	if *out != "" {
+		if file, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer file.Close()
+		w = file
+	}
+	rows, err := ranking.Export(ctx, store, w, span, *format)
+	if err != nil {
+		return fmt.Errorf("exporting (%d rows written): %w", rows, err)
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return err
+		}
+	}
+	if *header != "" {
+		hf, err := os.Create(*header)
+		if err != nil {
+			return err
+		}
+		if err := ranking.WriteFeatureHeader(hf, span.Kind); err != nil {
+			hf.Close()
+			return err
+		}
+		if err := hf.Close(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "ranking export: %d rows\n", rows)
+	return nil
+}
+
+func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ranking train", stderr)
+	f := addRankingFlags(fs, getenv, "90d")
+	holdout := fs.Float64("holdout", 0.2, "newest share of requests kept out of training and used to evaluate (0 trains on all)")
+	epochs := fs.Int("epochs", 0, "training passes (default 300)")
+	l2 := fs.Float64("l2", 0, "pull towards the proposers' order (default 0.05)")
+	dryRun := fs.Bool("dry-run", false, "train and evaluate, store nothing")
+	force := fs.Bool("force", false, "store the model even when it ranks the held-out requests worse than the proposers")
+	asJSON := fs.Bool("json", false, "print the model's summary as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("ranking train takes no arguments (got %q)", fs.Args())
+	}
+	if *holdout < 0 || *holdout >= 1 {
+		return usageErrorf("--holdout %v: want 0 ≤ share < 1", *holdout)
+	}
+	span, err := f.span(time.Now())
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := openRankingStore(ctx, f.dbURL, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	queries, err := store.AllQueries(ctx, span)
+	if err != nil {
+		return err
+	}
+	train, test := ranking.SplitByTime(queries, *holdout)
+	m, err := ranking.Train(span.Kind, train, ranking.TrainOptions{Epochs: *epochs, L2: *l2})
+	if err != nil {
+		return fmt.Errorf("training on %d requests: %w", len(train), err)
+	}
+	if len(test) > 0 {
+		rep := ranking.Evaluate(m, test)
+		m.Holdout = &rep
+	}
+	worse := m.Holdout != nil && m.Holdout.Queries > 0 && m.Holdout.Model.NDCG3 < m.Holdout.Static.NDCG3
+	stored := ""
+	switch {
+	case *dryRun:
+	case worse && !*force:
+		fmt.Fprintln(stderr, "ranking train: not stored: the model ranks the held-out requests worse than the proposers (NDCG@3); --force stores it anyway")
+	default:
+		if stored, err = store.SaveModel(ctx, m); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}
+	if stored != "" {
+		fmt.Fprintf(stdout, "ranking model %s stored\n", stored)
+	}
+	fmt.Fprintf(stdout, "trained on %d requests (%d with feedback that tells propositions apart, %d pairs), %s … %s\n",
+		len(train), m.Queries, m.Pairs, m.TrainedFrom.Format(time.RFC3339), m.TrainedUntil.Format(time.RFC3339))
+	if m.Holdout != nil {
+		printReport(stdout, len(test), *m.Holdout)
+	}
+	return nil
+}
+
+func runRankingEval(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ranking eval", stderr)
+	f := addRankingFlags(fs, getenv, "90d")
+	holdout := fs.Float64("holdout", 0.2, "newest share of requests to evaluate on")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("ranking eval takes no arguments (got %q)", fs.Args())
+	}
+	if *holdout <= 0 || *holdout > 1 {
+		return usageErrorf("--holdout %v: want 0 < share ≤ 1", *holdout)
+	}
+	span, err := f.span(time.Now())
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := openRankingStore(ctx, f.dbURL, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	m, err := store.LatestModel(ctx, span.Kind)
+	if errors.Is(err, ranking.ErrNoModel) {
+		fmt.Fprintf(stderr, "ranking eval: no %s model yet; reporting the proposers' order only\n", span.Kind)
+		m, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	queries, err := store.AllQueries(ctx, span)
+	if err != nil {
+		return err
+	}
+	_, test := ranking.SplitByTime(queries, *holdout)
+	rep := ranking.Evaluate(m, test)
+	if m != nil && len(test) > 0 && !m.TrainedUntil.Before(rep.From) {
+		fmt.Fprintf(stderr, "ranking eval: warning: model %s was trained on requests up to %s, inside the held-out span from %s: the figures flatter it\n",
+			m.Version, m.TrainedUntil.Format(time.RFC3339), rep.From.Format(time.RFC3339))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	if m != nil {
+		fmt.Fprintf(stdout, "model %s (trained up to %s)\n", m.Version, m.TrainedUntil.Format(time.RFC3339))
+	}
+	printReport(stdout, len(test), rep)
+	return nil
+}
+
+func printReport(w io.Writer, n int, rep ranking.Report) {
+	fmt.Fprintf(w, "held-out: %d requests, %s … %s; %d with feedback that tells propositions apart (NDCG), %d with an accepted one (MRR)\n",
+		n, rep.From.Format(time.RFC3339), rep.Until.Format(time.RFC3339), rep.Queries, rep.MRRQueries)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tNDCG@1\tNDCG@3\tMRR")
+	for _, row := range []struct {
+		name string
+		m    ranking.Metrics
+	}{{"proposers", rep.Static}, {"model", rep.Model}} {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\n", row.name, row.m.NDCG1, row.m.NDCG3, row.m.MRR)
+	}
+	tw.Flush()
+}
+
+// addRankingServeFlags declares serve's ranking flags.
+func addRankingServeFlags(fs *flag.FlagSet, getenv env, cfg *ranking.ServiceConfig) {
+	poll := 10 * time.Second
+	if d, err := time.ParseDuration(getenv("CIAGENT_RANKING_POLL")); err == nil && d > 0 {
+		poll = d
+	}
+	fs.DurationVar(&cfg.PollInterval, "ranking-poll", poll, "how often serve looks for a new ranking model version (env CIAGENT_RANKING_POLL)")
+}
+
+// startRanking opens the ranker for serve: the newest model of each kind, hot-reloaded as new
+// versions are stored. Without a database, or when it cannot start, answers keep the
+// proposers' order (ranker_version empty) and serve goes on.
+func startRanking(ctx context.Context, databaseURL string, cfg ranking.ServiceConfig, logger *slog.Logger) ([]api.Option, func()) {
+	if databaseURL == "" {
+		logger.Info("ranking: no database; answers keep the proposers' order")
+		return nil, func() {}
+	}
+	svc, err := ranking.OpenService(ctx, databaseURL, cfg, logger)
+	if err != nil {
+		logger.Error("ranking: not started; answers keep the proposers' order", "err", err)
+		return nil, func() {}
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.Run(rctx)
+	}()
+	stop := func() {
+		cancel()
+		<-done
+		svc.Close()
+	}
+	return []api.Option{api.WithRanking(svc)}, stop
+}
