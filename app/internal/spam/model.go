@@ -281,7 +281,7 @@ type Sample struct {
 
 // TrainOptions control Train; the zero value means the defaults the committed model uses.
 type TrainOptions struct {
-	Bits   uint    // hash bits, default 20
+	Bits   uint    // hash bits, default 18
 	Epochs int     // default 12
 	Rate   float64 // AdaGrad base rate, default 0.5
 	L2     float64 // per-step weight decay, default 1e-6
@@ -292,7 +292,7 @@ type TrainOptions struct {
 // goroutine, a seeded shuffle, and no map iteration.
 func Train(samples []Sample, opt TrainOptions) *Model {
 	if opt.Bits == 0 {
-		opt.Bits = 20
+		opt.Bits = 18
 	}
 	if opt.Epochs == 0 {
 		opt.Epochs = 12
