@@ -1,0 +1,331 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+	"github.com/ci-agent/ci-agent/app/internal/pipeline"
+	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
+	"github.com/ci-agent/ci-agent/app/internal/ranking"
+)
+
+// threeCauses makes the test knowledge base propose t.single, t.then and t.all.
+const threeCauses = "undefined: x\npanic: boom\ngoroutine 1 [running]:\n--- FAIL: TestX\nFAIL\tpkg\n"
+
+// rankingDB is a fresh schema with the pipeline's and the ranking tables, a store to write
+// models, and a running ranking service that polls every few milliseconds.
+func rankingDB(t *testing.T) (string, *ranking.Store, *ranking.Service) {
+	t.Helper()
+	url := pgtest.URL(t)
+	if err := pipeline.Migrate(t.Context(), url, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("pipeline migrations: %v", err)
+	}
+	svc, err := ranking.OpenService(t.Context(), url, ranking.ServiceConfig{PollInterval: 5 * time.Millisecond}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("OpenService: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; svc.Close() })
+	pool, err := pgxpool.New(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return url, ranking.NewStore(pool), svc
+}
+
+// linearModel prefers the proposer's order (sign 1) or its reverse (sign −1).
+func linearModel(sign float64) *ranking.Model {
+	names := ranking.FeatureNames(ranking.KindCIExplain)
+	m := &ranking.Model{Kind: ranking.KindCIExplain, Features: names,
+		Mean: make([]float64, len(names)), Std: make([]float64, len(names)), Weights: make([]float64, len(names))}
+	for j, n := range names {
+		m.Std[j] = 1
+		if n == "proposer_rank_inv" {
+			m.Weights[j] = sign
+		}
+	}
+	return m
+}
+
+func causeOrder(resp apiv1.ExplainResponse) string {
+	ids := make([]string, len(resp.Propositions))
+	for i, p := range resp.Propositions {
+		ids[i] = p.CauseID
+	}
+	return strings.Join(ids, ",")
+}
+
+func explainOnce(client *http.Client, url string) (apiv1.ExplainResponse, int, error) {
+	var out apiv1.ExplainResponse
+	resp, err := client.Post(url+"/v1/ci/explain?repo=acme/api", "text/plain", strings.NewReader(threeCauses))
+	if err != nil {
+		return out, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return out, resp.StatusCode, err
+	}
+	if resp.StatusCode == http.StatusOK {
+		err = json.Unmarshal(body, &out)
+	}
+	return out, resp.StatusCode, err
+}
+
+// TestRankingHotReloadUnderLoad swaps model versions in while clients hammer the server over a
+// real socket: no request fails, each answer's order is the one its ranker_version implies,
+// and the newest version is served without a restart.
+func TestRankingHotReloadUnderLoad(t *testing.T) {
+	_, store, svc := rankingDB(t)
+	_, ts := newTestServer(t, Config{}, WithRanking(svc))
+	client := ts.Client()
+
+	static, code, err := explainOnce(client, ts.URL)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("explain without a model: status %d, err %v", code, err)
+	}
+	if static.RankerVersion != "" || len(static.Propositions) != 3 {
+		t.Fatalf("explain without a model: ranker_version %q, %d propositions; want \"\" and 3", static.RankerVersion, len(static.Propositions))
+	}
+	forward := causeOrder(static)
+	var reversedIDs []string
+	for i := len(static.Propositions) - 1; i >= 0; i-- {
+		reversedIDs = append(reversedIDs, static.Propositions[i].CauseID)
+	}
+	reversed := strings.Join(reversedIDs, ",")
+
+	var (
+		stop     atomic.Bool
+		requests atomic.Int64
+		mu       sync.Mutex
+		failures []string
+		orderOf  = map[string]string{} // version → order served under it
+		wg       sync.WaitGroup
+	)
+	fail := func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(failures) < 10 {
+			failures = append(failures, msg)
+		}
+	}
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				resp, code, err := explainOnce(client, ts.URL)
+				requests.Add(1)
+				if err != nil || code != http.StatusOK {
+					fail("status " + http.StatusText(code) + ": " + errString(err))
+					continue
+				}
+				order := causeOrder(resp)
+				mu.Lock()
+				if prev, ok := orderOf[resp.RankerVersion]; ok && prev != order {
+					failures = append(failures, "version "+resp.RankerVersion+" served "+order+" and "+prev)
+				}
+				orderOf[resp.RankerVersion] = order
+				mu.Unlock()
+			}
+		}()
+	}
+
+	want := map[string]string{"": forward}
+	for i := 0; i < 6; i++ {
+		sign, order := 1.0, forward
+		if i%2 == 0 {
+			sign, order = -1, reversed
+		}
+		version, err := store.SaveModel(t.Context(), linearModel(sign))
+		if err != nil {
+			t.Fatalf("SaveModel: %v", err)
+		}
+		want[version] = order
+		// Wait for the reloader, then for a few answers under the new version.
+		deadline := time.Now().Add(30 * time.Second)
+		for svc.Version(ranking.KindCIExplain) != version {
+			if time.Now().After(deadline) {
+				t.Fatalf("model %s not loaded after 30s (loaded: %q)", version, svc.Version(ranking.KindCIExplain))
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		for n := requests.Load() + 20; requests.Load() < n && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+
+	for _, f := range failures {
+		t.Error(f)
+	}
+	for version, order := range orderOf {
+		if want[version] != order {
+			t.Errorf("under ranker_version %q the order was %s; want %s", version, order, want[version])
+		}
+	}
+	last := svc.Version(ranking.KindCIExplain)
+	if _, ok := orderOf[last]; !ok {
+		t.Errorf("no answer was ranked by the newest model %s (seen: %v)", last, keys(orderOf))
+	}
+	t.Logf("%d requests, %d model versions served, no failure", requests.Load(), len(orderOf))
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestRankingExportEndpoint: answers recorded through the pipeline, with feedback, come back
+// from GET /v1/ranking/export as svmlight rows whose labels are that feedback, and the stored
+// ranker_version is the one the client was given.
+func TestRankingExportEndpoint(t *testing.T) {
+	url, store, svc := rankingDB(t)
+	p, err := pipeline.Open(t.Context(), pipeline.Config{DatabaseURL: url, SpoolDir: t.TempDir(), Fsync: "never"}, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatalf("opening the pipeline: %v", err)
+	}
+	p.Start()
+	_, ts := newTestServer(t, Config{}, WithRecorder(p), WithRanking(svc))
+	client := ts.Client()
+	since := time.Now().Add(-time.Minute).UTC()
+
+	first, _, err := explainOnce(client, ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, err := store.SaveModel(t.Context(), linearModel(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); svc.Version(ranking.KindCIExplain) != version; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("model %s not loaded after 30s", version)
+		}
+	}
+	second, _, err := explainOnce(client, ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.RankerVersion != version || first.RankerVersion != "" {
+		t.Fatalf("ranker_version before/after the model: %q, %q; want \"\", %q", first.RankerVersion, second.RankerVersion, version)
+	}
+	accepted, rejected := first.Propositions[2].CauseID, first.Propositions[0].CauseID
+	for _, fb := range []struct{ id, cause, outcome string }{{first.ID, accepted, "accepted"}, {first.ID, rejected, "rejected"}} {
+		body, _ := json.Marshal(map[string]string{"request_id": fb.id, "cause_id": fb.cause, "outcome": fb.outcome, "actor": "test"})
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			resp, data := post(t, ts.URL+"/v1/feedback", body, map[string]string{"Content-Type": "application/json"})
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+			if resp.StatusCode != http.StatusNotFound || time.Now().After(deadline) { // 404: not written yet, the pipeline is asynchronous
+				t.Fatalf("POST /v1/feedback: %d %s", resp.StatusCode, data)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatalf("closing the pipeline: %v", err)
+	}
+	pool, _ := pgxpool.New(t.Context(), url)
+	defer pool.Close()
+	var stored string
+	if err := pool.QueryRow(t.Context(), `SELECT ranker_version FROM requests WHERE id = $1`, second.ID).Scan(&stored); err != nil || stored != version {
+		t.Errorf("stored ranker_version of %s = %q (%v); want %q", second.ID, stored, err, version)
+	}
+
+	resp, err := client.Get(ts.URL + "/v1/ranking/export?format=svmlight&since=" + since.Format(time.RFC3339))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/ranking/export: %d %s", resp.StatusCode, data)
+	}
+	wantLabel := map[string]string{first.ID + " " + accepted: "2", first.ID + " " + rejected: "0"}
+	rows := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		rows++
+		line := sc.Text()
+		body, comment, _ := strings.Cut(line, " # ")
+		label := strings.Fields(body)[0]
+		want, ok := wantLabel[comment]
+		if !ok {
+			want = "1"
+		}
+		if label != want {
+			t.Errorf("export row %q: label %s; want %s", line, label, want)
+		}
+		if !strings.Contains(body, " qid:") {
+			t.Errorf("export row %q has no qid", line)
+		}
+	}
+	if rows != 6 {
+		t.Errorf("export returned %d rows; want 6 (two answers of three propositions):\n%s", rows, data)
+	}
+	if got := resp.Header.Get("X-Ranking-Features"); !strings.HasPrefix(got, "proposer_score,") {
+		t.Errorf("X-Ranking-Features = %q; want the feature names", got)
+	}
+
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{"format=svmlight", http.StatusBadRequest},
+		{"format=csv&since=2026-01-01T00:00:00Z", http.StatusBadRequest},
+		{"kind=email&since=2026-01-01T00:00:00Z", http.StatusBadRequest},
+		{"format=features", http.StatusOK},
+	} {
+		resp, err := client.Get(ts.URL + "/v1/ranking/export?" + tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET /v1/ranking/export?%s = %d; want %d", tc.query, resp.StatusCode, tc.want)
+		}
+	}
+}
+
+func TestRankingExportWithoutDatabase(t *testing.T) {
+	_, ts := newTestServer(t, Config{})
+	resp, err := ts.Client().Get(ts.URL + "/v1/ranking/export?since=2026-01-01T00:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("export without a ranking service = %d; want 503", resp.StatusCode)
+	}
+}
