@@ -40,11 +40,11 @@ func (h *history) check(a *analysis, remember bool) (Reason, bool) {
 	found := false
 	best := 65
 	for i := 0; i < h.count; i++ {
-		if d := bits.OnesCount64(h.ring[i] ^ sh); d < best {
-			best = d
+		if d := bits.OnesCount64(h.ring[i] ^ sh); d <= nearDuplicateBits {
+			found, best = true, d
+			break
 		}
 	}
-	found = best <= nearDuplicateBits
 	if remember {
 		h.ring[h.next] = sh
 		h.next = (h.next + 1) % len(h.ring)
