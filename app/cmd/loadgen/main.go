@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.spamTexts, "spam-texts", "internal/spam/testdata/legit.txt,internal/spam/testdata/scam.txt", "comma-separated corpus files of texts separated by ===== lines")
 	fs.DurationVar(&cfg.waitReady, "wait-ready", 60*time.Second, "wait this long for GET /readyz to answer 200 before starting")
 	fs.StringVar(&cfg.databaseURL, "database-url", getenv("DATABASE_URL"), "when set, count the rows logged in requests afterwards (env DATABASE_URL)")
-	fs.DurationVar(&cfg.drainWait, "drain-wait", 60*time.Second, "how long to wait for logged rows to stop growing")
+	fs.DurationVar(&cfg.drainWait, "drain-wait", 5*time.Minute, "how long to wait for logged rows to stop growing")
 	fs.StringVar(&cfg.jsonOut, "json", "", "also write the report as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return 1
@@ -136,12 +136,19 @@ func loadAndRun(ctx context.Context, cfg config, stdout io.Writer) error {
 	tw.Flush()
 
 	if cfg.databaseURL != "" {
-		rows, err := countLogged(ctx, cfg.databaseURL, started, cfg.drainWait)
+		d, err := countLogged(ctx, cfg.databaseURL, started, cfg.drainWait)
 		if err != nil {
 			fmt.Fprintf(stdout, "\nrows logged in PostgreSQL: unknown (%v)\n", err)
 		} else {
+			answered := float64(max(1, rep.Total.Answered))
 			fmt.Fprintf(stdout, "\nrows logged in PostgreSQL (requests since the start): %d vs requests answered: %d (%.2f%%)\n",
-				rows, rep.Total.Answered, 100*float64(rows)/float64(max(1, rep.Total.Answered)))
+				d.last, rep.Total.Answered, 100*float64(d.last)/answered)
+			state := "then stable"
+			if d.growing {
+				state = fmt.Sprintf("still growing when the wait ended: %d answers were in the spool, not yet in PostgreSQL", int64(rep.Total.Answered)-d.last)
+			}
+			fmt.Fprintf(stdout, "  %d rows (%.2f%%) when the load stopped, %d after %s of draining, %s\n",
+				d.atEnd, 100*float64(d.atEnd)/answered, d.last, d.waited.Round(time.Second), state)
 		}
 	}
 	if cfg.jsonOut != "" {
@@ -205,35 +212,48 @@ func statusOrErr(resp *http.Response, err error) string {
 	return resp.Status
 }
 
+// drain is how the logged-row count evolved after the run.
+type drain struct {
+	atEnd, last int64         // rows when the run ended, and when the wait ended
+	waited      time.Duration // how long we watched
+	growing     bool          // still growing when the wait ended (the spool had not drained)
+}
+
 // countLogged counts the requests rows received since started, polling once a second until the
 // count stops growing for three polls (the pipeline drains its spool asynchronously) or limit.
-func countLogged(ctx context.Context, databaseURL string, started time.Time, limit time.Duration) (int64, error) {
+func countLogged(ctx context.Context, databaseURL string, started time.Time, limit time.Duration) (drain, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit+10*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, databaseURL)
 	if err != nil {
-		return 0, fmt.Errorf("connecting to PostgreSQL: %w", err)
+		return drain{}, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
 	defer conn.Close(context.Background())
-	var last int64 = -1
+	d := drain{atEnd: -1, last: -1}
 	stable := 0
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) && stable < 3 {
+	begin := time.Now()
+	for time.Since(begin) < limit && stable < 3 {
 		var n int64
 		// Slightly before the start: received_at is stamped by the server's clock.
 		if err := conn.QueryRow(ctx, "select count(*) from requests where received_at >= $1", started.Add(-time.Second)).Scan(&n); err != nil {
-			return 0, fmt.Errorf("counting requests: %w", err)
+			return drain{}, fmt.Errorf("counting requests: %w", err)
 		}
-		if n == last {
+		if d.atEnd < 0 {
+			d.atEnd = n
+		}
+		if n == d.last {
 			stable++
 		} else {
-			stable, last = 0, n
+			stable, d.last = 0, n
 		}
 		select {
 		case <-ctx.Done():
-			return last, nil
+			d.waited = time.Since(begin)
+			return d, nil
 		case <-time.After(time.Second):
 		}
 	}
-	return last, nil
+	d.waited = time.Since(begin)
+	d.growing = stable < 3
+	return d, nil
 }
