@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ci-agent/ci-agent/app/internal/ranking/rankingtest"
 )
 
 // svmRow is one parsed svmlight line.
@@ -73,8 +75,8 @@ func parseSVMLight(t *testing.T, data []byte, dims int) []svmRow {
 // increase with the request, and labels are the feedback (accepted 2 > none 1 > rejected 0).
 func TestExportRoundTrip(t *testing.T) {
 	url, store := testStore(t)
-	sim := simulate(t, url, simConfig{Seed: 2, Requests: 400, Days: 3, Start: simStart})
-	span := Span{Kind: KindCIExplain, Since: simStart, Until: sim.until}
+	sim := rankingtest.Simulate(t, url, rankingtest.Config{Seed: 2, Requests: 400, Days: 3, Start: simStart})
+	span := Span{Kind: KindCIExplain, Since: simStart, Until: sim.Until}
 	names := FeatureNames(KindCIExplain)
 
 	var svm bytes.Buffer
@@ -83,8 +85,8 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Fatalf("Export(svmlight): %v", err)
 	}
 	rows := parseSVMLight(t, svm.Bytes(), len(names))
-	if int(n) != len(rows) || len(rows) != len(sim.labels) {
-		t.Fatalf("Export wrote %d rows (reported %d); want one per proposition: %d", len(rows), n, len(sim.labels))
+	if int(n) != len(rows) || len(rows) != len(sim.Labels) {
+		t.Fatalf("Export wrote %d rows (reported %d); want one per proposition: %d", len(rows), n, len(sim.Labels))
 	}
 	seen := map[string]bool{}
 	qidOf := map[string]int64{}
@@ -92,7 +94,7 @@ func TestExportRoundTrip(t *testing.T) {
 	var prevReq string
 	for i, r := range rows {
 		key := r.requestID + " " + r.causeID
-		want, ok := sim.labels[key]
+		want, ok := sim.Labels[key]
 		if !ok || seen[key] {
 			t.Fatalf("row %d: (%s) unknown or repeated", i+1, key)
 		}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ci-agent/ci-agent/app/internal/pipeline"
+	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
+	"github.com/ci-agent/ci-agent/app/internal/ranking"
+	"github.com/ci-agent/ci-agent/app/internal/ranking/rankingtest"
+)
+
+func TestRankingUsageErrors(t *testing.T) {
+	noDB := func(string) string { return "" }
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no subcommand", []string{"ranking"}, "needs a subcommand"},
+		{"unknown subcommand", []string{"ranking", "fit"}, "unknown ranking subcommand"},
+		{"export without since", []string{"ranking", "export", "--database-url", "postgres://x"}, "needs --since"},
+		{"no database", []string{"ranking", "train"}, "needs a database"},
+		{"bad format", []string{"ranking", "export", "--since", "1d", "--format", "csv"}, "--format"},
+		{"bad since", []string{"ranking", "eval", "--database-url", "postgres://x", "--since", "yesterday"}, "--since"},
+		{"bad kind", []string{"ranking", "eval", "--database-url", "postgres://x", "--kind", "email"}, "--kind"},
+		{"bad holdout", []string{"ranking", "train", "--database-url", "postgres://x", "--holdout", "1"}, "--holdout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(t.Context(), tc.args, noDB, nil, &out, &errOut)
+			if code := exitCode(err, &errOut); code != exitUsage || !strings.Contains(errOut.String(), tc.want) {
+				t.Errorf("ciagent %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(tc.args, " "), code, errOut.String(), exitUsage, tc.want)
+			}
+		})
+	}
+}
+
+// TestRankingCommands runs export, train and eval against a simulated history.
+func TestRankingCommands(t *testing.T) {
+	url := pgtest.URL(t)
+	if err := pipeline.Migrate(t.Context(), url, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	sim := rankingtest.Simulate(t, url, rankingtest.Config{Seed: 3, Requests: 1500, Days: 10, Start: rankingtest.Start})
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	since, until := rankingtest.Start.Format(time.RFC3339), sim.Until.Format(time.RFC3339)
+	ciagent := func(args ...string) (string, string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := run(ctx, args, getenv, nil, &out, &errOut); err != nil {
+			t.Fatalf("ciagent %s: %v (stderr %q)", strings.Join(args, " "), err, errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+
+	file := filepath.Join(t.TempDir(), "train.svm")
+	ciagent("ranking", "export", "--since", since, "--until", until, "--format", "svmlight", "--out", file)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := bytes.Count(data, []byte("\n")); rows != len(sim.Labels) {
+		t.Errorf("export wrote %d rows; want %d", rows, len(sim.Labels))
+	}
+	header, err := os.ReadFile(file + ".features")
+	if err != nil || !strings.Contains(string(header), "1 proposer_score") {
+		t.Errorf("feature header %s: %q, %v; want one line per feature", file+".features", header, err)
+	}
+
+	out, _ := ciagent("ranking", "train", "--since", since, "--until", until, "--json")
+	var m ranking.Model
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("ranking train --json: %v in %q", err, out)
+	}
+	if m.Version == "" || m.Holdout == nil || m.Holdout.Model.NDCG3 <= m.Holdout.Static.NDCG3 {
+		t.Fatalf("ranking train: version %q, hold-out %+v; want a stored model that beats the proposers", m.Version, m.Holdout)
+	}
+
+	out, errOut := ciagent("ranking", "eval", "--since", since, "--until", until)
+	if !strings.Contains(out, "model "+m.Version) || !strings.Contains(out, "NDCG@3") || strings.Contains(errOut, "warning") {
+		t.Errorf("ranking eval printed %q (stderr %q); want the model %s's figures and no leakage warning", out, errOut, m.Version)
+	}
+	t.Logf("ranking eval:\n%s", out)
+}
