@@ -627,7 +627,9 @@ func obfuscationRule(a *analysis, out []Reason) []Reason {
 	var skeletons []string
 	for _, t := range a.toks {
 		w := a.n.text[t.start:t.end]
-		if isASCII(w) {
+		// A homoglyph word keeps some plain Latin letters ("mеtamask"); words with none
+		// (all Cyrillic, all CJK) or nothing else (all ASCII) skip the script look-ups.
+		if isASCII(w) || !hasASCIILetter(w) {
 			continue
 		}
 		if sk, ok := mixedScriptLookalike(w); ok {
@@ -667,6 +669,15 @@ func obfuscationRule(a *analysis, out []Reason) []Reason {
 		parts = append(parts, fmt.Sprintf("%d words mix Latin with lookalike letters (reads as %q)", len(mixed), strings.Join(skeletons, ", ")))
 	}
 	return append(out, reason(CodeObfuscation, w, sp, "%s", strings.Join(parts, "; ")))
+}
+
+func hasASCIILetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isASCIILetter(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // modelReason adds the statistical model's vote. It is always present, also for allow, so a
