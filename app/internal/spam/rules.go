@@ -2,6 +2,7 @@ package spam
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -381,21 +382,16 @@ func cryptoRules(a *analysis, out []Reason) []Reason {
 	if scam > 0 || weak > 0 {
 		// Each strong phrase is good evidence; weak ones ("connect your wallet") only count
 		// when something else points the reader off-site.
-		w := 1.0
-		for i := 0; i < scam; i++ {
-			w *= 0.5
-		}
-		for i := 0; i < weak; i++ {
-			w *= 0.75
-		}
+		keep := math.Pow(0.5, float64(scam)) * math.Pow(0.75, float64(weak)) // noisy-OR of 0.5s and 0.25s
+		w := min(0.9, 1-keep)
 		if scam == 0 && len(a.links) == 0 && !a.has(phScamContext) {
-			w = 1 - 0.25
+			w = min(w, 0.25)
 		}
 		cls := phCryptoScam
 		if scam == 0 {
 			cls = phCryptoWeak
 		}
-		out = append(out, reason(CodeCryptoScam, min(0.9, 1-w), a.firstHit(cls), "%d crypto-scam phrases", scam+weak))
+		out = append(out, reason(CodeCryptoScam, w, a.firstHit(cls), "%d crypto-scam phrases", scam+weak))
 	}
 
 	if len(wallets) > 0 {
