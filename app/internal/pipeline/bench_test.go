@@ -3,10 +3,13 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,6 +37,7 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 			const callers = 512 // in flight at once, as in a server at this rate with a few ms of latency (Little's law)
 			var next atomic.Int64
 			b.ResetTimer()
+			cpu0 := processCPU()
 			start := time.Now()
 			var wg sync.WaitGroup
 			for range callers {
@@ -54,9 +58,16 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 			recorded := time.Since(start)
 			waitCommitted(b, dbURL, b.N)
 			elapsed := time.Since(start)
+			goCPU := processCPU() - cpu0
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
 			b.ReportMetric(float64(b.N)/recorded.Seconds(), "acked/s")
+			// CPU time per event, which the machine's load does not inflate: this process
+			// (Record, spool, writer) and the writer's PostgreSQL backend.
+			b.ReportMetric(float64(goCPU.Microseconds())/float64(b.N), "go-cpu-µs/event")
+			if pid := p.writerPID(); pid != 0 {
+				b.ReportMetric(float64(backendCPU(pid).Microseconds())/float64(b.N), "pg-cpu-µs/event")
+			}
 			b.ReportMetric(0, "ns/op")
 		})
 	}
@@ -151,4 +162,25 @@ func BenchmarkWriterBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*size)/time.Since(start).Seconds(), "events/s")
+}
+
+// processCPU is this process's user+system CPU time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendCPU is the CPU time of a PostgreSQL backend on this machine (from /proc; 0 when the
+// server is elsewhere).
+func backendCPU(pid uint32) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command: state is field 3, utime 14, stime 15.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -175,9 +174,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 		if firstSeq == 0 {
 			firstSeq = seq
 		}
-		var ev Event
-		if json.Unmarshal(payload, &ev) == nil {
-			p.addPending(&ev)
+		if ev, err := decodeEvent(payload); err == nil {
+			p.addPending(ev)
 		}
 	})
 	if err != nil {
@@ -292,10 +290,7 @@ func (p *Pipeline) Record(ctx context.Context, ev *Event) error {
 	if f := ev.Feedback; f != nil {
 		f.CauseID, f.Actor = cleanText(f.CauseID), cleanText(f.Actor)
 	}
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("%w: encoding: %v", ErrInvalidEvent, err)
-	}
+	payload := encodeEvent(make([]byte, 0, 512+len(ev.Input)), ev)
 	p.addPending(ev)
 	size := int64(len(payload))
 	seq, err := p.spool.append(payload, func(seq uint64) { p.enqueue(queued{seq: seq, ev: ev, size: size}) })
@@ -532,8 +527,8 @@ func (p *Pipeline) collect(wait time.Duration) []item {
 func (p *Pipeline) readSpool(cur *cursor) ([]item, error) {
 	var batch []item
 	_, err := p.spool.read(cur, p.cfg.BatchEvents, func(seq uint64, payload []byte) {
-		ev := new(Event)
-		if err := json.Unmarshal(payload, ev); err != nil {
+		ev, err := decodeEvent(payload)
+		if err != nil {
 			p.logger.Error("spool record is not an event; skipped", "seq", seq, "err", err)
 			return
 		}
@@ -648,4 +643,12 @@ func (p *Pipeline) sleep(d time.Duration) bool {
 	case <-t.C:
 		return false
 	}
+}
+
+// writerPID is the writer's PostgreSQL backend process id (0 when not connected), for benchmarks.
+func (p *Pipeline) writerPID() uint32 {
+	if p.writer == nil || p.writer.conn == nil {
+		return 0
+	}
+	return p.writer.conn.PgConn().PID()
 }

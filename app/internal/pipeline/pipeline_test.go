@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -363,9 +362,10 @@ func readAllIDs(t *testing.T, dir string) []uuid.UUID {
 	t.Helper()
 	var ids []uuid.UUID
 	sp, _, err := openSpool(dir, 1<<20, 1<<30, FsyncNever, quietLogger(), func(seq uint64, payload []byte) {
-		var ev Event
-		if err := jsonUnmarshal(payload, &ev); err != nil {
+		ev, err := decodeEvent(payload)
+		if err != nil {
 			t.Errorf("record %d: %v", seq, err)
+			return
 		}
 		ids = append(ids, ev.ID)
 	})
@@ -456,5 +456,3 @@ func TestCorruptSpoolTail(t *testing.T) {
 func recordLen(d []byte) int {
 	return frameHeader + int(uint32(d[0])|uint32(d[1])<<8|uint32(d[2])<<16|uint32(d[3])<<24)
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
