@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -197,6 +198,21 @@ func TestMetrics(t *testing.T) {
 		}
 		if got := reciprocalRank(tc.labels, tc.order); math.Abs(got-tc.wantRR) > 1e-9 {
 			t.Errorf("%s: reciprocalRank(%v, order %v) = %v; want %v", tc.name, tc.labels, tc.order, got, tc.wantRR)
+		}
+	}
+}
+
+// TestDocsNameEveryFeature keeps docs/ranking.md complete: every feature of every kind is in it.
+func TestDocsNameEveryFeature(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/ranking.md")
+	if err != nil {
+		t.Fatalf("reading docs/ranking.md: %v", err)
+	}
+	for _, kind := range Kinds {
+		for i, f := range FeatureSet(kind) {
+			if row := "| " + strconv.Itoa(i+1) + " | `" + f.Name + "` |"; !strings.Contains(string(doc), row) {
+				t.Errorf("docs/ranking.md has no row %q for %s feature %s", row, kind, f.Name)
+			}
 		}
 	}
 }
