@@ -87,6 +87,24 @@ if "$helm" template ci-agent "$chart" "${kube[@]}" >/dev/null 2>&1; then
 	fails=$((fails + 1))
 fi
 
+# set-image.sh (the GitOps step of release/rollback) on a copy: only image.repository/tag change.
+mkdir -p "$out/copy/chart/ci-agent"
+cp "$root/deploy/set-image.sh" "$out/copy/"
+cp "$chart/values-prod.yaml" "$out/copy/chart/ci-agent/"
+"$out/copy/set-image.sh" prod 123456789012.dkr.ecr.us-east-1.amazonaws.com/ci-agent 0123abcd >/dev/null
+expect "set-image tag" "$out/copy/chart/ci-agent/values-prod.yaml" '^  tag: "0123abcd"$'
+expect "set-image repository" "$out/copy/chart/ci-agent/values-prod.yaml" '^  repository: 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/ci-agent$'
+checks=$((checks + 1))
+if [ "$(diff "$chart/values-prod.yaml" "$out/copy/chart/ci-agent/values-prod.yaml" | grep -c '^>')" != 2 ]; then
+	echo "FAIL set-image changed more than the two image lines" >&2
+	fails=$((fails + 1))
+fi
+checks=$((checks + 1))
+if "$out/copy/set-image.sh" prod repo 'bad"tag' >/dev/null 2>&1; then
+	echo "FAIL set-image accepted a tag with a quote" >&2
+	fails=$((fails + 1))
+fi
+
 (cd "$root" && "$actionlint")
 echo "test-deploy: chart lint+template for dev and prod, $checks rendered-manifest checks, $fails failed; actionlint clean"
 [ "$fails" = 0 ]
