@@ -54,6 +54,7 @@ func TestCLI(t *testing.T) {
 		{"kb literals", []string{"kb", "literals"}, "", exitOK, "undefined: ", ""},
 		{"kb without subcommand", []string{"kb"}, "", exitUsage, "", "subcommand"},
 		{"serve refuses open exposure", []string{"serve", "--addr", "0.0.0.0:0"}, "", exitUsage, "", "without API keys"},
+		{"serve bad spam config", []string{"serve", "--addr", "127.0.0.1:0", "--spam-config", "testdata/missing-spam.yaml"}, "", exitInput, "", "spam config"},
 		{"serve bad max body", []string{"serve", "--max-body", "lots"}, "", exitUsage, "", "--max-body"},
 		{"apikey new", []string{"apikey", "new", "ci"}, "", exitOK, "cia_", "ci sha256:"},
 		{"version", []string{"version"}, "", exitOK, "ciagent ", ""},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 	"github.com/ci-agent/ci-agent/app/internal/ranking"
+	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
 // serveConfig is everything `ciagent serve` reads from flags and the environment.
@@ -23,6 +25,7 @@ type serveConfig struct {
 	databaseURL    string
 	spoolDir       string
 	kbDir          string
+	spamConfig     string
 	apiKeysFile    string
 	logLevel       slog.Level
 	insecureNoAuth bool
@@ -38,6 +41,7 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 	addRankingServeFlags(fs, getenv, &cfg.ranking)
 	maxBody := fs.String("max-body", envOr(getenv, "CIAGENT_MAX_BODY", "64MiB"), "request body cap, e.g. 64MiB (env CIAGENT_MAX_BODY)")
 	fs.StringVar(&cfg.kbDir, "kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
+	fs.StringVar(&cfg.spamConfig, "spam-config", getenv("CIAGENT_SPAM_CONFIG"), "spam proposer config file: verdict thresholds (env CIAGENT_SPAM_CONFIG); empty: the defaults")
 	fs.StringVar(&cfg.apiKeysFile, "api-keys-file", getenv("CIAGENT_API_KEYS_FILE"), "file of hashed API keys; when set every /v1 call needs a Bearer key (env CIAGENT_API_KEYS_FILE)")
 	fs.BoolVar(&cfg.insecureNoAuth, "insecure-no-auth", false, "allow a non-loopback address without API keys")
 	logLevel := fs.String("log-level", envOr(getenv, "CIAGENT_LOG_LEVEL", "info"), "debug, info, warn or error (env CIAGENT_LOG_LEVEL)")
@@ -93,6 +97,10 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 		return err
 	}
 	logger.Info("knowledge base loaded", "causes", len(kb.Causes))
+	checker, err := loadSpamChecker(cfg.spamConfig)
+	if err != nil {
+		return err
+	}
 	opts, stopPipeline, err := startPipeline(ctx, cfg.pipeline, logger)
 	if err != nil {
 		return err
@@ -101,11 +109,27 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	rankingOpts, stopRanking := startRanking(ctx, cfg.databaseURL, cfg.ranking, logger)
 	defer stopRanking()
 	opts = append(opts, rankingOpts...)
+	opts = append(opts, api.WithSpamChecker(checker))
 	srv, err := api.New(cfg.api, logger, eng, opts...)
 	if err != nil {
 		return err
 	}
 	return srv.Serve(ctx, addrNotifier(ready))
+}
+
+// loadSpamChecker builds the spam proposer from its config file, or with the defaults.
+func loadSpamChecker(path string) (*spam.Checker, error) {
+	cfg := spam.DefaultConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("spam config: %w", err)
+		}
+		if cfg, err = spam.ParseConfig(data); err != nil {
+			return nil, fmt.Errorf("spam config %s: %w", path, err)
+		}
+	}
+	return spam.New(cfg)
 }
 
 func addrNotifier(ready chan<- string) chan<- net.Addr {
