@@ -88,6 +88,11 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	if err := api.CheckExposure(cfg.api.Addr, cfg.api.APIKeys, cfg.insecureNoAuth); err != nil {
 		return &usageError{msg: err.Error()}
 	}
+	// Configuration errors first, before anything is logged or started.
+	checker, err := loadSpamChecker(cfg.spamConfig)
+	if err != nil {
+		return err
+	}
 	kb, err := cifailure.Load(cfg.kbDir)
 	if err != nil {
 		return fmt.Errorf("loading the knowledge base: %w", err)
@@ -97,10 +102,6 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 		return err
 	}
 	logger.Info("knowledge base loaded", "causes", len(kb.Causes))
-	checker, err := loadSpamChecker(cfg.spamConfig)
-	if err != nil {
-		return err
-	}
 	opts, stopPipeline, err := startPipeline(ctx, cfg.pipeline, logger)
 	if err != nil {
 		return err
