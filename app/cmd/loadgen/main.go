@@ -91,7 +91,7 @@ func loadAndRun(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	var texts []string
 	for _, p := range strings.Split(cfg.spamTexts, ",") {
-		b, err := os.ReadFile(strings.TrimSpace(p))
+		b, err := os.ReadFile(strings.TrimSpace(p)) // #nosec G304 -- a corpus the operator names by flag
 		if err != nil {
 			return fmt.Errorf("reading spam texts: %w", err)
 		}
@@ -133,7 +133,7 @@ func loadAndRun(ctx context.Context, cfg config, stdout io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, v.Got, v.Want, mark)
 	}
-	tw.Flush()
+	_ = tw.Flush()
 
 	if cfg.databaseURL != "" {
 		d, err := countLogged(ctx, cfg.databaseURL, started, cfg.drainWait)
@@ -156,7 +156,7 @@ func loadAndRun(ctx context.Context, cfg config, stdout io.Writer) error {
 			Report     loadgen.Report
 			Thresholds []loadgen.Verdict
 		}{rep, verdicts}, "", "  ")
-		if err := os.WriteFile(cfg.jsonOut, b, 0o644); err != nil {
+		if err := os.WriteFile(cfg.jsonOut, b, 0o600); err != nil {
 			return fmt.Errorf("writing the JSON report: %w", err)
 		}
 	}
@@ -173,7 +173,7 @@ func printReport(w io.Writer, rep loadgen.Report) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.4f\t%.1f\t%s\t%s\t%s\t%s\t\n", s.Name, s.Scheduled, s.Sent, s.Dropped, s.Answered, s.Failed,
 			s.FailedRate(), s.AnsweredPerSecond(), msf(s.P50), msf(s.P90), msf(s.P99), msf(s.Max))
 	}
-	tw.Flush()
+	_ = tw.Flush()
 }
 
 func msf(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
@@ -188,8 +188,8 @@ func waitReady(ctx context.Context, client *http.Client, base string, limit time
 		}
 		resp, err := client.Do(req)
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -228,7 +228,7 @@ func countLogged(ctx context.Context, databaseURL string, started time.Time, lim
 	if err != nil {
 		return drain{}, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
-	defer conn.Close(context.Background())
+	defer func() { _ = conn.Close(context.Background()) }()
 	d := drain{atEnd: -1, last: -1}
 	stable := 0
 	begin := time.Now()

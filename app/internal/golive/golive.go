@@ -49,7 +49,7 @@ func Report(w io.Writer, stack string, results []Result) bool {
 		counts[r.Status]++
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.Status, oneLine(r.Detail))
 	}
-	tw.Flush()
+	_ = tw.Flush()
 	ok := counts[Fail] == 0
 	verdict := "GO"
 	if !ok {

@@ -138,7 +138,7 @@ func TestRunCountsAnswersFailuresAndDrops(t *testing.T) {
 			http.Error(w, "no", http.StatusInternalServerError)
 			return
 		}
-		w.Write([]byte("ok"))
+		_, _ = w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
 
