@@ -35,7 +35,7 @@ const (
 var Outcomes = []string{"accepted", "rejected", "false_positive", "false_negative"}
 
 // Event is one answered request (a row of requests and its propositions) or one piece of
-// feedback (a row of feedback). It is what the spool stores, as JSON.
+// feedback (a row of feedback). It is what the spool stores (see codec.go).
 type Event struct {
 	Kind string    `json:"kind"`
 	ID   uuid.UUID `json:"id"` // the UUIDv7 returned to the client; for feedback, the feedback's id

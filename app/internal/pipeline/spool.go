@@ -65,7 +65,7 @@ var (
 type segment struct {
 	first  uint64 // the first sequence number the segment may hold (its name)
 	last   uint64 // the last valid sequence number in it; 0 when none
-	size   int64  // bytes of complete frames (the file size)
+	size   int64  // bytes of complete frames, buffered ones included
 	path   string
 	sealed bool // no more appends
 }
@@ -94,6 +94,14 @@ type spool struct {
 	nextSeq   uint64
 	closed    bool
 	rotatedAt time.Time
+	// buf holds frames appended but not yet written to the active segment (FsyncBatch only:
+	// their Record calls wait for the next group commit, which writes and fsyncs them at
+	// once). written is how much of the active segment is in the file.
+	buf     []byte
+	written int64
+	// broken is the first write or fsync error: the spool then fails closed, refusing every
+	// append until a restart rescans it, so nothing unrecorded is ever acknowledged.
+	broken error
 
 	syncMu   sync.Mutex
 	syncCond *sync.Cond
@@ -239,6 +247,9 @@ func (fr *frameReader) next(end int64) (uint64, []byte, error) {
 // newSegment seals the active segment (fsynced) and opens the next one. Call with mu held.
 func (s *spool) newSegment() error {
 	if s.active != nil {
+		if err := s.flushLocked(); err != nil {
+			return err
+		}
 		if s.policy != FsyncNever {
 			if err := s.active.Sync(); err != nil {
 				return fmt.Errorf("syncing spool segment: %w", err)
@@ -260,8 +271,27 @@ func (s *spool) newSegment() error {
 		}
 	}
 	s.active = f
+	s.written = 0
 	s.segs = append(s.segs, seg)
 	s.rotatedAt = time.Now()
+	return nil
+}
+
+// flushLocked writes the buffered frames to the active segment. Call with mu held.
+func (s *spool) flushLocked() error {
+	if s.broken != nil {
+		return s.broken
+	}
+	if len(s.buf) == 0 {
+		return nil
+	}
+	n, err := s.active.Write(s.buf)
+	s.written += int64(n)
+	if err != nil {
+		s.broken = fmt.Errorf("writing the spool: %w", err)
+		return s.broken
+	}
+	s.buf = s.buf[:0]
 	return nil
 }
 
@@ -290,6 +320,9 @@ func (s *spool) append(payload []byte, enqueue func(seq uint64)) (uint64, error)
 	if s.closed {
 		return 0, errors.New("spool closed")
 	}
+	if s.broken != nil {
+		return 0, s.broken
+	}
 	if s.total+int64(len(buf)) > s.maxBytes {
 		return 0, ErrSpoolFull
 	}
@@ -303,12 +336,21 @@ func (s *spool) append(payload []byte, enqueue func(seq uint64)) (uint64, error)
 	seq := s.nextSeq
 	binary.LittleEndian.PutUint64(buf[8:16], seq)
 	binary.LittleEndian.PutUint32(buf[4:8], crc32.Update(payloadCRC, castagnoli, buf[8:16]))
-	if _, err := s.active.Write(buf); err != nil {
+	if s.policy == FsyncBatch {
+		s.buf = append(s.buf, buf...)
+		if len(s.buf) >= 1<<20 {
+			if err := s.flushLocked(); err != nil {
+				return 0, err
+			}
+		}
+	} else if _, err := s.active.Write(buf); err != nil {
 		// Leave no half frame behind: later records would be unreadable after it.
-		if terr := s.active.Truncate(seg.size); terr != nil {
-			s.newSegment()
+		if terr := s.active.Truncate(s.written); terr != nil {
+			s.broken = fmt.Errorf("writing the spool: %w", err)
 		}
 		return 0, fmt.Errorf("writing the spool: %w", err)
+	} else {
+		s.written += int64(len(buf))
 	}
 	s.nextSeq++
 	seg.last = seq
@@ -335,10 +377,21 @@ func (s *spool) waitDurable(seq uint64) error {
 		s.syncMu.Unlock()
 		s.mu.Lock()
 		f, target := s.active, s.nextSeq-1
+		err := s.flushLocked()
 		s.mu.Unlock()
-		err := f.Sync()
-		if errors.Is(err, os.ErrClosed) {
-			err = nil // rotated meanwhile, and rotation syncs the segment it seals
+		if err == nil {
+			err = f.Sync()
+			if errors.Is(err, os.ErrClosed) {
+				err = nil // rotated meanwhile, and rotation syncs the segment it seals
+			} else if err != nil {
+				// After a failed fsync the kernel may have dropped the dirty pages: what the
+				// file holds is unknown, so the spool stops taking events.
+				s.mu.Lock()
+				if s.broken == nil {
+					s.broken = fmt.Errorf("syncing the spool: %w", err)
+				}
+				s.mu.Unlock()
+			}
 		}
 		s.syncMu.Lock()
 		s.syncing = false
@@ -459,7 +512,15 @@ func (s *spool) read(c *cursor, max int, fn func(seq uint64, payload []byte)) (i
 			s.mu.Unlock()
 			return n, nil
 		}
+		if !seg.sealed {
+			// Buffered frames belong to callers waiting for the group commit; writing them
+			// now lets the reader see them (they are only acknowledged after the fsync).
+			s.flushLocked()
+		}
 		sealed, end, path, first := seg.sealed, seg.size, seg.path, seg.first
+		if !sealed {
+			end = s.written
+		}
 		s.mu.Unlock()
 		if first != c.segFirst {
 			c.segFirst, c.off = first, 0
@@ -528,8 +589,8 @@ func (s *spool) close() error {
 		return nil
 	}
 	s.closed = true
-	var err error
-	if s.policy != FsyncNever {
+	err := s.flushLocked()
+	if err == nil && s.policy != FsyncNever {
 		err = s.active.Sync()
 	}
 	s.active.Close()
