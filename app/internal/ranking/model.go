@@ -20,12 +20,12 @@ type Model struct {
 	Std      []float64 `json:"std"`
 	Weights  []float64 `json:"weights"`
 
-	TrainedFrom  time.Time `json:"trained_from"`  // first request time in the training data
-	TrainedUntil time.Time `json:"trained_until"` // last request time in the training data
-	Queries      int       `json:"queries"`       // training requests with at least one pair
-	Pairs        int       `json:"pairs"`
-	Options      TrainOptions
-	Holdout      *Report `json:"holdout,omitempty"` // evaluation on the held-out split at training time
+	TrainedFrom  time.Time    `json:"trained_from"`  // first request time in the training data
+	TrainedUntil time.Time    `json:"trained_until"` // last request time in the training data
+	Queries      int          `json:"queries"`       // training requests with at least one pair
+	Pairs        int          `json:"pairs"`
+	Options      TrainOptions `json:"options"`
+	Holdout      *Report      `json:"holdout,omitempty"` // evaluation on the held-out split at training time
 }
 
 // TrainOptions tune Train. Zero values mean the defaults.
