@@ -12,6 +12,7 @@ import (
 
 	"github.com/ci-agent/ci-agent/app/internal/api"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
+	"github.com/ci-agent/ci-agent/app/internal/ranking"
 )
 
 // runMigrate is `ciagent migrate [--status]`: apply the embedded migrations (serve also does at
@@ -43,6 +44,10 @@ func runMigrate(ctx context.Context, args []string, getenv env, stdin io.Reader,
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := pipeline.Migrate(ctx, *dbURL, logger); err != nil {
+		return err
+	}
+	// The ranking feeder's models table has its own migration sequence.
+	if err := ranking.Migrate(ctx, *dbURL, logger); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "migrations applied")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 	"github.com/ci-agent/ci-agent/app/internal/ranking"
+	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
 // Ranking re-orders an answer's propositions with the learned model and serves the training
@@ -50,6 +51,32 @@ func (s *Server) rerankExplain(r *http.Request, ans *cifailure.Answer) string {
 	}
 	ans.Propositions = reordered
 	ans.Category = reordered[0].Category
+	return version
+}
+
+// rerankSpam puts resp's reasons in the model's order and returns the model version ("" when
+// the proposer's order stands). The verdict and score are the proposer's and do not change.
+func (s *Server) rerankSpam(r *http.Request, req spam.Request, resp *spam.Response) string {
+	if s.ranking == nil || len(resp.Reasons) < 2 {
+		return ""
+	}
+	cands := make([]ranking.Candidate, len(resp.Reasons))
+	for i, reason := range resp.Reasons {
+		cands[i] = ranking.Candidate{CauseID: reason.Code, Score: reason.Weight, Rank: i + 1, Stored: spamFeatures(req, resp, reason)}
+	}
+	repo := ""
+	if req.Context != nil {
+		repo = req.Context.Repo
+	}
+	order, version := s.ranking.Rank(ranking.KindSpamCheck, repo, time.Now(), cands)
+	if order == nil {
+		return ""
+	}
+	reordered := make([]spam.Reason, len(order))
+	for i, k := range order {
+		reordered[i] = resp.Reasons[k]
+	}
+	resp.Reasons = reordered
 	return version
 }
 

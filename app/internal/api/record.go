@@ -103,6 +103,26 @@ func (s *Server) recordExplain(w http.ResponseWriter, r *http.Request, rec *reco
 	return s.record(w, r, ev)
 }
 
+// spamFeatures flattens a spam reason's score inputs into the stored feature vector; the
+// re-ranking computes the same vector for the served answer.
+func spamFeatures(req spam.Request, resp *spam.Response, reason spam.Reason) map[string]float64 {
+	f := map[string]float64{
+		"weight":     reason.Weight,
+		"spam_score": resp.Score,
+		"span_bytes": float64(reason.Span[1] - reason.Span[0]),
+		"text_bytes": float64(len(req.Text)),
+	}
+	if a := req.Author; a != nil {
+		if a.AccountAgeDays != nil {
+			f["author_account_age_days"] = float64(*a.AccountAgeDays)
+		}
+		if a.PriorContributions != nil {
+			f["author_prior_contributions"] = float64(*a.PriorContributions)
+		}
+	}
+	return f
+}
+
 // ciFeatures flattens a CI proposition's score inputs into the stored feature vector.
 func ciFeatures(f cifailure.Features, ans *cifailure.Answer) map[string]float64 {
 	return map[string]float64{
@@ -131,33 +151,17 @@ func (s *Server) recordSpam(w http.ResponseWriter, r *http.Request, rec *recordi
 		return true
 	}
 	meta := map[string]string{"kind": req.Kind}
-	author := map[string]float64{}
 	if a := req.Author; a != nil {
 		meta["author"] = a.Login
-		if a.AccountAgeDays != nil {
-			author["author_account_age_days"] = float64(*a.AccountAgeDays)
-		}
-		if a.PriorContributions != nil {
-			author["author_prior_contributions"] = float64(*a.PriorContributions)
-		}
 	}
 	if req.Context != nil {
 		ev.Repo = req.Context.Repo
 	}
 	ev.Meta = nonEmpty(meta)
-	ev.Outcome, ev.Score = string(resp.Verdict), resp.Score
+	ev.Outcome, ev.Score, ev.RankerVersion = string(resp.Verdict), resp.Score, resp.RankerVersion
 	ev.Propositions = make([]pipeline.Proposition, len(resp.Reasons))
 	for i, reason := range resp.Reasons {
-		f := map[string]float64{
-			"weight":     reason.Weight,
-			"spam_score": resp.Score,
-			"span_bytes": float64(reason.Span[1] - reason.Span[0]),
-			"text_bytes": float64(len(req.Text)),
-		}
-		for k, v := range author {
-			f[k] = v
-		}
-		ev.Propositions[i] = pipeline.Proposition{Rank: i + 1, CauseID: reason.Code, Score: reason.Weight, Features: f}
+		ev.Propositions[i] = pipeline.Proposition{Rank: i + 1, CauseID: reason.Code, Score: reason.Weight, Features: spamFeatures(req, resp, reason)}
 	}
 	return s.record(w, r, ev)
 }

@@ -67,6 +67,7 @@ func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.ID = RequestID(r.Context())
+	resp.RankerVersion = s.rerankSpam(r, req, &resp)
 	if !s.recordSpam(w, r, rec, req, &resp) {
 		return // not recorded: 503, never an answer we cannot keep
 	}

@@ -1,14 +1,18 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+	"github.com/ci-agent/ci-agent/app/internal/ranking"
 	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
@@ -128,4 +132,64 @@ func excerptBody(s string) string {
 		return s[:60] + "…"
 	}
 	return s
+}
+
+// reversingRanking is a stand-in model: it reverses every answer and names itself.
+type reversingRanking struct{ kinds []string }
+
+func (r *reversingRanking) Rank(kind, repo string, at time.Time, cands []ranking.Candidate) ([]int, string) {
+	r.kinds = append(r.kinds, kind)
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = len(cands) - 1 - i
+	}
+	return order, "test-v1"
+}
+
+func (r *reversingRanking) Export(context.Context, io.Writer, ranking.Span, string) (int64, error) {
+	return 0, nil
+}
+
+func TestSpamCheckIsReranked(t *testing.T) {
+	text := []byte(`{"text":"URGENT: send your seed phrase to claim the airdrop at http://bit.ly/x @a @b @c @d @e @f @g @h @i @j @k"}`)
+	// Each server gets its own checker: the near-duplicate memory would otherwise add a reason.
+	checker := func() *spam.Checker {
+		c, err := spam.New(spam.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	_, plain := newTestServer(t, Config{}, WithSpamChecker(checker()))
+	_, base := post(t, plain.URL+"/v1/spam/check", text, nil)
+	rk := &reversingRanking{}
+	_, ranked := newTestServer(t, Config{}, WithSpamChecker(checker()), WithRanking(rk))
+	resp, data := post(t, ranked.URL+"/v1/spam/check", text, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, data)
+	}
+	var a, b spam.Response
+	if err := json.Unmarshal(base, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Reasons) < 2 {
+		t.Fatalf("the test text gave %d reasons; want several to reorder", len(a.Reasons))
+	}
+	if a.RankerVersion != "" || b.RankerVersion != "test-v1" {
+		t.Errorf("ranker_version = %q without a model and %q with one; want \"\" and test-v1", a.RankerVersion, b.RankerVersion)
+	}
+	for i := range a.Reasons {
+		if a.Reasons[i].Code != b.Reasons[len(b.Reasons)-1-i].Code {
+			t.Fatalf("reasons with the reversing model = %v; want the reverse of %v", b.Reasons, a.Reasons)
+		}
+	}
+	if a.Verdict != b.Verdict || a.Score != b.Score {
+		t.Errorf("verdict/score changed with re-ranking: %s %.3f -> %s %.3f", a.Verdict, a.Score, b.Verdict, b.Score)
+	}
+	if len(rk.kinds) != 1 || rk.kinds[0] != ranking.KindSpamCheck {
+		t.Errorf("model asked for kinds %v; want [%s]", rk.kinds, ranking.KindSpamCheck)
+	}
 }

@@ -59,6 +59,9 @@ type Response struct {
 	Score   float64  `json:"score"`
 	Reasons []Reason `json:"reasons"`
 	TookMS  float64  `json:"took_ms"`
+	// RankerVersion names the learned ranking model that ordered the reasons ("" when the
+	// proposer's own weights did). Set by the API layer.
+	RankerVersion string `json:"ranker_version"`
 }
 
 // Reason is one piece of evidence. Span is a half-open byte range into the submitted text.
