@@ -411,9 +411,10 @@ func (p *Pipeline) Ping(ctx context.Context) error {
 	return p.db.Ping(ctx)
 }
 
-// SpoolCheck fails when the spool is at its cap, so /readyz turns traffic away first.
+// SpoolCheck fails when the spool is at 90 % of its cap, so /readyz turns traffic away before
+// the API has to answer 503.
 func (p *Pipeline) SpoolCheck(ctx context.Context) error {
-	if b := p.spool.bytes(); b >= p.cfg.SpoolMaxBytes-int64(maxPayload) && b >= p.cfg.SpoolMaxBytes*9/10 {
+	if b := p.spool.bytes(); b >= p.cfg.SpoolMaxBytes*9/10 {
 		return fmt.Errorf("spool nearly full: %d of %d bytes", b, p.cfg.SpoolMaxBytes)
 	}
 	return nil

@@ -351,6 +351,12 @@ func TestSpoolOnlyKeepsEverything(t *testing.T) {
 	if err := p.FindTarget(t.Context(), acked[0], "go.undefined"); err != nil {
 		t.Errorf("FindTarget(pending request): %v; want found", err)
 	}
+	if err := p.FindTarget(t.Context(), acked[0], "no.such.cause"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FindTarget(pending request, unknown cause) = %v; want ErrNotFound", err)
+	}
+	if err := p.SpoolCheck(t.Context()); err == nil {
+		t.Errorf("SpoolCheck on a full spool = nil; want not ready")
+	}
 	closeTest(t, p)
 	got := readAllIDs(t, dir)
 	if len(got) != len(acked) {
