@@ -66,7 +66,8 @@ func stripControlOnly(frame []byte) []byte {
 	return frame
 }
 
-// stripANSI removes CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST) and two-byte escapes.
+// stripANSI removes CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), charset designations
+// (ESC ( B) and other two-byte escapes.
 func (n *normalizer) stripANSI(line []byte) []byte {
 	out := n.buf[:0]
 	for i := 0; i < len(line); {
@@ -100,6 +101,8 @@ func (n *normalizer) stripANSI(line []byte) []byte {
 				}
 				i++
 			}
+		case '(', ')', '*', '+':
+			i += 2 // charset designation, e.g. ESC ( B from `tput sgr0`: three bytes in all
 		default:
 			i++
 		}

@@ -31,6 +31,7 @@ func TestNormalize(t *testing.T) {
 		{"travis timer alone", "travis_time:start:2f5aa4b0", "", lineFraming},
 		{"travis done", "Done. Your build exited with 1.", "Done. Your build exited with 1.", lineCIError},
 		{"not a timestamp", "2024 was a good year for builds", "2024 was a good year for builds", lineText},
+		{"charset designation", "test a::c ... FAILED\x1b(B\x1b[m", "test a::c ... FAILED", lineText},
 		{"lone escape at end", "oops\x1b", "oops", lineText},
 	}
 	for _, tc := range tests {
