@@ -65,9 +65,11 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 			// CPU time per event, which the machine's load does not inflate: this process
 			// (Record, spool, writer) and the writer's PostgreSQL backend.
 			b.ReportMetric(float64(goCPU.Microseconds())/float64(b.N), "go-cpu-µs/event")
-			if pid := p.writerPID(); pid != 0 {
-				b.ReportMetric(float64(backendCPU(pid).Microseconds())/float64(b.N), "pg-cpu-µs/event")
+			var pgCPU time.Duration
+			for _, pid := range p.writerPIDs() {
+				pgCPU += backendCPU(pid)
 			}
+			b.ReportMetric(float64(pgCPU.Microseconds())/float64(b.N), "pg-cpu-µs/event")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

@@ -28,6 +28,7 @@ type Config struct {
 	QueueEvents   int           // in-memory queue capacity, in events
 	QueueBytes    int64         // and in (encoded) bytes
 	BatchEvents   int           // most events in one write
+	Writers       int           // batches written at once, each on its own connection
 	FlushInterval time.Duration // a partial batch is written after this long
 	MaxBackoff    time.Duration // longest wait between write attempts
 	InputMode     InputMode     // how much input is stored
@@ -47,6 +48,7 @@ func DefaultConfig() Config {
 		QueueEvents:   16384,
 		QueueBytes:    64 << 20,
 		BatchEvents:   4096,
+		Writers:       2,
 		FlushInterval: 20 * time.Millisecond,
 		MaxBackoff:    10 * time.Second,
 		InputMode:     InputExcerpt,
@@ -81,6 +83,9 @@ func (c Config) withDefaults() Config {
 	if c.BatchEvents <= 0 {
 		c.BatchEvents = d.BatchEvents
 	}
+	if c.Writers <= 0 {
+		c.Writers = d.Writers
+	}
 	if c.FlushInterval <= 0 {
 		c.FlushInterval = d.FlushInterval
 	}
@@ -106,7 +111,8 @@ type Pipeline struct {
 	spool   *spool
 	metrics *metrics
 	db      *pgxpool.Pool // lookups and maintenance; nil in spool-only mode
-	writer  *pgWriter
+	writer  *pgWriter     // the first of writers; nil in spool-only mode
+	writers []*pgWriter   // one connection each
 
 	queue      chan queued // nil in spool-only mode
 	queueBytes atomic.Int64
@@ -151,6 +157,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 			return nil, err
 		}
 		p.writer = w
+		p.writers = []*pgWriter{w}
+		for range cfg.Writers - 1 {
+			more, _ := newPGWriter(cfg.DatabaseURL)
+			p.writers = append(p.writers, more)
+		}
 		if !cfg.SkipMigrate {
 			mctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			err := Migrate(mctx, cfg.DatabaseURL, p.logger)
@@ -159,7 +170,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 				// An unreachable database must not stop the service: it spools, and the
 				// writer migrates before its first write.
 				p.logger.Warn("cannot apply migrations now; spooling until PostgreSQL is reachable", "err", err)
-				w.migrate = func(ctx context.Context) error { return Migrate(ctx, cfg.DatabaseURL, p.logger) }
+				for _, w := range p.writers {
+					w.migrate = func(ctx context.Context) error { return Migrate(ctx, cfg.DatabaseURL, p.logger) }
+				}
 			}
 		}
 		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
@@ -425,21 +438,78 @@ type item struct {
 	ev  *Event
 }
 
-// run is the writer: queue (or spool, while catching up) → batches → PostgreSQL. After Close
-// it writes what is queued and ends; events it does not reach stay in the spool.
+// run is the writer: queue (or spool, while catching up) → batches → PostgreSQL, with up to
+// Config.Writers batches in flight on their own connections. Batches are released (their
+// spool segments deleted) strictly in order, so a batch that commits early waits for those
+// before it. After Close it writes what is queued and ends; events it does not reach stay in
+// the spool.
 func (p *Pipeline) run() {
 	var cur *cursor
+	idle := make(chan *pgWriter, len(p.writers))
+	for _, w := range p.writers {
+		idle <- w
+	}
+	var inflight []*writeJob // in sequence order
+	done := make(chan *writeJob, len(p.writers))
+	// release drops the committed jobs at the front. It reports false once the front job
+	// failed (Close gave up on it): nothing after it may be released.
+	release := func() bool {
+		for len(inflight) > 0 && inflight[0].state == jobCommitted {
+			j := inflight[0]
+			inflight = inflight[1:]
+			evs := make([]*Event, len(j.batch))
+			for i, it := range j.batch {
+				evs[i] = it.ev
+			}
+			p.removePending(evs)
+			if err := p.spool.release(j.batch[len(j.batch)-1].seq); err != nil {
+				p.logger.Error("releasing spool segments", "err", err)
+			}
+		}
+		return len(inflight) == 0 || inflight[0].state != jobFailed
+	}
 	defer func() {
+		// Wait for the writes still running, and release what they committed in order.
+		running := 0
+		for _, j := range inflight {
+			if j.state == jobRunning {
+				running++
+			}
+		}
+		for range running {
+			(<-done).finish()
+		}
+		release()
 		if cur != nil {
 			cur.close()
 		}
-		p.writer.close()
+		for _, w := range p.writers {
+			w.close()
+		}
 	}()
 	for {
+	absorb:
+		for {
+			select {
+			case j := <-done:
+				j.finish()
+			default:
+				break absorb
+			}
+		}
+		if !release() {
+			return // given up at Close: the rest stays in the spool
+		}
+		if len(inflight) >= len(p.writers) {
+			(<-done).finish()
+			continue
+		}
 		catchingUp := p.catchingUp()
 		wait := 200 * time.Millisecond
 		if catchingUp || p.stopping() {
 			wait = 0
+		} else if len(inflight) > 0 {
+			wait = 5 * time.Millisecond // come back soon to release what commits
 		}
 		batch := p.collect(wait)
 		if len(batch) == 0 && catchingUp && !p.stopping() {
@@ -464,22 +534,42 @@ func (p *Pipeline) run() {
 			}
 		}
 		if len(batch) == 0 {
-			if p.stopping() {
+			if p.stopping() && len(inflight) == 0 {
 				return
+			}
+			if len(inflight) > 0 && (catchingUp || p.stopping()) {
+				(<-done).finish() // nothing to send: wait for a write rather than spin
 			}
 			continue
 		}
-		if !p.writeWithRetry(p.runCtx, batch) {
-			return // given up at Close: the batch stays in the spool
-		}
-		evs := make([]*Event, len(batch))
-		for i, it := range batch {
-			evs[i] = it.ev
-		}
-		p.removePending(evs)
-		if err := p.spool.release(batch[len(batch)-1].seq); err != nil {
-			p.logger.Error("releasing spool segments", "err", err)
-		}
+		j := &writeJob{batch: batch}
+		inflight = append(inflight, j)
+		w := <-idle
+		go func() {
+			j.ok = p.writeWithRetry(p.runCtx, w, batch)
+			idle <- w
+			done <- j
+		}()
+	}
+}
+
+// writeJob is one batch on its way to PostgreSQL.
+type writeJob struct {
+	batch []item
+	ok    bool // set by the writing goroutine before it reports on done
+	state int  // the dispatcher's view: jobRunning until finish
+}
+
+const (
+	jobRunning = iota
+	jobCommitted
+	jobFailed
+)
+
+func (j *writeJob) finish() {
+	j.state = jobFailed
+	if j.ok {
+		j.state = jobCommitted
 	}
 }
 
@@ -542,7 +632,7 @@ func (p *Pipeline) readSpool(cur *cursor) ([]item, error) {
 // writeWithRetry writes a batch until it is committed, with exponential backoff. A batch that
 // PostgreSQL refuses as data is split until the refused event is alone; that one is logged and
 // dropped, so one bad event cannot stop the pipeline. It returns false when ctx ends first.
-func (p *Pipeline) writeWithRetry(ctx context.Context, batch []item) bool {
+func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item) bool {
 	evs := make([]*Event, len(batch))
 	for i, it := range batch {
 		evs[i] = it.ev
@@ -550,7 +640,7 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, batch []item) bool {
 	backoff := 100 * time.Millisecond
 	for {
 		start := time.Now()
-		rows, err := p.writer.write(ctx, evs)
+		rows, err := w.write(ctx, evs)
 		if err == nil {
 			p.metrics.writeTime.Observe(time.Since(start).Seconds())
 			p.metrics.batchSize.Observe(float64(len(batch)))
@@ -566,7 +656,7 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, batch []item) bool {
 		if permanent(err) {
 			if len(batch) > 1 {
 				half := len(batch) / 2
-				return p.writeWithRetry(ctx, batch[:half]) && p.writeWithRetry(ctx, batch[half:])
+				return p.writeWithRetry(ctx, w, batch[:half]) && p.writeWithRetry(ctx, w, batch[half:])
 			}
 			p.metrics.dropped.Inc()
 			p.logger.Error("PostgreSQL refused an event; dropped", "id", batch[0].ev.ID, "kind", batch[0].ev.Kind, "err", err)
@@ -646,10 +736,13 @@ func (p *Pipeline) sleep(d time.Duration) bool {
 	}
 }
 
-// writerPID is the writer's PostgreSQL backend process id (0 when not connected), for benchmarks.
-func (p *Pipeline) writerPID() uint32 {
-	if p.writer == nil || p.writer.conn == nil {
-		return 0
+// writerPIDs are the writers' PostgreSQL backend process ids, for benchmarks.
+func (p *Pipeline) writerPIDs() []uint32 {
+	var pids []uint32
+	for _, w := range p.writers {
+		if w.conn != nil {
+			pids = append(pids, w.conn.PgConn().PID())
+		}
 	}
-	return p.writer.conn.PgConn().PID()
+	return pids
 }
