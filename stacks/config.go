@@ -42,6 +42,9 @@ type Config struct {
 	SecondaryVpcCidrs   []string
 	BackupVaultLock     bool
 	BackupRetentionDays int
+
+	// Phases 2, 3, 4, 8 and 10.
+	Platform PlatformConfig
 }
 
 // Production reports whether this is the production environment (deletion protection, final

@@ -1,4 +1,69 @@
 package stacks
 
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+// PlatformConfig holds the keys of the phases that run on and around the cluster.
+type PlatformConfig struct {
+	// Phase 2: domain and TLS.
+	Domain    string // ci-agent.tech in prod, a subdomain in dev
+	AcmeEmail string
+
+	// Phase 3: observability. The secret routes are optional: absent means no such receiver.
+	AlertEmail        string
+	AlertSlackWebhook pulumi.StringOutput
+	HasSlack          bool
+	AlertPagerDutyKey pulumi.StringOutput
+	HasPagerDuty      bool
+
+	// Phase 4: GitOps.
+	GitRepoURL  string
+	GitRevision string
+
+	// Phase 8: scaling.
+	RedisNodeType string
+	RedisReplicas int
+
+	// Phase 10: cost.
+	SpotInstanceTypes             []string
+	SpotMin, SpotMax, SpotDesired int
+	QuotaNamespaces               []string
+	BudgetEmail                   string
+	BudgetCompute, BudgetDatabase float64
+	BudgetStorage, BudgetTransfer float64
+	BudgetTotal                   float64
+	AnomalyThresholdUSD           float64
+}
+
 // loadPlatform reads the keys of the phases that run on the cluster (2, 3, 4, 8, 10).
-func (c *Config) loadPlatform(r *reader) {}
+func (c *Config) loadPlatform(r *reader) {
+	prod := c.Production()
+	p := &c.Platform
+	p.Domain = r.str("domain", map[bool]string{true: "ci-agent.tech", false: c.Environment + ".ci-agent.tech"}[prod])
+	p.AcmeEmail = r.str("acmeEmail", "ops@"+p.Domain)
+
+	p.AlertEmail = r.str("alertEmail", "ops@"+p.Domain)
+	p.HasSlack = r.cfg.Get("alertSlackWebhook") != ""
+	p.AlertSlackWebhook = r.cfg.GetSecret("alertSlackWebhook")
+	p.HasPagerDuty = r.cfg.Get("alertPagerDutyKey") != ""
+	p.AlertPagerDutyKey = r.cfg.GetSecret("alertPagerDutyKey")
+
+	p.GitRepoURL = r.str("gitRepoUrl", "https://github.com/ci-agent/ci-agent.git")
+	p.GitRevision = r.str("gitRevision", "main")
+
+	p.RedisNodeType = r.str("redisNodeType", map[bool]string{true: "cache.t4g.small", false: "cache.t4g.micro"}[prod])
+	p.RedisReplicas = r.int("redisReplicas", pick(prod, 2, 1))
+
+	object(r, "spotInstanceTypes", &p.SpotInstanceTypes, []string{"t3.medium", "t3a.medium"})
+	p.SpotMin = r.int("spotMin", 0)
+	p.SpotMax = r.int("spotMax", 5)
+	p.SpotDesired = r.int("spotDesired", 1)
+	object(r, "quotaNamespaces", &p.QuotaNamespaces, []string{"ci-agent"})
+	p.BudgetEmail = r.str("budgetEmail", p.AlertEmail)
+	// The seed's monthly cost table.
+	p.BudgetCompute = r.float("budgetCompute", 300)
+	p.BudgetDatabase = r.float("budgetDatabase", 50)
+	p.BudgetStorage = r.float("budgetStorage", 10)
+	p.BudgetTransfer = r.float("budgetTransfer", 20)
+	p.BudgetTotal = r.float("budgetTotal", 380)
+	p.AnomalyThresholdUSD = r.float("anomalyThresholdUsd", 20)
+}

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -46,6 +47,16 @@ func phase1Cluster(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOptio
 		return err
 	}
 	p.Registry = registry
+
+	if cfg.Enabled(2) || cfg.Enabled(3) || cfg.Enabled(4) || cfg.Enabled(8) || cfg.Enabled(10) {
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{
+			Kubeconfig: cluster.Kubeconfig, EnableServerSideApply: pulumi.Bool(true),
+		}, parent)
+		if err != nil {
+			return err
+		}
+		p.K8s = k8s
+	}
 
 	ctx.Export("clusterName", pulumi.String(cluster.Name))
 	ctx.Export("kubeconfig", pulumi.ToSecret(cluster.Kubeconfig))

@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -13,10 +12,7 @@ func phase9DR(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) er
 	cfg := p.Config
 	var replicas []components.ReplicaRegion
 	for i, region := range cfg.SecondaryRegions {
-		provider, err := aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{
-			Region:      pulumi.String(region),
-			DefaultTags: aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(cfg.Tags(9))},
-		}, parent)
+		provider, err := p.regionProvider(ctx, "aws-"+region, region, 9, parent)
 		if err != nil {
 			return err
 		}

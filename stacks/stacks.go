@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -21,11 +22,11 @@ var phaseNames = map[int]string{
 
 // phaseNeeds lists, per phase, the phases whose resources it builds on.
 var phaseNeeds = map[int][]int{
-	2: {1}, 3: {1, 2}, 4: {1, 2}, 6: {1}, 8: {1, 2}, 9: {6}, 10: {1},
+	2: {1}, 3: {1, 2}, 4: {1}, 6: {1}, 8: {1, 2}, 9: {6}, 10: {1},
 }
 
 // phaseOrder is the order phases run in: dependencies first.
-var phaseOrder = []int{1, 2, 6, 3, 4, 8, 9, 10}
+var phaseOrder = []int{1, 2, 6, 3, 8, 4, 9, 10}
 
 // Platform carries what one phase hands the next.
 type Platform struct {
@@ -36,7 +37,12 @@ type Platform struct {
 	Registry  *components.Registry
 	Database  *components.Database
 	DR        *components.DisasterRecovery
-	extra
+	K8s       *kubernetes.Provider
+	Edge      *components.Edge
+	Obs       *components.Observability
+	Cache     *components.Cache
+	CDN       *components.CDN
+	GitOps    *components.GitOps
 }
 
 // Program is the Pulumi program: read the config once, deploy the enabled phases.
@@ -80,6 +86,20 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 }
 
 type phaseComponent struct{ pulumi.ResourceState }
+
+// onCluster are the options of everything that runs in the cluster: its Kubernetes provider,
+// and waiting for the cluster (and so its node group) to exist.
+func (p *Platform) onCluster(parent pulumi.ResourceOption) []pulumi.ResourceOption {
+	return []pulumi.ResourceOption{parent, pulumi.Providers(p.K8s), pulumi.DependsOn([]pulumi.Resource{p.Cluster})}
+}
+
+// regionProvider returns an explicit provider for region, owned by the calling phase.
+func (p *Platform) regionProvider(ctx *pulumi.Context, name, region string, phase int, parent pulumi.ResourceOption) (*aws.Provider, error) {
+	return aws.NewProvider(ctx, name, &aws.ProviderArgs{
+		Region:      pulumi.String(region),
+		DefaultTags: aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(p.Config.Tags(phase))},
+	}, parent)
+}
 
 // Tags are the tags every taggable resource of phase n carries.
 func (c Config) Tags(n int) map[string]string {

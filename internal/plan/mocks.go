@@ -292,6 +292,8 @@ func outputsFor(r *Resource, id string) resource.PropertyMap {
 		}
 	case "aws:rds/proxy:Proxy":
 		set("endpoint", r.Name+".proxy-plan."+r.Region+".rds.amazonaws.com")
+	case "aws:route53/record:Record":
+		set("fqdn", str("name"))
 	case "aws:route53/zone:Zone":
 		set("zoneId", "Z"+strings.ToUpper(strings.ReplaceAll(r.Name, "-", "")))
 		set("nameServers", []string{"ns-1.awsdns-plan.org", "ns-2.awsdns-plan.net"})

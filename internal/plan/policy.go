@@ -52,8 +52,8 @@ var untaggable = map[string]bool{
 	"aws:acm/certificateValidation:CertificateValidation":                                        true,
 	"aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy":                                 true,
 	"aws:cloudfront/originAccessControl:OriginAccessControl":                                     true,
-	"aws:costexplorer/anomalySubscription:AnomalySubscription":                                   false,
 	"aws:sns/topicSubscription:TopicSubscription":                                                true,
+	"aws:secretsmanager/secretVersion:SecretVersion":                                             true,
 	"aws:sns/topicPolicy:TopicPolicy":                                                            true,
 }
 
@@ -163,6 +163,14 @@ func Check(resources []*Resource) []Finding {
 		case "aws:s3/bucketAclV2:BucketAclV2":
 			if acl, _ := r.Input("acl").(string); strings.HasPrefix(acl, "public") {
 				add("public", r, "bucket ACL %s", acl)
+			}
+		case "kubernetes:helm.sh/v3:Release":
+			version, _ := r.Input("version").(string)
+			if version == "" || strings.ContainsAny(version, "*^~><=x ") || version == "latest" {
+				add("helm", r, "chart %v not pinned to an exact version (%q)", r.Input("chart"), version)
+			}
+			if repo, _ := asMap(r.Input("repositoryOpts"))["repo"].(string); !strings.HasPrefix(repo, "https://") {
+				add("helm", r, "chart repository %q is not an https URL", repo)
 			}
 		case "aws:ec2/securityGroup:SecurityGroup":
 			for _, rule := range asSlice(r.Input("ingress")) {

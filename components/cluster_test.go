@@ -1,0 +1,120 @@
+package components_test
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ci-agent/ci-agent/components"
+	"github.com/ci-agent/ci-agent/internal/plan"
+)
+
+func newTestCluster(ctx *pulumi.Context, publicCidrs []string) (*components.Cluster, error) {
+	return components.NewCluster(ctx, "eks", &components.ClusterArgs{
+		ClusterName:      "ci-agent-test",
+		VpcID:            pulumi.String("vpc-1"),
+		PrivateSubnetIDs: pulumi.ToStringArray([]string{"subnet-p1", "subnet-p2", "subnet-p3"}),
+		PublicSubnetIDs:  pulumi.ToStringArray([]string{"subnet-u1", "subnet-u2", "subnet-u3"}),
+		Region:           "us-east-1", AccountID: account,
+		PublicAccessCidrs:  publicCidrs,
+		AdminPrincipalArns: []string{"arn:aws:iam::" + account + ":role/admin"},
+	})
+}
+
+func TestCluster(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := newTestCluster(ctx, nil)
+		return err
+	})
+
+	cluster := one(t, m, "eks:index:Cluster", "eks")
+	if !cluster.Remote {
+		t.Errorf("eks:index:Cluster registered as a local component; want the remote (multi-language) component")
+	}
+	for key, want := range map[string]any{
+		"name":                         "ci-agent-test",
+		"vpcId":                        "vpc-1",
+		"privateSubnetIds":             []any{"subnet-p1", "subnet-p2", "subnet-p3"},
+		"skipDefaultNodeGroup":         true,
+		"nodeAssociatePublicIpAddress": false,
+		"endpointPrivateAccess":        true,
+		"endpointPublicAccess":         false,
+		"authenticationMode":           "API",
+		"createOidcProvider":           true,
+		"enabledClusterLogTypes":       []any{"api", "audit", "authenticator", "controllerManager", "scheduler"},
+		"encryptionConfigKeyArn":       one(t, m, "aws:kms/key:Key", "eks-secrets-kms").Output("arn"),
+	} {
+		eq(t, "eks:index:Cluster "+key, cluster.Input(key), want)
+	}
+	eq(t, "access entry principal", get(cluster.Input("accessEntries"), "admin-0", "principalArn"), "arn:aws:iam::"+account+":role/admin")
+	eq(t, "access entry policy", get(cluster.Input("accessEntries"), "admin-0", "accessPolicies", "cluster-admin", "policyArn"),
+		"arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
+
+	group := one(t, m, "eks:index:ManagedNodeGroup", "eks-ondemand")
+	for key, want := range map[string]any{
+		"amiType":       "AL2023_x86_64_STANDARD",
+		"capacityType":  "ON_DEMAND",
+		"instanceTypes": []any{"t3.medium"},
+		"scalingConfig": map[string]any{"minSize": 3.0, "maxSize": 10.0, "desiredSize": 3.0},
+		"subnetIds":     []any{"subnet-p1", "subnet-p2", "subnet-p3"},
+	} {
+		eq(t, "ManagedNodeGroup "+key, group.Input(key), want)
+	}
+	lt := one(t, m, "aws:ec2/launchTemplate:LaunchTemplate", "eks-ondemand-lt")
+	eq(t, "node group launchTemplate.id", get(group.Input("launchTemplate"), "id"), lt.ID)
+	eq(t, "root volume encrypted", get(lt.Input("blockDeviceMappings"), 0, "ebs", "encrypted"), "true")
+	eq(t, "root volume key", get(lt.Input("blockDeviceMappings"), 0, "ebs", "kmsKeyId"), one(t, m, "aws:kms/key:Key", "eks-nodes-kms").Output("arn"))
+	eq(t, "IMDSv2 required", get(lt.Input("metadataOptions"), "httpTokens"), "required")
+
+	logs := one(t, m, "aws:cloudwatch/logGroup:LogGroup", "eks-control-plane-logs")
+	eq(t, "control-plane log group name", logs.Input("name"), "/aws/eks/ci-agent-test/cluster")
+	if logs.Input("kmsKeyId") == nil {
+		t.Errorf("control-plane log group has no kmsKeyId")
+	}
+
+	role := one(t, m, "aws:iam/role:Role", "eks-cluster-autoscaler")
+	trust := policyDoc(t, role, "assumeRolePolicy")
+	issuer := "oidc.eks.us-east-1.amazonaws.com/id/PLANCI-AGENT-TEST"
+	eq(t, "autoscaler trust principal", get(trust, "Statement", 0, "Principal", "Federated"),
+		"arn:aws:iam::"+account+":oidc-provider/"+issuer)
+	eq(t, "autoscaler trust subject", get(trust, "Statement", 0, "Condition", "StringEquals", issuer+":sub"),
+		"system:serviceaccount:kube-system:cluster-autoscaler")
+	policy := policyDoc(t, one(t, m, "aws:iam/rolePolicy:RolePolicy", "eks-cluster-autoscaler-policy"), "policy")
+	eq(t, "autoscaler write actions scoped to the cluster's groups",
+		get(policy, "Statement", 1, "Condition", "StringEquals", "aws:ResourceTag/k8s.io/cluster-autoscaler/ci-agent-test"), "owned")
+}
+
+func TestClusterPublicEndpointOnlyFromConfiguredCidrs(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := newTestCluster(ctx, []string{"203.0.113.0/24"})
+		return err
+	})
+	cluster := one(t, m, "eks:index:Cluster", "eks")
+	eq(t, "endpointPublicAccess", cluster.Input("endpointPublicAccess"), true)
+	eq(t, "publicAccessCidrs", cluster.Input("publicAccessCidrs"), []any{"203.0.113.0/24"})
+	if f := plan.Check(m.Resources()); len(f) != 0 {
+		// Tags come from the stack's transformation, so only the non-tag rules apply here.
+		for _, x := range f {
+			if x.Rule != "tags" {
+				t.Errorf("policy finding on a restricted public endpoint: %v", x)
+			}
+		}
+	}
+}
+
+func TestSpotNodeGroup(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewNodeGroup(ctx, "spot", &components.NodeGroupArgs{
+			NodeRoleArn: pulumi.String("arn:role"), SubnetIDs: pulumi.ToStringArray([]string{"s1"}),
+			VolumeKeyArn: pulumi.String("arn:key"), InstanceTypes: []string{"t3.medium", "t3a.medium"},
+			Spot: true, MinSize: 0, MaxSize: 5, DesiredSize: 1,
+			Taints: []components.NodeTaint{{Key: "ci-agent/spot", Value: "true", Effect: "NO_SCHEDULE"}},
+		})
+		return err
+	})
+	group := one(t, m, "eks:index:ManagedNodeGroup", "spot")
+	eq(t, "capacityType", group.Input("capacityType"), "SPOT")
+	eq(t, "instanceTypes", group.Input("instanceTypes"), []any{"t3.medium", "t3a.medium"})
+	eq(t, "taint effect", get(group.Input("taints"), 0, "effect"), "NO_SCHEDULE")
+	eq(t, "scalingConfig", group.Input("scalingConfig"), map[string]any{"minSize": 0.0, "maxSize": 5.0, "desiredSize": 1.0})
+}

@@ -1,0 +1,280 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// SecurityHeaders are the response headers every public response carries. The ALB adds the
+// ones it can through the ingress class's listener attributes; CloudFront's response-headers
+// policy adds all of them in front.
+var SecurityHeaders = map[string]string{
+	"Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+	"X-Content-Type-Options":    "nosniff",
+	"X-Frame-Options":           "DENY",
+	"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+	"Referrer-Policy":           "no-referrer",
+}
+
+// EdgeArgs configures DNS, TLS and ingress.
+type EdgeArgs struct {
+	// Domain of the hosted zone (ci-agent.tech in prod, a subdomain in dev). Required.
+	Domain string
+	// ClusterName, Region and VpcID of the cluster the controllers run in. Required.
+	ClusterName, Region string
+	VpcID               pulumi.StringInput
+	// OidcProviderArn and OidcIssuer bind the controllers' IAM roles to their service accounts. Required.
+	OidcProviderArn, OidcIssuer pulumi.StringInput
+	// AcmeEmail receives Let's Encrypt expiry notices. Required.
+	AcmeEmail string
+	// Production makes external-dns upsert-only (it never deletes a record). Default false.
+	Production bool
+}
+
+// Edge is the public hosted zone, an ACM certificate for the load balancer, external-dns and
+// cert-manager with IRSA roles scoped to the zone, Let's Encrypt ClusterIssuers (DNS-01) and the
+// AWS Load Balancer Controller with an ingress class that adds the security headers.
+type Edge struct {
+	pulumi.ResourceState
+
+	ZoneID         pulumi.StringOutput
+	ZoneArn        pulumi.StringOutput
+	NameServers    pulumi.StringArrayOutput
+	CertificateArn pulumi.StringOutput
+	IngressClass   string
+	Controller     pulumi.Resource
+}
+
+// NewEdge creates the zone, certificate, roles and controllers. Pass the cluster's Kubernetes
+// provider in opts (pulumi.Providers).
+func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Edge, error) {
+	if args == nil {
+		return nil, errNilArgs
+	}
+	if args.Domain == "" || args.ClusterName == "" || args.Region == "" || args.VpcID == nil || args.OidcProviderArn == nil || args.OidcIssuer == nil || args.AcmeEmail == "" {
+		return nil, fmt.Errorf("edge %s: Domain, ClusterName, Region, VpcID, OidcProviderArn, OidcIssuer and AcmeEmail are required", name)
+	}
+	c := &Edge{IngressClass: "alb"}
+	if err := ctx.RegisterComponentResource("ciagent:edge:Edge", name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(c)
+
+	zone, err := route53.NewZone(ctx, name+"-zone", &route53.ZoneArgs{
+		Name: pulumi.String(args.Domain), Comment: pulumi.String("public zone of ci-agent"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.ZoneID, c.ZoneArn, c.NameServers = zone.ZoneId, zone.Arn, zone.NameServers
+
+	cert, err := NewValidatedCertificate(ctx, name+"-cert", args.Domain, []string{"*." + args.Domain}, zone.ZoneId, child)
+	if err != nil {
+		return nil, err
+	}
+	c.CertificateArn = cert
+
+	irsa := func(role, namespace, sa string, doc pulumi.StringOutput) (pulumi.StringOutput, error) {
+		r, err := NewIrsaRole(ctx, name+"-"+role, &IrsaRoleArgs{
+			OidcProviderArn: args.OidcProviderArn, OidcIssuer: args.OidcIssuer,
+			Namespace: namespace, ServiceAccount: sa, Policy: doc,
+		}, child)
+		if err != nil {
+			return pulumi.StringOutput{}, err
+		}
+		return r.Arn, nil
+	}
+
+	// external-dns may change records of this zone only.
+	dnsRole, err := irsa("external-dns", "external-dns", "external-dns", policy(
+		pulumi.Map{"Action": strs("route53:ChangeResourceRecordSets"), "Resource": pulumi.Array{zone.Arn}},
+		pulumi.Map{"Action": strs("route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResources"), "Resource": pulumi.String("*")},
+	))
+	if err != nil {
+		return nil, err
+	}
+	policyMode := "sync"
+	if args.Production {
+		policyMode = "upsert-only"
+	}
+	if _, err := release(ctx, name+"-external-dns", ChartExternalDNS, "external-dns", pulumi.Map{
+		"provider":       pulumi.Map{"name": pulumi.String("aws")},
+		"domainFilters":  strs(args.Domain),
+		"extraArgs":      pulumi.Array{pulumi.Sprintf("--zone-id-filter=%s", zone.ZoneId)},
+		"txtOwnerId":     pulumi.String(args.ClusterName),
+		"policy":         pulumi.String(policyMode),
+		"serviceAccount": pulumi.Map{"name": pulumi.String("external-dns"), "annotations": irsaAnnotation(dnsRole)},
+	}, child); err != nil {
+		return nil, err
+	}
+
+	// cert-manager answers DNS-01 challenges in this zone only.
+	certRole, err := irsa("cert-manager", "cert-manager", "cert-manager", policy(
+		pulumi.Map{"Action": strs("route53:GetChange"), "Resource": pulumi.String("arn:aws:route53:::change/*")},
+		pulumi.Map{"Action": strs("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"), "Resource": pulumi.Array{zone.Arn}},
+		pulumi.Map{"Action": strs("route53:ListHostedZonesByName"), "Resource": pulumi.String("*")},
+	))
+	if err != nil {
+		return nil, err
+	}
+	issuers := pulumi.Array{}
+	for _, env := range []struct{ name, server string }{
+		{"letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory"},
+		{"letsencrypt-prod", "https://acme-v02.api.letsencrypt.org/directory"},
+	} {
+		issuers = append(issuers, pulumi.Map{
+			"apiVersion": pulumi.String("cert-manager.io/v1"), "kind": pulumi.String("ClusterIssuer"),
+			"metadata": pulumi.Map{"name": pulumi.String(env.name)},
+			"spec": pulumi.Map{"acme": pulumi.Map{
+				"server": pulumi.String(env.server), "email": pulumi.String(args.AcmeEmail),
+				"privateKeySecretRef": pulumi.Map{"name": pulumi.String(env.name + "-account")},
+				"solvers": pulumi.Array{pulumi.Map{"dns01": pulumi.Map{"route53": pulumi.Map{
+					"region": pulumi.String(args.Region), "hostedZoneID": zone.ZoneId,
+				}}}},
+			}},
+		})
+	}
+	if _, err := release(ctx, name+"-cert-manager", ChartCertManager, "cert-manager", pulumi.Map{
+		"crds":           pulumi.Map{"enabled": pulumi.Bool(true)},
+		"serviceAccount": pulumi.Map{"name": pulumi.String("cert-manager"), "annotations": irsaAnnotation(certRole)},
+		// The IRSA token must be readable by the controller's non-root user.
+		"securityContext": pulumi.Map{"fsGroup": pulumi.Int(1001)},
+		// The ClusterIssuers ride in the chart so they are applied after its CRDs exist.
+		"extraObjects": issuers,
+	}, child); err != nil {
+		return nil, err
+	}
+
+	lbRole, err := irsa("load-balancer-controller", "kube-system", "aws-load-balancer-controller", loadBalancerControllerPolicy())
+	if err != nil {
+		return nil, err
+	}
+	var attributes pulumi.Array
+	for key, header := range map[string]string{
+		"routing.http.response.strict_transport_security.header_value": "Strict-Transport-Security",
+		"routing.http.response.x_content_type_options.header_value":    "X-Content-Type-Options",
+		"routing.http.response.x_frame_options.header_value":           "X-Frame-Options",
+		"routing.http.response.content_security_policy.header_value":   "Content-Security-Policy",
+		"routing.http.response.server.enabled":                         "",
+	} {
+		value := "false"
+		if header != "" {
+			value = SecurityHeaders[header]
+		}
+		attributes = append(attributes, pulumi.Map{"key": pulumi.String(key), "value": pulumi.String(value)})
+	}
+	controller, err := release(ctx, name+"-load-balancer-controller", ChartLoadBalancerController, "kube-system", pulumi.Map{
+		"clusterName": pulumi.String(args.ClusterName),
+		// Given explicitly: IMDS is closed to pods (hop limit 1).
+		"region": pulumi.String(args.Region), "vpcId": args.VpcID,
+		"serviceAccount":             pulumi.Map{"name": pulumi.String("aws-load-balancer-controller"), "annotations": irsaAnnotation(lbRole)},
+		"replicaCount":               pulumi.Int(2),
+		"ingressClass":               pulumi.String(c.IngressClass),
+		"createIngressClassResource": pulumi.Bool(true),
+		"ingressClassParams": pulumi.Map{
+			"create": pulumi.Bool(true),
+			"spec": pulumi.Map{
+				"scheme":         pulumi.String("internet-facing"),
+				"certificateArn": pulumi.Array{cert},
+				"sslPolicy":      pulumi.String("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+				"loadBalancerAttributes": pulumi.Array{
+					pulumi.Map{"key": pulumi.String("routing.http.drop_invalid_header_fields.enabled"), "value": pulumi.String("true")},
+				},
+				// Every HTTPS listener of the class adds the security headers it supports;
+				// Referrer-Policy, which ALB cannot set, comes from CloudFront and the app.
+				"listeners": pulumi.Array{pulumi.Map{
+					"protocol": pulumi.String("HTTPS"), "port": pulumi.Int(443),
+					"listenerAttributes": attributes,
+				}},
+			},
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.Controller = controller
+
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"zoneId": c.ZoneID, "nameServers": c.NameServers, "certificateArn": c.CertificateArn,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// NewValidatedCertificate requests an ACM certificate validated by DNS records in zoneID and
+// returns its ARN once validated. The options decide the region (CloudFront needs us-east-1).
+func NewValidatedCertificate(ctx *pulumi.Context, name, domain string, sans []string, zoneID pulumi.StringInput, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	cert, err := acm.NewCertificate(ctx, name, &acm.CertificateArgs{
+		DomainName: pulumi.String(domain), SubjectAlternativeNames: pulumi.ToStringArray(sans),
+		ValidationMethod: pulumi.String("DNS"), KeyAlgorithm: pulumi.String("EC_prime256v1"),
+	}, opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	// A wildcard and its apex share one validation record, so one record covers both.
+	option := cert.DomainValidationOptions.Index(pulumi.Int(0))
+	record, err := route53.NewRecord(ctx, name+"-validation", &route53.RecordArgs{
+		ZoneId: zoneID, Name: option.ResourceRecordName().Elem(), Type: option.ResourceRecordType().Elem(),
+		Records: pulumi.StringArray{option.ResourceRecordValue().Elem()}, Ttl: pulumi.Int(300),
+		AllowOverwrite: pulumi.Bool(true),
+	}, opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	validation, err := acm.NewCertificateValidation(ctx, name+"-validated", &acm.CertificateValidationArgs{
+		CertificateArn: cert.Arn, ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
+	}, opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return validation.CertificateArn, nil
+}
+
+// loadBalancerControllerPolicy is the controller's IAM policy (the upstream iam_policy.json,
+// condensed): read-only discovery everywhere; creating and changing load balancers, target
+// groups and security groups only for resources it tags as its own.
+func loadBalancerControllerPolicy() pulumi.StringOutput {
+	owned := pulumi.Map{"Null": pulumi.Map{"aws:ResourceTag/elbv2.k8s.aws/cluster": pulumi.String("false")}}
+	requestOwned := pulumi.Map{"Null": pulumi.Map{"aws:RequestTag/elbv2.k8s.aws/cluster": pulumi.String("false")}}
+	return policy(
+		pulumi.Map{"Action": strs("iam:CreateServiceLinkedRole"), "Resource": pulumi.String("*"),
+			"Condition": pulumi.Map{"StringEquals": pulumi.Map{"iam:AWSServiceName": pulumi.String("elasticloadbalancing.amazonaws.com")}}},
+		pulumi.Map{"Action": strs(
+			"ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
+			"ec2:DescribeInternetGateways", "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections",
+			"ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
+			"ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools",
+			"ec2:GetSecurityGroupsForVpc", "ec2:DescribeIpamPools", "ec2:DescribeRouteTables",
+			"elasticloadbalancing:Describe*", "acm:ListCertificates", "acm:DescribeCertificate",
+			"iam:ListServerCertificates", "iam:GetServerCertificate", "cognito-idp:DescribeUserPoolClient",
+			"waf-regional:GetWebACL", "waf-regional:GetWebACLForResource", "wafv2:GetWebACL",
+			"wafv2:GetWebACLForResource", "shield:GetSubscriptionState", "shield:DescribeProtection",
+		), "Resource": pulumi.String("*")},
+		pulumi.Map{"Action": strs("ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:CreateSecurityGroup"),
+			"Resource": pulumi.String("*")},
+		pulumi.Map{"Action": strs("ec2:CreateTags"), "Resource": pulumi.String("arn:aws:ec2:*:*:security-group/*"),
+			"Condition": pulumi.Map{"StringEquals": pulumi.Map{"ec2:CreateAction": pulumi.String("CreateSecurityGroup")}, "Null": requestOwned["Null"]}},
+		pulumi.Map{"Action": strs("ec2:CreateTags", "ec2:DeleteTags", "ec2:DeleteSecurityGroup"),
+			"Resource": pulumi.String("*"), "Condition": owned},
+		pulumi.Map{"Action": strs("elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"),
+			"Resource": pulumi.String("*"), "Condition": requestOwned},
+		pulumi.Map{"Action": strs("elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
+			"elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule"), "Resource": pulumi.String("*")},
+		pulumi.Map{"Action": strs("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
+			"elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType",
+			"elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
+			"elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
+			"elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
+			"elasticloadbalancing:ModifyListenerAttributes"),
+			"Resource": pulumi.String("*"), "Condition": owned},
+		pulumi.Map{"Action": strs("elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"),
+			"Resource": pulumi.String("arn:aws:elasticloadbalancing:*:*:targetgroup/*/*")},
+		pulumi.Map{"Action": strs("elasticloadbalancing:SetWebAcl", "elasticloadbalancing:ModifyListener",
+			"elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
+			"elasticloadbalancing:ModifyRule"), "Resource": pulumi.String("*")},
+	)
+}

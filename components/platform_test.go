@@ -1,0 +1,294 @@
+package components_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ci-agent/ci-agent/components"
+	"github.com/ci-agent/ci-agent/internal/plan"
+)
+
+// withK8s runs fn with a Kubernetes provider, as the stacks pass it to in-cluster components.
+func withK8s(t *testing.T, fn func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error) *plan.Mocks {
+	return run(t, func(ctx *pulumi.Context) error {
+		p, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
+		if err != nil {
+			return err
+		}
+		return fn(ctx, pulumi.Providers(p))
+	})
+}
+
+// release returns the Helm release resource installing chart.
+func releaseOf(t *testing.T, m *plan.Mocks, chart components.Chart) *plan.Resource {
+	t.Helper()
+	for _, r := range m.ByType("kubernetes:helm.sh/v3:Release") {
+		if r.Input("chart") == chart.Name {
+			eq(t, chart.Name+" version", r.Input("version"), chart.Version)
+			eq(t, chart.Name+" repo", get(r.Input("repositoryOpts"), "repo"), chart.Repo)
+			return r
+		}
+	}
+	t.Fatalf("no Helm release of %s", chart.Name)
+	return nil
+}
+
+func TestEdge(t *testing.T) {
+	m := withK8s(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		_, err := components.NewEdge(ctx, "edge", &components.EdgeArgs{
+			Domain: "ci-agent.tech", ClusterName: "c", Region: "us-east-1", VpcID: pulumi.String("vpc-1"),
+			OidcProviderArn: pulumi.String("arn:oidc"), OidcIssuer: pulumi.String("oidc.example/id/X"),
+			AcmeEmail: "ops@ci-agent.tech", Production: true,
+		}, k8s)
+		return err
+	})
+	zone := one(t, m, "aws:route53/zone:Zone", "edge-zone")
+	eq(t, "zone name", zone.Input("name"), "ci-agent.tech")
+
+	// IRSA roles scoped to the zone.
+	for _, role := range []string{"external-dns", "cert-manager"} {
+		doc := policyDoc(t, one(t, m, "aws:iam/rolePolicy:RolePolicy", "edge-"+role+"-policy"), "policy")
+		found := false
+		for _, st := range doc["Statement"].([]any) {
+			if contains(get(st, "Action"), "route53:ChangeResourceRecordSets") {
+				found = true
+				eq(t, role+" may change records of", get(st, "Resource"), []any{zone.Output("arn")})
+			}
+		}
+		if !found {
+			t.Errorf("%s policy cannot change records: %v", role, doc)
+		}
+		trust := policyDoc(t, one(t, m, "aws:iam/role:Role", "edge-"+role), "assumeRolePolicy")
+		eq(t, role+" trust subject", get(trust, "Statement", 0, "Condition", "StringEquals", "oidc.example/id/X:sub"),
+			"system:serviceaccount:"+role+":"+role)
+	}
+
+	dns := releaseOf(t, m, components.ChartExternalDNS)
+	eq(t, "external-dns policy in prod", get(dns.Input("values"), "policy"), "upsert-only")
+	eq(t, "external-dns domain", get(dns.Input("values"), "domainFilters"), []any{"ci-agent.tech"})
+
+	certManager := releaseOf(t, m, components.ChartCertManager)
+	var issuers []string
+	for _, obj := range get(certManager.Input("values"), "extraObjects").([]any) {
+		eq(t, "issuer kind", get(obj, "kind"), "ClusterIssuer")
+		eq(t, "issuer solver zone", get(obj, "spec", "acme", "solvers", 0, "dns01", "route53", "hostedZoneID"), zone.Output("zoneId"))
+		issuers = append(issuers, get(obj, "metadata", "name").(string)+"="+get(obj, "spec", "acme", "server").(string))
+	}
+	eq(t, "ClusterIssuers", issuers, []string{
+		"letsencrypt-staging=https://acme-staging-v02.api.letsencrypt.org/directory",
+		"letsencrypt-prod=https://acme-v02.api.letsencrypt.org/directory",
+	})
+
+	lbc := releaseOf(t, m, components.ChartLoadBalancerController)
+	attrs := map[string]any{}
+	for _, a := range get(lbc.Input("values"), "ingressClassParams", "spec", "listeners", 0, "listenerAttributes").([]any) {
+		attrs[get(a, "key").(string)] = get(a, "value")
+	}
+	for key, header := range map[string]string{
+		"routing.http.response.strict_transport_security.header_value": "Strict-Transport-Security",
+		"routing.http.response.x_content_type_options.header_value":    "X-Content-Type-Options",
+		"routing.http.response.x_frame_options.header_value":           "X-Frame-Options",
+		"routing.http.response.content_security_policy.header_value":   "Content-Security-Policy",
+	} {
+		eq(t, "ALB listener attribute "+key, attrs[key], components.SecurityHeaders[header])
+	}
+	if one(t, m, "aws:acm/certificateValidation:CertificateValidation", "edge-cert-validated") == nil {
+		t.Error("the load balancer's certificate is never validated")
+	}
+}
+
+func TestObservability(t *testing.T) {
+	m := withK8s(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		usEast1, err := aws.NewProvider(ctx, "aws-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+		if err != nil {
+			return err
+		}
+		_, err = components.NewObservability(ctx, "obs", &components.ObservabilityArgs{
+			ClusterName: "c", Region: "us-east-1", AccountID: account,
+			OidcProviderArn: pulumi.String("arn:oidc"), OidcIssuer: pulumi.String("oidc.example/id/X"),
+			PublicHost: "api.ci-agent.tech", AlertEmail: "ops@ci-agent.tech",
+			SlackWebhook:    pulumi.ToSecret(pulumi.String("https://hooks.slack.example/T/B/x")).(pulumi.StringOutput),
+			PagerDutyKey:    pulumi.ToSecret(pulumi.String("pd-key")).(pulumi.StringOutput),
+			Route53Provider: usEast1,
+		}, k8s)
+		return err
+	})
+	kps := releaseOf(t, m, components.ChartKubePrometheusStack)
+	values := kps.Input("values")
+
+	// Burn-rate alerts: every SLO has the four window pairs, each comparing both windows to
+	// the same multiple of its error budget.
+	alerts := map[string]string{}
+	for _, g := range get(values, "additionalPrometheusRulesMap", "ciagent-slo", "groups").([]any) {
+		for _, r := range get(g, "rules").([]any) {
+			if name, ok := get(r, "alert").(string); ok {
+				alerts[name] = get(r, "expr").(string)
+			}
+		}
+	}
+	for alert, want := range map[string]string{
+		"CiAgentSLOAvailabilityBurn1h": "ciagent:slo_availability:bad_ratio_rate1h > 0.00144 and ciagent:slo_availability:bad_ratio_rate5m > 0.00144",
+		"CiAgentSLOAvailabilityBurn3d": "ciagent:slo_availability:bad_ratio_rate3d > 0.0001 and ciagent:slo_availability:bad_ratio_rate6h > 0.0001",
+		"CiAgentSLOLatencyBurn6h":      "ciagent:slo_latency:bad_ratio_rate6h > 0.06 and ciagent:slo_latency:bad_ratio_rate30m > 0.06",
+		"CiAgentSLOErrorsBurn1h":       "ciagent:slo_errors:bad_ratio_rate1h > 0.0144 and ciagent:slo_errors:bad_ratio_rate5m > 0.0144",
+	} {
+		if got, ok := alerts[alert]; !ok || !strings.Contains(got, want[:strings.Index(want, " and")]) || !strings.HasSuffix(got, want[strings.LastIndex(want, " > "):]) {
+			t.Errorf("alert %s = %q; want %q", alert, got, want)
+		}
+	}
+	for _, alert := range []string{"CiAgentSpoolGrowing", "CiAgentDatabaseWriteErrors"} {
+		if _, ok := alerts[alert]; !ok {
+			t.Errorf("missing pipeline alert %s; have %v", alert, alerts)
+		}
+	}
+	for _, metric := range []string{components.MetricRequests, components.MetricDuration, components.MetricSpoolBytes, components.MetricWriteErrors} {
+		if !contains(values, metric) {
+			t.Errorf("rules never use the app's metric %s", metric)
+		}
+	}
+
+	// Alert routes: the secret receivers stay secret.
+	receivers := get(values, "alertmanager", "config", "receivers").([]any)
+	eq(t, "receivers", len(receivers), 3)
+	if contains(values, "pd-key") || contains(values, "hooks.slack.example") {
+		t.Errorf("a secret alert route leaked into plain values: %v", receivers)
+	}
+
+	eq(t, "blackbox scrape target", get(values, "prometheus", "prometheusSpec", "additionalScrapeConfigs", 0, "static_configs", 0, "targets"),
+		[]any{"https://api.ci-agent.tech/healthz"})
+	releaseOf(t, m, components.ChartBlackboxExporter)
+	releaseOf(t, m, components.ChartLoki)
+	releaseOf(t, m, components.ChartAlloy)
+
+	dashboards := 0
+	for _, cm := range m.ByType("kubernetes:core/v1:ConfigMap") {
+		if get(cm.Input("metadata"), "labels", "grafana_dashboard") == "1" {
+			dashboards++
+		}
+	}
+	eq(t, "dashboards as ConfigMaps", dashboards, len(components.Dashboards()))
+
+	check := one(t, m, "aws:route53/healthCheck:HealthCheck", "obs-public-health")
+	eq(t, "health check", []any{check.Input("type"), check.Input("fqdn"), check.Input("resourcePath")}, []any{"HTTPS_STR_MATCH", "api.ci-agent.tech", "/healthz"})
+	alarm := one(t, m, "aws:cloudwatch/metricAlarm:MetricAlarm", "obs-public-down")
+	eq(t, "alarm metric", alarm.Input("metricName"), "HealthCheckStatus")
+	eq(t, "alarm region", alarm.Region, "us-east-1")
+	eq(t, "alarm action", alarm.Input("alarmActions"), []any{one(t, m, "aws:sns/topic:Topic", "obs-alarms").Output("arn")})
+}
+
+func TestGitOps(t *testing.T) {
+	m := withK8s(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		_, err := components.NewGitOps(ctx, "gitops", &components.GitOpsArgs{
+			Environment: "prod", RepoURL: "https://github.com/ci-agent/ci-agent.git", Revision: "main",
+			Values: map[string]pulumi.StringInput{"image.repository": pulumi.String("123.dkr.ecr/ci-agent")},
+		}, k8s)
+		return err
+	})
+	releaseOf(t, m, components.ChartArgoCD)
+	apps := releaseOf(t, m, components.ChartArgoCDApps)
+	app := get(apps.Input("values"), "applications", "ci-agent-prod")
+	eq(t, "application chart path", get(app, "source", "path"), "deploy/chart/ci-agent")
+	eq(t, "application values file", get(app, "source", "helm", "valueFiles"), []any{"values-prod.yaml"})
+	eq(t, "application parameter", get(app, "source", "helm", "parameters", 0), map[string]any{"name": "image.repository", "value": "123.dkr.ecr/ci-agent"})
+	eq(t, "prod syncs on demand", get(app, "syncPolicy", "automated"), nil)
+	eq(t, "app namespace", get(one(t, m, "kubernetes:core/v1:Namespace", "gitops-app-ns").Input("metadata"), "name"), "ci-agent")
+}
+
+func TestCache(t *testing.T) {
+	for _, nodes := range []int{1, 2} {
+		m := run(t, func(ctx *pulumi.Context) error {
+			_, err := components.NewCache(ctx, "cache", &components.CacheArgs{
+				VpcID: pulumi.String("vpc-1"), SubnetIDs: pulumi.ToStringArray([]string{"a", "b"}),
+				ClientSecurityGroupIDs: pulumi.ToStringArray([]string{"sg-nodes"}), NodeType: "cache.t4g.small", Nodes: nodes,
+			})
+			return err
+		})
+		rg := one(t, m, "aws:elasticache/replicationGroup:ReplicationGroup", "cache")
+		for k, want := range map[string]any{
+			"transitEncryptionEnabled": true,
+			"atRestEncryptionEnabled":  true,
+			"kmsKeyId":                 one(t, m, "aws:kms/key:Key", "cache-kms").Output("arn"),
+			"authToken":                "[secret]",
+			"numCacheClusters":         float64(nodes),
+			"automaticFailoverEnabled": nodes >= 2,
+			"multiAzEnabled":           nodes >= 2,
+		} {
+			eq(t, "redis "+k, rg.Input(k), want)
+		}
+		eq(t, "redis SG sources", get(one(t, m, "aws:ec2/securityGroup:SecurityGroup", "cache-sg").Input("ingress"), 0, "securityGroups"), []any{"sg-nodes"})
+	}
+}
+
+func TestCDN(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		usEast1, err := aws.NewProvider(ctx, "aws-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+		if err != nil {
+			return err
+		}
+		_, err = components.NewCDN(ctx, "cdn", &components.CDNArgs{Domain: "ci-agent.tech", ZoneID: pulumi.String("Z1"), UsEast1: usEast1})
+		return err
+	})
+	cert := one(t, m, "aws:acm/certificate:Certificate", "cdn-cert")
+	eq(t, "certificate region", cert.Region, "us-east-1")
+	eq(t, "certificate provider is explicit", cert.Provider != "", true)
+	policy := one(t, m, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "cdn-security-headers")
+	sec := policy.Input("securityHeadersConfig")
+	eq(t, "HSTS max-age", get(sec, "strictTransportSecurity", "accessControlMaxAgeSec"), 63072000.0)
+	eq(t, "nosniff", get(sec, "contentTypeOptions", "override"), true)
+	eq(t, "frame options", get(sec, "frameOptions", "frameOption"), "DENY")
+	eq(t, "CSP", get(sec, "contentSecurityPolicy", "contentSecurityPolicy"), components.SecurityHeaders["Content-Security-Policy"])
+	eq(t, "referrer policy", get(sec, "referrerPolicy", "referrerPolicy"), components.SecurityHeaders["Referrer-Policy"])
+	dist := one(t, m, "aws:cloudfront/distribution:Distribution", "cdn")
+	eq(t, "distribution headers policy", get(dist.Input("defaultCacheBehavior"), "responseHeadersPolicyId"), policy.ID)
+	eq(t, "viewer certificate", get(dist.Input("viewerCertificate"), "acmCertificateArn"),
+		one(t, m, "aws:acm/certificateValidation:CertificateValidation", "cdn-cert-validated").Output("certificateArn"))
+	eq(t, "origin HTTPS only", get(dist.Input("origins"), 0, "customOriginConfig", "originProtocolPolicy"), "https-only")
+}
+
+func TestCostControls(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewCostControls(ctx, "cost", &components.CostControlsArgs{
+			Environment: "prod", Email: "ops@ci-agent.tech",
+			Budgets: []components.BudgetLine{
+				{Name: "compute", LimitUSD: 300, Services: components.SeedBudgetServices["compute"]},
+				{Name: "database", LimitUSD: 50, Services: components.SeedBudgetServices["database"]},
+				{Name: "storage", LimitUSD: 10, Services: components.SeedBudgetServices["storage"]},
+				{Name: "transfer", LimitUSD: 20, Services: components.SeedBudgetServices["transfer"]},
+				{Name: "total", LimitUSD: 380},
+			},
+		})
+		return err
+	})
+	for name, want := range map[string]string{"compute": "300.00", "database": "50.00", "storage": "10.00", "transfer": "20.00", "total": "380.00"} {
+		b := one(t, m, "aws:budgets/budget:Budget", "cost-"+name)
+		eq(t, name+" limit", b.Input("limitAmount"), want)
+		var thresholds []string
+		for _, n := range b.Input("notifications").([]any) {
+			thresholds = append(thresholds, fmt.Sprintf("%v@%v", get(n, "notificationType"), get(n, "threshold")))
+		}
+		eq(t, name+" alerts", thresholds, []string{"ACTUAL@80", "ACTUAL@100", "FORECASTED@100"})
+	}
+	monitor := one(t, m, "aws:costexplorer/anomalyMonitor:AnomalyMonitor", "cost-anomalies")
+	eq(t, "anomaly monitor type", monitor.Input("monitorType"), "CUSTOM")
+	sub := one(t, m, "aws:costexplorer/anomalySubscription:AnomalySubscription", "cost-anomaly-alerts")
+	eq(t, "anomaly subscription monitor", sub.Input("monitorArnLists"), []any{monitor.Output("arn")})
+}
+
+func TestNamespaceLimits(t *testing.T) {
+	m := withK8s(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		return components.NewNamespaceLimits(ctx, "limits", &components.NamespaceLimitsArgs{
+			Namespace: "ci-agent", Quota: map[string]string{"pods": "40"},
+			DefaultRequest: map[string]string{"cpu": "100m"}, DefaultLimit: map[string]string{"cpu": "1"},
+		}, k8s)
+	})
+	quota := one(t, m, "kubernetes:core/v1:ResourceQuota", "limits-quota")
+	eq(t, "quota namespace", get(quota.Input("metadata"), "namespace"), "ci-agent")
+	eq(t, "quota pods", get(quota.Input("spec"), "hard", "pods"), "40")
+	lr := one(t, m, "kubernetes:core/v1:LimitRange", "limits-limits")
+	eq(t, "default request", get(lr.Input("spec"), "limits", 0, "defaultRequest"), map[string]any{"cpu": "100m"})
+}

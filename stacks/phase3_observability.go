@@ -1,0 +1,38 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ci-agent/ci-agent/components"
+)
+
+// phase3Observability: metrics, logs, SLO alerts, dashboards and synthetic checks.
+func phase3Observability(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) error {
+	cfg := p.Config
+	usEast1, err := p.regionProvider(ctx, "aws-us-east-1-route53-metrics", "us-east-1", 3, parent)
+	if err != nil {
+		return err
+	}
+	// With phase 8 the public name is CloudFront's; without, the load balancer's.
+	host := "origin." + cfg.Platform.Domain
+	if cfg.Enabled(8) {
+		host = "api." + cfg.Platform.Domain
+	}
+	args := &components.ObservabilityArgs{
+		ClusterName: p.Cluster.Name, Region: cfg.Region, AccountID: p.AccountID,
+		OidcProviderArn: p.Cluster.OidcProviderArn, OidcIssuer: p.Cluster.OidcIssuer,
+		PublicHost: host, AlertEmail: cfg.Platform.AlertEmail, Route53Provider: usEast1,
+	}
+	if cfg.Platform.HasSlack {
+		args.SlackWebhook = cfg.Platform.AlertSlackWebhook
+	}
+	if cfg.Platform.HasPagerDuty {
+		args.PagerDutyKey = cfg.Platform.AlertPagerDutyKey
+	}
+	obs, err := components.NewObservability(ctx, "obs", args, p.onCluster(parent)...)
+	if err != nil {
+		return err
+	}
+	p.Obs = obs
+	return nil
+}

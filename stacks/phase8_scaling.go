@@ -1,0 +1,41 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ci-agent/ci-agent/components"
+)
+
+// phase8Scaling: the cluster-autoscaler, the Redis answer cache and CloudFront in front of the
+// ingress. The app's HPA is in its chart.
+func phase8Scaling(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) error {
+	cfg := p.Config
+	if err := components.NewClusterAutoscaler(ctx, "cluster-autoscaler", p.Cluster.Name, cfg.Region, cfg.KubernetesVersion,
+		p.Cluster.AutoscalerRoleArn, p.onCluster(parent)...); err != nil {
+		return err
+	}
+	cache, err := components.NewCache(ctx, "cache", &components.CacheArgs{
+		VpcID: p.Network.VpcID, SubnetIDs: p.Network.DatabaseSubnetIDs,
+		ClientSecurityGroupIDs: pulumi.StringArray{p.Cluster.ClusterSecurityGroupID},
+		NodeType:               cfg.Platform.RedisNodeType, Nodes: cfg.Platform.RedisReplicas,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	p.Cache = cache
+
+	usEast1, err := p.regionProvider(ctx, "aws-us-east-1-cloudfront", "us-east-1", 8, parent)
+	if err != nil {
+		return err
+	}
+	cdn, err := components.NewCDN(ctx, "cdn", &components.CDNArgs{
+		Domain: cfg.Platform.Domain, ZoneID: p.Edge.ZoneID, UsEast1: usEast1,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	p.CDN = cdn
+	ctx.Export("apiUrl", pulumi.String("https://"+cdn.APIHost))
+	ctx.Export("redisUrlSecretArn", cache.URLSecretArn)
+	return nil
+}

@@ -1,0 +1,265 @@
+package stacks_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/ci-agent/ci-agent/components"
+	"github.com/ci-agent/ci-agent/internal/plan"
+	"github.com/ci-agent/ci-agent/stacks"
+)
+
+// runStack runs the real program with the committed Pulumi.<stack>.yaml. These tests set the
+// process-wide PULUMI_CONFIG (through plan.Run), so none of them may call t.Parallel.
+func runStack(t *testing.T, stack string) *plan.Mocks {
+	t.Helper()
+	cfg, err := plan.LoadStackConfig("..", stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := plan.Run(stack, cfg, stacks.Program)
+	if err != nil {
+		t.Fatalf("stack %s: %v", stack, err)
+	}
+	return m
+}
+
+func eq(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s = %v; want %v", what, got, want)
+	}
+}
+
+func named(t *testing.T, m *plan.Mocks, typ, name string) *plan.Resource {
+	t.Helper()
+	r := m.Named(typ, name)
+	if r == nil {
+		t.Fatalf("no %s named %q", typ, name)
+	}
+	return r
+}
+
+func TestStacks(t *testing.T) {
+	tests := []struct {
+		stack        string
+		phases       []string
+		nats         int
+		multiAz      bool
+		replicas     []string
+		deletionProt bool
+	}{
+		{"dev", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase6-database", "phase8-scaling"},
+			1, false, nil, false},
+		{"prod", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase6-database", "phase8-scaling", "phase9-dr"},
+			3, true, []string{"ap-southeast-1", "eu-west-1"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stack, func(t *testing.T) {
+			m := runStack(t, tc.stack)
+
+			var phases []string
+			for _, r := range m.ByType(plan.PhaseType) {
+				phases = append(phases, r.Name)
+			}
+			eq(t, "phases", phases, tc.phases)
+			for _, r := range m.Resources() {
+				if r.Phase == "" {
+					t.Errorf("%s %s belongs to no phase", r.Type, r.Name)
+				}
+			}
+
+			eq(t, "NAT gateways", len(m.ByType("aws:ec2/natGateway:NatGateway")), tc.nats)
+			db := named(t, m, "aws:rds/instance:Instance", "db")
+			eq(t, "rds multiAz", db.Input("multiAz"), tc.multiAz)
+			eq(t, "rds backupRetentionPeriod", db.Input("backupRetentionPeriod"), 30)
+			eq(t, "rds deletionProtection", db.Input("deletionProtection"), tc.deletionProt)
+			eq(t, "rds identifier", db.Input("identifier"), "ci-agent-"+tc.stack)
+
+			var replicaRegions []string
+			for _, r := range m.ByType("aws:rds/instance:Instance") {
+				if r.Input("replicateSourceDb") != nil {
+					replicaRegions = append(replicaRegions, r.Region)
+				}
+			}
+			eq(t, "replica regions", replicaRegions, tc.replicas)
+
+			cluster := named(t, m, "eks:index:Cluster", "eks")
+			eq(t, "cluster name", cluster.Input("name"), "ci-agent-"+tc.stack)
+			eq(t, "cluster tags Phase", cluster.Input("tags").(map[string]any)["Phase"], "1")
+			group := named(t, m, "eks:index:ManagedNodeGroup", "eks-ondemand")
+			eq(t, "node group scaling", group.Input("scalingConfig"), map[string]any{"desiredSize": 3.0, "maxSize": 10.0, "minSize": 3.0})
+
+			// The secondary regions are reached through explicit providers.
+			for _, region := range tc.replicas {
+				if named(t, m, "pulumi:providers:aws", "aws-"+region).Input("region") != region {
+					t.Errorf("provider aws-%s is not in %s", region, region)
+				}
+			}
+
+			// Every chart is pinned to the version components.PinnedCharts names.
+			pinned := map[string]string{}
+			for _, c := range components.PinnedCharts {
+				pinned[c.Name] = c.Version
+			}
+			releases := m.ByType("kubernetes:helm.sh/v3:Release")
+			eq(t, "Helm releases", len(releases), 10)
+			for _, r := range releases {
+				eq(t, fmt.Sprint(r.Input("chart"))+" version", r.Input("version"), pinned[fmt.Sprint(r.Input("chart"))])
+			}
+
+			// The budgets are the seed's cost table.
+			for name, want := range map[string]string{"compute": "300.00", "database": "50.00", "storage": "10.00", "transfer": "20.00", "total": "380.00"} {
+				eq(t, "budget "+name, named(t, m, "aws:budgets/budget:Budget", "cost-"+name).Input("limitAmount"), want)
+			}
+			spot := named(t, m, "eks:index:ManagedNodeGroup", "eks-spot")
+			eq(t, "spot capacity", spot.Input("capacityType"), "SPOT")
+			cache := named(t, m, "aws:elasticache/replicationGroup:ReplicationGroup", "cache")
+			eq(t, "redis Multi-AZ", cache.Input("multiAzEnabled"), tc.multiAz)
+			eq(t, "Argo CD application", len(named(t, m, "kubernetes:helm.sh/v3:Release", "gitops-apps").Input("values").(map[string]any)["applications"].(map[string]any)), 1)
+		})
+	}
+}
+
+// TestPolicy runs every policy rule over every resource of both stacks.
+func TestPolicy(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			m := runStack(t, stack)
+			for _, f := range plan.Check(m.Resources()) {
+				t.Errorf("stack %s: %s", stack, f)
+			}
+			// The tags come from each phase's transformation: every phase must have stamped its
+			// own number on its resources.
+			tagged := map[string]int{}
+			for _, r := range m.Resources() {
+				if tags, ok := r.Input("tags").(map[string]any); ok && tags["ManagedBy"] == "pulumi" && tags["Environment"] == stack {
+					tagged[fmt.Sprintf("%v/%v", r.Phase, tags["Phase"])]++
+				}
+			}
+			for _, phase := range m.ByType(plan.PhaseType) {
+				number := strings.TrimPrefix(strings.SplitN(phase.Name, "-", 2)[0], "phase")
+				// Phase 4 creates only Kubernetes objects, which carry labels, not AWS tags.
+				if phase.Name != "phase4-gitops" && tagged[phase.Name+"/"+number] == 0 {
+					t.Errorf("stack %s: no resource of %s carries Phase=%s; got %v", stack, phase.Name, number, tagged)
+				}
+			}
+		})
+	}
+}
+
+// TestPolicyRulesFire proves each rule reports what it exists to catch.
+func TestPolicyRulesFire(t *testing.T) {
+	tags := map[string]any{"Project": "p", "Environment": "e", "Phase": "1", "ManagedBy": "pulumi"}
+	res := func(typ string, inputs map[string]any) *plan.Resource {
+		if _, ok := inputs["tags"]; !ok {
+			inputs["tags"] = tags
+		}
+		return &plan.Resource{Type: typ, Name: "x", Custom: true, ID: "x-id", Inputs: resource.NewPropertyMapFromMap(inputs)}
+	}
+	sg := func(cidr string, port int) *plan.Resource {
+		return res("aws:ec2/securityGroup:SecurityGroup", map[string]any{"ingress": []any{map[string]any{
+			"cidrBlocks": []any{cidr}, "fromPort": port, "toPort": port, "protocol": "tcp"}}})
+	}
+	tests := []struct {
+		name     string
+		resource *plan.Resource
+		wantRule string // "" means no finding
+	}{
+		{"untagged VPC", res("aws:ec2/vpc:Vpc", map[string]any{"tags": map[string]any{"Name": "x"}}), "tags"},
+		{"SSH from the internet", sg("0.0.0.0/0", 22), "ingress"},
+		{"HTTPS from the internet", sg("0.0.0.0/0", 443), ""},
+		{"HTTP from the internet", sg("0.0.0.0/0", 80), ""},
+		{"PostgreSQL from the VPC", sg("10.0.0.0/16", 5432), ""},
+		{"unencrypted RDS", res("aws:rds/instance:Instance", map[string]any{"storageEncrypted": false}), "kms"},
+		{"public RDS", res("aws:rds/instance:Instance", map[string]any{"storageEncrypted": true, "kmsKeyId": "k", "publiclyAccessible": true}), "public"},
+		{"bucket without SSE-KMS or public access block", res("aws:s3/bucketV2:BucketV2", map[string]any{}), "kms"},
+		{"log group without key", res("aws:cloudwatch/logGroup:LogGroup", map[string]any{}), "kms"},
+		{"floating chart version", &plan.Resource{Type: "kubernetes:helm.sh/v3:Release", Name: "x", Custom: true,
+			Inputs: resource.NewPropertyMapFromMap(map[string]any{"chart": "c", "version": "^1.2", "repositoryOpts": map[string]any{"repo": "https://r"}})}, "helm"},
+		{"cache without TLS", res("aws:elasticache/replicationGroup:ReplicationGroup", map[string]any{"atRestEncryptionEnabled": true, "kmsKeyId": "k"}), "tls"},
+		{"open public EKS endpoint", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true}), "public"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			findings := plan.Check([]*plan.Resource{tc.resource})
+			var rules []string
+			for _, f := range findings {
+				rules = append(rules, f.Rule)
+			}
+			got := strings.Join(rules, ",")
+			if tc.wantRule == "" && got != "" {
+				t.Errorf("Check(%s) = %v; want no finding", tc.name, findings)
+			}
+			if tc.wantRule != "" && !strings.Contains(got, tc.wantRule) {
+				t.Errorf("Check(%s) rules = %q; want %q among them", tc.name, got, tc.wantRule)
+			}
+		})
+	}
+}
+
+func TestCost(t *testing.T) {
+	totals := map[string]float64{}
+	for _, stack := range []string{"dev", "prod"} {
+		m := runStack(t, stack)
+		cost := plan.Estimate(m.Resources())
+		totals[stack] = cost.Total
+		for _, phase := range m.ByType(plan.PhaseType) {
+			// Argo CD only uses node capacity, which phase 1 pays for.
+			if phase.Name != "phase4-gitops" && cost.ByPhase[phase.Name] <= 0 {
+				t.Errorf("stack %s: phase %s costs %v; every phase should cost something", stack, phase.Name, cost.ByPhase[phase.Name])
+			}
+		}
+		for _, it := range cost.Items {
+			if strings.HasPrefix(it.Basis, "no price") {
+				t.Errorf("stack %s: %s %s: %s (add it to internal/plan/prices.go)", stack, it.Type, it.Name, it.Basis)
+			}
+		}
+		report := plan.NewReport(stack, m.Resources())
+		var sb strings.Builder
+		if err := report.WriteJSON(&sb); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{`"resources"`, `"cost"`, `"findings"`, `"type": "aws:rds/instance:Instance"`} {
+			if !strings.Contains(sb.String(), key) {
+				t.Errorf("stack %s: JSON plan lacks %s", stack, key)
+			}
+		}
+	}
+	if totals["dev"] >= totals["prod"] {
+		t.Errorf("dev costs $%.2f, prod $%.2f; want dev cheaper", totals["dev"], totals["prod"])
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	base := func() map[string]string {
+		return map[string]string{"aws:region": "us-east-1", "ci-agent:environment": "dev"}
+	}
+	tests := []struct {
+		name string
+		set  map[string]string
+		want string
+	}{
+		{"unknown environment", map[string]string{"ci-agent:environment": "qa"}, "want dev or prod"},
+		{"DR without database", map[string]string{"ci-agent:phases": "[1, 9]"}, "phase 9 needs phase 6"},
+		{"scaling without edge", map[string]string{"ci-agent:phases": "[1, 8]"}, "phase 8 needs phase 2"},
+		{"unknown phase", map[string]string{"ci-agent:phases": "[1, 5]"}, "unknown phase 5"},
+		{"malformed number", map[string]string{"ci-agent:nodeMin": "three"}, "nodeMin"},
+		{"min above max", map[string]string{"ci-agent:nodeMin": "12"}, "nodeMin <= nodeDesired <= nodeMax"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base()
+			for k, v := range tc.set {
+				cfg[k] = v
+			}
+			_, err := plan.Run("dev", cfg, stacks.Program)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("config %v: error = %v; want one containing %q", tc.set, err, tc.want)
+			}
+		})
+	}
+}
