@@ -62,7 +62,7 @@ func Estimate(resources []*Resource) Cost {
 		c.ByCategory[k] = math.Round(v*100) / 100
 	}
 	c.Total = math.Round(c.Total*100) / 100
-	sort.SliceStable(c.Items, func(i, j int) bool { return c.Items[i].Phase < c.Items[j].Phase })
+	sort.SliceStable(c.Items, func(i, j int) bool { return PhaseLess(c.Items[i].Phase, c.Items[j].Phase) })
 	return c
 }
 

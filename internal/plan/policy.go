@@ -188,7 +188,7 @@ func Check(resources []*Resource) []Finding {
 
 	sort.Slice(findings, func(i, j int) bool {
 		if findings[i].Phase != findings[j].Phase {
-			return findings[i].Phase < findings[j].Phase
+			return PhaseLess(findings[i].Phase, findings[j].Phase)
 		}
 		return findings[i].String() < findings[j].String()
 	})

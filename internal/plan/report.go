@@ -52,7 +52,7 @@ func NewReport(stack string, resources []*Resource) Report {
 	sort.SliceStable(rep.Resources, func(i, j int) bool {
 		a, b := rep.Resources[i], rep.Resources[j]
 		if a.Phase != b.Phase {
-			return a.Phase < b.Phase
+			return PhaseLess(a.Phase, b.Phase)
 		}
 		if a.Type != b.Type {
 			return a.Type < b.Type
@@ -96,7 +96,7 @@ func (rep Report) WriteText(w io.Writer) error {
 		}
 		byPhase[r.Phase] = append(byPhase[r.Phase], r)
 	}
-	sort.Strings(phases)
+	sort.Slice(phases, func(i, j int) bool { return PhaseLess(phases[i], phases[j]) })
 	for _, phase := range phases {
 		rows := byPhase[phase]
 		fmt.Fprintf(w, "\n== %s (%d resources, est. $%.2f/month)\n", orNone(phase), len(rows), rep.Cost.ByPhase[phase])
@@ -154,6 +154,26 @@ func (rep Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	return nil
+}
+
+// PhaseLess orders phase names by their number (phase2 before phase10).
+func PhaseLess(a, b string) bool {
+	na, nb := phaseNumber(a), phaseNumber(b)
+	if na != nb {
+		return na < nb
+	}
+	return a < b
+}
+
+func phaseNumber(name string) int {
+	n := 0
+	for _, r := range strings.TrimPrefix(name, "phase") {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
 }
 
 func orNone(phase string) string {
