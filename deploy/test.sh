@@ -105,6 +105,12 @@ if "$out/copy/set-image.sh" prod repo 'bad"tag' >/dev/null 2>&1; then
 	fails=$((fails + 1))
 fi
 
+# The k6 scenario cannot run here (no k6), but its syntax can be checked when node is present.
+if command -v node >/dev/null; then
+	cp "$root/tests/load/scenario.js" "$out/scenario.mjs"
+	node --check "$out/scenario.mjs"
+fi
+
 (cd "$root" && "$actionlint")
 echo "test-deploy: chart lint+template for dev and prod, $checks rendered-manifest checks, $fails failed; actionlint clean"
 [ "$fails" = 0 ]
