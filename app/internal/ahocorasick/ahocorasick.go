@@ -63,61 +63,69 @@ func Build(literals []string) (*Matcher, error) {
 	}
 	width := 1 << m.shift
 
-	// Trie.
-	type node struct {
-		next map[uint8]int32
-		out  []int32
+	// Trie, straight into the transition table: goto[s*width+c] = child (0 = none yet, since
+	// no edge leads back to the root).
+	maxStates := 1
+	for _, lit := range literals {
+		maxStates += len(lit)
 	}
-	nodes := []node{{next: map[uint8]int32{}}}
+	delta := make([]int32, width, width*maxStates)
+	var outs [][]int32
+	outs = append(outs, nil)
 	for id, lit := range literals {
 		s := int32(0)
 		for j := 0; j < len(lit); j++ {
-			c := m.classes[lit[j]]
-			t, ok := nodes[s].next[c]
-			if !ok {
-				t = int32(len(nodes))
-				nodes = append(nodes, node{next: map[uint8]int32{}})
-				nodes[s].next[c] = t
+			c := int(m.classes[lit[j]])
+			t := delta[int(s)*width+c]
+			if t == 0 {
+				t = int32(len(outs))
+				outs = append(outs, nil)
+				delta = append(delta, make([]int32, width)...)
+				delta[int(s)*width+c] = t
 			}
 			s = t
 		}
-		nodes[s].out = append(nodes[s].out, int32(id))
+		outs[s] = append(outs[s], int32(id))
 	}
+	states := len(outs)
 
-	// BFS: failure links folded directly into a complete transition table.
-	delta := make([]int32, len(nodes)*width)
-	fail := make([]int32, len(nodes))
-	queue := make([]int32, 0, len(nodes))
+	// BFS: failure links folded into a complete transition table (missing edges take the
+	// failure state's edge, computed earlier because it is shallower).
+	isEdge := make([]bool, len(delta))
+	for i, t := range delta {
+		isEdge[i] = t != 0
+	}
+	fail := make([]int32, states)
+	queue := make([]int32, 0, states)
 	for c := 0; c < width; c++ {
-		if t, ok := nodes[0].next[uint8(c)]; ok {
-			delta[c] = t
-			queue = append(queue, t)
+		if isEdge[c] {
+			queue = append(queue, delta[c])
 		}
 	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		nodes[s].out = append(nodes[s].out, nodes[fail[s]].out...)
+		outs[s] = append(outs[s], outs[fail[s]]...)
 		for c := 0; c < width; c++ {
-			if t, ok := nodes[s].next[uint8(c)]; ok {
+			i := int(s)*width + c
+			if isEdge[i] {
+				t := delta[i]
 				fail[t] = delta[int(fail[s])*width+c]
-				delta[int(s)*width+c] = t
 				queue = append(queue, t)
 			} else {
-				delta[int(s)*width+c] = delta[int(fail[s])*width+c]
+				delta[i] = delta[int(fail[s])*width+c]
 			}
 		}
 	}
+	// Depth-1 failures point at the root; fail[child of root] stays 0 as initialised, and
+	// the root's own missing edges are 0 (the root), as the table starts zeroed.
 
 	m.delta = make([]uint32, len(delta))
-	m.outputs = make([][]int32, len(nodes))
-	for s := range nodes {
-		m.outputs[s] = nodes[s].out
-	}
+	m.outputs = outs
 	for i, t := range delta {
 		// Premultiplied: the scan loop indexes with state+class, no shift per byte.
 		v := uint32(t) << m.shift
-		if len(nodes[t].out) > 0 {
+		if len(outs[t]) > 0 {
 			v |= outBit
 		}
 		m.delta[i] = v

@@ -252,9 +252,11 @@ type scan struct {
 	pending []*Evidence // evidence still collecting after-context
 
 	// Fallback evidence for unknown: the latest error-ish lines.
-	suspects    [maxSuspects]ringLine
-	suspectLen  int
-	suspectNext int
+	// Error-ish lines are kept raw and confirmed (isSuspect) only at the end, for the few that
+	// are shown: the confirming regexp is too slow to run on every "error" in a big log.
+	errorishLines [maxErrorish]ringLine
+	errorishLen   int
+	errorishNext  int
 }
 
 // ringLine is a reusable copy of one normalised line.
@@ -272,6 +274,7 @@ func (r *ringLine) set(line int, text []byte, ciError bool) {
 const (
 	maxEvidenceText = 500
 	maxSuspects     = 8
+	maxErrorish     = 64 // raw error-ish lines kept to find maxSuspects confirmed ones
 	maxEvidence     = 5
 	lastLinesShown  = 3 // lines shown when nothing in the log looks like an error
 )
@@ -365,10 +368,17 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	}
 	for _, ri := range s.candidates {
 		cr := &s.e.regexps[ri]
+		p := &s.e.patterns[cr.pattern]
+		if p.kind == kindThen && cr.role == 1 {
+			// "B within N lines of A": B cannot prove anything far from an A, so it is
+			// not even tried there. Broad B regexps (a stack-trace line) stay cheap.
+			if a := s.lastA[cr.pattern]; a == nil || s.lineNo-a.Line > p.within || a.Line == s.lineNo {
+				continue
+			}
+		}
 		if !cr.re.Match(text) {
 			continue
 		}
-		p := &s.e.patterns[cr.pattern]
 		switch p.kind {
 		case kindSingle:
 			s.first[ri] = evidence()
@@ -380,7 +390,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		case kindThen:
 			if cr.role == 0 {
 				s.lastA[cr.pattern] = evidence()
-			} else if a := s.lastA[cr.pattern]; a != nil && s.lineNo-a.Line <= p.within && a.Line != s.lineNo {
+			} else {
 				s.thenHit[cr.pattern] = evidence()
 				s.done[ri] = true
 				s.done[ri-1] = true
@@ -388,10 +398,10 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		}
 	}
 
-	if kind == lineCIError || (s.errorish && isSuspect(text)) {
-		s.suspects[s.suspectNext].set(s.lineNo, text, kind == lineCIError)
-		s.suspectNext = (s.suspectNext + 1) % maxSuspects
-		s.suspectLen = min(s.suspectLen+1, maxSuspects)
+	if kind == lineCIError || s.errorish {
+		s.errorishLines[s.errorishNext].set(s.lineNo, text, kind == lineCIError)
+		s.errorishNext = (s.errorishNext + 1) % maxErrorish
+		s.errorishLen = min(s.errorishLen+1, maxErrorish)
 	}
 
 	// After-context of earlier evidence, then this line joins the before-context ring.
@@ -563,10 +573,21 @@ func (s *scan) answer() *Answer {
 	return ans
 }
 
+// suspects returns the latest confirmed error-ish lines (CI wrappers included), oldest first.
+func (s *scan) suspects() []ringLine {
+	var out []ringLine
+	for _, l := range latest(s.errorishLines[:], s.errorishLen, s.errorishNext, maxErrorish) {
+		if l.ciError || isSuspect(l.text) {
+			out = append(out, l)
+		}
+	}
+	return out[max(0, len(out)-maxSuspects):]
+}
+
 // suspectsBefore returns up to n of the latest error-ish lines (not CI wrappers) before line.
 func (s *scan) suspectsBefore(line, n int) []*Evidence {
 	var out []*Evidence
-	for _, l := range latest(s.suspects[:], s.suspectLen, s.suspectNext, maxSuspects) {
+	for _, l := range s.suspects() {
 		if l.line < line && !l.ciError {
 			out = append(out, &Evidence{Line: l.line, Text: clip(l.text)})
 		}
@@ -585,7 +606,7 @@ func (s *scan) lastAFor(pi int, b *Evidence) *Evidence {
 // own words over the CI's "exit code 1" wrapper; the last lines when nothing looks like an error.
 func (s *scan) unknown() Proposition {
 	var picked []Evidence
-	sus := latest(s.suspects[:], s.suspectLen, s.suspectNext, maxSuspects)
+	sus := s.suspects()
 	for _, l := range sus {
 		if !l.ciError {
 			picked = append(picked, Evidence{Line: l.line, Text: clip(l.text)})

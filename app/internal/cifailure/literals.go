@@ -1,10 +1,12 @@
 package cifailure
 
 import (
+	"math"
 	"regexp/syntax"
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The prefilter runs a regexp on a line only when the line contains, for each of the regexp's
@@ -17,6 +19,10 @@ import (
 const minLiteral = 3
 
 const (
+	// maxWindow caps a literal's length: the prefilter keeps the rarest window of a longer
+	// literal. Any substring of a required literal is required too, and short literals keep
+	// the automaton small enough for the CPU caches (whole messages made it 25 MB).
+	maxWindow     = 12
 	maxExact      = 16 // exact-string sets larger than this are abandoned
 	maxSetMembers = 32 // a disjunction with more members is too weak to use
 	maxSets       = 3  // sets kept per regexp (the most selective ones)
@@ -263,7 +269,7 @@ func normalizeSet(set []string) []string {
 		if len(s) < minLiteral {
 			return nil
 		}
-		out = append(out, strings.ToLower(s))
+		out = append(out, rarestWindow(strings.ToLower(s), maxWindow))
 	}
 	slices.Sort(out)
 	out = slices.Compact(out)
@@ -294,8 +300,10 @@ func setQuality(set []string) int {
 
 func byteRarity(b byte) int {
 	switch {
-	case b >= 'a' && b <= 'z', b == ' ':
+	case b >= 'a' && b <= 'z':
 		return 2
+	case b == ' ':
+		return 4 // a window across two words is far rarer than a word's prefix
 	case b >= '0' && b <= '9', b == '.', b == '/', b == '-', b == ':', b == ',':
 		return 3
 	}
@@ -310,4 +318,52 @@ func implies(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// commonInLogs are tokens on a large share of CI log lines; a window holding one wakes its
+// regexp often, so windows avoid them when the literal has other words.
+var commonInLogs = []string{"error", "npm err", "[info]", "warn", "fail", "test", "http"}
+
+// rarestWindow returns the substring of s of length n (s itself when shorter) whose bytes
+// score rarest; on ties the leftmost.
+func rarestWindow(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Bytes inside a common token count against a window, so windows avoid them.
+	common := make([]bool, len(s))
+	for _, tok := range commonInLogs {
+		for from := 0; ; {
+			i := strings.Index(s[from:], tok)
+			if i < 0 {
+				break
+			}
+			for j := from + i; j < from+i+len(tok); j++ {
+				common[j] = true
+			}
+			from += i + 1
+		}
+	}
+	best, bestScore := -1, math.MinInt
+	for i := 0; i+n <= len(s); i++ {
+		// Never cut a multi-byte character: the window must stay valid UTF-8.
+		if !utf8.RuneStart(s[i]) || (i+n < len(s) && !utf8.RuneStart(s[i+n])) {
+			continue
+		}
+		score := 0
+		for j := i; j < i+n; j++ {
+			if common[j] {
+				score -= 3
+			} else {
+				score += byteRarity(s[j])
+			}
+		}
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	if best < 0 {
+		return s
+	}
+	return s[best : best+n]
 }

@@ -5,14 +5,28 @@ import (
 	"testing"
 )
 
+func TestRarestWindow(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"short", "short"},
+		{"connection timed out", "ction timed "},
+		{"npm err! code eresolve", "! code ereso"},
+		{"caf\u00e9 \u00e9\u00e9\u00e9\u00e9\u00e9\u00e9 x", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"}, // never splits a character
+	}
+	for _, tc := range tests {
+		if got := rarestWindow(tc.in, maxWindow); got != tc.want {
+			t.Errorf("rarestWindow(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestLiteralSets(t *testing.T) {
 	tests := []struct {
 		expr string
 		want string // fmt of the sets, most selective first; "[]" when rejected
 	}{
 		{`undefined: \w+`, `[[undefined: ]]`},
-		{`^\S+\.go:\d+:\d+: undefined: (\w+)`, `[[: undefined: ] [.go:]]`},
-		{`(?i)npm err! code ERESOLVE`, `[[npm err! code eresolve]]`},
+		{`^\S+\.go:\d+:\d+: undefined: (\w+)`, `[[ undefined: ] [.go:]]`},
+		{`(?i)npm err! code ERESOLVE`, `[[! code ereso]]`}, // the rarest 12-byte window, away from "npm err"
 		{`(error|failure): x`, `[[error: x failure: x]]`},
 		{`(Error|FAIL)\b`, `[[error fail]]`},
 		{`\w+: \d+`, `[]`},
@@ -21,8 +35,8 @@ func TestLiteralSets(t *testing.T) {
 		{`x{0,3}panic:`, `[[panic:]]`},
 		{`[Ee]rror: `, `[[error: ]]`},
 		{`^_{3,} test\w* _{3,}$`, `[[___ test] [ ___]]`},
-		{`^e: \S+\.kts?:\d+`, `[[.kt: .kts:] [e: ]]`},
-		{`^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s =+$`, `[[ error  failed] [s =] [ in ]]`},
+		{`^e: \S+\.kts?:\d+`, `[[e: ] [.kt: .kts:]]`},
+		{`^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s =+$`, `[[ error  failed] [ in ] [s =]]`},
 	}
 	for _, tc := range tests {
 		sets, err := literalSets(tc.expr)
