@@ -102,3 +102,39 @@ func BenchmarkScan(b *testing.B) {
 		m.Scan(line, func(int32) {})
 	}
 }
+
+// TestBuildApproxFindsEverything: the approximate automaton may report look-alikes but never
+// misses a real occurrence.
+func TestBuildApproxFindsEverything(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 200; round++ {
+		lits := make([]string, 1+r.IntN(20))
+		for i := range lits {
+			lits[i] = randString(r, 1+r.IntN(5), "ab09:.-_ Z!")
+		}
+		text := randString(r, r.IntN(200), "ab0123456789:.-_ Z!?#")
+		m, err := BuildApprox(lits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := make([]int, len(lits))
+		m.Scan([]byte(text), func(id int32) { counts[id]++ })
+		lower := strings.ToLower(text)
+		for i, lit := range lits {
+			if want := countOverlapping(lower, strings.ToLower(lit)); counts[i] < want {
+				t.Fatalf("literal %q in %q: %d reports; want at least the %d occurrences", lit, text, counts[i], want)
+			}
+		}
+	}
+	var all []string
+	for b := 33; b < 256; b++ {
+		all = append(all, string([]byte{byte(b), byte(b)}))
+	}
+	m, err := BuildApprox(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if width := 1 << m.shift; width > 64 {
+		t.Errorf("BuildApprox over every byte: %d classes; want at most 64", width)
+	}
+}

@@ -167,7 +167,7 @@ func New(kb *KB, opts Options) (*Engine, error) {
 	}
 	e.errorish = int32(len(literals))
 	literals = append(literals, errorishLiterals...)
-	m, err := ahocorasick.Build(literals)
+	m, err := ahocorasick.BuildApprox(literals)
 	if err != nil {
 		return nil, err
 	}
