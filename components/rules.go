@@ -7,12 +7,15 @@ import (
 )
 
 // The filter API's metrics (exported by app/): requests by route and status code, a latency
-// histogram, the pipeline's spool size and its database write errors.
+// histogram, the answers' categories and verdicts, the pipeline's spool size and its database
+// write errors.
 const (
-	MetricRequests    = "ciagent_http_requests_total"
-	MetricDuration    = "ciagent_http_request_duration_seconds"
-	MetricSpoolBytes  = "ciagent_pipeline_spool_bytes"
-	MetricWriteErrors = "ciagent_pipeline_write_errors_total"
+	MetricRequests     = "ciagent_http_requests_total"
+	MetricDuration     = "ciagent_http_request_duration_seconds"
+	MetricCategories   = "ciagent_ci_explain_category_total"
+	MetricSpamVerdicts = "ciagent_spam_verdicts_total"
+	MetricSpoolBytes   = "ciagent_pipeline_spool_bytes"
+	MetricWriteErrors  = "ciagent_pipeline_write_errors_total"
 )
 
 // sli is one SLO's bad-event ratio over a window.
@@ -154,6 +157,14 @@ func Dashboards() []Dashboard {
 				fmt.Sprintf(`histogram_quantile(0.99, sum by (le) (rate(%s_bucket[5m])))`, MetricDuration)),
 			panel(2, "p99 by route", "s", fmt.Sprintf(`histogram_quantile(0.99, sum by (le, route) (rate(%s_bucket[5m])))`, MetricDuration)),
 			panel(3, "Share slower than 200 ms vs 1 % budget", "percentunit", "ciagent:slo_latency:bad_ratio_rate5m", "0.01"),
+		)},
+		{"answers", dash("ciagent-answers", "ci-agent / answers",
+			panel(1, "CI failures by category", "ops", fmt.Sprintf(`sum by (category) (rate(%s[5m]))`, MetricCategories)),
+			panel(2, "Spam verdicts", "ops", fmt.Sprintf(`sum by (verdict) (rate(%s[5m]))`, MetricSpamVerdicts)),
+			panel(3, "Share of CI answers that are unknown", "percentunit",
+				fmt.Sprintf(`sum(rate(%s{category="unknown"}[1h])) / sum(rate(%s[1h]))`, MetricCategories, MetricCategories)),
+			panel(4, "Share of spam checks blocked or hidden", "percentunit",
+				fmt.Sprintf(`sum(rate(%s{verdict=~"block|hide"}[1h])) / sum(rate(%s[1h]))`, MetricSpamVerdicts, MetricSpamVerdicts)),
 		)},
 		{"pipeline", dash("ciagent-pipeline", "ci-agent / pipeline",
 			panel(1, "Spool size", "bytes", fmt.Sprintf(`sum(%s)`, MetricSpoolBytes)),

@@ -238,12 +238,14 @@ func TestProbesAndMetrics(t *testing.T) {
 		t.Errorf("/nope = %d %s; want a JSON 404", code, body)
 	}
 	post(t, ts.URL+"/v1/ci/explain", []byte("undefined: x\n"), nil)
+	post(t, ts.URL+"/v1/spam/check", []byte(`{"text":"thanks, the fix works"}`), nil)
 	_, metrics := get("/metrics")
 	for _, want := range []string{
 		`ciagent_http_requests_total{code="200",route="/v1/ci/explain"} 1`,
 		`ciagent_http_requests_total{code="404",route="other"} 1`,
 		`ciagent_http_request_duration_seconds_bucket{route="/v1/ci/explain"`,
 		`ciagent_ci_explain_category_total{category="compile"} 1`,
+		`ciagent_spam_verdicts_total{verdict="allow"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

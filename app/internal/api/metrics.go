@@ -11,6 +11,7 @@ type metrics struct {
 	requests   *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	categories *prometheus.CounterVec
+	verdicts   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -28,9 +29,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ciagent_ci_explain_category_total",
 			Help: "CI failure answers by top category.",
 		}, []string{"category"}),
+		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ciagent_spam_verdicts_total",
+			Help: "Spam/scam answers by verdict.",
+		}, []string{"verdict"}),
 	}
 	for _, c := range []prometheus.Collector{
-		m.requests, m.duration, m.categories,
+		m.requests, m.duration, m.categories, m.verdicts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
 		if err := reg.Register(c); err != nil {

@@ -71,5 +71,6 @@ func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
 	if !s.recordSpam(w, r, rec, req, &resp) {
 		return // not recorded: 503, never an answer we cannot keep
 	}
+	s.metrics.verdicts.WithLabelValues(string(resp.Verdict)).Inc()
 	writeJSON(w, http.StatusOK, resp)
 }
