@@ -140,14 +140,14 @@ func New(kb *KB, opts Options) (*Engine, error) {
 			ref.roles = int8(len(exprs))
 			e.patterns = append(e.patterns, ref)
 			for role, expr := range exprs {
-				re, err := regexp.Compile(expr)
+				ce, err := compileExpr(expr)
 				if err != nil {
 					return nil, fmt.Errorf("cause %s: %w", c.ID, err)
 				}
-				sets, err := literalSets(expr)
-				if err != nil || len(sets) == 0 {
+				if len(ce.sets) == 0 {
 					return nil, fmt.Errorf("cause %s: regexp %q has no prefilter literal", c.ID, expr)
 				}
+				re, sets := ce.re, ce.sets
 				ri := int32(len(e.regexps))
 				e.regexps = append(e.regexps, compiledRegexp{re: re, pattern: pi, role: int8(role), full: 1<<len(sets) - 1})
 				for si, set := range sets {

@@ -256,14 +256,11 @@ func (p Pattern) validate() error {
 		return errors.New("within needs then")
 	}
 	for _, expr := range p.regexps() {
-		if _, err := regexp.Compile(expr); err != nil {
-			return fmt.Errorf("regexp %q: %w", expr, err)
-		}
-		lits, err := requiredLiterals(expr)
+		c, err := compileExpr(expr)
 		if err != nil {
 			return fmt.Errorf("regexp %q: %w", expr, err)
 		}
-		if lits == nil {
+		if len(c.sets) == 0 {
 			return fmt.Errorf("regexp %q requires no literal of %d+ bytes (in every alternative) for the prefilter", expr, minLiteral)
 		}
 	}

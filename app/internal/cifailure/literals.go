@@ -1,6 +1,8 @@
 package cifailure
 
 import (
+	"regexp"
+	"sync"
 	"math"
 	"regexp/syntax"
 	"slices"
@@ -366,4 +368,32 @@ func rarestWindow(s string, n int) string {
 		return s
 	}
 	return s[best : best+n]
+}
+
+// compiledExpr is a regexp with its prefilter literal sets.
+type compiledExpr struct {
+	re   *regexp.Regexp
+	sets [][]string
+}
+
+// compiledExprs memoises compileExpr: validation and the engine both need every regexp, and
+// compiling 1,000 of them twice is most of the CLI's start-up.
+var compiledExprs sync.Map // string -> *compiledExpr
+
+// compileExpr compiles expr and derives its literal sets once per process.
+func compileExpr(expr string) (*compiledExpr, error) {
+	if c, ok := compiledExprs.Load(expr); ok {
+		return c.(*compiledExpr), nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	sets, err := literalSets(expr)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiledExpr{re: re, sets: sets}
+	compiledExprs.Store(expr, c)
+	return c, nil
 }

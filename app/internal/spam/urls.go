@@ -2,6 +2,7 @@ package spam
 
 import (
 	"strings"
+	"sync"
 
 	"mvdan.cc/xurls/v2"
 )
@@ -9,9 +10,11 @@ import (
 // relaxedURL matches URLs with and without a scheme and bare e-mail addresses; strictURL only
 // those with a scheme, with a far smaller program. xurls is RE2 underneath, so extraction is
 // linear in the text.
+// Compiled on first use: the expressions list every TLD and take tens of milliseconds to
+// compile, which every other ciagent command would otherwise pay at start.
 var (
-	relaxedURL = xurls.Relaxed()
-	strictURL  = xurls.Strict()
+	relaxedURL = sync.OnceValue(xurls.Relaxed)
+	strictURL  = sync.OnceValue(xurls.Strict)
 	// tlds holds xurls' own top-level domains, so the pre-check agrees with the expression.
 	tlds = func() map[string]bool {
 		m := make(map[string]bool, len(xurls.TLDs)+len(xurls.PseudoTLDs))
@@ -58,10 +61,10 @@ func extractLinks(text string) []link {
 			j++
 		}
 		word := text[i:j]
-		re := relaxedURL
+		re := relaxedURL()
 		switch {
 		case strings.Contains(word, "://") && !hasBareDomain(stripSchemeURLs(word)):
-			re = strictURL
+			re = strictURL()
 		case !hasBareDomain(word):
 			re = nil
 		}
