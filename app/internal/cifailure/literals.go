@@ -1,12 +1,12 @@
 package cifailure
 
 import (
-	"regexp"
-	"sync"
 	"math"
+	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
