@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ci-agent/ci-agent/app/internal/answercache"
 	"github.com/ci-agent/ci-agent/app/internal/api"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
@@ -26,6 +27,7 @@ type serveConfig struct {
 	spoolDir       string
 	kbDir          string
 	spamConfig     string
+	redisURL       string
 	apiKeysFile    string
 	logLevel       slog.Level
 	insecureNoAuth bool
@@ -41,6 +43,7 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 	addRankingServeFlags(fs, getenv, &cfg.ranking)
 	maxBody := fs.String("max-body", envOr(getenv, "CIAGENT_MAX_BODY", "64MiB"), "request body cap, e.g. 64MiB (env CIAGENT_MAX_BODY)")
 	fs.StringVar(&cfg.kbDir, "kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
+	fs.StringVar(&cfg.redisURL, "redis-url", getenv("REDIS_URL"), "Redis URL (redis:// or rediss://) of the optional answer cache (env REDIS_URL); empty: no cache")
 	fs.StringVar(&cfg.spamConfig, "spam-config", getenv("CIAGENT_SPAM_CONFIG"), "spam proposer config file: verdict thresholds (env CIAGENT_SPAM_CONFIG); empty: the defaults")
 	fs.StringVar(&cfg.apiKeysFile, "api-keys-file", getenv("CIAGENT_API_KEYS_FILE"), "file of hashed API keys; when set every /v1 call needs a Bearer key (env CIAGENT_API_KEYS_FILE)")
 	fs.BoolVar(&cfg.insecureNoAuth, "insecure-no-auth", false, "allow a non-loopback address without API keys")
@@ -111,6 +114,17 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	defer stopRanking()
 	opts = append(opts, rankingOpts...)
 	opts = append(opts, api.WithSpamChecker(checker))
+	if cfg.redisURL != "" {
+		// The cache only saves work: without Redis the service answers as before.
+		cache, err := answercache.New(ctx, cfg.redisURL, answercache.DefaultTTL)
+		if err != nil {
+			logger.Warn("answer cache disabled", "err", err)
+		} else {
+			defer cache.Close()
+			opts = append(opts, api.WithAnswerCache(cache))
+			logger.Info("answer cache on", "ttl", answercache.DefaultTTL.String())
+		}
+	}
 	srv, err := api.New(cfg.api, logger, eng, opts...)
 	if err != nil {
 		return err

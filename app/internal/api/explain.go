@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -9,7 +10,9 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/ci-agent/ci-agent/app/internal/answercache"
 	"github.com/ci-agent/ci-agent/app/internal/apiv1"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 )
@@ -28,7 +31,30 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	var log io.Reader = body
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	var cacheKey string
+	if s.cache != nil && (enc == "" || enc == "identity") {
+		// Logs up to maxCachedLog are read whole so their hash can name the answer; larger
+		// ones stream past the cache as before.
+		head, err := io.ReadAll(io.LimitReader(body, maxCachedLog+1))
+		if err != nil {
+			s.explainError(w, r, err)
+			return
+		}
+		if len(head) <= maxCachedLog {
+			cacheKey = answercache.Key("explain", s.explain.Fingerprint(), head)
+			if ans := s.cachedExplain(r.Context(), cacheKey); ans != nil {
+				if rec.capture != nil {
+					rec.capture.Write(head)
+				}
+				ans.TookMS = float64(time.Since(rec.start).Microseconds()) / 1000
+				s.answerExplain(w, r, rec, ans)
+				return
+			}
+		}
+		log = io.MultiReader(bytes.NewReader(head), body)
+	}
+	switch enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(body)
@@ -50,6 +76,14 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		s.explainError(w, r, err)
 		return
 	}
+	if cacheKey != "" {
+		s.cacheExplain(r.Context(), cacheKey, ans)
+	}
+	s.answerExplain(w, r, rec, ans)
+}
+
+// answerExplain re-ranks, records and sends an answer, fresh or cached.
+func (s *Server) answerExplain(w http.ResponseWriter, r *http.Request, rec *recording, ans *cifailure.Answer) {
 	rankerVersion := s.rerankExplain(r, ans)
 	s.metrics.categories.WithLabelValues(ans.Category).Inc()
 	resp := apiv1.ExplainResponse{ID: RequestID(r.Context()), RankerVersion: rankerVersion, Answer: ans}

@@ -12,6 +12,7 @@ type metrics struct {
 	duration   *prometheus.HistogramVec
 	categories *prometheus.CounterVec
 	verdicts   *prometheus.CounterVec
+	cache      *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -29,13 +30,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ciagent_ci_explain_category_total",
 			Help: "CI failure answers by top category.",
 		}, []string{"category"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ciagent_answer_cache_total",
+			Help: "Answer-cache lookups and stores by result (hit, miss, error).",
+		}, []string{"result"}),
 		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ciagent_spam_verdicts_total",
 			Help: "Spam/scam answers by verdict.",
 		}, []string{"verdict"}),
 	}
 	for _, c := range []prometheus.Collector{
-		m.requests, m.duration, m.categories, m.verdicts,
+		m.requests, m.duration, m.categories, m.verdicts, m.cache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
 		if err := reg.Register(c); err != nil {

@@ -60,6 +60,7 @@ type Server struct {
 	metrics  *metrics
 	ready    []ReadyCheck
 	handler  http.Handler
+	cache    AnswerCache
 	patterns []string // every registered route, for the OpenAPI test
 }
 

@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,13 +86,14 @@ func isSuspect(text []byte) bool {
 
 // Engine classifies logs against a knowledge base. It is immutable and safe for concurrent use.
 type Engine struct {
-	kb         *KB
-	opts       Options
-	matcher    *ahocorasick.Matcher
-	litRegexps [][]setRef // literal id -> the regexp literal sets it belongs to
-	errorish   int32      // literal ids >= errorish are error-ish markers
-	regexps    []compiledRegexp
-	patterns   []patternRef // flattened patterns, indexed by compiledRegexp.pattern
+	kb          *KB
+	fingerprint string
+	opts        Options
+	matcher     *ahocorasick.Matcher
+	litRegexps  [][]setRef // literal id -> the regexp literal sets it belongs to
+	errorish    int32      // literal ids >= errorish are error-ish markers
+	regexps     []compiledRegexp
+	patterns    []patternRef // flattened patterns, indexed by compiledRegexp.pattern
 }
 
 // setRef names literal set number set of regexp ri.
@@ -124,6 +128,15 @@ const (
 // New compiles kb into an engine.
 func New(kb *KB, opts Options) (*Engine, error) {
 	e := &Engine{kb: kb, opts: opts.withDefaults()}
+	def, err := json.Marshal(struct {
+		Causes []Cause
+		Opts   Options
+	}{kb.Causes, e.opts})
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(def)
+	e.fingerprint = hex.EncodeToString(sum[:8])
 	litIndex := map[string]int32{}
 	var literals []string
 	for ci, c := range kb.Causes {
@@ -174,6 +187,11 @@ func New(kb *KB, opts Options) (*Engine, error) {
 	e.matcher = m
 	return e, nil
 }
+
+// Fingerprint identifies what the engine answers with (its causes and options): two engines
+// with the same fingerprint give the same answer to the same log, so answers can be cached
+// under it.
+func (e *Engine) Fingerprint() string { return e.fingerprint }
 
 // KB returns the knowledge base the engine was built from.
 func (e *Engine) KB() *KB { return e.kb }

@@ -1,0 +1,79 @@
+// Package answercache is the optional Redis cache of CI answers: the same log sent twice (a
+// re-run job, several bots asking about one failure) is classified once. It adapts go-redis;
+// the API sees only Get and Set, and a cache failure never fails a request.
+package answercache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Cache stores answers in Redis under a key derived from the input.
+type Cache struct {
+	rdb *redis.Client
+	ttl time.Duration
+}
+
+// DefaultTTL is how long an answer stays cached: long enough for re-runs of the same job,
+// short enough that a knowledge-base update is seen within the day even without a new key.
+const DefaultTTL = 6 * time.Hour
+
+// maxValue bounds what one cached answer may occupy.
+const maxValue = 1 << 20
+
+// New connects to the Redis at url (redis:// or rediss:// for TLS, as ElastiCache in-transit
+// encryption needs) and checks it answers.
+func New(ctx context.Context, url string, ttl time.Duration) (*Cache, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 500*time.Millisecond, 500*time.Millisecond
+	rdb := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("connecting to Redis at %s: %w", opts.Addr, err)
+	}
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	return &Cache{rdb: rdb, ttl: ttl}, nil
+}
+
+// Key names the answer to input under a given answering configuration (the knowledge base's
+// fingerprint): a changed knowledge base never serves an old answer.
+func Key(kind, config string, input []byte) string {
+	sum := sha256.Sum256(input)
+	return "ciagent:" + kind + ":" + config + ":" + hex.EncodeToString(sum[:])
+}
+
+// Get returns the cached value of key; ok is false on a miss.
+func (c *Cache) Get(ctx context.Context, key string) (value []byte, ok bool, err error) {
+	v, err := c.rdb.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return v, true, nil
+}
+
+// Set caches value under key for the cache's TTL. Values over 1 MiB are not cached.
+func (c *Cache) Set(ctx context.Context, key string, value []byte) error {
+	if len(value) > maxValue {
+		return nil
+	}
+	return c.rdb.Set(ctx, key, value, c.ttl).Err()
+}
+
+// Close releases the connections.
+func (c *Cache) Close() error { return c.rdb.Close() }

@@ -1,0 +1,76 @@
+package answercache
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testCache(t *testing.T, ttl time.Duration) *Cache {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		t.Skip("REDIS_URL is unset: make test starts a throwaway redis-server and sets it")
+	}
+	c, err := New(context.Background(), url, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestGetSet(t *testing.T) {
+	c := testCache(t, time.Minute)
+	ctx := context.Background()
+	key := Key("explain", "kb1", []byte(t.Name()+time.Now().String()))
+	if _, ok, err := c.Get(ctx, key); ok || err != nil {
+		t.Fatalf("Get(new key) = ok %v, err %v; want a clean miss", ok, err)
+	}
+	if err := c.Set(ctx, key, []byte(`{"category":"compile"}`)); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := c.Get(ctx, key)
+	if err != nil || !ok || string(got) != `{"category":"compile"}` {
+		t.Errorf("Get after Set = %q, %v, %v; want the value", got, ok, err)
+	}
+	ttl, err := c.rdb.TTL(ctx, key).Result()
+	if err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL = %v, %v; want (0, 1m]", ttl, err)
+	}
+}
+
+func TestSetSkipsHugeValues(t *testing.T) {
+	c := testCache(t, time.Minute)
+	ctx := context.Background()
+	key := Key("explain", "kb1", []byte("huge "+time.Now().String()))
+	if err := c.Set(ctx, key, []byte(strings.Repeat("x", maxValue+1))); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := c.Get(ctx, key); ok {
+		t.Error("a value over 1 MiB was cached; want it skipped")
+	}
+}
+
+func TestKey(t *testing.T) {
+	a := Key("explain", "kb1", []byte("log"))
+	if a != Key("explain", "kb1", []byte("log")) {
+		t.Error("Key is not deterministic")
+	}
+	for _, other := range []string{Key("explain", "kb2", []byte("log")), Key("explain", "kb1", []byte("log2")), Key("spam", "kb1", []byte("log"))} {
+		if other == a {
+			t.Errorf("Key collides: %s", a)
+		}
+	}
+}
+
+func TestNewRejectsBadURLs(t *testing.T) {
+	if _, err := New(context.Background(), "http://nope", 0); err == nil {
+		t.Error("New(http://...) succeeded; want an error")
+	}
+	if _, err := New(context.Background(), "redis://127.0.0.1:1/0", 0); err == nil || !strings.Contains(err.Error(), "connecting to Redis") {
+		t.Errorf("New(closed port) = %v; want a connection error", err)
+	}
+}

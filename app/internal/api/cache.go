@@ -1,0 +1,66 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/ci-agent/ci-agent/app/internal/answercache"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+)
+
+// maxCachedLog is the largest log whose answer is cached: most CI logs are smaller, and a
+// larger one is better streamed than held in memory to be hashed.
+const maxCachedLog = 1 << 20
+
+// AnswerCache keeps answers by input hash. *answercache.Cache (Redis) is the production one.
+type AnswerCache interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Set(ctx context.Context, key string, value []byte) error
+}
+
+var _ AnswerCache = (*answercache.Cache)(nil)
+
+// WithAnswerCache serves repeated CI logs from c. Every answer still gets its own id and is
+// recorded, and a cache failure only costs the lookup.
+func WithAnswerCache(c AnswerCache) Option { return func(s *Server) { s.cache = c } }
+
+// cachedAnswer is what is cached: the answer and the score features the JSON leaves out,
+// which the ranking and the logging pipeline need.
+type cachedAnswer struct {
+	Answer   *cifailure.Answer    `json:"answer"`
+	Features []cifailure.Features `json:"features"`
+}
+
+func (s *Server) cachedExplain(ctx context.Context, key string) *cifailure.Answer {
+	data, ok, err := s.cache.Get(ctx, key)
+	if err != nil {
+		s.metrics.cache.WithLabelValues("error").Inc()
+		s.logger.Warn("answer cache lookup failed", "err", err)
+		return nil
+	}
+	var c cachedAnswer
+	if !ok || json.Unmarshal(data, &c) != nil || c.Answer == nil || len(c.Features) != len(c.Answer.Propositions) {
+		s.metrics.cache.WithLabelValues("miss").Inc()
+		return nil
+	}
+	for i := range c.Answer.Propositions {
+		c.Answer.Propositions[i].Features = c.Features[i]
+	}
+	s.metrics.cache.WithLabelValues("hit").Inc()
+	return c.Answer
+}
+
+func (s *Server) cacheExplain(ctx context.Context, key string, ans *cifailure.Answer) {
+	c := cachedAnswer{Answer: ans, Features: make([]cifailure.Features, len(ans.Propositions))}
+	for i, p := range ans.Propositions {
+		c.Features[i] = p.Features
+	}
+	data, err := json.Marshal(c)
+	if err == nil {
+		err = s.cache.Set(ctx, key, data)
+	}
+	if err != nil {
+		s.metrics.cache.WithLabelValues("error").Inc()
+		s.logger.Warn("answer cache store failed", "err", err)
+	}
+}

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ci-agent/ci-agent/app/internal/answercache"
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+)
+
+// TestExplainAnswerCache runs against the real Redis of make test: the second identical log
+// is answered from the cache, with its own id, the same answer, and the features restored.
+func TestExplainAnswerCache(t *testing.T) {
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		t.Skip("REDIS_URL is unset: make test starts a throwaway redis-server and sets it")
+	}
+	cache, err := answercache.New(context.Background(), url, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	s, ts := newTestServer(t, Config{}, WithAnswerCache(cache))
+	log := []byte("ok\nmain.go:1:1: undefined: x\n# " + t.Name() + time.Now().String() + "\n")
+
+	explain := func() apiv1.ExplainResponse {
+		resp, data := post(t, ts.URL+"/v1/ci/explain", log, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, data)
+		}
+		var out apiv1.ExplainResponse
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	first, second := explain(), explain()
+	if first.ID == second.ID {
+		t.Errorf("cached answer reused the id %s; every answer needs its own", first.ID)
+	}
+	if first.Propositions[0].CauseID != second.Propositions[0].CauseID || first.Propositions[0].Score != second.Propositions[0].Score {
+		t.Errorf("cached answer %+v differs from the fresh one %+v", second.Propositions[0], first.Propositions[0])
+	}
+	if got := counterValue(t, s, "ciagent_answer_cache_total", "hit"); got != 1 {
+		t.Errorf("cache hits = %v; want 1", got)
+	}
+	key := answercache.Key("explain", s.explain.Fingerprint(), log)
+	data, ok, err := cache.Get(context.Background(), key)
+	if err != nil || !ok {
+		t.Fatalf("the answer is not in Redis under %s: %v", key, err)
+	}
+	var c cachedAnswer
+	if err := json.Unmarshal(data, &c); err != nil || len(c.Features) == 0 || c.Features[0].Weight == 0 {
+		t.Errorf("cached entry %s: want the features kept for ranking and recording", data)
+	}
+}
+
+// failingCache is a cache whose Redis is down.
+type failingCache struct{}
+
+func (failingCache) Get(context.Context, string) ([]byte, bool, error) {
+	return nil, false, errors.New("connection refused")
+}
+func (failingCache) Set(context.Context, string, []byte) error {
+	return errors.New("connection refused")
+}
+
+func TestExplainWithBrokenCacheStillAnswers(t *testing.T) {
+	s, ts := newTestServer(t, Config{}, WithAnswerCache(failingCache{}))
+	resp, data := post(t, ts.URL+"/v1/ci/explain", []byte("undefined: x\n"), nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), "t.single") {
+		t.Fatalf("with Redis down: %d %s; want the answer", resp.StatusCode, data)
+	}
+	if got := counterValue(t, s, "ciagent_answer_cache_total", "error"); got != 2 {
+		t.Errorf("cache errors = %v; want 2 (lookup and store)", got)
+	}
+	// A log over the cacheable size streams past the cache entirely.
+	big := strings.Repeat("noise line\n", maxCachedLog/10) + "undefined: y\n"
+	resp, data = post(t, ts.URL+"/v1/ci/explain", []byte(big), nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), "t.single") {
+		t.Fatalf("big log: %d %.200s; want the answer", resp.StatusCode, data)
+	}
+	if got := counterValue(t, s, "ciagent_answer_cache_total", "error"); got != 2 {
+		t.Errorf("cache errors after a big log = %v; want still 2 (no lookup)", got)
+	}
+}
+
+func counterValue(t *testing.T, s *Server, name, result string) float64 {
+	t.Helper()
+	mfs, err := s.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
