@@ -2,9 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"sync"
 
@@ -26,21 +23,8 @@ var defaultSpamChecker = sync.OnceValues(func() (*spam.Checker, error) {
 
 func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
 	rec := s.beginRecord()
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send a JSON object as application/json", ct))
-			return
-		}
-	}
-	limit := min(int64(maxSpamBody), s.cfg.MaxBody)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
-		return
-	case err != nil:
-		writeError(w, r, http.StatusBadRequest, "reading the request body: "+err.Error())
+	body, ok := readJSONBody(w, r, min(int64(maxSpamBody), s.cfg.MaxBody))
+	if !ok {
 		return
 	}
 	req, err := spam.ParseRequest(body)
