@@ -19,20 +19,10 @@ import (
 
 	"github.com/ci-agent/ci-agent/app/internal/apiv1"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure/cifailuretest"
 )
 
-func testEngine(t *testing.T) *cifailure.Engine {
-	t.Helper()
-	causes, err := cifailure.LoadDir("../cifailure/testdata/engine/kb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := cifailure.New(&cifailure.KB{Causes: causes}, cifailure.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
-}
+func testEngine(t *testing.T) *cifailure.Engine { return cifailuretest.Engine(t) }
 
 func newTestServer(t *testing.T, cfg Config, opts ...Option) (*Server, *httptest.Server) {
 	t.Helper()

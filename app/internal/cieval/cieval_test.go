@@ -5,20 +5,10 @@ import (
 	"testing"
 
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/cifailure/cifailuretest"
 )
 
-func testEngine(t *testing.T) *cifailure.Engine {
-	t.Helper()
-	causes, err := cifailure.LoadDir("../cifailure/testdata/engine/kb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := cifailure.New(&cifailure.KB{Causes: causes}, cifailure.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
-}
+func testEngine(t *testing.T) *cifailure.Engine { return cifailuretest.Engine(t) }
 
 func TestLogChunks(t *testing.T) {
 	rep, err := LogChunks(context.Background(), testEngine(t), "testdata/logchunks", nil)
