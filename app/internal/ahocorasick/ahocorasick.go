@@ -20,6 +20,7 @@ type Matcher struct {
 	delta   []uint32   // state<<shift | class -> next state<<shift, with outBit when it reports
 	outputs [][]int32  // state -> ids of the literals that end there (suffixes included)
 	n       int        // number of literals
+	maxLen  int        // longest literal, in bytes
 }
 
 const outBit = 1 << 31
@@ -51,6 +52,7 @@ func build(literals []string, approx bool) (*Matcher, error) {
 		for j := 0; j < len(lit); j++ {
 			used[fold(lit[j])] = true
 		}
+		m.maxLen = max(m.maxLen, len(lit))
 	}
 	var folded [256]uint8
 	next := uint8(1)
@@ -184,4 +186,46 @@ func fold(b byte) byte {
 		return b + 'a' - 'A'
 	}
 	return b
+}
+
+// ScanPresent calls hit at least once for every literal that occurs in text, and may call it
+// more than once for one occurrence. It is Scan for callers that only ask "which literals are
+// here": a line's two halves (overlapping by the longest literal, so every occurrence lies
+// wholly in one) run through the automaton in lockstep, two independent chains of table
+// look-ups that the CPU overlaps, where one chain waits on each look-up in turn.
+func (m *Matcher) ScanPresent(text []byte, hit func(id int32)) {
+	if len(text) < 4*m.maxLen+32 {
+		m.Scan(text, hit)
+		return
+	}
+	mid := len(text) / 2
+	a, b := text[:mid], text[mid-m.maxLen+1:]
+	delta, classes, shift := m.delta, &m.classes, m.shift
+	report := func(s uint32) uint32 {
+		s &^= outBit
+		for _, id := range m.outputs[s>>shift] {
+			hit(id)
+		}
+		return s
+	}
+	var sa, sb uint32
+	n := len(a) // b is never shorter than a
+	for i := 0; i < n; i++ {
+		sa = delta[sa+uint32(classes[a[i]])]
+		sb = delta[sb+uint32(classes[b[i]])]
+		if (sa|sb)&outBit != 0 {
+			if sa&outBit != 0 {
+				sa = report(sa)
+			}
+			if sb&outBit != 0 {
+				sb = report(sb)
+			}
+		}
+	}
+	for _, c := range b[n:] {
+		sb = delta[sb+uint32(classes[c])]
+		if sb&outBit != 0 {
+			sb = report(sb)
+		}
+	}
 }

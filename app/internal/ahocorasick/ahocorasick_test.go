@@ -138,3 +138,41 @@ func TestBuildApproxFindsEverything(t *testing.T) {
 		t.Errorf("BuildApprox over every byte: %d classes; want at most 64", width)
 	}
 }
+
+// TestScanPresentFindsWhatScanFinds: on long and short texts, ScanPresent reports exactly the
+// set of literals Scan reports (it may repeat them).
+func TestScanPresentFindsWhatScanFinds(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for round := 0; round < 300; round++ {
+		lits := make([]string, 1+r.IntN(30))
+		for i := range lits {
+			lits[i] = randString(r, 1+r.IntN(12), "abcAB: ")
+		}
+		text := randString(r, r.IntN(600), "abcdAB: ")
+		m, err := Build(lits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got := map[int32]bool{}, map[int32]bool{}
+		m.Scan([]byte(text), func(id int32) { want[id] = true })
+		m.ScanPresent([]byte(text), func(id int32) { got[id] = true })
+		if len(got) != len(want) {
+			t.Fatalf("ScanPresent(%q) over %q found %v; Scan found %v", text, lits, got, want)
+		}
+		for id := range want {
+			if !got[id] {
+				t.Fatalf("ScanPresent(%q) missed literal %q", text, lits[id])
+			}
+		}
+	}
+}
+
+func BenchmarkScanPresent(b *testing.B) {
+	lits := []string{"error", "fatal", "npm err!", "failed", "exception", "panic:", "undefined:", "cannot find"}
+	line := bytes.Repeat([]byte("2024-05-01T10:00:00Z compiling module github.com/foo/bar v1.2.3 ok "), 16)
+	m, _ := Build(lits)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		m.ScanPresent(line, func(int32) {})
+	}
+}

@@ -372,7 +372,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	}
 	s.candidates = s.candidates[:0]
 	s.errorish = false
-	s.e.matcher.Scan(text, hit)
+	s.e.matcher.ScanPresent(text, hit) // hit is idempotent per line: repeats are free
 
 	var lineEv *Evidence // evidence for this line, made once however many regexps match it
 	evidence := func() *Evidence {
