@@ -29,26 +29,55 @@ var migrationFiles embed.FS
 // Migrate applies the embedded migrations to the database at url. Replicas starting together
 // take turns through a PostgreSQL advisory lock.
 func Migrate(ctx context.Context, url string, logger *slog.Logger) error {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	return MigrateFS(ctx, url, sub, MigrationSet{}, logger)
+}
+
+// MigrationSet names a sequence of migrations kept apart from the pipeline's own, so another
+// package (the ranking feeder) can version its tables independently in the same database.
+type MigrationSet struct {
+	Component    string // for messages and logs; empty for the pipeline's own
+	VersionTable string // goose's version table; empty: goose's default
+	LockID       int64  // advisory lock id; 0: goose's default
+}
+
+// MigrateFS applies the goose migrations in fsys to the database at url, under set's version
+// table and advisory lock.
+func MigrateFS(ctx context.Context, url string, fsys fs.FS, set MigrationSet, logger *slog.Logger) error {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
 	defer db.Close()
-	sub, err := fs.Sub(migrationFiles, "migrations")
+	var lockOpts []lock.SessionLockerOption
+	if set.LockID != 0 {
+		lockOpts = append(lockOpts, lock.WithLockID(set.LockID))
+	}
+	locker, err := lock.NewPostgresSessionLocker(lockOpts...)
 	if err != nil {
 		return err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return err
+	opts := []goose.ProviderOption{goose.WithSessionLocker(locker)}
+	if set.VersionTable != "" {
+		opts = append(opts, goose.WithTableName(set.VersionTable))
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
+	what := "migrations"
+	if set.Component != "" {
+		what = set.Component + " migrations"
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, opts...)
 	if err != nil {
-		return fmt.Errorf("loading migrations: %w", err)
+		return fmt.Errorf("loading %s: %w", what, err)
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
-		return fmt.Errorf("applying migrations: %w", err)
+		return fmt.Errorf("applying %s: %w", what, err)
+	}
+	if set.Component != "" {
+		logger = logger.With("component", set.Component)
 	}
 	for _, r := range res {
 		logger.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.String())

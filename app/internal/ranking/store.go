@@ -2,7 +2,6 @@ package ranking
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -15,9 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for goose
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
+
+	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 )
 
 //go:embed migrations/*.sql
@@ -27,34 +25,15 @@ var migrationFiles embed.FS
 // numbers its own files, and neither can shadow the other's versions.
 const versionTable = "ranking_goose_db_version"
 
-// Migrate applies the ranking migrations (the ranking_models table) to the database at url.
+// Migrate applies the ranking migrations (the ranking_models table) to the database at url,
+// with a version table and a lock id of their own: the pipeline's migrations may run at the
+// same moment.
 func Migrate(ctx context.Context, url string, logger *slog.Logger) error {
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		return fmt.Errorf("opening the database: %w", err)
-	}
-	defer db.Close()
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	// A lock id of our own: the pipeline's migrations may run at the same moment.
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(0x72616e6b))
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker), goose.WithTableName(versionTable))
-	if err != nil {
-		return fmt.Errorf("loading ranking migrations: %w", err)
-	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("applying ranking migrations: %w", err)
-	}
-	for _, r := range res {
-		logger.Info("migration applied", "component", "ranking", "version", r.Source.Version, "file", r.Source.Path)
-	}
-	return nil
+	return pipeline.MigrateFS(ctx, url, sub, pipeline.MigrationSet{Component: "ranking", VersionTable: versionTable, LockID: 0x72616e6b}, logger)
 }
 
 // Store reads the pipeline's tables and reads and writes ranking_models.
