@@ -288,8 +288,11 @@ func (kb *KB) Literals() []string {
 	for _, c := range kb.Causes {
 		for _, p := range c.Patterns {
 			for _, expr := range p.regexps() {
-				sets, _ := literalSets(expr)
-				for _, set := range sets {
+				ce, err := compileExpr(expr)
+				if err != nil {
+					continue // a loaded KB has validated every regexp
+				}
+				for _, set := range ce.sets {
 					all = append(all, set...)
 				}
 			}

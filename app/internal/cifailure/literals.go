@@ -76,16 +76,6 @@ func literalSets(expr string) ([][]string, error) {
 	return out, nil
 }
 
-// requiredLiterals is the most selective set alone: the literals of which one occurs in every
-// line the regexp matches (nil when there is none).
-func requiredLiterals(expr string) ([]string, error) {
-	sets, err := literalSets(expr)
-	if err != nil || len(sets) == 0 {
-		return nil, err
-	}
-	return sets[0], nil
-}
-
 func analyze(re *syntax.Regexp) literalInfo {
 	switch re.Op {
 	case syntax.OpLiteral:
