@@ -31,7 +31,7 @@ test: test-app test-infra test-deploy ## Run every test of both modules (starts 
 .PHONY: test-app
 test-app: ## Test the app module against real PostgreSQL and Redis
 	@scripts/testenv.sh bash -c 'cd app && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...'
-	@scripts/fuzz.sh 5s
+	@scripts/fuzz.sh 30000x
 
 .PHONY: test-infra
 test-infra: ## Test the Pulumi components under Pulumi's mocks
