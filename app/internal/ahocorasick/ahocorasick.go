@@ -11,6 +11,7 @@ package ahocorasick
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Matcher is immutable after Build and safe for concurrent use.
@@ -92,25 +93,22 @@ func build(literals []string, approx bool) (*Matcher, error) {
 	}
 	width := 1 << m.shift
 
-	// Trie, straight into the transition table: goto[s*width+c] = child (0 = none yet, since
-	// no edge leads back to the root).
-	maxStates := 1
-	for _, lit := range literals {
-		maxStates += len(lit)
-	}
-	delta := make([]int32, width, width*maxStates)
+	// Trie, straight into the transition table: delta[s*width+c] = child (0 = none yet, since
+	// no edge leads back to the root). One table serves from trie to finished DFA: the
+	// build's allocations were most of the CLI's start-up once the regexps compiled lazily.
+	delta := make([]uint32, width, width*m.trieStates(literals))
 	var outs [][]int32
 	outs = append(outs, nil)
 	for id, lit := range literals {
-		s := int32(0)
+		s := uint32(0)
 		for j := 0; j < len(lit); j++ {
-			c := int(m.classes[lit[j]])
-			t := delta[int(s)*width+c]
+			i := int(s)*width + int(m.classes[lit[j]])
+			t := delta[i]
 			if t == 0 {
-				t = int32(len(outs))
+				t = uint32(len(outs))
 				outs = append(outs, nil)
-				delta = append(delta, make([]int32, width)...)
-				delta[int(s)*width+c] = t
+				delta = append(delta, make([]uint32, width)...)
+				delta[i] = t
 			}
 			s = t
 		}
@@ -119,47 +117,68 @@ func build(literals []string, approx bool) (*Matcher, error) {
 	states := len(outs)
 
 	// BFS: failure links folded into a complete transition table (missing edges take the
-	// failure state's edge, computed earlier because it is shallower).
-	isEdge := make([]bool, len(delta))
-	for i, t := range delta {
-		isEdge[i] = t != 0
-	}
-	fail := make([]int32, states)
-	queue := make([]int32, 0, states)
+	// failure state's edge, computed earlier because it is shallower). A state's own row is
+	// still the trie's when the BFS reaches it, so a non-zero entry there is a trie edge.
+	fail := make([]uint32, states)
+	queue := make([]uint32, 0, states)
 	for c := 0; c < width; c++ {
-		if isEdge[c] {
-			queue = append(queue, delta[c])
+		if t := delta[c]; t != 0 {
+			queue = append(queue, t)
 		}
 	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
 		outs[s] = append(outs[s], outs[fail[s]]...)
-		for c := 0; c < width; c++ {
-			i := int(s)*width + c
-			if isEdge[i] {
-				t := delta[i]
-				fail[t] = delta[int(fail[s])*width+c]
+		row, failRow := delta[int(s)*width:][:width], delta[int(fail[s])*width:][:width]
+		for c, t := range row {
+			if t != 0 {
+				fail[t] = failRow[c]
 				queue = append(queue, t)
 			} else {
-				delta[i] = delta[int(fail[s])*width+c]
+				row[c] = failRow[c]
 			}
 		}
 	}
 	// Depth-1 failures point at the root; fail[child of root] stays 0 as initialised, and
 	// the root's own missing edges are 0 (the root), as the table starts zeroed.
 
-	m.delta = make([]uint32, len(delta))
-	m.outputs = outs
 	for i, t := range delta {
 		// Premultiplied: the scan loop indexes with state+class, no shift per byte.
-		v := uint32(t) << m.shift
+		v := t << m.shift
 		if len(outs[t]) > 0 {
 			v |= outBit
 		}
-		m.delta[i] = v
+		delta[i] = v
 	}
+	m.delta = delta
+	m.outputs = outs
 	return m, nil
+}
+
+// trieStates counts the trie's states, the root included, so the table is allocated once at
+// its size: in sorted order each literal adds the states past its common prefix with the one
+// before it. Summing the lengths instead allocated (and zeroed) several times the table.
+func (m *Matcher) trieStates(literals []string) int {
+	keys := make([]string, len(literals))
+	for i, lit := range literals {
+		k := make([]byte, len(lit))
+		for j := 0; j < len(lit); j++ {
+			k[j] = m.classes[lit[j]]
+		}
+		keys[i] = string(k)
+	}
+	slices.Sort(keys)
+	n, prev := 1, ""
+	for _, k := range keys {
+		common := 0
+		for common < len(k) && common < len(prev) && k[common] == prev[common] {
+			common++
+		}
+		n += len(k) - common
+		prev = k
+	}
+	return n
 }
 
 // Len is the number of literals.

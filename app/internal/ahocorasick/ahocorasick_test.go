@@ -176,3 +176,33 @@ func BenchmarkScanPresent(b *testing.B) {
 		m.ScanPresent(line, func(int32) {})
 	}
 }
+
+// The transition table is allocated at the trie's size, so the count must be exact: too few
+// states and the build reallocates, too many and it zeroes memory it never uses.
+func TestTrieStatesIsExact(t *testing.T) {
+	tests := []struct {
+		name     string
+		literals []string
+		want     int
+	}{
+		{"one", []string{"abc"}, 4},
+		{"shared prefix", []string{"abc", "abd", "ab"}, 5},
+		{"case folds together", []string{"Error", "error"}, 6},
+		{"duplicates", []string{"x", "x"}, 2},
+		{"disjoint", []string{"he", "she", "hers", "his"}, 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Build(tc.literals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.trieStates(tc.literals); got != tc.want || len(m.outputs) != tc.want {
+				t.Errorf("trieStates = %d, states built = %d; want %d", got, len(m.outputs), tc.want)
+			}
+			if len(m.delta) != cap(m.delta) {
+				t.Errorf("table len %d, cap %d: allocated for states it never built", len(m.delta), cap(m.delta))
+			}
+		})
+	}
+}

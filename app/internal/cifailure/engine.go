@@ -103,7 +103,7 @@ type setRef struct {
 }
 
 type compiledRegexp struct {
-	re      *regexp.Regexp
+	expr    *compiledExpr
 	full    uint8 // bit mask with one bit per literal set: all must be hit before re runs
 	pattern int32 // index into Engine.patterns
 	role    int8  // 0 = match (or all[0]), 1 = then (or all[1]), ...
@@ -160,9 +160,9 @@ func New(kb *KB, opts Options) (*Engine, error) {
 				if len(ce.sets) == 0 {
 					return nil, fmt.Errorf("cause %s: regexp %q has no prefilter literal", c.ID, expr)
 				}
-				re, sets := ce.re, ce.sets
+				sets := ce.sets
 				ri := int32(len(e.regexps))
-				e.regexps = append(e.regexps, compiledRegexp{re: re, pattern: pi, role: int8(role), full: 1<<len(sets) - 1})
+				e.regexps = append(e.regexps, compiledRegexp{expr: ce, pattern: pi, role: int8(role), full: 1<<len(sets) - 1})
 				for si, set := range sets {
 					for _, lit := range set {
 						li, ok := litIndex[lit]
@@ -394,7 +394,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 				continue
 			}
 		}
-		if !cr.re.Match(text) {
+		if !cr.expr.regexp().Match(text) {
 			continue
 		}
 		switch p.kind {

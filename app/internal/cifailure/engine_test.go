@@ -367,3 +367,17 @@ func (r *repeatingLog) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// BenchmarkLoadBuiltin is the classifier's start-up: parse the embedded knowledge base, compile
+// its regexps and build the prefilter. The CLI pays it on every run, before the first byte.
+func BenchmarkLoadBuiltin(b *testing.B) {
+	for b.Loop() {
+		kb, err := LoadBuiltin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := New(kb, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -362,28 +362,34 @@ func rarestWindow(s string, n int) string {
 
 // compiledExpr is a regexp with its prefilter literal sets.
 type compiledExpr struct {
-	re   *regexp.Regexp
+	expr string
 	sets [][]string
+	once sync.Once
+	re   *regexp.Regexp
 }
 
-// compiledExprs memoises compileExpr: validation and the engine both need every regexp, and
-// compiling 1,000 of them twice is most of the CLI's start-up.
+// regexp compiles on first use. A log makes few of the knowledge base's thousand regexps
+// candidates, and compiling them all up front was a third of the CLI's start-up. It cannot
+// fail: literalSets has parsed expr with the flags regexp.Compile uses, and after a successful
+// parse regexp.Compile always succeeds.
+func (c *compiledExpr) regexp() *regexp.Regexp {
+	c.once.Do(func() { c.re = regexp.MustCompile(c.expr) })
+	return c.re
+}
+
+// compiledExprs memoises compileExpr: validation and the engine both need every regexp's
+// literal sets, and the regexps compiled so far are shared by every engine of the process.
 var compiledExprs sync.Map // string -> *compiledExpr
 
-// compileExpr compiles expr and derives its literal sets once per process.
+// compileExpr parses expr and derives its literal sets once per process.
 func compileExpr(expr string) (*compiledExpr, error) {
 	if c, ok := compiledExprs.Load(expr); ok {
 		return c.(*compiledExpr), nil
-	}
-	re, err := regexp.Compile(expr)
-	if err != nil {
-		return nil, err
 	}
 	sets, err := literalSets(expr)
 	if err != nil {
 		return nil, err
 	}
-	c := &compiledExpr{re: re, sets: sets}
-	compiledExprs.Store(expr, c)
-	return c, nil
+	c, _ := compiledExprs.LoadOrStore(expr, &compiledExpr{expr: expr, sets: sets})
+	return c.(*compiledExpr), nil
 }
