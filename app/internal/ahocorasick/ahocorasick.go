@@ -209,42 +209,82 @@ func fold(b byte) byte {
 
 // ScanPresent calls hit at least once for every literal that occurs in text, and may call it
 // more than once for one occurrence. It is Scan for callers that only ask "which literals are
-// here": a line's two halves (overlapping by the longest literal, so every occurrence lies
-// wholly in one) run through the automaton in lockstep, two independent chains of table
-// look-ups that the CPU overlaps, where one chain waits on each look-up in turn.
+// here": the text is cut into lanes of equal length that overlap by the longest literal less
+// one byte, so every occurrence lies wholly in one lane, and the lanes run through the
+// automaton in lockstep. Each lane is a chain of dependent table look-ups; the CPU overlaps
+// independent chains, where one chain waits on each look-up in turn.
 func (m *Matcher) ScanPresent(text []byte, hit func(id int32)) {
-	if len(text) < 4*m.maxLen+32 {
+	overlap := m.maxLen - 1
+	switch {
+	case len(text) >= 8*m.maxLen+32:
+		m.scan4(text, overlap, hit)
+	case len(text) >= 2*m.maxLen+4:
+		m.scan2(text, overlap, hit)
+	default:
 		m.Scan(text, hit)
-		return
 	}
-	mid := len(text) / 2
-	a, b := text[:mid], text[mid-m.maxLen+1:]
-	delta, classes, shift := m.delta, &m.classes, m.shift
-	report := func(s uint32) uint32 {
-		s &^= outBit
-		for _, id := range m.outputs[s>>shift] {
-			hit(id)
-		}
-		return s
+}
+
+// report calls hit for the literals that end in state s (outBit set) and returns s without
+// the bit.
+func (m *Matcher) report(s uint32, hit func(id int32)) uint32 {
+	s &^= outBit
+	for _, id := range m.outputs[s>>m.shift] {
+		hit(id)
 	}
+	return s
+}
+
+// scan2 is ScanPresent with two lanes: [0, n) and [len-n, len).
+func (m *Matcher) scan2(text []byte, overlap int, hit func(id int32)) {
+	n := (len(text) + overlap + 1) / 2
+	a, b := text[:n], text[len(text)-n:]
+	b = b[:len(a)]
+	delta, classes := m.delta, &m.classes
 	var sa, sb uint32
-	n := len(a) // b is never shorter than a
-	for i := 0; i < n; i++ {
+	for i := range a {
 		sa = delta[sa+uint32(classes[a[i]])]
 		sb = delta[sb+uint32(classes[b[i]])]
 		if (sa|sb)&outBit != 0 {
 			if sa&outBit != 0 {
-				sa = report(sa)
+				sa = m.report(sa, hit)
 			}
 			if sb&outBit != 0 {
-				sb = report(sb)
+				sb = m.report(sb, hit)
 			}
 		}
 	}
-	for _, c := range b[n:] {
-		sb = delta[sb+uint32(classes[c])]
-		if sb&outBit != 0 {
-			sb = report(sb)
+}
+
+// scan4 is ScanPresent with four lanes of length n, starting every n-overlap bytes; the last
+// one ends at the end of text.
+func (m *Matcher) scan4(text []byte, overlap int, hit func(id int32)) {
+	n := (len(text) + 3*overlap + 3) / 4
+	step := n - overlap
+	a := text[:n]
+	b := text[step:][:n]
+	c := text[2*step:][:n]
+	d := text[len(text)-n:][:n]
+	delta, classes := m.delta, &m.classes
+	var sa, sb, sc, sd uint32
+	for i := range a {
+		sa = delta[sa+uint32(classes[a[i]])]
+		sb = delta[sb+uint32(classes[b[i]])]
+		sc = delta[sc+uint32(classes[c[i]])]
+		sd = delta[sd+uint32(classes[d[i]])]
+		if (sa|sb|sc|sd)&outBit != 0 {
+			if sa&outBit != 0 {
+				sa = m.report(sa, hit)
+			}
+			if sb&outBit != 0 {
+				sb = m.report(sb, hit)
+			}
+			if sc&outBit != 0 {
+				sc = m.report(sc, hit)
+			}
+			if sd&outBit != 0 {
+				sd = m.report(sd, hit)
+			}
 		}
 	}
 }
