@@ -216,7 +216,7 @@ func fold(b byte) byte {
 func (m *Matcher) ScanPresent(text []byte, hit func(id int32)) {
 	overlap := m.maxLen - 1
 	switch {
-	case len(text) >= 8*m.maxLen+32:
+	case len(text) >= 4*m.maxLen:
 		m.scan4(text, overlap, hit)
 	case len(text) >= 2*m.maxLen+4:
 		m.scan2(text, overlap, hit)

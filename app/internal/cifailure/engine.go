@@ -199,7 +199,9 @@ func (e *Engine) KB() *KB { return e.kb }
 // Explain reads a log (plain or gzip) once and says what broke.
 func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
 	start := time.Now()
-	br := bufio.NewReaderSize(r, 64<<10)
+	// The buffer holds a whole line up to the cap (run cuts longer ones) and the sniffed head.
+	bufSize := max(e.opts.MaxLineBytes, 64<<10)
+	br := bufio.NewReaderSize(r, bufSize)
 	gzipped := false
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -208,20 +210,14 @@ func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
 		}
 		defer zr.Close()
 		gzipped = true
-		br = bufio.NewReaderSize(zr, e.opts.MaxLineBytes)
-	} else if e.opts.MaxLineBytes != 64<<10 {
-		br = bufio.NewReaderSize(br, e.opts.MaxLineBytes)
+		br = bufio.NewReaderSize(zr, bufSize)
 	}
-	head, err := br.Peek(8000)
+	head, err := br.Peek(sniffBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, readError(err, gzipped)
 	}
-	if len(head) == 0 {
-		return nil, &InputError{Reason: "empty", Err: errors.New("the log is empty")}
-	}
-	// Git's heuristic for binary content: a NUL byte near the start.
-	if bytes.IndexByte(head, 0) >= 0 {
-		return nil, &InputError{Reason: "binary", Err: errors.New("the input is binary data (it contains NUL bytes), not a text log")}
+	if err := checkHead(head); err != nil {
+		return nil, err
 	}
 
 	s := e.newScan()
@@ -232,6 +228,21 @@ func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
 	ans := s.answer()
 	ans.TookMS = math.Round(float64(time.Since(start).Microseconds())) / 1000
 	return ans, nil
+}
+
+// sniffBytes is how much of the start of a log checkHead looks at.
+const sniffBytes = 8000
+
+// checkHead rejects what is not a text log, from its first bytes.
+func checkHead(head []byte) error {
+	if len(head) == 0 {
+		return &InputError{Reason: "empty", Err: errors.New("the log is empty")}
+	}
+	// Git's heuristic for binary content: a NUL byte near the start.
+	if bytes.IndexByte(head, 0) >= 0 {
+		return &InputError{Reason: "binary", Err: errors.New("the input is binary data (it contains NUL bytes), not a text log")}
+	}
+	return nil
 }
 
 func readError(err error, gzipped bool) error {
@@ -315,21 +326,22 @@ func (e *Engine) newScan() *scan {
 
 func (s *scan) run(ctx context.Context, br *bufio.Reader) error {
 	hit := s.hit
+	maxLine := s.e.opts.MaxLineBytes
 	for {
 		raw, err := br.ReadSlice('\n')
 		if len(raw) > 0 {
 			s.bytes += int64(len(raw))
-			if errors.Is(err, bufio.ErrBufferFull) {
-				// An overlong line: match on its head, skip the rest without buffering it.
-				raw = raw[:len(raw):len(raw)]
-				for errors.Is(err, bufio.ErrBufferFull) {
-					var more []byte
-					more, err = br.ReadSlice('\n')
-					s.bytes += int64(len(more))
-				}
+			if len(raw) > maxLine {
+				raw = raw[:maxLine:maxLine]
 			}
 			s.lineNo++
-			s.line(raw, hit)
+			s.line(raw, hit) // before the next read, which may reuse the buffer raw is in
+			// An overlong line was matched on its head; the rest is skipped unbuffered.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				var more []byte
+				more, err = br.ReadSlice('\n')
+				s.bytes += int64(len(more))
+			}
 			if s.lineNo&4095 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}

@@ -170,6 +170,9 @@ func TestExplainOverlongLine(t *testing.T) {
 	if p.CauseID != "t.single" || p.Evidence[0].Line != 2 {
 		t.Fatalf("got %s at line %d; want t.single at line 2", p.CauseID, p.Evidence[0].Line)
 	}
+	if !strings.HasPrefix(p.Evidence[0].Text, "undefined: head") {
+		t.Errorf("evidence %.40q...; want the line's head, not a later part of it", p.Evidence[0].Text)
+	}
 	if len(p.Evidence[0].Text) > maxEvidenceText {
 		t.Errorf("evidence text is %d bytes; want at most %d", len(p.Evidence[0].Text), maxEvidenceText)
 	}
@@ -328,7 +331,8 @@ func TestExplainStreamsInBoundedMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	ans, err := eng.Explain(context.Background(), io.MultiReader(src, strings.NewReader("main.go:1:1: undefined: x\n")))
+	// src stops mid-line; the newline keeps the failure on a line of its own.
+	ans, err := eng.Explain(context.Background(), io.MultiReader(src, strings.NewReader("\nmain.go:1:1: undefined: x\n")))
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
