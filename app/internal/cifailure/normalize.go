@@ -67,45 +67,43 @@ func stripControlOnly(frame []byte) []byte {
 }
 
 // stripANSI removes CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), charset designations
-// (ESC ( B) and other two-byte escapes.
+// (ESC ( B) and other two-byte escapes. The text between escapes is copied in runs.
 func (n *normalizer) stripANSI(line []byte) []byte {
 	out := n.buf[:0]
-	for i := 0; i < len(line); {
-		c := line[i]
-		if c != 0x1b {
-			out = append(out, c)
-			i++
-			continue
-		}
-		i++
-		if i >= len(line) {
+	for {
+		i := bytes.IndexByte(line, 0x1b)
+		if i < 0 {
+			out = append(out, line...)
 			break
 		}
-		switch line[i] {
+		out = append(out, line[:i]...)
+		line = line[i+1:] // what follows ESC
+		if len(line) == 0 {
+			break
+		}
+		skip := 1
+		switch line[0] {
 		case '[':
-			i++
-			for i < len(line) && (line[i] < 0x40 || line[i] > 0x7e) {
-				i++
+			for skip < len(line) && (line[skip] < 0x40 || line[skip] > 0x7e) {
+				skip++
 			}
-			i++ // the final byte
+			skip++ // the final byte
 		case ']':
-			i++
-			for i < len(line) {
-				if line[i] == 0x07 {
-					i++
+			for skip < len(line) {
+				if line[skip] == 0x07 {
+					skip++
 					break
 				}
-				if line[i] == 0x1b && i+1 < len(line) && line[i+1] == '\\' {
-					i += 2
+				if line[skip] == 0x1b && skip+1 < len(line) && line[skip+1] == '\\' {
+					skip += 2
 					break
 				}
-				i++
+				skip++
 			}
 		case '(', ')', '*', '+':
-			i += 2 // charset designation, e.g. ESC ( B from `tput sgr0`: three bytes in all
-		default:
-			i++
+			skip = 2 // charset designation, e.g. ESC ( B from `tput sgr0`: three bytes in all
 		}
+		line = line[min(skip, len(line)):]
 	}
 	n.buf = out
 	return out
