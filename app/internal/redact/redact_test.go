@@ -2,6 +2,7 @@ package redact
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,5 +130,44 @@ func BenchmarkString(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		String(text)
+	}
+}
+
+func BenchmarkStringShort(b *testing.B) {
+	for _, s := range []string{"build-17", "go build ./...\nundefined: x\n", strings.Repeat("npm ERR! code ERESOLVE unable to resolve dependency tree\n", 36)} {
+		b.Run(fmt.Sprintf("len=%d", len(s)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				String(s)
+			}
+		})
+	}
+}
+
+// TestTriggeredMatchesContains checks the one-pass literal search against the plain one: a
+// literal contained in the lower-cased text.
+func TestTriggeredMatchesContains(t *testing.T) {
+	texts := []string{"", "ab", "AKIA", "xAkIaQ", "aws_SECRET_access_key=", "https://u:p@h", "ghp", "ghp_",
+		"GR1348941x", "-----BEGIN RSA PRIVATE KEY-----", "eyJhbGciOi", "hooks.slack.com/services", "xoxb-1", "glcbt-", "glpat"}
+	fixtures, _ := filepath.Glob("testdata/*.log")
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		var want uint32
+		for i, r := range rules {
+			for _, l := range r.literals {
+				if strings.Contains(strings.ToLower(s), l) {
+					want |= 1 << i
+				}
+			}
+		}
+		if got := triggered(s); got != want {
+			t.Errorf("triggered(%.40q) = %b; want %b", s, got, want)
+		}
 	}
 }
