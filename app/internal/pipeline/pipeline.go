@@ -123,7 +123,7 @@ type Pipeline struct {
 	wake         chan struct{}
 
 	pendMu  sync.Mutex
-	pending map[uuid.UUID][]string // acknowledged requests not yet committed → their cause ids
+	pending map[uuid.UUID]*Event // acknowledged requests not yet committed (not changed after Record)
 
 	stop      chan struct{}      // Close was called: drain the queue, then end
 	done      chan struct{}      // the writer has ended
@@ -145,7 +145,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 	p := &Pipeline{
 		cfg:     cfg,
 		logger:  logger.With("component", "pipeline"),
-		pending: map[uuid.UUID][]string{},
+		pending: map[uuid.UUID]*Event{},
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -303,10 +303,15 @@ func (p *Pipeline) Record(ctx context.Context, ev *Event) error {
 	if f := ev.Feedback; f != nil {
 		f.CauseID, f.Actor = cleanText(f.CauseID), cleanText(f.Actor)
 	}
-	payload := encodeEvent(make([]byte, 0, 512+len(ev.Input)), ev)
+	fb := framePool.Get().(*[]byte)
+	frame := encodeEvent(append((*fb)[:0], make([]byte, frameHeader)...), ev)
 	p.addPending(ev)
-	size := int64(len(payload))
-	seq, err := p.spool.append(payload, func(seq uint64) { p.enqueue(queued{seq: seq, ev: ev, size: size}) })
+	size := int64(len(frame) - frameHeader)
+	seq, err := p.spool.append(frame, func(seq uint64) { p.enqueue(queued{seq: seq, ev: ev, size: size}) })
+	if cap(frame) <= 64<<10 { // a large input's buffer is not worth keeping
+		*fb = frame
+		framePool.Put(fb)
+	}
 	if err != nil {
 		p.removePending([]*Event{ev})
 		reason := "error"
@@ -323,6 +328,10 @@ func (p *Pipeline) Record(ctx context.Context, ev *Event) error {
 	p.metrics.recorded.WithLabelValues(ev.Kind).Inc()
 	return nil
 }
+
+// framePool holds Record's encoding buffers: the spool copies a frame, so the buffer can
+// serve the next event.
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // enqueue runs under the spool lock, in sequence order.
 func (p *Pipeline) enqueue(q queued) {
@@ -355,12 +364,8 @@ func (p *Pipeline) addPending(ev *Event) {
 	if ev.Kind == KindFeedback {
 		return
 	}
-	causes := make([]string, len(ev.Propositions))
-	for i, pr := range ev.Propositions {
-		causes[i] = pr.CauseID
-	}
 	p.pendMu.Lock()
-	p.pending[ev.ID] = causes
+	p.pending[ev.ID] = ev
 	p.pendMu.Unlock()
 }
 
@@ -384,14 +389,14 @@ var ErrUnavailable = errors.New("database unavailable")
 // to be about: an acknowledged request, pending or committed, with that proposition.
 func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID string) error {
 	p.pendMu.Lock()
-	causes, ok := p.pending[requestID]
+	ev, ok := p.pending[requestID]
 	p.pendMu.Unlock()
 	if ok {
 		if causeID == "" {
 			return nil
 		}
-		for _, c := range causes {
-			if c == causeID {
+		for _, pr := range ev.Propositions {
+			if pr.CauseID == causeID {
 				return nil
 			}
 		}
