@@ -96,22 +96,23 @@ func encodeEvent(b []byte, ev *Event) []byte {
 
 var errShortRecord = errors.New("record ends early")
 
-// decoder reads a record from one string copy of it: every string field is a slice of that
-// copy, so decoding a record allocates once for its text instead of once per field.
-type decoder struct {
-	b   string
+// decoder reads a record. decodeEvent reads from one string copy of it, so that every string
+// field is a slice of that copy (one allocation for the record's text, not one per field);
+// the writer reads the record's bytes in place (see copyBatch.add).
+type decoder[T string | []byte] struct {
+	b   T
 	err error
 }
 
-func (d *decoder) fail(err error) {
+func (d *decoder[T]) fail(err error) {
 	if d.err == nil {
 		d.err = err
 	}
-	d.b = ""
+	d.b = d.b[:0]
 }
 
-// uvarint and varint read as encoding/binary's Uvarint and Varint, from a string.
-func (d *decoder) uvarint() uint64 {
+// uvarint and varint read as encoding/binary's Uvarint and Varint, from either type.
+func (d *decoder[T]) uvarint() uint64 {
 	var v uint64
 	var shift uint
 	for i := 0; i < len(d.b) && i < binary.MaxVarintLen64; i++ {
@@ -130,7 +131,7 @@ func (d *decoder) uvarint() uint64 {
 	return 0
 }
 
-func (d *decoder) varint() int64 {
+func (d *decoder[T]) varint() int64 {
 	ux := d.uvarint()
 	x := int64(ux >> 1)
 	if ux&1 != 0 {
@@ -139,19 +140,19 @@ func (d *decoder) varint() int64 {
 	return x
 }
 
-func (d *decoder) bytes(n uint64) string {
+func (d *decoder[T]) bytes(n uint64) T {
 	if n > uint64(len(d.b)) {
 		d.fail(errShortRecord)
-		return ""
+		return d.b[:0]
 	}
 	v := d.b[:n]
 	d.b = d.b[n:]
 	return v
 }
 
-func (d *decoder) string() string { return d.bytes(d.uvarint()) }
+func (d *decoder[T]) string() T { return d.bytes(d.uvarint()) }
 
-func (d *decoder) float() float64 {
+func (d *decoder[T]) float() float64 {
 	v := d.bytes(8)
 	if len(v) < 8 {
 		return 0
@@ -160,12 +161,12 @@ func (d *decoder) float() float64 {
 		uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56)
 }
 
-func (d *decoder) bool() bool {
+func (d *decoder[T]) bool() bool {
 	v := d.bytes(1)
 	return len(v) == 1 && v[0] == 1
 }
 
-func (d *decoder) count() int {
+func (d *decoder[T]) count() int {
 	n := d.uvarint()
 	if n > maxCollection {
 		d.fail(fmt.Errorf("count %d exceeds %d", n, maxCollection))
@@ -174,7 +175,7 @@ func (d *decoder) count() int {
 	return int(n)
 }
 
-func (d *decoder) uuid() uuid.UUID {
+func (d *decoder[T]) uuid() uuid.UUID {
 	var u uuid.UUID
 	copy(u[:], d.bytes(16))
 	return u
@@ -203,7 +204,7 @@ func decodeEvent(b []byte) (*Event, error) {
 		}
 		return nil, fmt.Errorf("unknown record version")
 	}
-	d := &decoder{b: string(b[1:])}
+	d := &decoder[string]{b: string(b[1:])}
 	ev := &Event{}
 	ev.Kind = d.string()
 	ev.ID = d.uuid()

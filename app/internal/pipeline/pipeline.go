@@ -133,8 +133,7 @@ type Pipeline struct {
 }
 
 type queued struct {
-	seq  uint64
-	ev   *Event
+	item
 	size int64
 }
 
@@ -303,17 +302,17 @@ func (p *Pipeline) Record(ctx context.Context, ev *Event) error {
 	if f := ev.Feedback; f != nil {
 		f.CauseID, f.Actor = cleanText(f.CauseID), cleanText(f.Actor)
 	}
-	fb := framePool.Get().(*[]byte)
-	frame := encodeEvent(append((*fb)[:0], make([]byte, frameHeader)...), ev)
+	// The writer copies the record itself into PostgreSQL (copyBatch.add), from the queue as
+	// from the spool: one encoding, read the same way on both paths.
+	frame := encodeEvent(make([]byte, frameHeader, frameHeader+256+len(ev.Input)), ev)
 	p.addPending(ev)
-	size := int64(len(frame) - frameHeader)
-	seq, err := p.spool.append(frame, func(seq uint64) { p.enqueue(queued{seq: seq, ev: ev, size: size}) })
-	if cap(frame) <= 64<<10 { // a large input's buffer is not worth keeping
-		*fb = frame
-		framePool.Put(fb)
-	}
+	it := item{id: ev.ID, feedback: ev.Kind == KindFeedback, rec: frame[frameHeader:]}
+	seq, err := p.spool.append(frame, func(seq uint64) {
+		it.seq = seq
+		p.enqueue(queued{it, int64(len(it.rec))})
+	})
 	if err != nil {
-		p.removePending([]*Event{ev})
+		p.removePending([]item{it})
 		reason := "error"
 		if errors.Is(err, ErrSpoolFull) {
 			reason = "spool_full"
@@ -328,10 +327,6 @@ func (p *Pipeline) Record(ctx context.Context, ev *Event) error {
 	p.metrics.recorded.WithLabelValues(ev.Kind).Inc()
 	return nil
 }
-
-// framePool holds Record's encoding buffers: the spool copies a frame, so the buffer can
-// serve the next event.
-var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // enqueue runs under the spool lock, in sequence order.
 func (p *Pipeline) enqueue(q queued) {
@@ -369,11 +364,11 @@ func (p *Pipeline) addPending(ev *Event) {
 	p.pendMu.Unlock()
 }
 
-func (p *Pipeline) removePending(evs []*Event) {
+func (p *Pipeline) removePending(items []item) {
 	p.pendMu.Lock()
-	for _, ev := range evs {
-		if ev.Kind != KindFeedback {
-			delete(p.pending, ev.ID)
+	for _, it := range items {
+		if !it.feedback {
+			delete(p.pending, it.id)
 		}
 	}
 	p.pendMu.Unlock()
@@ -438,9 +433,13 @@ func (p *Pipeline) SpoolCheck(ctx context.Context) error {
 	return nil
 }
 
+// item is one event on its way to PostgreSQL: its spool record, and what the writer needs
+// to know of it without reading the record.
 type item struct {
-	seq uint64
-	ev  *Event
+	seq      uint64
+	id       uuid.UUID
+	feedback bool
+	rec      []byte // encodeEvent's encoding
 }
 
 // run is the writer: queue (or spool, while catching up) → batches → PostgreSQL, with up to
@@ -462,11 +461,7 @@ func (p *Pipeline) run() {
 		for len(inflight) > 0 && inflight[0].state == jobCommitted {
 			j := inflight[0]
 			inflight = inflight[1:]
-			evs := make([]*Event, len(j.batch))
-			for i, it := range j.batch {
-				evs[i] = it.ev
-			}
-			p.removePending(evs)
+			p.removePending(j.batch)
 			if err := p.spool.release(j.batch[len(j.batch)-1].seq); err != nil {
 				p.logger.Error("releasing spool segments", "err", err)
 			}
@@ -584,7 +579,10 @@ func (p *Pipeline) collect(wait time.Duration) []item {
 	var batch []item
 	take := func(q queued) {
 		p.queueBytes.Add(-q.size)
-		batch = append(batch, item{q.seq, q.ev})
+		if batch == nil {
+			batch = make([]item, 0, min(p.cfg.BatchEvents, len(p.queue)+1))
+		}
+		batch = append(batch, q.item)
 	}
 	select {
 	case q := <-p.queue:
@@ -621,14 +619,19 @@ func (p *Pipeline) collect(wait time.Duration) []item {
 
 // readSpool reads the next batch from the spool while catching up.
 func (p *Pipeline) readSpool(cur *cursor) ([]item, error) {
-	var batch []item
+	batch := make([]item, 0, p.cfg.BatchEvents)
+	var arena []byte // the batch's records, copied out of the reader's buffer in one allocation
 	_, err := p.spool.read(cur, p.cfg.BatchEvents, func(seq uint64, payload []byte) {
-		ev, err := decodeEvent(payload)
+		id, feedback, err := recordHeader(payload)
 		if err != nil {
 			p.logger.Error("spool record is not an event; skipped", "seq", seq, "err", err)
 			return
 		}
-		batch = append(batch, item{seq, ev})
+		if len(arena)+len(payload) > cap(arena) {
+			arena = make([]byte, 0, max(1<<20, len(payload)))
+		}
+		arena = append(arena, payload...)
+		batch = append(batch, item{seq: seq, id: id, feedback: feedback, rec: arena[len(arena)-len(payload) : len(arena) : len(arena)]})
 	})
 	p.metrics.replayed.Add(float64(len(batch)))
 	return batch, err
@@ -638,14 +641,10 @@ func (p *Pipeline) readSpool(cur *cursor) ([]item, error) {
 // PostgreSQL refuses as data is split until the refused event is alone; that one is logged and
 // dropped, so one bad event cannot stop the pipeline. It returns false when ctx ends first.
 func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item) bool {
-	evs := make([]*Event, len(batch))
-	for i, it := range batch {
-		evs[i] = it.ev
-	}
 	backoff := 100 * time.Millisecond
 	for {
 		start := time.Now()
-		rows, err := w.write(ctx, evs)
+		rows, err := w.write(ctx, batch)
 		if err == nil {
 			p.metrics.writeTime.Observe(time.Since(start).Seconds())
 			p.metrics.batchSize.Observe(float64(len(batch)))
@@ -664,7 +663,7 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item
 				return p.writeWithRetry(ctx, w, batch[:half]) && p.writeWithRetry(ctx, w, batch[half:])
 			}
 			p.metrics.dropped.Inc()
-			p.logger.Error("PostgreSQL refused an event; dropped", "id", batch[0].ev.ID, "kind", batch[0].ev.Kind, "err", err)
+			p.logger.Error("PostgreSQL refused an event; dropped", "id", batch[0].id, "feedback", batch[0].feedback, "err", err)
 			return true
 		}
 		p.metrics.retries.Inc()

@@ -200,8 +200,8 @@ type pgWriter struct {
 	partitions map[time.Time]bool
 	migrate    func(context.Context) error // pending migrations, when they failed at Open
 
-	reqs, props, fbs copyBuf      // a batch's COPY data, reused
-	rd               bytes.Reader // reads it into the COPY
+	copy copyBatch    // a batch's COPY data, reused
+	rd   bytes.Reader // reads it into the COPY
 }
 
 func newPGWriter(url string) (*pgWriter, error) {
@@ -256,33 +256,23 @@ func (w *pgWriter) close() {
 	}
 }
 
-// write commits a batch in one transaction: COPY into the staging tables, then INSERT …
-// ON CONFLICT DO NOTHING into the real ones. It returns the rows inserted per table (0 for
-// rows already there).
-func (w *pgWriter) write(ctx context.Context, batch []*Event) (map[string]int64, error) {
+// write commits a batch of spool records in one transaction: COPY into the staging tables,
+// then INSERT … ON CONFLICT DO NOTHING into the real ones. It returns the rows inserted per
+// table (0 for rows already there).
+func (w *pgWriter) write(ctx context.Context, batch []item) (map[string]int64, error) {
 	if err := w.connect(ctx); err != nil {
 		return nil, err
 	}
 	var days []time.Time
-	var nreq, nprop, nfb int
-	w.reqs.reset()
-	w.props.reset()
-	w.fbs.reset()
-	for _, ev := range batch {
-		if ev.Kind == KindFeedback {
-			f := ev.Feedback
-			c := &w.fbs
-			c.row(6)
-			c.uuid(ev.ID)
-			c.uuid(f.RequestID)
-			c.text(f.CauseID)
-			c.text(f.Outcome)
-			c.text(f.Actor)
-			c.timestamptz(f.At)
-			nfb++
+	w.copy.reset()
+	for _, it := range batch {
+		if err := w.copy.add(it.rec); err != nil {
+			return nil, err
+		}
+		if it.feedback {
 			continue
 		}
-		day, _, _ := dayBounds(UUIDTime(ev.ID))
+		day, _, _ := dayBounds(UUIDTime(it.id))
 		if !slices.Contains(days, day) {
 			if !w.partitions[day] {
 				if err := ensurePartition(ctx, w.conn, day); err != nil {
@@ -293,37 +283,8 @@ func (w *pgWriter) write(ctx context.Context, batch []*Event) (map[string]int64,
 			}
 			days = append(days, day)
 		}
-		c := &w.reqs
-		c.row(14)
-		c.uuid(ev.ID)
-		c.text(ev.Kind)
-		c.timestamptz(ev.ReceivedAt)
-		c.int8(ev.Latency.Microseconds())
-		c.text(ev.Client)
-		c.text(ev.Repo)
-		c.jsonbStrings(ev.Meta)
-		c.int8(ev.InputSize)
-		c.bytea(ev.InputSHA256)
-		c.text(ev.Input)
-		c.bool(ev.InputTruncated)
-		c.text(ev.Outcome)
-		c.float8(ev.Score)
-		c.text(ev.RankerVersion)
-		nreq++
-		for _, p := range ev.Propositions {
-			c := &w.props
-			c.row(6)
-			c.uuid(ev.ID)
-			c.int4(int32(p.Rank))
-			c.text(p.CauseID)
-			c.text(p.Category)
-			c.float8(p.Score)
-			if err := c.jsonbNumbers(p.Features); err != nil {
-				return nil, fmt.Errorf("features of %s: %w", ev.ID, err)
-			}
-			nprop++
-		}
 	}
+	nreq, nprop, nfb := w.copy.nreq, w.copy.nprop, w.copy.nfb
 	rows := map[string]int64{}
 	err := pgx.BeginFunc(ctx, w.conn, func(tx pgx.Tx) error {
 		for _, t := range []struct {
@@ -331,9 +292,9 @@ func (w *pgWriter) write(ctx context.Context, batch []*Event) (map[string]int64,
 			n           int
 			data        *copyBuf
 		}{
-			{"requests", requestColumns, nreq, &w.reqs},
-			{"propositions", propositionColumns, nprop, &w.props},
-			{"feedback", feedbackColumns, nfb, &w.fbs},
+			{"requests", requestColumns, nreq, &w.copy.reqs},
+			{"propositions", propositionColumns, nprop, &w.copy.props},
+			{"feedback", feedbackColumns, nfb, &w.copy.fbs},
 		} {
 			if t.n == 0 {
 				continue

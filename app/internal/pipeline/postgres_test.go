@@ -47,6 +47,15 @@ func TestUUIDFloorMatchesSQL(t *testing.T) {
 	}
 }
 
+// records encodes events as the writer receives them.
+func records(evs []*Event) []item {
+	items := make([]item, len(evs))
+	for i, ev := range evs {
+		items[i] = item{seq: uint64(i + 1), id: ev.ID, feedback: ev.Kind == KindFeedback, rec: encodeEvent(nil, ev)}
+	}
+	return items
+}
+
 // fill writes n request events (2 propositions each) created at t, and feedback on some.
 func fill(t *testing.T, w *pgWriter, at time.Time, n int) []uuid.UUID {
 	t.Helper()
@@ -64,7 +73,7 @@ func fill(t *testing.T, w *pgWriter, at time.Time, n int) []uuid.UUID {
 				batch = append(batch, NewFeedback(ev.ID, ev.Propositions[0].CauseID, Outcomes[i%4], "bob", at))
 			}
 		}
-		if _, err := w.write(t.Context(), batch); err != nil {
+		if _, err := w.write(t.Context(), records(batch)); err != nil {
 			t.Fatalf("writing %d events at %s: %v", len(batch), at, err)
 		}
 	}
@@ -229,7 +238,7 @@ func TestWriteRoundTripAndIdempotent(t *testing.T) {
 	fb := NewFeedback(full.ID, "go.undefined", "accepted", "alice", day2)
 	batch := []*Event{full, empty, fb}
 
-	rows, err := w.write(t.Context(), batch)
+	rows, err := w.write(t.Context(), records(batch))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +298,7 @@ func TestWriteRoundTripAndIdempotent(t *testing.T) {
 	// A retried or replayed batch, with one event that is new.
 	fresh := testEvent(3)
 	fresh.ID = uuidAt(day2.Add(time.Second))
-	rows, err = w.write(t.Context(), append(batch, fresh))
+	rows, err = w.write(t.Context(), records(append(batch, fresh)))
 	if err != nil {
 		t.Fatal(err)
 	}
