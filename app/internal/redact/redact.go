@@ -20,6 +20,10 @@ type rule struct {
 	// keep is the number of leading submatches kept verbatim (a variable name, the user part
 	// of a URL): only what follows them is the secret.
 	keep int
+	// inToken says that no match can hold whitespace (\s): every match then lies within the
+	// whitespace-free run around one of the literals, and only those runs are searched.
+	// A 16 KiB log with a few URLs is mostly not searched at all.
+	inToken bool
 }
 
 var rules = []rule{
@@ -32,6 +36,7 @@ var rules = []rule{
 	},
 	{
 		kind:     "aws_access_key",
+		inToken:  true,
 		literals: []string{"akia", "asia", "abia", "acca"},
 		re:       regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`),
 	},
@@ -45,32 +50,38 @@ var rules = []rule{
 	},
 	{
 		kind:     "github_token",
+		inToken:  true,
 		literals: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
 		re:       regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`),
 	},
 	{
 		kind:     "gitlab_token",
+		inToken:  true,
 		literals: []string{"glpat-", "glptt-", "gldt-", "glrt-", "glcbt-", "gloas-", "gr1348941"},
 		re:       regexp.MustCompile(`\b(?:glpat|glptt|gldt|glrt|glcbt|gloas)-[A-Za-z0-9_\-]{20,}|\bGR1348941[A-Za-z0-9_\-]{20,}`),
 	},
 	{
 		kind:     "slack_webhook",
+		inToken:  true,
 		literals: []string{"hooks.slack.com"},
 		re:       regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+`),
 	},
 	{
 		kind:     "slack_token",
+		inToken:  true,
 		literals: []string{"xox"},
 		re:       regexp.MustCompile(`\bxox[abposre]-[A-Za-z0-9\-]{10,}`),
 	},
 	{
 		kind:     "jwt",
+		inToken:  true,
 		literals: []string{"eyj"},
 		re:       regexp.MustCompile(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`),
 	},
 	{
 		// scheme://user:password@host keeps the user, which helps debugging and is no secret.
 		kind:     "url_password",
+		inToken:  true,
 		literals: []string{"://"},
 		re:       regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s"'<>]*:)([^@/\s"'<>]+)@`),
 		keep:     1,
@@ -195,10 +206,53 @@ func hasPrefixFold(s, literal string) bool {
 	return true
 }
 
+// findAll is r.re.FindAllStringSubmatchIndex(s, -1), searching only the runs around the
+// literals for an inToken rule. The runs are delimited by whitespace, which no match holds
+// and which is not a word character, so \b and leftmost-first matching see the same text
+// as in the whole of s.
+func findAll(s string, r rule) [][]int {
+	if !r.inToken {
+		return r.re.FindAllStringSubmatchIndex(s, -1)
+	}
+	var all [][]int
+	for i := 0; i < len(s); i++ {
+		found := false
+		for _, l := range r.literals {
+			if lowerASCII(s[i]) == l[0] && hasPrefixFold(s[i:], l) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			continue
+		}
+		start, end := i, i
+		for start > 0 && !isSpace(s[start-1]) {
+			start--
+		}
+		for end < len(s) && !isSpace(s[end]) {
+			end++
+		}
+		for _, m := range r.re.FindAllStringSubmatchIndex(s[start:end], -1) {
+			for k := range m {
+				if m[k] >= 0 {
+					m[k] += start
+				}
+			}
+			all = append(all, m)
+		}
+		i = end // the run is done; the next literal is in a later run
+	}
+	return all
+}
+
+// isSpace is \s in Go's regular expressions.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
 // replace substitutes every match of r in s. It works on the match positions in s, not on
 // the matched text alone: a match re-examined out of its context would lose its \b anchors.
 func replace(s string, r rule) (string, int) {
-	matches := r.re.FindAllStringSubmatchIndex(s, -1)
+	matches := findAll(s, r)
 	if matches == nil {
 		return s, 0
 	}

@@ -102,6 +102,11 @@ func FuzzString(f *testing.F) {
 	}
 	f.Add("https://u:p@h AKIAQWERTYUIOPASDFGH xoxb-1234567890-abc")
 	f.Fuzz(func(t *testing.T, in string) {
+		for _, r := range rules {
+			if got, want := findAll(in, r), r.re.FindAllStringSubmatchIndex(in, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s on %q: searching the runs found %v; the whole text %v", r.kind, in, got, want)
+			}
+		}
 		out := String(in)
 		if again := String(out); again != out {
 			t.Fatalf("String not idempotent on %q: %q then %q", in, out, again)
@@ -168,6 +173,33 @@ func TestTriggeredMatchesContains(t *testing.T) {
 		}
 		if got := triggered(s); got != want {
 			t.Errorf("triggered(%.40q) = %b; want %b", s, got, want)
+		}
+	}
+}
+
+// TestFindAllMatchesWholeText checks that searching only the runs around the literals finds
+// what searching the whole text finds.
+func TestFindAllMatchesWholeText(t *testing.T) {
+	texts := []string{
+		"clone https://bob:hunter2@git.example.com/x.git and http://a:b@c d://e:f@g",
+		"key=AKIAQWERTYUIOPASDFGH,AKIAQWERTYUIOPASDFGHX xAKIAQWERTYUIOPASDFGH\tAKIAQWERTYUIOPASDFGH",
+		"token ghp_" + strings.Repeat("a", 36) + " and\nghp_" + strings.Repeat("b", 40) + "\fgithub_pat_" + strings.Repeat("c", 30),
+		"GR1348941abcdefghijklmnopqrstu glpat-abcdefghijklmnopqrst\r\nxoxb-1234567890-abc hooks.slack.com/services/T/B/x",
+		"https://hooks.slack.com/services/T0/B0/abc eyJhbGciOiJI.eyJzdWIiOiIx.c2lnbmF0dXJl ://: @",
+	}
+	fixtures, _ := filepath.Glob("testdata/*.log")
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		for _, r := range rules {
+			if got, want := findAll(s, r), r.re.FindAllStringSubmatchIndex(s, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s on %.60q: searching the runs found %v; the whole text %v", r.kind, s, got, want)
+			}
 		}
 	}
 }
