@@ -150,11 +150,13 @@ func BenchmarkWriterBatch(b *testing.B) {
 	}
 	defer w.close()
 	const size = 4096
-	batches := make([][]*Event, b.N)
+	batches := make([][]item, b.N)
 	for i := range batches {
+		var evs []*Event
 		for j := range size {
-			batches[i] = append(batches[i], testEvent(j))
+			evs = append(evs, testEvent(j))
 		}
+		batches[i] = records(evs)
 	}
 	b.ResetTimer()
 	start := time.Now()

@@ -37,18 +37,22 @@ func appendBool(b []byte, v bool) []byte {
 	return append(b, 0)
 }
 
-// sortedKeys keeps the encoding deterministic.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+// sortedKeys keeps the encoding deterministic. It returns keys, filled; the caller's array
+// spares an allocation for the usual handful of keys.
+func sortedKeys[V any](m map[string]V, keys []string) []string {
+	keys = keys[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	if len(keys) > 1 {
+		sort.Strings(keys)
+	}
 	return keys
 }
 
 // encodeEvent appends ev's encoding to b.
 func encodeEvent(b []byte, ev *Event) []byte {
+	var keyArray [16]string
 	b = append(b, codecVersion)
 	b = appendString(b, ev.Kind)
 	b = append(b, ev.ID[:]...)
@@ -57,7 +61,7 @@ func encodeEvent(b []byte, ev *Event) []byte {
 	b = appendString(b, ev.Client)
 	b = appendString(b, ev.Repo)
 	b = binary.AppendUvarint(b, uint64(len(ev.Meta)))
-	for _, k := range sortedKeys(ev.Meta) {
+	for _, k := range sortedKeys(ev.Meta, keyArray[:0]) {
 		b = appendString(appendString(b, k), ev.Meta[k])
 	}
 	b = binary.AppendVarint(b, ev.InputSize)
@@ -75,7 +79,7 @@ func encodeEvent(b []byte, ev *Event) []byte {
 		b = appendFloat(b, p.Score)
 		b = appendBool(b, p.Features != nil)
 		b = binary.AppendUvarint(b, uint64(len(p.Features)))
-		for _, k := range sortedKeys(p.Features) {
+		for _, k := range sortedKeys(p.Features, keyArray[:0]) {
 			b = appendFloat(appendString(b, k), p.Features[k])
 		}
 	}
@@ -92,64 +96,77 @@ func encodeEvent(b []byte, ev *Event) []byte {
 
 var errShortRecord = errors.New("record ends early")
 
-type decoder struct {
-	b   []byte
+// decoder reads a record. decodeEvent reads from one string copy of it, so that every string
+// field is a slice of that copy (one allocation for the record's text, not one per field);
+// the writer reads the record's bytes in place (see copyBatch.add).
+type decoder[T string | []byte] struct {
+	b   T
 	err error
 }
 
-func (d *decoder) fail(err error) {
+func (d *decoder[T]) fail(err error) {
 	if d.err == nil {
 		d.err = err
 	}
-	d.b = nil
+	d.b = d.b[:0]
 }
 
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail(errShortRecord)
-		return 0
+// uvarint and varint read as encoding/binary's Uvarint and Varint, from either type.
+func (d *decoder[T]) uvarint() uint64 {
+	var v uint64
+	var shift uint
+	for i := 0; i < len(d.b) && i < binary.MaxVarintLen64; i++ {
+		c := d.b[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break // overflow
+			}
+			d.b = d.b[i+1:]
+			return v | uint64(c)<<shift
+		}
+		v |= uint64(c&0x7f) << shift
+		shift += 7
 	}
-	d.b = d.b[n:]
-	return v
+	d.fail(errShortRecord)
+	return 0
 }
 
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail(errShortRecord)
-		return 0
+func (d *decoder[T]) varint() int64 {
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
 	}
-	d.b = d.b[n:]
-	return v
+	return x
 }
 
-func (d *decoder) bytes(n uint64) []byte {
+func (d *decoder[T]) bytes(n uint64) T {
 	if n > uint64(len(d.b)) {
 		d.fail(errShortRecord)
-		return nil
+		return d.b[:0]
 	}
 	v := d.b[:n]
 	d.b = d.b[n:]
 	return v
 }
 
-func (d *decoder) string() string { return string(d.bytes(d.uvarint())) }
+func (d *decoder[T]) string() T { return d.bytes(d.uvarint()) }
 
-func (d *decoder) float() float64 {
+func (d *decoder[T]) float() float64 {
 	v := d.bytes(8)
-	if v == nil {
+	if len(v) < 8 {
 		return 0
 	}
-	return math.Float64frombits(binary.LittleEndian.Uint64(v))
+	return math.Float64frombits(uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
+		uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56)
 }
 
-func (d *decoder) bool() bool {
+func (d *decoder[T]) bool() bool {
 	v := d.bytes(1)
-	return v != nil && v[0] == 1
+	return len(v) == 1 && v[0] == 1
 }
 
-func (d *decoder) count() int {
+func (d *decoder[T]) count() int {
 	n := d.uvarint()
 	if n > maxCollection {
 		d.fail(fmt.Errorf("count %d exceeds %d", n, maxCollection))
@@ -158,7 +175,7 @@ func (d *decoder) count() int {
 	return int(n)
 }
 
-func (d *decoder) uuid() uuid.UUID {
+func (d *decoder[T]) uuid() uuid.UUID {
 	var u uuid.UUID
 	copy(u[:], d.bytes(16))
 	return u
@@ -187,7 +204,7 @@ func decodeEvent(b []byte) (*Event, error) {
 		}
 		return nil, fmt.Errorf("unknown record version")
 	}
-	d := &decoder{b: b[1:]}
+	d := &decoder[string]{b: string(b[1:])}
 	ev := &Event{}
 	ev.Kind = d.string()
 	ev.ID = d.uuid()
@@ -204,7 +221,7 @@ func decodeEvent(b []byte) (*Event, error) {
 	}
 	ev.InputSize = d.varint()
 	if sha := d.bytes(d.uvarint()); len(sha) > 0 {
-		ev.InputSHA256 = append([]byte(nil), sha...)
+		ev.InputSHA256 = []byte(sha)
 	}
 	ev.Input = d.string()
 	ev.InputTruncated = d.bool()

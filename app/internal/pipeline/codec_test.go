@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -59,6 +60,15 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add([]byte{codecVersion, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ev, err := decodeEvent(b)
+		// The writer reads records in place: it must refuse what decodeEvent refuses, and
+		// never panic.
+		var cb copyBatch
+		cb.reset()
+		if addErr := cb.add(b); err != nil && addErr == nil {
+			t.Errorf("decodeEvent refuses %x (%v) but copyBatch.add takes it", b, err)
+		} else if addErr != nil && !errors.Is(addErr, ErrInvalidEvent) {
+			t.Errorf("copyBatch.add(%x) = %v; want ErrInvalidEvent", b, addErr)
+		}
 		if err == nil {
 			// What decodes re-encodes to the same bytes (the encoding is canonical).
 			if again := encodeEvent(nil, ev); string(again) != string(b) && ev.Feedback == nil && len(ev.Propositions) == 0 && len(ev.Meta) == 0 {

@@ -47,6 +47,15 @@ func TestUUIDFloorMatchesSQL(t *testing.T) {
 	}
 }
 
+// records encodes events as the writer receives them.
+func records(evs []*Event) []item {
+	items := make([]item, len(evs))
+	for i, ev := range evs {
+		items[i] = item{seq: uint64(i + 1), id: ev.ID, feedback: ev.Kind == KindFeedback, rec: encodeEvent(nil, ev)}
+	}
+	return items
+}
+
 // fill writes n request events (2 propositions each) created at t, and feedback on some.
 func fill(t *testing.T, w *pgWriter, at time.Time, n int) []uuid.UUID {
 	t.Helper()
@@ -64,7 +73,7 @@ func fill(t *testing.T, w *pgWriter, at time.Time, n int) []uuid.UUID {
 				batch = append(batch, NewFeedback(ev.ID, ev.Propositions[0].CauseID, Outcomes[i%4], "bob", at))
 			}
 		}
-		if _, err := w.write(t.Context(), batch); err != nil {
+		if _, err := w.write(t.Context(), records(batch)); err != nil {
 			t.Fatalf("writing %d events at %s: %v", len(batch), at, err)
 		}
 	}
@@ -196,5 +205,111 @@ func TestRetentionDropsOldPartitions(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("requests partitions after retention of 30 days = %v; want %v", got, want)
+	}
+}
+
+// TestWriteRoundTripAndIdempotent writes a batch spanning two days through the binary COPY
+// encoding, reads every column back, then writes it again with one new event: only the new
+// event's rows are inserted, and nothing is duplicated.
+func TestWriteRoundTripAndIdempotent(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
+		t.Fatal(err)
+	}
+	w, err := newPGWriter(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	day1 := time.Date(2026, 11, 25, 23, 59, 59, 0, time.UTC)
+	day2 := day1.Add(2 * time.Second)
+	full := testEvent(1)
+	full.ID = uuidAt(day1)
+	full.ReceivedAt = time.Date(2026, 11, 25, 23, 59, 59, 123456789, time.UTC)
+	full.Latency = 1234567 * time.Nanosecond
+	full.Meta = map[string]string{"job": "build \"7\"\n", "tab\tkey": "é\x01", "bad\xffkey": "v"}
+	full.InputSHA256 = []byte{0, 1, 2, 0xff}
+	full.InputTruncated = true
+	full.RankerVersion = "rv-3"
+	full.Propositions[0].Features = map[string]float64{"a": 1e-9, "b": -2.5e21, "c": 0}
+	empty := testEvent(2)
+	empty.ID = uuidAt(day2)
+	empty.Meta, empty.Propositions, empty.Input = nil, nil, ""
+	fb := NewFeedback(full.ID, "go.undefined", "accepted", "alice", day2)
+	batch := []*Event{full, empty, fb}
+
+	rows, err := w.write(t.Context(), records(batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int64{"requests": 2, "propositions": 2, "feedback": 1}; fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Errorf("first write inserted %v; want %v", rows, want)
+	}
+
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var (
+		kind, client, repo, input, outcome, ranker string
+		receivedAt                                 time.Time
+		latencyUS, inputSize                       int64
+		meta                                       map[string]string
+		sha                                        []byte
+		truncated                                  bool
+		score                                      float64
+	)
+	if err := conn.QueryRow(t.Context(), `SELECT kind, received_at, latency_us, client, repo, meta, input_size, input_sha256, input, input_truncated, outcome, score, ranker_version
+		FROM requests_p20261125 WHERE id = $1`, [16]byte(full.ID)).Scan(&kind, &receivedAt, &latencyUS, &client, &repo, &meta, &inputSize, &sha, &input, &truncated, &outcome, &score, &ranker); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(kind, receivedAt.UTC(), latencyUS, client, repo, meta, inputSize, sha, input, truncated, outcome, score, ranker)
+	wantMeta := map[string]string{"job": "build \"7\"\n", "tab\tkey": "é\x01", "bad\uFFFDkey": "v"}
+	want := fmt.Sprint(full.Kind, full.ReceivedAt.Truncate(time.Microsecond), int64(1234), full.Client, full.Repo, wantMeta, full.InputSize, full.InputSHA256, full.Input, true, full.Outcome, full.Score, "rv-3")
+	if got != want {
+		t.Errorf("stored request:\n got %s\nwant %s", got, want)
+	}
+	var feats map[string]float64
+	var nullFeats bool
+	if err := conn.QueryRow(t.Context(), `SELECT (SELECT features FROM propositions WHERE request_id = $1 AND rank = 1),
+		(SELECT features IS NULL FROM propositions WHERE request_id = $1 AND rank = 2)`, [16]byte(full.ID)).Scan(&feats, &nullFeats); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(feats) != fmt.Sprint(full.Propositions[0].Features) || !nullFeats {
+		t.Errorf("features = %v, NULL for rank 2: %v; want %v and true", feats, nullFeats, full.Propositions[0].Features)
+	}
+	var emptyMeta, emptySHA bool
+	if err := conn.QueryRow(t.Context(), `SELECT meta IS NULL, input_sha256 IS NULL FROM requests_p20261126 WHERE id = $1`, [16]byte(empty.ID)).Scan(&emptyMeta, &emptySHA); err != nil {
+		t.Fatal(err)
+	}
+	if !emptyMeta || !emptySHA {
+		t.Errorf("empty meta and sha stored as NULL: %v, %v; want true, true", emptyMeta, emptySHA)
+	}
+	var fbAt time.Time
+	var fbActor string
+	if err := conn.QueryRow(t.Context(), `SELECT at, actor FROM feedback WHERE id = $1`, [16]byte(fb.ID)).Scan(&fbAt, &fbActor); err != nil {
+		t.Fatal(err)
+	}
+	if !fbAt.Equal(day2) || fbActor != "alice" {
+		t.Errorf("feedback at %s by %q; want %s by alice", fbAt, fbActor, day2)
+	}
+
+	// A retried or replayed batch, with one event that is new.
+	fresh := testEvent(3)
+	fresh.ID = uuidAt(day2.Add(time.Second))
+	rows, err = w.write(t.Context(), records(append(batch, fresh)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int64{"requests": 1, "propositions": 2, "feedback": 0}; fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Errorf("second write inserted %v; want %v (only the new event)", rows, want)
+	}
+	var nreq, nprop, nfb int
+	if err := conn.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM propositions), (SELECT count(*) FROM feedback)`).Scan(&nreq, &nprop, &nfb); err != nil {
+		t.Fatal(err)
+	}
+	if nreq != 3 || nprop != 4 || nfb != 1 {
+		t.Errorf("rows: %d requests, %d propositions, %d feedback; want 3, 4, 1", nreq, nprop, nfb)
 	}
 }

@@ -109,8 +109,8 @@ type spool struct {
 	syncing  bool
 }
 
-// openSpool locks dir, scans its segments (calling fn for every whole record, in order) and
-// opens a fresh active segment. Old segments are never appended to: whatever their tail
+// openSpool locks dir, scans its segments (calling fn for every whole record, in order; the
+// payload is valid only during the call) and opens a fresh active segment. Old segments are never appended to: whatever their tail
 // holds stays as it was found.
 func openSpool(dir string, segmentBytes, maxBytes int64, policy FsyncPolicy, logger *slog.Logger, fn func(seq uint64, payload []byte)) (*spool, SpoolReport, error) {
 	var rep SpoolReport
@@ -206,16 +206,18 @@ func (s *spool) scan(seg *segment, rep *SpoolReport, fn func(uint64, []byte)) er
 }
 
 type frameReader struct {
-	br  *bufio.Reader
-	off int64
-	hdr [frameHeader]byte
+	br      *bufio.Reader
+	off     int64
+	hdr     [frameHeader]byte
+	payload []byte // reused: a payload is valid until the next call of next
 }
 
 func newFrameReader(r io.Reader, off int64) *frameReader {
 	return &frameReader{br: bufio.NewReaderSize(r, 256<<10), off: off}
 }
 
-// next reads the frame at fr.off, given that the data ends at end. It returns io.EOF at a
+// next reads the frame at fr.off, given that the data ends at end. The payload it returns is
+// overwritten by the next call. It returns io.EOF at a
 // clean end, errTorn when the data ends inside a frame or its length is impossible (nothing
 // after it can be trusted), and errBadCRC for a whole frame whose checksum fails (fr.off has
 // moved past it, so reading can go on).
@@ -233,7 +235,10 @@ func (fr *frameReader) next(end int64) (uint64, []byte, error) {
 	if n == 0 || n > maxPayload || end-fr.off-frameHeader < n { // no event encodes to nothing: zeros are a torn tail
 		return 0, nil, errTorn
 	}
-	payload := make([]byte, n)
+	if int64(cap(fr.payload)) < n {
+		fr.payload = make([]byte, n)
+	}
+	payload := fr.payload[:n]
 	if _, err := io.ReadFull(fr.br, payload); err != nil {
 		return 0, nil, errTorn
 	}
@@ -305,13 +310,15 @@ func (s *spool) markSynced(seq uint64) {
 }
 
 // append writes one record and calls enqueue with its sequence number, both under the spool
-// lock so that the queue sees events in sequence order.
-func (s *spool) append(payload []byte, enqueue func(seq uint64)) (uint64, error) {
+// lock so that the queue sees events in sequence order. frame is the record with room for
+// its header in front (frameHeader bytes, filled here): the payload is framed where it was
+// encoded, without a copy. The caller may reuse frame once append returns.
+func (s *spool) append(frame []byte, enqueue func(seq uint64)) (uint64, error) {
+	buf := frame
+	payload := frame[frameHeader:]
 	if len(payload) > maxPayload {
 		return 0, fmt.Errorf("%w: event of %d bytes exceeds the %d-byte record limit", ErrInvalidEvent, len(payload), maxPayload)
 	}
-	buf := make([]byte, frameHeader+len(payload))
-	copy(buf[frameHeader:], payload)
 	binary.LittleEndian.PutUint32(buf[0:4], uint32(len(payload)))
 	payloadCRC := crc32.Checksum(payload, castagnoli)
 
@@ -486,6 +493,7 @@ type cursor struct {
 	from     uint64 // records below this sequence number were handled already
 	f        *os.File
 	fFirst   uint64
+	fr       *frameReader // its buffers are reused from one read to the next
 }
 
 func (c *cursor) close() {
@@ -495,7 +503,8 @@ func (c *cursor) close() {
 	}
 }
 
-// read calls fn for up to max records from the cursor on. It stops at the end of what has
+// read calls fn for up to max records from the cursor on (the payload is valid only during
+// the call). It stops at the end of what has
 // been written; corrupt frames are reported and skipped.
 func (s *spool) read(c *cursor, max int, fn func(seq uint64, payload []byte)) (int, error) {
 	n := 0
@@ -536,7 +545,13 @@ func (s *spool) read(c *cursor, max int, fn func(seq uint64, payload []byte)) (i
 		if _, err := c.f.Seek(c.off, io.SeekStart); err != nil {
 			return n, fmt.Errorf("seeking spool segment: %w", err)
 		}
-		fr := newFrameReader(c.f, c.off)
+		if c.fr == nil {
+			c.fr = newFrameReader(c.f, c.off)
+		} else {
+			c.fr.br.Reset(c.f)
+			c.fr.off = c.off
+		}
+		fr := c.fr
 		for n < max {
 			seq, payload, err := fr.next(end)
 			if err == io.EOF || errors.Is(err, errTorn) {

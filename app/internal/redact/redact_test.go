@@ -2,6 +2,7 @@ package redact
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -101,6 +102,11 @@ func FuzzString(f *testing.F) {
 	}
 	f.Add("https://u:p@h AKIAQWERTYUIOPASDFGH xoxb-1234567890-abc")
 	f.Fuzz(func(t *testing.T, in string) {
+		for _, r := range rules {
+			if got, want := findAll(in, r), r.re.FindAllStringSubmatchIndex(in, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s on %q: searching the runs found %v; the whole text %v", r.kind, in, got, want)
+			}
+		}
 		out := String(in)
 		if again := String(out); again != out {
 			t.Fatalf("String not idempotent on %q: %q then %q", in, out, again)
@@ -129,5 +135,71 @@ func BenchmarkString(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		String(text)
+	}
+}
+
+func BenchmarkStringShort(b *testing.B) {
+	for _, s := range []string{"build-17", "go build ./...\nundefined: x\n", strings.Repeat("npm ERR! code ERESOLVE unable to resolve dependency tree\n", 36)} {
+		b.Run(fmt.Sprintf("len=%d", len(s)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				String(s)
+			}
+		})
+	}
+}
+
+// TestTriggeredMatchesContains checks the one-pass literal search against the plain one: a
+// literal contained in the lower-cased text.
+func TestTriggeredMatchesContains(t *testing.T) {
+	texts := []string{"", "ab", "AKIA", "xAkIaQ", "aws_SECRET_access_key=", "https://u:p@h", "ghp", "ghp_",
+		"GR1348941x", "-----BEGIN RSA PRIVATE KEY-----", "eyJhbGciOi", "hooks.slack.com/services", "xoxb-1", "glcbt-", "glpat"}
+	fixtures, _ := filepath.Glob("testdata/*.log")
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		var want uint32
+		for i, r := range rules {
+			for _, l := range r.literals {
+				if strings.Contains(strings.ToLower(s), l) {
+					want |= 1 << i
+				}
+			}
+		}
+		if got := triggered(s); got != want {
+			t.Errorf("triggered(%.40q) = %b; want %b", s, got, want)
+		}
+	}
+}
+
+// TestFindAllMatchesWholeText checks that searching only the runs around the literals finds
+// what searching the whole text finds.
+func TestFindAllMatchesWholeText(t *testing.T) {
+	texts := []string{
+		"clone https://bob:hunter2@git.example.com/x.git and http://a:b@c d://e:f@g",
+		"key=AKIAQWERTYUIOPASDFGH,AKIAQWERTYUIOPASDFGHX xAKIAQWERTYUIOPASDFGH\tAKIAQWERTYUIOPASDFGH",
+		"token ghp_" + strings.Repeat("a", 36) + " and\nghp_" + strings.Repeat("b", 40) + "\fgithub_pat_" + strings.Repeat("c", 30),
+		"GR1348941abcdefghijklmnopqrstu glpat-abcdefghijklmnopqrst\r\nxoxb-1234567890-abc hooks.slack.com/services/T/B/x",
+		"https://hooks.slack.com/services/T0/B0/abc eyJhbGciOiJI.eyJzdWIiOiIx.c2lnbmF0dXJl ://: @",
+	}
+	fixtures, _ := filepath.Glob("testdata/*.log")
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		for _, r := range rules {
+			if got, want := findAll(s, r), r.re.FindAllStringSubmatchIndex(s, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s on %.60q: searching the runs found %v; the whole text %v", r.kind, s, got, want)
+			}
+		}
 	}
 }
