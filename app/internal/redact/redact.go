@@ -9,6 +9,7 @@ package redact
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // rule is one kind of secret. literals are cheap substrings that every match contains (in
@@ -16,7 +17,7 @@ import (
 type rule struct {
 	kind     string
 	literals []string
-	re       *regexp.Regexp
+	re       *lazy
 	// keep is the number of leading submatches kept verbatim (a variable name, the user part
 	// of a URL): only what follows them is the secret.
 	keep int
@@ -32,60 +33,75 @@ var rules = []rule{
 		// may lack it, and then everything that still looks like the key's base64 goes.
 		kind:     "private_key",
 		literals: []string{"private key-----"},
-		re:       regexp.MustCompile(`-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(?:[\s\S]*?-----END[ A-Z0-9]*PRIVATE KEY-----|(?:(?:\s|\\n)*[A-Za-z0-9+/=]{16,})*)`),
+		re:       lazyRegexp(`-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(?:[\s\S]*?-----END[ A-Z0-9]*PRIVATE KEY-----|(?:(?:\s|\\n)*[A-Za-z0-9+/=]{16,})*)`),
 	},
 	{
 		kind:     "aws_access_key",
 		inToken:  true,
 		literals: []string{"akia", "asia", "abia", "acca"},
-		re:       regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`),
+		re:       lazyRegexp(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`),
 	},
 	{
 		// A secret access key is 40 base64 characters with nothing to tell it apart, so only
 		// one that follows its usual names is recognised.
 		kind:     "aws_secret_key",
 		literals: []string{"secret"},
-		re:       regexp.MustCompile(`(?i)((?:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}\b`),
+		re:       lazyRegexp(`(?i)((?:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}\b`),
 		keep:     1,
 	},
 	{
 		kind:     "github_token",
 		inToken:  true,
 		literals: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-		re:       regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`),
+		re:       lazyRegexp(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`),
 	},
 	{
 		kind:     "gitlab_token",
 		inToken:  true,
 		literals: []string{"glpat-", "glptt-", "gldt-", "glrt-", "glcbt-", "gloas-", "gr1348941"},
-		re:       regexp.MustCompile(`\b(?:glpat|glptt|gldt|glrt|glcbt|gloas)-[A-Za-z0-9_\-]{20,}|\bGR1348941[A-Za-z0-9_\-]{20,}`),
+		re:       lazyRegexp(`\b(?:glpat|glptt|gldt|glrt|glcbt|gloas)-[A-Za-z0-9_\-]{20,}|\bGR1348941[A-Za-z0-9_\-]{20,}`),
 	},
 	{
 		kind:     "slack_webhook",
 		inToken:  true,
 		literals: []string{"hooks.slack.com"},
-		re:       regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+`),
+		re:       lazyRegexp(`https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+`),
 	},
 	{
 		kind:     "slack_token",
 		inToken:  true,
 		literals: []string{"xox"},
-		re:       regexp.MustCompile(`\bxox[abposre]-[A-Za-z0-9\-]{10,}`),
+		re:       lazyRegexp(`\bxox[abposre]-[A-Za-z0-9\-]{10,}`),
 	},
 	{
 		kind:     "jwt",
 		inToken:  true,
 		literals: []string{"eyj"},
-		re:       regexp.MustCompile(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`),
+		re:       lazyRegexp(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`),
 	},
 	{
 		// scheme://user:password@host keeps the user, which helps debugging and is no secret.
 		kind:     "url_password",
 		inToken:  true,
 		literals: []string{"://"},
-		re:       regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s"'<>]*:)([^@/\s"'<>]+)@`),
+		re:       lazyRegexp(`([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s"'<>]*:)([^@/\s"'<>]+)@`),
 		keep:     1,
 	},
+}
+
+// lazy is a regular expression compiled on first use: most texts trigger no rule, and the
+// command-line tool, which never redacts, would otherwise compile them all at every start.
+type lazy struct {
+	expr string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+func lazyRegexp(expr string) *lazy { return &lazy{expr: expr} }
+
+func (l *lazy) get() *regexp.Regexp {
+	l.once.Do(func() { l.re = regexp.MustCompile(l.expr) })
+	return l.re
 }
 
 // Marker is what replaces a secret of the given kind.
@@ -206,13 +222,13 @@ func hasPrefixFold(s, literal string) bool {
 	return true
 }
 
-// findAll is r.re.FindAllStringSubmatchIndex(s, -1), searching only the runs around the
+// findAll is r.re.get().FindAllStringSubmatchIndex(s, -1), searching only the runs around the
 // literals for an inToken rule. The runs are delimited by whitespace, which no match holds
 // and which is not a word character, so \b and leftmost-first matching see the same text
 // as in the whole of s.
 func findAll(s string, r rule) [][]int {
 	if !r.inToken {
-		return r.re.FindAllStringSubmatchIndex(s, -1)
+		return r.re.get().FindAllStringSubmatchIndex(s, -1)
 	}
 	var all [][]int
 	for i := 0; i < len(s); i++ {
@@ -233,7 +249,7 @@ func findAll(s string, r rule) [][]int {
 		for end < len(s) && !isSpace(s[end]) {
 			end++
 		}
-		for _, m := range r.re.FindAllStringSubmatchIndex(s[start:end], -1) {
+		for _, m := range r.re.get().FindAllStringSubmatchIndex(s[start:end], -1) {
 			for k := range m {
 				if m[k] >= 0 {
 					m[k] += start

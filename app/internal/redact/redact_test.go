@@ -103,7 +103,7 @@ func FuzzString(f *testing.F) {
 	f.Add("https://u:p@h AKIAQWERTYUIOPASDFGH xoxb-1234567890-abc")
 	f.Fuzz(func(t *testing.T, in string) {
 		for _, r := range rules {
-			if got, want := findAll(in, r), r.re.FindAllStringSubmatchIndex(in, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+			if got, want := findAll(in, r), r.re.get().FindAllStringSubmatchIndex(in, -1); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("%s on %q: searching the runs found %v; the whole text %v", r.kind, in, got, want)
 			}
 		}
@@ -115,7 +115,7 @@ func FuzzString(f *testing.F) {
 			if r.kind == "url_password" || r.keep > 0 {
 				continue // these keep a prefix and match their own marker by design
 			}
-			if loc := r.re.FindStringIndex(out); loc != nil && !markerAt(out, loc[0]) {
+			if loc := r.re.get().FindStringIndex(out); loc != nil && !markerAt(out, loc[0]) {
 				t.Fatalf("String(%q) = %q still holds a %s at %v", in, out, r.kind, loc)
 			}
 		}
@@ -197,9 +197,19 @@ func TestFindAllMatchesWholeText(t *testing.T) {
 	}
 	for _, s := range texts {
 		for _, r := range rules {
-			if got, want := findAll(s, r), r.re.FindAllStringSubmatchIndex(s, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+			if got, want := findAll(s, r), r.re.get().FindAllStringSubmatchIndex(s, -1); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s on %.60q: searching the runs found %v; the whole text %v", r.kind, s, got, want)
 			}
+		}
+	}
+}
+
+// The rules compile on first use, so a bad expression would surface only in production on the
+// first text that triggers it: compile them all here.
+func TestRulesCompile(t *testing.T) {
+	for _, r := range rules {
+		if _, err := regexp.Compile(r.re.expr); err != nil {
+			t.Errorf("rule %s: %v", r.kind, err)
 		}
 	}
 }
