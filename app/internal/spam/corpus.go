@@ -28,15 +28,6 @@ const (
 	CorpusSpamAssassin = "spamassassin"
 )
 
-// CorpusKind is the request kind the evaluation sends each corpus's texts as: SMS are
-// messages between people ("other"), YouTube comments are comments, and an e-mail with a
-// subject and a body is shaped like an issue.
-var CorpusKind = map[string]string{
-	CorpusSMS:          "other",
-	CorpusYouTube:      "comment",
-	CorpusSpamAssassin: "issue",
-}
-
 // SplitSeed fixes the 80/20 train/test split of every corpus; the committed model was trained
 // on the 80 % side of exactly this split, so the evaluation only ever scores held-out texts.
 const SplitSeed = 20260425
@@ -109,9 +100,6 @@ func LoadCorpora(p CorpusPaths) (corpora []Corpus, missing []string, err error) 
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("loading %s: %w", l.name, err)
-		}
-		for i := range samples {
-			samples[i].Corpus = l.name
 		}
 		corpora = append(corpora, SplitCorpus(l.name, samples))
 	}

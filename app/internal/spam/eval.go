@@ -67,9 +67,8 @@ type CorpusResult struct {
 	Train      int
 	Test       int
 	Duplicates int
-	Model      Metrics // the model alone reading the corpus in its own style, spam when p >= 0.5
-	Served     Metrics // the model alone as a request of the corpus's kind reads it
-	Proposer   Metrics // the whole proposer for a request of that kind, spam when not allow
+	Model      Metrics // the statistical model alone, spam when p >= 0.5
+	Proposer   Metrics // the whole proposer, spam when the verdict is not allow
 }
 
 // Report is the whole evaluation.
@@ -94,10 +93,8 @@ func Evaluate(c *Checker, paths CorpusPaths) (Report, error) {
 			if len(text) > MaxTextBytes {
 				text = text[:MaxTextBytes]
 			}
-			kind := CorpusKind[corp.Name]
-			res.Model.add(c.model.probStyle(corpusStyle[corp.Name], text) >= 0.5, s.Spam)
-			res.Served.add(c.model.Prob(kind, text) >= 0.5, s.Spam)
-			resp := c.respond(c.reasons(Request{Kind: kind, Text: text}, nil))
+			res.Model.add(c.model.Prob(text) >= 0.5, s.Spam)
+			resp := c.respond(c.reasons(Request{Text: text}, nil))
 			res.Proposer.add(resp.Verdict != Allow, s.Spam)
 		}
 		rep.Corpora = append(rep.Corpora, res)
@@ -113,7 +110,7 @@ func PrintReport(w io.Writer, rep Report) error {
 		for _, row := range []struct {
 			name string
 			m    Metrics
-		}{{"model", r.Model}, {"model as served", r.Served}, {"proposer", r.Proposer}} {
+		}{{"model", r.Model}, {"proposer", r.Proposer}} {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.2f%%\t%.2f%%\t%.2f%%\t%.4f\t%.2f%%\t%.2f%%\t\n",
 				r.Name, row.name, r.Train, r.Test, r.Duplicates, 100*row.m.Accuracy(), 100*row.m.Precision(),
 				100*row.m.Recall(), row.m.F1(), 100*row.m.FPR(), 100*PublishedAccuracy[r.Name])

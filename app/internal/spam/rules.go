@@ -182,7 +182,7 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 			out = append(out, r)
 		}
 	}
-	return c.modelReason(a, req.Kind, out)
+	return c.modelReason(a, out)
 }
 
 // softCodes are the rules that read the same surface the model reads (wording, link counts,
@@ -214,7 +214,9 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 			score++
 		}
 	}
-	return min(1, score/3)
+	// A density, not a count: a long sales e-mail that mentions a "press release" and a
+	// "review" once each is not software talk, a two-line comment with the same words is.
+	return min(1, score/max(3, float64(len(a.toks))/40))
 }
 
 // isIssueRef reports whether text[i:] starts an issue reference such as "#123": a '#' after
@@ -708,16 +710,9 @@ func hasASCIILetter(s string) bool {
 // blocks, and it is halved on text that reads as software work: the model learnt from SMS,
 // YouTube comments and e-mail, where "check out the new docs site" or "subscribe to release
 // notifications" are promotion, while on a code host they are ordinary talk.
-func (c *Checker) modelReason(a *analysis, kind string, out []Reason) []Reason {
-	dev := c.devEvidence(a)
-	st := styleOfKind(kind)
-	if dev > 0 {
-		// The styled feature copies were learned from corpora that never talk about software;
-		// on text that does, only the shared copy is read.
-		st = styleNone
-	}
-	p := c.model.prob(st, a.orig, &a.n, len(a.links))
+func (c *Checker) modelReason(a *analysis, out []Reason) []Reason {
+	p := c.model.prob(a.orig, &a.n, len(a.links))
 	dampSoft(out, p)
-	w := 0.9 * p * (1 - 0.5*dev)
+	w := min(p, 0.9) * (1 - 0.5*c.devEvidence(a))
 	return append(out, reason(CodeModel, w, span{0, len(a.orig)}, "statistical model spam probability %.2f", p))
 }
