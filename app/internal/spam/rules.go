@@ -210,12 +210,33 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 		}
 	}
 	for i := 0; i+1 < len(a.n.text); i++ {
-		if a.n.text[i] == '#' && '0' <= a.n.text[i+1] && a.n.text[i+1] <= '9' && (i == 0 || !isAlnum(a.n.text[i-1])) {
+		if isIssueRef(a.n.text, i) {
 			score++
 		}
 	}
-	return min(1, score/3)
+	// A density, not a count: a long sales e-mail that mentions a "press release" and a
+	// "review" once each is not software talk, a two-line comment with the same words is.
+	return min(1, score/max(3, float64(len(a.toks))/40))
 }
+
+// isIssueRef reports whether text[i:] starts an issue reference such as "#123": a '#' after
+// a word boundary followed by digits that end the word. An HTML character reference ("&#39;",
+// common in scraped comments) and a hex colour ("#0033ff") are not references.
+func isIssueRef(text string, i int) bool {
+	if text[i] != '#' || i+1 >= len(text) || !isDigit(text[i+1]) {
+		return false
+	}
+	if i > 0 && (isAlnum(text[i-1]) || text[i-1] == '&') {
+		return false
+	}
+	j := i + 1
+	for j < len(text) && isDigit(text[j]) {
+		j++
+	}
+	return j == len(text) || !isAlnum(text[j])
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 var sourceExtensions = map[string]bool{
 	"go": true, "py": true, "js": true, "ts": true, "tsx": true, "jsx": true, "rs": true, "java": true,
@@ -227,10 +248,18 @@ var sourceExtensions = map[string]bool{
 func dampSoft(out []Reason, p float64) {
 	f := 0.4 + 0.6*min(1, p/0.5)
 	for i := range out {
-		if softCodes[out[i].Code] {
+		if isSoft(out[i]) {
 			out[i].Weight *= f
 		}
 	}
+}
+
+// isSoft: the soft codes, and giveaway wording without mass mentions. "Giveaway" next to a
+// link is what every shopping newsletter says (it was the first cause of false positives on
+// SpamAssassin's ham); with five or more @mentions (weight 0.9) it is the code-host airdrop
+// scam, and that is not damped.
+func isSoft(r Reason) bool {
+	return softCodes[r.Code] || r.Code == CodeAirdropGiveaway && r.Weight < 0.9
 }
 
 // offsiteLinks are links that are not to a developer domain; only they count as promotion.
@@ -684,6 +713,6 @@ func hasASCIILetter(s string) bool {
 func (c *Checker) modelReason(a *analysis, out []Reason) []Reason {
 	p := c.model.prob(a.orig, &a.n, len(a.links))
 	dampSoft(out, p)
-	w := 0.9 * p * (1 - 0.5*c.devEvidence(a))
+	w := min(p, 0.9) * (1 - 0.5*c.devEvidence(a))
 	return append(out, reason(CodeModel, w, span{0, len(a.orig)}, "statistical model spam probability %.2f", p))
 }
