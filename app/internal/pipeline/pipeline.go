@@ -408,7 +408,7 @@ func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID 
 		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM propositions WHERE request_id = $1 AND cause_id = $2)`, [16]byte(requestID), causeID).Scan(&found)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if !found {
 		return ErrNotFound

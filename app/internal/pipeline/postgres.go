@@ -287,7 +287,7 @@ func (w *pgWriter) write(ctx context.Context, batch []*Event) (map[string]int64,
 				if p.Features != nil {
 					b, err := json.Marshal(p.Features)
 					if err != nil {
-						return nil, fmt.Errorf("%w: features of %s: %v", ErrInvalidEvent, ev.ID, err)
+						return nil, fmt.Errorf("%w: features of %s: %w", ErrInvalidEvent, ev.ID, err)
 					}
 					feats = string(b)
 				}

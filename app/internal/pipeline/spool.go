@@ -186,7 +186,7 @@ func (s *spool) scan(seg *segment, rep *SpoolReport, fn func(uint64, []byte)) er
 		at := fr.off
 		seq, payload, err := fr.next(seg.size)
 		switch {
-		case err == io.EOF:
+		case errors.Is(err, io.EOF):
 			return nil
 		case errors.Is(err, errTorn):
 			rep.TornBytes += seg.size - at
@@ -266,7 +266,7 @@ func (s *spool) newSegment() error {
 	}
 	if s.policy != FsyncNever {
 		if d, err := os.Open(s.dir); err == nil {
-			d.Sync() // the new name must survive a crash as well as its contents
+			_ = d.Sync() // the new name must survive a crash as well as its contents; best effort: some file systems refuse fsync on a directory
 			d.Close()
 		}
 	}
@@ -515,7 +515,7 @@ func (s *spool) read(c *cursor, max int, fn func(seq uint64, payload []byte)) (i
 		if !seg.sealed {
 			// Buffered frames belong to callers waiting for the group commit; writing them
 			// now lets the reader see them (they are only acknowledged after the fsync).
-			s.flushLocked()
+			_ = s.flushLocked() // a failure marks the spool broken for the writers, who report it
 		}
 		sealed, end, path, first := seg.sealed, seg.size, seg.path, seg.first
 		if !sealed {
@@ -539,7 +539,7 @@ func (s *spool) read(c *cursor, max int, fn func(seq uint64, payload []byte)) (i
 		fr := newFrameReader(c.f, c.off)
 		for n < max {
 			seq, payload, err := fr.next(end)
-			if err == io.EOF || errors.Is(err, errTorn) {
+			if errors.Is(err, io.EOF) || errors.Is(err, errTorn) {
 				if errors.Is(err, errTorn) && sealed {
 					s.logger.Warn("spool segment ends in a torn record; skipped", "segment", path, "offset", fr.off)
 				}
@@ -600,6 +600,6 @@ func (s *spool) close() error {
 }
 
 func (s *spool) unlock() {
-	syscall.Flock(int(s.lockFile.Fd()), syscall.LOCK_UN)
+	_ = syscall.Flock(int(s.lockFile.Fd()), syscall.LOCK_UN) // closing the file releases the lock anyway
 	s.lockFile.Close()
 }
