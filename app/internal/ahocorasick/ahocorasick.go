@@ -98,6 +98,11 @@ func build(literals []string, approx bool) (*Matcher, error) {
 	for _, lit := range literals {
 		maxStates += len(lit)
 	}
+	// A premultiplied state (state<<shift) must stay below outBit, and a state id must fit
+	// an int32: past that the table would silently wrap.
+	if maxStates > outBit>>m.shift {
+		return nil, fmt.Errorf("ahocorasick: %d literal bytes overflow the transition table", maxStates-1)
+	}
 	delta := make([]int32, width, width*maxStates)
 	var outs [][]int32
 	outs = append(outs, nil)
@@ -107,7 +112,7 @@ func build(literals []string, approx bool) (*Matcher, error) {
 			c := int(m.classes[lit[j]])
 			t := delta[int(s)*width+c]
 			if t == 0 {
-				t = int32(len(outs))
+				t = int32(len(outs)) // #nosec G115 -- len(outs) <= maxStates, checked against outBit>>shift above
 				outs = append(outs, nil)
 				delta = append(delta, make([]int32, width)...)
 				delta[int(s)*width+c] = t
@@ -153,7 +158,7 @@ func build(literals []string, approx bool) (*Matcher, error) {
 	m.outputs = outs
 	for i, t := range delta {
 		// Premultiplied: the scan loop indexes with state+class, no shift per byte.
-		v := uint32(t) << m.shift
+		v := uint32(t) << m.shift // #nosec G115 -- 0 <= t < maxStates <= outBit>>shift, checked above
 		if len(outs[t]) > 0 {
 			v |= outBit
 		}

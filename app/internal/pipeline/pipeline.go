@@ -664,7 +664,7 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item
 		}
 		p.metrics.retries.Inc()
 		p.logger.Warn("writing a batch failed; retrying", "events", len(batch), "backoff", backoff.String(), "err", err)
-		d := backoff/2 + rand.N(backoff/2+1) // jitter: replicas must not retry in step
+		d := backoff/2 + rand.N(backoff/2+1) // #nosec G404 -- jitter: replicas must not retry in step; nothing secret
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

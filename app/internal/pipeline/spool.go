@@ -117,7 +117,7 @@ func openSpool(dir string, segmentBytes, maxBytes int64, policy FsyncPolicy, log
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, rep, fmt.Errorf("creating the spool directory: %w", err)
 	}
-	lf, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
+	lf, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, rep, fmt.Errorf("opening the spool lock: %w", err)
 	}
@@ -260,7 +260,7 @@ func (s *spool) newSegment() error {
 		s.markSynced(s.nextSeq - 1)
 	}
 	seg := &segment{first: s.nextSeq, path: filepath.Join(s.dir, fmt.Sprintf("%020d%s", s.nextSeq, segSuffix))}
-	f, err := os.OpenFile(seg.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o640)
+	f, err := os.OpenFile(seg.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("creating spool segment: %w", err)
 	}
@@ -312,7 +312,7 @@ func (s *spool) append(payload []byte, enqueue func(seq uint64)) (uint64, error)
 	}
 	buf := make([]byte, frameHeader+len(payload))
 	copy(buf[frameHeader:], payload)
-	binary.LittleEndian.PutUint32(buf[0:4], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(buf[0:4], uint32(len(payload))) // #nosec G115 -- len(payload) <= maxPayload (32 MiB), checked above
 	payloadCRC := crc32.Checksum(payload, castagnoli)
 
 	s.mu.Lock()
