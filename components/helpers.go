@@ -4,6 +4,7 @@
 package components
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -156,12 +157,13 @@ func subnetCIDR(vpc string, bits, index int) (string, error) {
 		return "", fmt.Errorf("cannot carve /%d subnets out of %s", bits, vpc)
 	}
 	count := 1 << (bits - prefix.Bits())
-	if index >= count {
+	if index < 0 || index >= count {
 		return "", fmt.Errorf("subnet %d does not fit in %s at /%d (%d available)", index, vpc, bits, count)
 	}
 	base := prefix.Masked().Addr().As4()
-	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-	n += uint32(index) << (32 - bits)
-	addr := netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	n := binary.BigEndian.Uint32(base[:])
+	n += uint32(index) << (32 - bits) // #nosec G115 -- 0 <= index < count <= 2^28, checked above
+	binary.BigEndian.PutUint32(base[:], n)
+	addr := netip.AddrFrom4(base)
 	return netip.PrefixFrom(addr, bits).String(), nil
 }

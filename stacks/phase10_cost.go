@@ -25,7 +25,7 @@ func phase10Cost(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption)
 
 	k8s := p.onCluster(parent)
 	for _, ns := range pc.QuotaNamespaces {
-		opts := k8s
+		var opts []pulumi.ResourceOption
 		if p.GitOps == nil || ns != p.GitOps.AppNamespace {
 			created, err := corev1.NewNamespace(ctx, "ns-"+ns, &corev1.NamespaceArgs{
 				Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(ns)},

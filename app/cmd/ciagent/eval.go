@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,9 +64,12 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 		fmt.Fprintf(stdout, "  CiDiff      skipped: %s not found\n", cdDir)
 	}
 
-	if _, err := os.Stat(filepath.Join(*data, "spam")); err != nil {
+	switch _, err := os.Stat(filepath.Join(*data, "spam")); {
+	case errors.Is(err, os.ErrNotExist):
 		fmt.Fprintf(stdout, "\nSpam/Scam Proposer: skipped, %s not found\n", filepath.Join(*data, "spam"))
 		return nil
+	case err != nil:
+		return err
 	}
 	checker, err := spam.New(spam.DefaultConfig())
 	if err != nil {

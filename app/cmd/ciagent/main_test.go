@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/ci-agent/ci-agent/app/internal/api"
 	"github.com/ci-agent/ci-agent/app/internal/apiv1"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 )
 
 func noEnv(string) string { return "" }
@@ -128,6 +131,41 @@ func TestParseSize(t *testing.T) {
 	for _, bad := range []string{"", "0", "-5", "lots", "1TiB", "99999999999GiB"} {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) succeeded; want an error", bad)
+		}
+	}
+}
+
+func TestPipelineFlagsRetentionEnv(t *testing.T) {
+	tests := []struct {
+		env     string
+		want    int
+		wantErr string
+	}{
+		{"", pipeline.DefaultConfig().RetentionDays, ""},
+		{"7", 7, ""},
+		{"0", 0, ""},
+		{"seven", 0, "CIAGENT_RETENTION_DAYS"},
+		{"-1", 0, "--retention-days"},
+	}
+	for _, tc := range tests {
+		getenv := func(k string) string {
+			if k == "CIAGENT_RETENTION_DAYS" {
+				return tc.env
+			}
+			return ""
+		}
+		build := addPipelineFlags(newFlagSet("serve", io.Discard), getenv)
+		cfg, err := build("postgres://x", t.TempDir())
+		switch {
+		case tc.wantErr != "":
+			var ue *usageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("CIAGENT_RETENTION_DAYS=%q: err %v; want a usage error mentioning %q", tc.env, err, tc.wantErr)
+			}
+		case err != nil:
+			t.Errorf("CIAGENT_RETENTION_DAYS=%q: %v", tc.env, err)
+		case cfg.RetentionDays != tc.want:
+			t.Errorf("CIAGENT_RETENTION_DAYS=%q: RetentionDays %d; want %d", tc.env, cfg.RetentionDays, tc.want)
 		}
 	}
 }

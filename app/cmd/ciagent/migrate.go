@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,11 +64,20 @@ func addPipelineFlags(fs *flag.FlagSet, getenv env) func(databaseURL, spoolDir s
 	input := fs.String("store-input", envOr(getenv, "CIAGENT_STORE_INPUT", string(d.InputMode)), "how much of each input to store, redacted: excerpt (the end), full or none (env CIAGENT_STORE_INPUT)")
 	inputBytes := fs.String("store-input-bytes", envOr(getenv, "CIAGENT_STORE_INPUT_BYTES", "16KiB"), "cap on the stored input (env CIAGENT_STORE_INPUT_BYTES)")
 	retention := fs.Int("retention-days", d.RetentionDays, "drop request partitions older than this many days; 0 keeps all (env CIAGENT_RETENTION_DAYS)")
+	// A malformed CIAGENT_RETENTION_DAYS is a usage error, not a silent fall-back to the default.
+	var retentionEnvErr error
 	if v := getenv("CIAGENT_RETENTION_DAYS"); v != "" {
-		fmt.Sscan(v, retention)
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			retentionEnvErr = usageErrorf("CIAGENT_RETENTION_DAYS %q: want a whole number of days", v)
+		}
+		*retention = n
 	}
 	return func(databaseURL, spoolDir string) (pipeline.Config, error) {
 		cfg := d
+		if retentionEnvErr != nil {
+			return cfg, retentionEnvErr
+		}
 		cfg.DatabaseURL, cfg.SpoolDir, cfg.RetentionDays = databaseURL, spoolDir, *retention
 		var err error
 		if cfg.SpoolMaxBytes, err = parseSize(*spoolMax); err != nil {

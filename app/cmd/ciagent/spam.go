@@ -140,14 +140,14 @@ func spamJSONL(checker *spam.Checker, stdin io.Reader, stdout io.Writer) error {
 	const maxLine = 6*spam.MaxTextBytes + 64*1024
 	for lineNo := 1; ; lineNo++ {
 		line, tooLong, err := readLine(br, maxLine)
-		if err == io.EOF && len(line) == 0 && !tooLong {
+		if errors.Is(err, io.EOF) && len(line) == 0 && !tooLong {
 			return nil
 		}
-		if err != nil && err != io.EOF {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("reading stdin: %w", err)
 		}
 		if len(bytes.TrimSpace(line)) == 0 && !tooLong {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if encErr := enc.Encode(jsonlError{Line: lineNo, Error: "empty line"}); encErr != nil {
@@ -176,7 +176,7 @@ func spamJSONL(checker *spam.Checker, stdin io.Reader, stdout io.Writer) error {
 		if encErr := enc.Encode(out); encErr != nil {
 			return encErr
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 	}
@@ -234,7 +234,7 @@ func runSpamTrain(args []string, getenv env, stdout, stderr io.Writer) error {
 	if _, err := m.WriteTo(&buf); err != nil {
 		return fmt.Errorf("encoding the model: %w", err)
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil { // #nosec G306 -- a model trained on public corpora, meant to be shipped and read by others
 		return fmt.Errorf("writing the model: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d bytes) from %d training texts\n", *out, buf.Len(), len(train))

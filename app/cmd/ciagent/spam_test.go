@@ -13,9 +13,13 @@ import (
 func TestSpamCLI(t *testing.T) {
 	dir := t.TempDir()
 	scam := filepath.Join(dir, "scam.txt")
-	os.WriteFile(scam, []byte("Support team: connect your wallet at https://verifymetamask.io/login and enter your seed phrase."), 0o644)
+	if err := os.WriteFile(scam, []byte("Support team: connect your wallet at https://verifymetamask.io/login and enter your seed phrase."), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	badConfig := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(badConfig, []byte("thresholds:\n  flag: 2\n"), 0o644)
+	if err := os.WriteFile(badConfig, []byte("thresholds:\n  flag: 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name, stdin string

@@ -96,7 +96,13 @@ func build(literals []string, approx bool) (*Matcher, error) {
 	// Trie, straight into the transition table: delta[s*width+c] = child (0 = none yet, since
 	// no edge leads back to the root). One table serves from trie to finished DFA: the
 	// build's allocations were most of the CLI's start-up once the regexps compiled lazily.
-	delta := make([]uint32, width, width*m.trieStates(literals))
+	states := m.trieStates(literals)
+	// A premultiplied state (state<<shift) must stay below outBit: past that the table would
+	// silently wrap.
+	if states > outBit>>m.shift {
+		return nil, fmt.Errorf("ahocorasick: %d trie states overflow the transition table", states)
+	}
+	delta := make([]uint32, width, width*states)
 	var outs [][]int32
 	outs = append(outs, nil)
 	for id, lit := range literals {
@@ -105,7 +111,7 @@ func build(literals []string, approx bool) (*Matcher, error) {
 			i := int(s)*width + int(m.classes[lit[j]])
 			t := delta[i]
 			if t == 0 {
-				t = uint32(len(outs))
+				t = uint32(len(outs)) // #nosec G115 -- len(outs) < states <= outBit>>shift, checked above
 				outs = append(outs, nil)
 				delta = append(delta, make([]uint32, width)...)
 				delta[i] = t
@@ -114,7 +120,7 @@ func build(literals []string, approx bool) (*Matcher, error) {
 		}
 		outs[s] = append(outs[s], int32(id))
 	}
-	states := len(outs)
+	states = len(outs) // the same count, now built
 
 	// BFS: failure links folded into a complete transition table (missing edges take the
 	// failure state's edge, computed earlier because it is shallower). A state's own row is

@@ -49,6 +49,11 @@ func TestBuildRejects(t *testing.T) {
 	if _, err := Build([]string{"a", ""}); err == nil {
 		t.Error("Build with an empty literal succeeded; want an error")
 	}
+	// BuildApprox has 64 classes (shift 6), so 2^25 states is the most a premultiplied
+	// state below outBit can name; one more literal byte must be refused, not wrapped.
+	if _, err := BuildApprox([]string{strings.Repeat("a", outBit>>6)}); err == nil || !strings.Contains(err.Error(), "overflow") {
+		t.Errorf("BuildApprox of %d literal bytes: err %v; want the table overflow refused", outBit>>6, err)
+	}
 }
 
 // TestScanAgainstNaive compares with strings.Count over random alphabets, where overlaps abound.

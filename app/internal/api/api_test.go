@@ -35,7 +35,14 @@ func newTestServer(t *testing.T, cfg Config, opts ...Option) (*Server, *httptest
 	return s, ts
 }
 
-func post(t *testing.T, url string, body []byte, headers map[string]string) (*http.Response, []byte) {
+// reply is what post hands back: the status and headers of a response whose body it has
+// already read and closed.
+type reply struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func post(t *testing.T, url string, body []byte, headers map[string]string) (reply, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -49,15 +56,26 @@ func post(t *testing.T, url string, body []byte, headers map[string]string) (*ht
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, data
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{StatusCode: resp.StatusCode, Header: resp.Header}, data
+}
+
+// decodeJSON unmarshals a response body into v, failing the test when it is not JSON.
+func decodeJSON(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("decoding %q: %v", data, err)
+	}
 }
 
 func gz(s string) []byte {
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
-	io.WriteString(zw, s)
-	zw.Close()
+	_, _ = io.WriteString(zw, s) // a gzip.Writer over a bytes.Buffer cannot fail
+	_ = zw.Close()
 	return b.Bytes()
 }
 

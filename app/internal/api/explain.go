@@ -45,7 +45,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			cacheKey = answercache.Key("explain", s.explain.Fingerprint(), head)
 			if ans := s.cachedExplain(r.Context(), cacheKey); ans != nil {
 				if rec.capture != nil {
-					rec.capture.Write(head)
+					_, _ = rec.capture.Write(head) // a Capture's Write never fails
 				}
 				ans.TookMS = float64(time.Since(rec.start).Microseconds()) / 1000
 				s.answerExplain(w, r, rec, ans)

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -44,7 +46,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
 		if err := reg.Register(c); err != nil {
-			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
+			if !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
 				return nil, err
 			}
 		}

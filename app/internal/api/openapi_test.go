@@ -69,15 +69,24 @@ func TestOpenAPIExplainSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := json.Marshal(apiv1.ExplainResponse{ID: "x", Answer: ans})
+	data, err := json.Marshal(apiv1.ExplainResponse{ID: "x", Answer: ans})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var top map[string]json.RawMessage
-	json.Unmarshal(data, &top)
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatal(err)
+	}
 	checkObject(t, doc, "ExplainResponse", top)
 	var props []map[string]json.RawMessage
-	json.Unmarshal(top["propositions"], &props)
+	if err := json.Unmarshal(top["propositions"], &props); err != nil {
+		t.Fatal(err)
+	}
 	checkObject(t, doc, "Proposition", props[0])
 	var ev []map[string]json.RawMessage
-	json.Unmarshal(props[0]["evidence"], &ev)
+	if err := json.Unmarshal(props[0]["evidence"], &ev); err != nil {
+		t.Fatal(err)
+	}
 	checkObject(t, doc, "Evidence", ev[0])
 
 	if got := doc.Components.Schemas["Category"].Enum; !slices.Equal(got, cifailure.Categories) {

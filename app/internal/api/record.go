@@ -144,7 +144,7 @@ func (s *Server) recordSpam(w http.ResponseWriter, r *http.Request, rec *recordi
 		return true
 	}
 	if rec.capture != nil {
-		io.WriteString(rec.capture, req.Text)
+		_, _ = io.WriteString(rec.capture, req.Text) // a Capture's Write never fails
 	}
 	ev, ok := s.requestEvent(r, rec, pipeline.KindSpamCheck)
 	if !ok {

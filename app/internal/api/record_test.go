@@ -68,7 +68,7 @@ func TestAnswersAreRecordedAndFeedbackWorks(t *testing.T) {
 			CauseID string `json:"cause_id"`
 		} `json:"propositions"`
 	}
-	json.Unmarshal(body, &ans)
+	decodeJSON(t, body, &ans)
 	explainID := uuid.MustParse(ans.ID)
 	cause := ans.Propositions[0].CauseID
 
@@ -77,7 +77,7 @@ func TestAnswersAreRecordedAndFeedbackWorks(t *testing.T) {
 		b, _ := json.Marshal(v)
 		resp, body := post(t, ts.URL+"/v1/feedback", b, map[string]string{"Content-Type": "application/json"})
 		var out FeedbackResponse
-		json.Unmarshal(body, &out)
+		decodeJSON(t, body, &out)
 		return resp.StatusCode, out, resp.Header
 	}
 	code, first, _ := fb(FeedbackRequest{RequestID: ans.ID, CauseID: cause, Outcome: "accepted", Actor: "alice"})
@@ -93,7 +93,9 @@ func TestAnswersAreRecordedAndFeedbackWorks(t *testing.T) {
 		t.Fatalf("explain answer %s never reached requests", explainID)
 	}
 	var input string
-	conn.QueryRow(t.Context(), "SELECT input FROM requests WHERE id = $1", [16]byte(explainID)).Scan(&input)
+	if err := conn.QueryRow(t.Context(), "SELECT input FROM requests WHERE id = $1", [16]byte(explainID)).Scan(&input); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(input, "hunter2secret") || !strings.Contains(input, "bot:[REDACTED:url_password]@") {
 		t.Errorf("stored input = %q; want the URL password redacted", input)
 	}
@@ -115,7 +117,7 @@ func TestAnswersAreRecordedAndFeedbackWorks(t *testing.T) {
 			Code string `json:"code"`
 		} `json:"reasons"`
 	}
-	json.Unmarshal(body, &sp)
+	decodeJSON(t, body, &sp)
 	spamID := uuid.MustParse(sp.ID)
 	if !waitRow(t, conn, "SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1 AND kind = 'spam_check' AND repo = 'acme/api')", [16]byte(spamID)) {
 		t.Fatalf("spam answer %s never reached requests", spamID)

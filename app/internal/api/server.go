@@ -154,7 +154,8 @@ func (s *Server) Serve(ctx context.Context, ready chan<- net.Addr) error {
 	if err := CheckExposure(s.cfg.Addr, s.cfg.APIKeys, s.cfg.InsecureNoAuth); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}

@@ -53,7 +53,7 @@ func TestSpamCheck(t *testing.T) {
 	t.Run("ordinary comment is allowed and still has reasons", func(t *testing.T) {
 		resp, data := post(t, url, []byte(`{"text":"LGTM, merging after CI"}`), nil)
 		var got spam.Response
-		json.Unmarshal(data, &got)
+		decodeJSON(t, data, &got)
 		if resp.StatusCode != http.StatusOK || got.Verdict != spam.Allow || len(got.Reasons) == 0 {
 			t.Errorf("POST LGTM = %d %s; want 200 allow with the model's reason", resp.StatusCode, data)
 		}
@@ -82,7 +82,7 @@ func TestSpamCheck(t *testing.T) {
 			}
 			resp, data := post(t, url, []byte(tc.body), headers)
 			var e apiv1.Error
-			json.Unmarshal(data, &e)
+			decodeJSON(t, data, &e)
 			if resp.StatusCode != tc.status || !strings.Contains(e.Error, tc.wantMsg) || e.RequestID == "" {
 				t.Errorf("POST %s = %d %s; want %d with an error containing %q and a request_id", excerptBody(tc.body), resp.StatusCode, data, tc.status, tc.wantMsg)
 			}
@@ -110,10 +110,10 @@ func TestOpenAPISpamSchema(t *testing.T) {
 	_, ts := newTestServer(t, Config{})
 	_, data := post(t, ts.URL+"/v1/spam/check", []byte(`{"text":"free prize, see https://bit.ly/x"}`), nil)
 	var top map[string]json.RawMessage
-	json.Unmarshal(data, &top)
+	decodeJSON(t, data, &top)
 	checkObject(t, doc, "SpamCheckResponse", top)
 	var reasons []map[string]json.RawMessage
-	json.Unmarshal(top["reasons"], &reasons)
+	decodeJSON(t, top["reasons"], &reasons)
 	if len(reasons) == 0 {
 		t.Fatalf("no reasons in %s", data)
 	}

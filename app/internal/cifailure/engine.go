@@ -141,8 +141,8 @@ func New(kb *KB, opts Options) (*Engine, error) {
 	var literals []string
 	for ci, c := range kb.Causes {
 		for _, p := range c.Patterns {
-			pi := int32(len(e.patterns))
-			ref := patternRef{cause: int32(ci), kind: kindSingle, within: p.Within}
+			pi := index32(len(e.patterns))
+			ref := patternRef{cause: index32(ci), kind: kindSingle, within: p.Within}
 			switch {
 			case len(p.All) > 0:
 				ref.kind = kindAll
@@ -150,7 +150,11 @@ func New(kb *KB, opts Options) (*Engine, error) {
 				ref.kind = kindThen
 			}
 			exprs := p.regexps()
-			ref.roles = int8(len(exprs))
+			n := len(exprs)
+			if n < 1 || n > maxRoles {
+				return nil, fmt.Errorf("cause %s: a pattern has %d regexps; want 1..%d", c.ID, n, maxRoles)
+			}
+			ref.roles = int8(n)
 			e.patterns = append(e.patterns, ref)
 			for role, expr := range exprs {
 				ce, err := compileExpr(expr)
@@ -161,13 +165,13 @@ func New(kb *KB, opts Options) (*Engine, error) {
 					return nil, fmt.Errorf("cause %s: regexp %q has no prefilter literal", c.ID, expr)
 				}
 				sets := ce.sets
-				ri := int32(len(e.regexps))
+				ri := index32(len(e.regexps))
 				e.regexps = append(e.regexps, compiledRegexp{expr: ce, pattern: pi, role: int8(role), full: 1<<len(sets) - 1})
 				for si, set := range sets {
 					for _, lit := range set {
 						li, ok := litIndex[lit]
 						if !ok {
-							li = int32(len(literals))
+							li = index32(len(literals))
 							litIndex[lit] = li
 							literals = append(literals, lit)
 							e.litRegexps = append(e.litRegexps, nil)
@@ -178,7 +182,7 @@ func New(kb *KB, opts Options) (*Engine, error) {
 			}
 		}
 	}
-	e.errorish = int32(len(literals))
+	e.errorish = index32(len(literals))
 	literals = append(literals, errorishLiterals...)
 	m, err := ahocorasick.BuildApprox(literals)
 	if err != nil {
@@ -262,7 +266,7 @@ type scan struct {
 	bytes   int64
 
 	// Prefilter hits of the current line.
-	stamp      []int32 // regexp id -> line number its mask belongs to
+	stamp      []int   // regexp id -> line number its mask belongs to (int: a log may have more than 2^31 lines)
 	mask       []uint8 // regexp id -> literal sets hit on that line
 	candidates []int32
 	errorish   bool
@@ -312,7 +316,7 @@ func (e *Engine) newScan() *scan {
 	n := len(e.regexps)
 	s := &scan{
 		e:        e,
-		stamp:    make([]int32, n),
+		stamp:    make([]int, n),
 		mask:     make([]uint8, n),
 		done:     make([]bool, n),
 		first:    make([]*Evidence, n),
@@ -360,7 +364,7 @@ func (s *scan) hit(lit int32) {
 		s.errorish = true
 		return
 	}
-	line := int32(s.lineNo)
+	line := s.lineNo
 	for _, ref := range s.e.litRegexps[lit] {
 		ri := ref.ri
 		if s.done[ri] {
@@ -672,3 +676,12 @@ func (s *scan) unknown() Proposition {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// index32 narrows a table index to the int32 the engine's tables use. A knowledge base with
+// 2^31 patterns, regexps or literals cannot be held in memory, so past that is a bug, not input.
+func index32(i int) int32 {
+	if i < 0 || i > math.MaxInt32 {
+		panic(fmt.Sprintf("cifailure: table index %d out of int32 range", i))
+	}
+	return int32(i)
+}

@@ -56,6 +56,9 @@ type Pattern struct {
 	All    []string `yaml:"all,omitempty" json:"all,omitempty"`
 }
 
+// maxRoles is the most regexps one pattern may combine (an "all" of up to four).
+const maxRoles = 4
+
 // regexps lists the pattern's regexps in role order (match, then) or (all...).
 func (p Pattern) regexps() []string {
 	if len(p.All) > 0 {
@@ -243,8 +246,8 @@ func (p Pattern) validate() error {
 		if p.Match != "" || p.Then != "" || p.Within != 0 {
 			return errors.New("all: cannot be combined with match/then/within")
 		}
-		if len(p.All) < 2 || len(p.All) > 4 {
-			return fmt.Errorf("all: has %d regexps; want 2..4", len(p.All))
+		if len(p.All) < 2 || len(p.All) > maxRoles {
+			return fmt.Errorf("all: has %d regexps; want 2..%d", len(p.All), maxRoles)
 		}
 	case p.Match == "":
 		return errors.New("needs match or all")

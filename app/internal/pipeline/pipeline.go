@@ -408,7 +408,7 @@ func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID 
 		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM propositions WHERE request_id = $1 AND cause_id = $2)`, [16]byte(requestID), causeID).Scan(&found)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if !found {
 		return ErrNotFound
@@ -687,7 +687,7 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item
 		}
 		p.metrics.retries.Inc()
 		p.logger.Warn("writing a batch failed; retrying", "events", len(batch), "backoff", backoff.String(), "err", err)
-		d := backoff/2 + rand.N(backoff/2+1) // jitter: replicas must not retry in step
+		d := backoff/2 + rand.N(backoff/2+1) // #nosec G404 -- jitter: replicas must not retry in step; nothing secret
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

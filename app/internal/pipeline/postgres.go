@@ -123,7 +123,7 @@ func uuidFloor(t time.Time) uuid.UUID {
 	var u uuid.UUID
 	ms := uint64(t.UnixMilli())
 	for i := 0; i < 6; i++ {
-		u[i] = byte(ms >> (40 - 8*i))
+		u[i] = byte(ms >> (40 - 8*i) & 0xff)
 	}
 	return u
 }

@@ -155,7 +155,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			var lines []string
 			for rows.Next() {
 				var l string
-				rows.Scan(&l)
+				if err := rows.Scan(&l); err != nil {
+					t.Fatal(err)
+				}
 				lines = append(lines, l)
 			}
 			plan := strings.Join(lines, "\n")
@@ -196,7 +198,9 @@ func TestRetentionDropsOldPartitions(t *testing.T) {
 	var got []string
 	for rows.Next() {
 		var s string
-		rows.Scan(&s)
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
 		got = append(got, s)
 	}
 	var want []string

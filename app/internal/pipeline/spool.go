@@ -117,7 +117,7 @@ func openSpool(dir string, segmentBytes, maxBytes int64, policy FsyncPolicy, log
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, rep, fmt.Errorf("creating the spool directory: %w", err)
 	}
-	lf, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
+	lf, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, rep, fmt.Errorf("opening the spool lock: %w", err)
 	}
@@ -186,7 +186,7 @@ func (s *spool) scan(seg *segment, rep *SpoolReport, fn func(uint64, []byte)) er
 		at := fr.off
 		seq, payload, err := fr.next(seg.size)
 		switch {
-		case err == io.EOF:
+		case errors.Is(err, io.EOF):
 			return nil
 		case errors.Is(err, errTorn):
 			rep.TornBytes += seg.size - at
@@ -265,13 +265,13 @@ func (s *spool) newSegment() error {
 		s.markSynced(s.nextSeq - 1)
 	}
 	seg := &segment{first: s.nextSeq, path: filepath.Join(s.dir, fmt.Sprintf("%020d%s", s.nextSeq, segSuffix))}
-	f, err := os.OpenFile(seg.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o640)
+	f, err := os.OpenFile(seg.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("creating spool segment: %w", err)
 	}
 	if s.policy != FsyncNever {
 		if d, err := os.Open(s.dir); err == nil {
-			d.Sync() // the new name must survive a crash as well as its contents
+			_ = d.Sync() // the new name must survive a crash as well as its contents; best effort: some file systems refuse fsync on a directory
 			d.Close()
 		}
 	}
@@ -319,7 +319,7 @@ func (s *spool) append(frame []byte, enqueue func(seq uint64)) (uint64, error) {
 	if len(payload) > maxPayload {
 		return 0, fmt.Errorf("%w: event of %d bytes exceeds the %d-byte record limit", ErrInvalidEvent, len(payload), maxPayload)
 	}
-	binary.LittleEndian.PutUint32(buf[0:4], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(buf[0:4], uint32(len(payload))) // #nosec G115 -- len(payload) <= maxPayload (32 MiB), checked above
 	payloadCRC := crc32.Checksum(payload, castagnoli)
 
 	s.mu.Lock()
@@ -524,7 +524,7 @@ func (s *spool) read(c *cursor, max int, fn func(seq uint64, payload []byte)) (i
 		if !seg.sealed {
 			// Buffered frames belong to callers waiting for the group commit; writing them
 			// now lets the reader see them (they are only acknowledged after the fsync).
-			s.flushLocked()
+			_ = s.flushLocked() // a failure marks the spool broken for the writers, who report it
 		}
 		sealed, end, path, first := seg.sealed, seg.size, seg.path, seg.first
 		if !sealed {
@@ -554,7 +554,7 @@ func (s *spool) read(c *cursor, max int, fn func(seq uint64, payload []byte)) (i
 		fr := c.fr
 		for n < max {
 			seq, payload, err := fr.next(end)
-			if err == io.EOF || errors.Is(err, errTorn) {
+			if errors.Is(err, io.EOF) || errors.Is(err, errTorn) {
 				if errors.Is(err, errTorn) && sealed {
 					s.logger.Warn("spool segment ends in a torn record; skipped", "segment", path, "offset", fr.off)
 				}
@@ -615,6 +615,6 @@ func (s *spool) close() error {
 }
 
 func (s *spool) unlock() {
-	syscall.Flock(int(s.lockFile.Fd()), syscall.LOCK_UN)
+	_ = syscall.Flock(int(s.lockFile.Fd()), syscall.LOCK_UN) // closing the file releases the lock anyway
 	s.lockFile.Close()
 }

@@ -92,7 +92,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		Bits  uint32
 		Bias  float32
 		Scale float32
-	}{Bits: uint32(m.bits), Bias: m.bias, Scale: scale}
+	}{Bits: uint32(m.bits), Bias: m.bias, Scale: scale} // #nosec G115 -- hash bits are small (default 18), range-checked when a model is read
 	copy(hdr.Magic[:], modelMagic)
 	if err := binary.Write(zw, binary.LittleEndian, hdr); err != nil {
 		return 0, err
@@ -184,7 +184,7 @@ func (f *featureBuf) extract(orig, text string, links int, bits uint) {
 		h := uint32(fnvOffset) ^ 'w'
 		if allDigits(w) {
 			h = fnvString(h*fnvPrime, "#")
-			h = (h ^ uint32(len(w))) * fnvPrime
+			h = (h ^ uint32(len(w))) * fnvPrime // #nosec G115 -- hashing: wrapping is harmless
 		} else {
 			h = fnvString(h*fnvPrime, w)
 		}
@@ -244,7 +244,7 @@ func (f *featureBuf) extract(orig, text string, links int, bits uint) {
 			money++
 		}
 	}
-	shape := func(name string, v int) { add(fnvString(fnvString(fnvOffset^'s', name), string(rune('0'+v)))) }
+	shape := func(name string, v int) { add(fnvString(fnvString(fnvOffset^'s', name), string(rune('0'+v)))) } // #nosec G115 -- v is a bucket index (0..7)
 	shape("len", bucket(len(orig), 20, 60, 120, 250, 600, 1500))
 	shape("caps", bucket(upper*100/max(1, upper+lower), 5, 15, 30, 60))
 	shape("digits", bucket(digits, 1, 5, 10, 20))
@@ -321,7 +321,7 @@ func Train(samples []Sample, opt TrainOptions) *Model {
 	for i := range order {
 		order[i] = i
 	}
-	rng := rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15))
+	rng := rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)) // #nosec G404 -- seeded shuffle: training must be reproducible, nothing secret
 	for epoch := 0; epoch < opt.Epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, idx := range order {

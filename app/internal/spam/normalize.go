@@ -96,7 +96,7 @@ func normalize(s string) normText {
 		prevLetter = unicode.IsLetter(r)
 		i += size
 	}
-	cleanOff = append(cleanOff, int32(len(s)))
+	cleanOff = append(cleanOff, int32(len(s))) // #nosec G115 -- texts are capped at MaxTextBytes (1 MiB) before normalising
 
 	// Pass 2: NFKC, segment by segment so each output byte keeps an origin. Pure ASCII is
 	// already NFKC, which is the common case and skips the work.
@@ -113,7 +113,7 @@ func normalize(s string) normText {
 			}
 			out = append(out, seg...)
 		}
-		outOff = append(outOff, int32(len(s)))
+		outOff = append(outOff, int32(len(s))) // #nosec G115 -- texts are capped at MaxTextBytes (1 MiB) before normalising
 		clean, cleanOff = out, outOff
 	}
 
@@ -139,7 +139,7 @@ func normalize(s string) normText {
 		}
 		i += size
 	}
-	outOff = append(outOff, int32(len(s)))
+	outOff = append(outOff, int32(len(s))) // #nosec G115 -- texts are capped at MaxTextBytes (1 MiB) before normalising
 	n.text, n.off = string(out), outOff
 	return n
 }
@@ -160,7 +160,7 @@ func Skeleton(s string) string { return confusables.Skeleton(s) }
 func confusableScript(r rune) int {
 	switch {
 	case r < 0x80:
-		if isASCIILetter(byte(r)) {
+		if isASCIILetter(byte(r)) { // #nosec G115 -- r < 0x80 in this case
 			return scriptLatin
 		}
 		return scriptNone

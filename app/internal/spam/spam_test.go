@@ -221,7 +221,9 @@ func TestNearDuplicate(t *testing.T) {
 	}
 	// The ring forgets: after HistorySize other texts the first one is gone.
 	for i := 0; i < 8; i++ {
-		c.Check(Request{Text: strings.Repeat("filler text number ", 5) + strings.Repeat("z", i+1) + " distinct tail words here to be long enough"})
+		if _, err := c.Check(Request{Text: strings.Repeat("filler text number ", 5) + strings.Repeat("z", i+1) + " distinct tail words here to be long enough"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if resp, _ := c.Check(Request{Text: base + "?"}); hasCode(resp, CodeNearDuplicate) {
 		t.Errorf("Check(after eviction) still near_duplicate: %+v", resp.Reasons)

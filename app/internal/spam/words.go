@@ -65,7 +65,7 @@ func newPhraseSet(classes map[int][]string) *phraseSet {
 	for class, list := range classes {
 		for _, p := range list {
 			for _, words := range expandAlternatives(strings.Fields(p)) {
-				id := int32(len(ps.phrases))
+				id := int32(len(ps.phrases)) // #nosec G115 -- a few hundred built-in phrases
 				ps.phrases = append(ps.phrases, phrase{words: words, class: class})
 				if strings.HasSuffix(words[0], "*") {
 					ps.prefixed = append(ps.prefixed, id)

@@ -53,10 +53,10 @@ func uuidV7At(t time.Time, rnd *rand.Rand) uuid.UUID {
 	var u uuid.UUID
 	ms := uint64(t.UnixMilli())
 	for i := 0; i < 6; i++ {
-		u[i] = byte(ms >> (40 - 8*i))
+		u[i] = byte(ms >> (40 - 8*i) & 0xff)
 	}
 	for i := 6; i < 16; i++ {
-		u[i] = byte(rnd.Uint32())
+		u[i] = byte(rnd.Uint32() & 0xff)
 	}
 	u[6] = u[6]&0x0f | 0x70
 	u[8] = u[8]&0x3f | 0x80
@@ -68,7 +68,7 @@ func uuidV7At(t time.Time, rnd *rand.Rand) uuid.UUID {
 // others (its "true" cause whenever it is proposed); the proposer only weakly prefers it.
 func Simulate(t testing.TB, url string, cfg Config) *Simulation {
 	t.Helper()
-	rnd := rand.New(rand.NewPCG(cfg.Seed, 7))
+	rnd := rand.New(rand.NewPCG(cfg.Seed, 7)) // #nosec G404 -- seeded simulation: must be reproducible, nothing secret
 	preferred := map[string]int{}
 	for i, r := range simRepos {
 		preferred[r] = (i * 4) % len(simCauses)
