@@ -560,8 +560,8 @@ func (p *Pipeline) run() {
 type writeJob struct {
 	batch  []item
 	arenas [][]byte // the memory the batch's records are in, when read from the spool
-	ok    bool // set by the writing goroutine before it reports on done
-	state int  // the dispatcher's view: jobRunning until finish
+	ok     bool     // set by the writing goroutine before it reports on done
+	state  int      // the dispatcher's view: jobRunning until finish
 }
 
 const (

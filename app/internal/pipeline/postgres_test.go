@@ -268,9 +268,9 @@ func TestWriteRoundTripAndIdempotent(t *testing.T) {
 		FROM requests_p20261125 WHERE id = $1`, [16]byte(full.ID)).Scan(&kind, &receivedAt, &latencyUS, &client, &repo, &meta, &inputSize, &sha, &input, &truncated, &outcome, &score, &ranker); err != nil {
 		t.Fatal(err)
 	}
-	got := fmt.Sprint(kind, receivedAt.UTC(), latencyUS, client, repo, meta, inputSize, sha, input, truncated, outcome, score, ranker)
+	got := fmt.Sprint(kind, receivedAt.UTC(), latencyUS, client, repo, meta, inputSize, string(sha), input, truncated, outcome, score, ranker)
 	wantMeta := map[string]string{"job": "build \"7\"\n", "tab\tkey": "é\x01", "bad\uFFFDkey": "v"}
-	want := fmt.Sprint(full.Kind, full.ReceivedAt.Truncate(time.Microsecond), int64(1234), full.Client, full.Repo, wantMeta, full.InputSize, full.InputSHA256, full.Input, true, full.Outcome, full.Score, "rv-3")
+	want := fmt.Sprint(full.Kind, full.ReceivedAt.Truncate(time.Microsecond), int64(1234), full.Client, full.Repo, wantMeta, full.InputSize, string(full.InputSHA256), full.Input, true, full.Outcome, full.Score, "rv-3")
 	if got != want {
 		t.Errorf("stored request:\n got %s\nwant %s", got, want)
 	}
