@@ -112,8 +112,8 @@ func (n *normalizer) stripANSI(line []byte) []byte {
 // stripRunLogPrefix removes the "job<TAB>step<TAB>" columns that `gh run view --log` puts
 // before each GitHub Actions line (recognised by the timestamp after them).
 func stripRunLogPrefix(line []byte) []byte {
-	first := bytes.IndexByte(line, '\t')
-	if first < 0 || first > 200 {
+	first := bytes.IndexByte(line[:min(len(line), 201)], '\t') // the job column is short
+	if first < 0 {
 		return line
 	}
 	second := bytes.IndexByte(line[first+1:], '\t')
