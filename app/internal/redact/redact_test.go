@@ -16,10 +16,7 @@ var update = flag.Bool("update", false, "rewrite the .golden files from the curr
 // Each fixture is named after the kind of secret it carries (clean.log carries none), so the
 // test also checks that the kind was found and that no fixture secret survives.
 func TestFixtures(t *testing.T) {
-	logs, err := filepath.Glob("testdata/*.log")
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no fixtures in testdata: %v", err)
-	}
+	logs := fixturePaths(t)
 	seen := map[string]bool{}
 	for _, path := range logs {
 		kind := strings.TrimSuffix(filepath.Base(path), ".log")
@@ -149,19 +146,36 @@ func BenchmarkStringShort(b *testing.B) {
 	}
 }
 
-// TestTriggeredMatchesContains checks the one-pass literal search against the plain one: a
-// literal contained in the lower-cased text.
-func TestTriggeredMatchesContains(t *testing.T) {
-	texts := []string{"", "ab", "AKIA", "xAkIaQ", "aws_SECRET_access_key=", "https://u:p@h", "ghp", "ghp_",
-		"GR1348941x", "-----BEGIN RSA PRIVATE KEY-----", "eyJhbGciOi", "hooks.slack.com/services", "xoxb-1", "glcbt-", "glpat"}
-	fixtures, _ := filepath.Glob("testdata/*.log")
-	for _, f := range fixtures {
-		b, err := os.ReadFile(f)
+// fixturePaths lists testdata/*.log, failing the test when there are none.
+func fixturePaths(t *testing.T) []string {
+	t.Helper()
+	logs, err := filepath.Glob("testdata/*.log")
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no fixtures in testdata: %v", err)
+	}
+	return logs
+}
+
+// fixtureTexts is the contents of every testdata/*.log.
+func fixtureTexts(t *testing.T) []string {
+	t.Helper()
+	var texts []string
+	for _, path := range fixturePaths(t) {
+		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		texts = append(texts, string(b))
 	}
+	return texts
+}
+
+// TestTriggeredMatchesContains checks the one-pass literal search against the plain one: a
+// literal contained in the lower-cased text.
+func TestTriggeredMatchesContains(t *testing.T) {
+	texts := []string{"", "ab", "AKIA", "xAkIaQ", "aws_SECRET_access_key=", "https://u:p@h", "ghp", "ghp_",
+		"GR1348941x", "-----BEGIN RSA PRIVATE KEY-----", "eyJhbGciOi", "hooks.slack.com/services", "xoxb-1", "glcbt-", "glpat"}
+	texts = append(texts, fixtureTexts(t)...)
 	for _, s := range texts {
 		var want uint32
 		for i, r := range rules {
@@ -187,14 +201,7 @@ func TestFindAllMatchesWholeText(t *testing.T) {
 		"GR1348941abcdefghijklmnopqrstu glpat-abcdefghijklmnopqrst\r\nxoxb-1234567890-abc hooks.slack.com/services/T/B/x",
 		"https://hooks.slack.com/services/T0/B0/abc eyJhbGciOiJI.eyJzdWIiOiIx.c2lnbmF0dXJl ://: @",
 	}
-	fixtures, _ := filepath.Glob("testdata/*.log")
-	for _, f := range fixtures {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts = append(texts, string(b))
-	}
+	texts = append(texts, fixtureTexts(t)...)
 	for _, s := range texts {
 		for _, r := range rules {
 			if got, want := findAll(s, r), r.re.get().FindAllStringSubmatchIndex(s, -1); fmt.Sprint(got) != fmt.Sprint(want) {
