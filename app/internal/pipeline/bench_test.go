@@ -140,15 +140,7 @@ func BenchmarkSpoolLatency(b *testing.B) {
 //
 //	scripts/testenv.sh bash -c 'cd app && GOWORK=off go test ./internal/pipeline -run XXX -bench WriterBatch -benchtime 20x'
 func BenchmarkWriterBatch(b *testing.B) {
-	dbURL := pgtest.URL(b)
-	if err := Migrate(context.Background(), dbURL, quietLogger()); err != nil {
-		b.Fatal(err)
-	}
-	w, err := newPGWriter(dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.close()
+	_, w := migratedWriter(b)
 	const size = 4096
 	batches := make([][]item, b.N)
 	for i := range batches {

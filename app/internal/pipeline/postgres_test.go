@@ -23,6 +23,21 @@ func uuidAt(t time.Time) uuid.UUID {
 	return u
 }
 
+// migratedWriter gives a writer on a freshly migrated test database, closed with the test.
+func migratedWriter(tb testing.TB) (dbURL string, w *pgWriter) {
+	tb.Helper()
+	dbURL = pgtest.URL(tb)
+	if err := Migrate(context.Background(), dbURL, quietLogger()); err != nil {
+		tb.Fatal(err)
+	}
+	w, err := newPGWriter(dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(w.close)
+	return dbURL, w
+}
+
 func TestUUIDFloorMatchesSQL(t *testing.T) {
 	dbURL := pgtest.URL(t)
 	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
@@ -83,15 +98,7 @@ func fill(t *testing.T, w *pgWriter, at time.Time, n int) []uuid.UUID {
 // TestHotQueriesUseIndexes checks with EXPLAIN that the queries the API and the ranking feeder
 // run are served by indexes and partition pruning, not by scanning every day.
 func TestHotQueriesUseIndexes(t *testing.T) {
-	dbURL := pgtest.URL(t)
-	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
-		t.Fatal(err)
-	}
-	w, err := newPGWriter(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	dbURL, w := migratedWriter(t)
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	old := today.AddDate(0, 0, -3)
 	fill(t, w, old, 5000)
@@ -216,15 +223,7 @@ func TestRetentionDropsOldPartitions(t *testing.T) {
 // encoding, reads every column back, then writes it again with one new event: only the new
 // event's rows are inserted, and nothing is duplicated.
 func TestWriteRoundTripAndIdempotent(t *testing.T) {
-	dbURL := pgtest.URL(t)
-	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
-		t.Fatal(err)
-	}
-	w, err := newPGWriter(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	dbURL, w := migratedWriter(t)
 	day1 := time.Date(2026, 11, 25, 23, 59, 59, 0, time.UTC)
 	day2 := day1.Add(2 * time.Second)
 	full := testEvent(1)
