@@ -220,8 +220,12 @@ func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, readError(err, gzipped)
 	}
-	if err := checkHead(head); err != nil {
-		return nil, err
+	if len(head) == 0 {
+		return nil, &InputError{Reason: "empty", Err: errors.New("the log is empty")}
+	}
+	// Git's heuristic for binary content: a NUL byte near the start.
+	if bytes.IndexByte(head, 0) >= 0 {
+		return nil, &InputError{Reason: "binary", Err: errors.New("the input is binary data (it contains NUL bytes), not a text log")}
 	}
 
 	s := e.newScan()
@@ -234,20 +238,8 @@ func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
 	return ans, nil
 }
 
-// sniffBytes is how much of the start of a log checkHead looks at.
+// sniffBytes is how much of the start of a log is checked for binary content.
 const sniffBytes = 8000
-
-// checkHead rejects what is not a text log, from its first bytes.
-func checkHead(head []byte) error {
-	if len(head) == 0 {
-		return &InputError{Reason: "empty", Err: errors.New("the log is empty")}
-	}
-	// Git's heuristic for binary content: a NUL byte near the start.
-	if bytes.IndexByte(head, 0) >= 0 {
-		return &InputError{Reason: "binary", Err: errors.New("the input is binary data (it contains NUL bytes), not a text log")}
-	}
-	return nil
-}
 
 func readError(err error, gzipped bool) error {
 	if gzipped {
