@@ -42,6 +42,7 @@ test: test-app test-infra test-deploy lint-app ## Run every test of both modules
 
 .PHONY: test-app
 test-app: ## Test the app module against real PostgreSQL and Redis
+	@scripts/testenv_test.sh
 	@scripts/testenv.sh bash -c 'cd app && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...'
 	@scripts/fuzz.sh 30000x
 

@@ -28,10 +28,12 @@ as_pg() {
 
 tmp=""
 pg_pid="" redis_pid=""
+# cleanup runs on EXIT and must end with status 0: under set -e a failing last command here
+# (it was `[ -n "$tmp" ] && …` with the caller's own servers) turned CMD's success into exit 1.
 cleanup() {
 	if [ -n "$pg_pid" ]; then as_pg "$PGBIN/pg_ctl" -D "$tmp/pg" -m immediate stop >/dev/null 2>&1 || true; fi
 	if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
-	[ -n "$tmp" ] && rm -rf "$tmp"
+	if [ -n "$tmp" ]; then rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 
