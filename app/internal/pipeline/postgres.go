@@ -219,6 +219,13 @@ CREATE TEMP TABLE IF NOT EXISTS requests_stage (LIKE requests) ON COMMIT DELETE 
 CREATE TEMP TABLE IF NOT EXISTS propositions_stage (LIKE propositions) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS feedback_stage (LIKE feedback) ON COMMIT DELETE ROWS;`
 
+// preferLZ4 makes the writer's session compress long values (the stored CI-log excerpt, up
+// to 16 KiB by default) with lz4 instead of pglz, where the server was built with lz4.
+// Compression happens once, in the COPY into staging: the insert into the partitions keeps
+// the compressed datum. A server without lz4 keeps pglz; this is not an error.
+const preferLZ4 = `SELECT set_config('default_toast_compression', 'lz4', false)
+FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)`
+
 const (
 	requestColumns     = "id, kind, received_at, latency_us, client, repo, meta, input_size, input_sha256, input, input_truncated, outcome, score, ranker_version"
 	propositionColumns = "request_id, rank, cause_id, category, score, features"
@@ -242,6 +249,10 @@ func (w *pgWriter) connect(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, createStaging); err != nil {
 		conn.Close(ctx)
 		return fmt.Errorf("creating staging tables: %w", err)
+	}
+	if _, err := conn.Exec(ctx, preferLZ4); err != nil {
+		conn.Close(ctx)
+		return fmt.Errorf("choosing the TOAST compression: %w", err)
 	}
 	w.conn = conn
 	return nil
