@@ -316,3 +316,38 @@ func TestWriteRoundTripAndIdempotent(t *testing.T) {
 		t.Errorf("rows: %d requests, %d propositions, %d feedback; want 3, 4, 1", nreq, nprop, nfb)
 	}
 }
+
+// A stored CI-log excerpt long enough to be compressed is compressed with lz4 where the server
+// has it, and reads back unchanged.
+func TestLongInputStoredWithLZ4(t *testing.T) {
+	dbURL, w := migratedWriter(t)
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var hasLZ4 bool
+	if err := conn.QueryRow(t.Context(), `SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&hasLZ4); err != nil {
+		t.Fatal(err)
+	}
+	ev := testEvent(1)
+	ev.Input = strings.Repeat("npm ERR! code ERESOLVE unable to resolve dependency tree\n", 300)
+	if _, err := w.write(t.Context(), records([]*Event{ev})); err != nil {
+		t.Fatal(err)
+	}
+	var input string
+	var method *string
+	if err := conn.QueryRow(t.Context(), `SELECT input, pg_column_compression(input) FROM requests WHERE id = $1`, [16]byte(ev.ID)).Scan(&input, &method); err != nil {
+		t.Fatal(err)
+	}
+	if input != ev.Input {
+		t.Errorf("stored input differs from the input (%d bytes, want %d)", len(input), len(ev.Input))
+	}
+	want := "pglz"
+	if hasLZ4 {
+		want = "lz4"
+	}
+	if method == nil || *method != want {
+		t.Errorf("input compressed with %v; want %s", method, want)
+	}
+}
