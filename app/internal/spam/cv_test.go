@@ -21,6 +21,7 @@ package spam
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -75,7 +76,11 @@ func TestCVProposer(t *testing.T) {
 						out[k].pc[d]++
 					} else if dump != nil {
 						dumpMu.Lock()
-						fmt.Fprintf(dump, "%s\tspam=%v\tp=%.3f\tscore=%.3f\t%q\n", corp.Name, s.Spam, m.Prob(s.Text), resp.Score, s.Text)
+						var why []string
+						for _, r := range resp.Reasons {
+							why = append(why, fmt.Sprintf("%s:%.2f", r.Code, r.Weight))
+						}
+						fmt.Fprintf(dump, "%s\tspam=%v\tp=%.3f\tscore=%.3f\t%s\t%q\n", corp.Name, s.Spam, m.Prob(s.Text), resp.Score, strings.Join(why, ","), s.Text)
 						dumpMu.Unlock()
 					}
 				}

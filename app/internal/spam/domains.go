@@ -270,9 +270,10 @@ var devDomains = []string{
 	"golang.org", "go.dev", "python.org", "pypi.org", "readthedocs.io", "readthedocs.org", "npmjs.com",
 	"npmjs.org", "nodejs.org", "nodejs.dev", "mozilla.org", "w3.org", "whatwg.org", "ietf.org",
 	"rfc-editor.org", "rust-lang.org", "crates.io", "docs.rs", "docker.com", "docker.io", "kubernetes.io",
-	"k8s.io", "helm.sh", "terraform.io", "hashicorp.com", "pulumi.com", "amazon.com", "amazonaws.com",
-	"aws.dev", "microsoft.com", "visualstudio.com", "azure.com", "google.com", "googleapis.com",
-	"googlesource.com", "golang.google.cn", "apple.com", "android.com", "wikipedia.org", "wikimedia.org",
+	"k8s.io", "helm.sh", "terraform.io", "hashicorp.com", "pulumi.com", "aws.amazon.com", "amazonaws.com",
+	"aws.dev", "docs.microsoft.com", "devblogs.microsoft.com", "visualstudio.com", "azure.com",
+	"developers.google.com", "cloud.google.com", "firebase.google.com", "googleapis.com",
+	"googlesource.com", "golang.google.cn", "developer.apple.com", "android.com", "wikipedia.org", "wikimedia.org",
 	"ethereum.org", "soliditylang.org", "openzeppelin.com", "etherscan.io", "ethers.org", "web3js.org",
 	"wagmi.sh", "viem.sh", "hardhat.org", "trufflesuite.com", "paradigm.xyz", "infura.io", "alchemy.com",
 	"solana.com", "bitcoin.org", "bitcoincore.org", "jsfiddle.net", "codepen.io", "codesandbox.io",
@@ -301,10 +302,12 @@ var devDomains = []string{
 	"huggingface.co", "openai.com", "anthropic.com", "ollama.com", "mit.edu", "stanford.edu",
 }
 
-// socialDomains are sites everyone links (video, blogs, social networks). Links there are not
-// link spam by themselves, but unlike devDomains they are no sign of developer talk: they are
-// also where comment spam points.
+// socialDomains are sites everyone links (video, blogs, social networks, the big platforms).
+// Links there are not link spam by themselves, but unlike devDomains they are no sign of
+// developer talk: they are also where comment spam points (plus.google.com, play.google.com).
+// The platforms' developer sites (cloud.google.com, developer.apple.com, …) are devDomains.
 var socialDomains = []string{
+	"google.com", "amazon.com", "apple.com", "microsoft.com",
 	"youtube.com", "youtu.be", "medium.com", "dev.to", "hashnode.dev", "substack.com", "twitter.com",
 	"x.com", "linkedin.com", "reddit.com", "discord.com", "slack.com", "mailchimp.com",
 }

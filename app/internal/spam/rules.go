@@ -3,6 +3,7 @@ package spam
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -22,6 +23,7 @@ const (
 	phScamContext          // where the victim is sent to "fix" things
 	phAirdrop
 	phPromo
+	phSelfPromo // asking readers to subscribe to or visit the author's own channel
 	phAdult
 	phMalwareLure
 	phSolana
@@ -71,12 +73,12 @@ var phrases = newPhraseSet(map[int][]string{
 		"wallet validation|synchronization|rectification", "daily profit|profits|returns",
 		"withdrawal fee", "unlock your funds|wallet|account", "trading expert|signals|mentor", "binary options",
 		"investment plan|plans|package|packages", "earn daily|weekly|monthly", "withdraw anytime",
-		"usdt|crypto|bitcoin investment", "get double", "get 2x|10x", "back instantly",
+		"usdt|crypto|bitcoin investment", "get double back", "get 2x|10x", "back instantly",
 		"forex trading", "crypto mining|investment", "bitcoin mining|investment", "recovered my lost|stolen",
 		"helped me recover", "legit hacker", "hire a hacker", "contact him|her|them on whatsapp|telegram",
 		"send bitcoin|btc|eth|usdt to", "my btc|eth|usdt|bitcoin|crypto address", "this wallet address",
 		"deposit address", "earn $", "free bitcoin|btc|eth|crypto|usdt", "bitcoin|crypto giveaway",
-		"invest with", "account manager", "elon musk", "x2 your", "2x your",
+		"invest with us|me|him|her|them", "account manager", "elon musk", "x2 your", "2x your",
 	},
 	phCryptoWeak: {
 		"connect|sync|synchronize|validate|rectify|restore|verify your wallet",
@@ -113,6 +115,13 @@ var phrases = newPhraseSet(map[int][]string{
 		"call now", "free entry", "txt", "urgent", "claim now", "cash prize", "guaranteed", "unsubscribe",
 		"opt out", "visit my|our website|site|page|store|shop", "sign up now", "act now", "free trial",
 		"best quality", "lowest price", "buy cheap", "online pharmacy", "essay writing", "assignment help",
+	},
+	phSelfPromo: {
+		"subscribe to my|our channel", "sub to my|our channel", "subscribe my channel", "check out my|our channel",
+		"check my channel", "visit my channel", "go to my channel", "my youtube channel", "check me out",
+		"sub4sub", "sub 4 sub", "subscribe back", "sub me", "subscribe me", "like and subscribe",
+		"subscribe and like", "plz subscribe", "pls subscribe", "subscribe plz|pls",
+		"check out my music|song|songs|cover|covers|mixtape|track|tracks|vids|rap",
 	},
 	phAdult: {
 		"porn", "porno", "pornhub", "nude|nudes", "sex chat|cam|cams|video|videos", "sexy girls|singles|women",
@@ -175,7 +184,7 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 	out = cryptoRules(a, out)
 	out = supportNumberRule(a, out)
 	out = mentionAndGiveawayRules(a, out)
-	out = wordingRules(a, out)
+	out = c.wordingRules(a, out)
 	out = obfuscationRule(a, out)
 	if hist != nil {
 		if r, ok := hist.check(a, true); ok {
@@ -190,7 +199,7 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 // digest has a dozen links and an "unsubscribe" line, and the model knows that shape.
 var softCodes = map[string]bool{
 	CodeSEOLinkSpam: true, CodePromotional: true, CodeAdult: true, CodeMassMentions: true,
-	CodeNewAccount: true, CodeNearDuplicate: true,
+	CodeNewAccount: true, CodeNearDuplicate: true, CodeURLShortener: true,
 }
 
 // devEvidence is 0..1: how much the text reads as software work. It counts the words of the
@@ -198,8 +207,12 @@ var softCodes = map[string]bool{
 func (c *Checker) devEvidence(a *analysis) float64 {
 	score := float64(a.counts[phDev])
 	score += float64(min(strings.Count(a.orig, "`"), 4))
+	// Each developer site counts once: a mailing-list footer repeats its list's address, and
+	// spam sent through a list carries that footer too.
+	var devSites []string
 	for _, l := range a.links {
-		if _, ok := inSet(c.domains.dev, l.host); ok {
+		if d, ok := inSet(c.domains.dev, l.host); ok && !slices.Contains(devSites, d) {
+			devSites = append(devSites, d)
 			score += 2
 		}
 	}
@@ -246,7 +259,7 @@ var sourceExtensions = map[string]bool{
 }
 
 func dampSoft(out []Reason, p float64) {
-	f := 0.4 + 0.6*min(1, p/0.5)
+	f := 0.25 + 0.75*min(1, p/0.5)
 	for i := range out {
 		if isSoft(out[i]) {
 			out[i].Weight *= f
@@ -259,7 +272,7 @@ func dampSoft(out []Reason, p float64) {
 // SpamAssassin's ham); with five or more @mentions (weight 0.9) it is the code-host airdrop
 // scam, and that is not damped.
 func isSoft(r Reason) bool {
-	return softCodes[r.Code] || r.Code == CodeAirdropGiveaway && r.Weight < 0.9
+	return softCodes[r.Code] && !r.firm || r.Code == CodeAirdropGiveaway && r.Weight < 0.9
 }
 
 // offsiteLinks are links that are not to a developer domain; only they count as promotion.
@@ -626,13 +639,39 @@ func countMentions(text string) (distinct, first, last int) {
 	return len(seen), first, last
 }
 
-func wordingRules(a *analysis, out []Reason) []Reason {
-	if n := a.counts[phPromo]; n > 0 {
+func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
+	weak, self := a.counts[phPromo], a.counts[phSelfPromo]
+	premium, premiumSpan, premiumWhat := premiumText(a)
+	switch {
+	case self > 0 || premium:
+		// Firm promotion: comment spam's self-promotion ("subscribe to my channel", "check me
+		// out"; none of the YouTube corpus's 951 legitimate comments has it, a quarter of its
+		// spam does) and premium-rate text's call to action. Not damped by the model, but
+		// halved on developer talk like the model.
+		keep, sp := 1.0, premiumSpan
+		var what []string
+		if self > 0 {
+			w := 0.6
+			if self+weak >= 2 {
+				w = 0.75
+			}
+			keep *= 1 - w
+			sp = a.firstHit(phSelfPromo)
+			what = append(what, fmt.Sprintf("self-promotion (%d phrases asking readers to visit or subscribe to the author's channel)", self))
+		}
+		if premium {
+			keep *= 1 - 0.6
+			what = append(what, premiumWhat)
+		}
+		r := reason(CodePromotional, (1-keep)*(1-0.5*c.devEvidence(a)), sp, "%s", strings.Join(what, "; "))
+		r.firm = true
+		out = append(out, r)
+	case weak > 0:
 		w := 1.0
-		for i := 0; i < n && i < 6; i++ {
+		for i := 0; i < weak && i < 6; i++ {
 			w *= 0.78
 		}
-		out = append(out, reason(CodePromotional, min(0.65, 1-w), a.firstHit(phPromo), "%d promotional phrases", n))
+		out = append(out, reason(CodePromotional, min(0.65, 1-w), a.firstHit(phPromo), "%d promotional phrases", weak))
 	}
 	if n := a.counts[phAdult]; n > 0 {
 		w := 0.5
@@ -643,6 +682,66 @@ func wordingRules(a *analysis, out []Reason) []Reason {
 	}
 	return out
 }
+
+// premiumText finds the call to action of premium-rate text spam: a text to a short code
+// ("text WIN to 87121", "reply STOP to 62468"), a UK premium or national-rate number after
+// "call" ("call 09061701461"), or a price per message ("150p/msg", "cost 25p per txt").
+// Developer talk has none of these: a short code is five or six digits after "to", which an
+// issue number ("#12345") or a year never is.
+func premiumText(a *analysis) (found bool, sp span, what string) {
+	word := func(i int) string { return a.n.text[a.toks[i].start:a.toks[i].end] }
+	for i := range a.toks {
+		switch w := word(i); w {
+		case "text", "txt", "texting", "txting", "reply", "replying", "sms": // not "send": "send SIGTERM to 12345" is a pid
+			for j := i + 1; j+1 < len(a.toks) && j <= i+4; j++ {
+				if word(j) == "to" && isShortCode(word(j+1)) && a.n.text[a.toks[j+1].start-1] != '#' {
+					return true, a.tokSpan(i, j+2), "premium-rate text: asks for a text to short code " + word(j+1)
+				}
+			}
+		case "call", "ring", "dial":
+			if i+1 < len(a.toks) && isPremiumNumber(word(i+1)) {
+				return true, a.tokSpan(i, i+2), "premium-rate text: asks to call premium number " + word(i+1)
+			}
+		default:
+			if isPencePrice(w) {
+				for j := max(0, i-3); j < len(a.toks) && j <= i+3; j++ {
+					if perMessageWords[word(j)] {
+						return true, a.tokSpan(i, i+1), "premium-rate text: a price per message (" + w + ")"
+					}
+				}
+			}
+		}
+	}
+	return false, span{}, ""
+}
+
+var perMessageWords = map[string]bool{"msg": true, "msgs": true, "txt": true, "txts": true, "sms": true, "min": true, "mins": true, "rcv": true, "std": true, "text": true, "cost": true, "costs": true, "pmsg": true}
+
+// isShortCode: five or six digits, optionally run into letters as texts do ("69888nyt").
+func isShortCode(w string) bool {
+	n := 0
+	for n < len(w) && isDigit(w[n]) {
+		n++
+	}
+	return (n == 5 || n == 6) && (n == len(w) || !isDigit(w[n]))
+}
+
+// isPremiumNumber: a UK premium (09…) or national-rate (087…) number of 11 digits, optionally
+// run into letters ("08704439680ts").
+func isPremiumNumber(w string) bool {
+	n := 0
+	for n < len(w) && isDigit(w[n]) {
+		n++
+	}
+	return n == 11 && (strings.HasPrefix(w, "09") || strings.HasPrefix(w, "087"))
+}
+
+// isPencePrice: "150p", "25p": one to three digits and a p, but not a video resolution.
+func isPencePrice(w string) bool {
+	return len(w) >= 2 && len(w) <= 4 && w[len(w)-1] == 'p' && allDigits(w[:len(w)-1]) && !videoResolutions[w]
+}
+
+var videoResolutions = map[string]bool{"144p": true, "240p": true, "360p": true, "480p": true, "576p": true, "720p": true}
 
 // obfuscationRule: invisible characters inside words and words that mix Latin with
 // lookalike letters of another script. Text wholly in Cyrillic, Greek or CJK is not

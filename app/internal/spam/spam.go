@@ -70,6 +70,9 @@ type Reason struct {
 	Detail string  `json:"detail"`
 	Span   [2]int  `json:"span"`
 	Weight float64 `json:"-"` // this reason's own spam probability, combined by noisy-OR
+	// firm marks evidence precise enough that the model's confidence in the text does not
+	// damp it, although its code is one of the soft ones (self-promotion is "promotional").
+	firm bool
 }
 
 // Reason codes. This vocabulary is part of the API.

@@ -130,6 +130,9 @@ func TestSpansPointAtEvidence(t *testing.T) {
 		{"eth address", "send 1 ETH to 0x742d35Cc6634C0532925a3b844Bc454e4438f44e now", CodeWalletAddress, "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"},
 		{"seed request", "Please enter your seed phrase at https://x.example", CodeSeedPhraseRequest, "enter your seed phrase"},
 		{"mixed script", "Verify your mеtamask", CodeObfuscation, "mеtamask"},
+		{"self-promotion", "nice lib! subscribe to my channel for more", CodePromotional, "subscribe to my channel"},
+		{"premium short code", "You won a prize! Text WIN to 87121 to claim", CodePromotional, "Text WIN to 87121"},
+		{"premium number", "urgent msg waiting, call 09061701461 now", CodePromotional, "call 09061701461"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
