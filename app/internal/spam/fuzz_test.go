@@ -36,9 +36,11 @@ func FuzzNormalize(f *testing.F) {
 	})
 }
 
-// FuzzExtractURLs: spans are inside the input and a whole-text check never fails or panics.
+// FuzzExtractURLs: spans are inside the input and a whole-text check never fails or panics
+// (the seeds include the token-walking rules' shapes: short codes, premium numbers, prices).
 func FuzzExtractURLs(f *testing.F) {
-	for _, s := range []string{"https://example.com/a?b=c", "www.x.org", "a@b.com", "ｂｉｔ．ｌｙ/x", "http://[::1]:80/", "https://user@evil.example:8080/x", "README.md setup.py", "xn--gthub-cta.com"} {
+	for _, s := range []string{"https://example.com/a?b=c", "www.x.org", "a@b.com", "ｂｉｔ．ｌｙ/x", "http://[::1]:80/", "https://user@evil.example:8080/x", "README.md setup.py", "xn--gthub-cta.com",
+		"txt WIN to 87121", "reply to", "call 09061701461", "#12345 to 54321", "150p", "sub me", "check out my channel"} {
 		f.Add(s)
 	}
 	c, err := New(DefaultConfig())
