@@ -43,6 +43,8 @@ var phrases = newPhraseSet(map[int][]string{
 		"release", "releases", "release notes", "notifications", "onboarding", "walkthrough", "feedback",
 		"docs", "documentation", "issue", "issues", "bug", "bugs", "feature request", "review", "reviewers",
 		"patch", "workaround", "sponsors", "contributing", "roadmap", "milestone", "triage",
+		"staging", "deploy", "deployed", "deployment", "rollout", "rollback", "hotfix", "credentials",
+		"on call", "incident", "outage", "postmortem",
 	},
 	phSupport: {
 		"support", "helpline", "help line", "hotline", "call us", "contact us", "help desk", "helpdesk",
@@ -684,8 +686,8 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 }
 
 // premiumText finds the call to action of premium-rate text spam: a text to a short code
-// ("text WIN to 87121", "reply STOP to 62468"), a UK premium or national-rate number after
-// "call" ("call 09061701461"), or a price per message ("150p/msg", "cost 25p per txt").
+// ("text WIN to 87121", "reply STOP to 62468"), a UK national-rate number after "call"
+// ("call 08712402972"), or a price per message ("150p/msg", "cost 25p per txt").
 // Developer talk has none of these: a short code is five or six digits after "to", which an
 // issue number ("#12345") or a year never is.
 func premiumText(a *analysis) (found bool, sp span, what string) {
@@ -700,7 +702,7 @@ func premiumText(a *analysis) (found bool, sp span, what string) {
 			}
 		case "call", "ring", "dial":
 			if i+1 < len(a.toks) && isPremiumNumber(word(i+1)) {
-				return true, a.tokSpan(i, i+2), "premium-rate text: asks to call premium number " + word(i+1)
+				return true, a.tokSpan(i, i+2), "premium-rate text: asks to call national-rate number " + word(i+1)
 			}
 		default:
 			if isPencePrice(w) {
@@ -719,21 +721,23 @@ var perMessageWords = map[string]bool{"msg": true, "msgs": true, "txt": true, "t
 
 // isShortCode: five or six digits, optionally run into letters as texts do ("69888nyt").
 func isShortCode(w string) bool {
-	n := 0
-	for n < len(w) && isDigit(w[n]) {
-		n++
-	}
-	return (n == 5 || n == 6) && (n == len(w) || !isDigit(w[n]))
+	n := leadingDigits(w)
+	return n == 5 || n == 6
 }
 
-// isPremiumNumber: a UK premium (09…) or national-rate (087…) number of 11 digits, optionally
-// run into letters ("08704439680ts").
+// isPremiumNumber: a UK national-rate number (087…, 11 digits), optionally run into letters
+// ("08704439680ts"). UK premium numbers (09…) are not read: Philippine mobile numbers have
+// the same shape (0917 123 4567), and a signature's phone number is not spam.
 func isPremiumNumber(w string) bool {
+	return leadingDigits(w) == 11 && strings.HasPrefix(w, "087")
+}
+
+func leadingDigits(w string) int {
 	n := 0
 	for n < len(w) && isDigit(w[n]) {
 		n++
 	}
-	return n == 11 && (strings.HasPrefix(w, "09") || strings.HasPrefix(w, "087"))
+	return n
 }
 
 // isPencePrice: "150p", "25p": one to three digits and a p, but not a video resolution.

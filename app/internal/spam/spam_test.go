@@ -132,7 +132,7 @@ func TestSpansPointAtEvidence(t *testing.T) {
 		{"mixed script", "Verify your mеtamask", CodeObfuscation, "mеtamask"},
 		{"self-promotion", "nice lib! subscribe to my channel for more", CodePromotional, "subscribe to my channel"},
 		{"premium short code", "You won a prize! Text WIN to 87121 to claim", CodePromotional, "Text WIN to 87121"},
-		{"premium number", "urgent msg waiting, call 09061701461 now", CodePromotional, "call 09061701461"},
+		{"national-rate number", "urgent msg waiting, call 08712402972 now", CodePromotional, "call 08712402972"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
