@@ -138,17 +138,27 @@ type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-// ensurePartition creates the day's partitions of requests and propositions.
+// ensurePartition creates the day's partitions of requests and propositions. The writers,
+// every replica and the maintenance loop call it when they first need a day, so several
+// often do at once. IF NOT EXISTS does not cover that: the check and the creation are not
+// atomic, and the losers of the race get duplicate_table (42P07) or, on the catalog's unique
+// index, unique_violation (23505), which PostgreSQL raises only once the winner has
+// committed. Either means the partition is there.
 func ensurePartition(ctx context.Context, db execer, t time.Time) error {
 	day, lo, hi := dayBounds(t)
 	for _, table := range partitionedTables {
 		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')`,
 			pgx.Identifier{partitionName(table, day)}.Sanitize(), table, lo, hi)
-		if _, err := db.Exec(ctx, q); err != nil {
+		if _, err := db.Exec(ctx, q); err != nil && !createdConcurrently(err) {
 			return fmt.Errorf("creating partition %s: %w", partitionName(table, day), err)
 		}
 	}
 	return nil
+}
+
+func createdConcurrently(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "42P07" || pgErr.Code == "23505") // duplicate_table, unique_violation
 }
 
 // DropPartitionsBefore drops the day partitions of requests and propositions that end on or

@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
 )
@@ -349,5 +351,38 @@ func TestLongInputStoredWithLZ4(t *testing.T) {
 	}
 	if method == nil || *method != want {
 		t.Errorf("input compressed with %v; want %s", method, want)
+	}
+}
+
+// Writers, replicas and the maintenance loop all create a day's partitions when they first
+// need them, so several do it at once at start and at midnight. Every one must succeed.
+func TestEnsurePartitionConcurrently(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for d := range 5 {
+		day := time.Date(2030, 1, 1+d, 12, 0, 0, 0, time.UTC)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- ensurePartition(t.Context(), pool, day)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("ensurePartition(%s) while others create it too: %v", day.Format(time.DateOnly), err)
+			}
+		}
 	}
 }
