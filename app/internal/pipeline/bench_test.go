@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -53,7 +54,14 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 					for next.Add(1) <= int64(b.N) {
 						ev := testEvent(0)
 						ev.Input = text
-						if err := p.Record(context.Background(), ev); err != nil {
+						// A full spool is the server's 503 with Retry-After: back off and
+						// retry, as a client would. Long inputs at full speed reach the cap.
+						err := p.Record(context.Background(), ev)
+						for errors.Is(err, ErrSpoolFull) {
+							time.Sleep(10 * time.Millisecond)
+							err = p.Record(context.Background(), ev)
+						}
+						if err != nil {
 							b.Error(err)
 							return
 						}
