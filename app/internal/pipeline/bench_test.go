@@ -114,6 +114,9 @@ func waitCommitted(b *testing.B, p *Pipeline, dbURL string, n int) {
 		return m.GetCounter().GetValue()
 	}
 	for deadline := time.Now().Add(10 * time.Minute); committed() < float64(n); time.Sleep(time.Millisecond) {
+		if b.Failed() { // a caller gave up: n will never be reached
+			b.FailNow()
+		}
 		if time.Now().After(deadline) {
 			b.Fatalf("events not committed within 10 minutes")
 		}
