@@ -34,6 +34,10 @@ if [ ! -s "$log" ] || [ "$(stat -c %s "$log")" -lt "$target" ]; then
 fi
 size=$(stat -c %s "$log")
 bin/ciagent kb literals > "$work/literals.txt"
+# An empty line would be an empty pattern: ripgrep would match every line and do no search.
+if grep -qx '' "$work/literals.txt"; then
+	echo "bench: ciagent kb literals printed an empty literal; the comparison would be void" >&2; exit 1
+fi
 echo "log: $log ($((size / 1024 / 1024)) MiB, $(wc -l < "$log") lines), $(wc -l < "$work/literals.txt") literals"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 cat "$log" > /dev/null # warm the page cache for both tools

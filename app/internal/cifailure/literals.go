@@ -231,7 +231,10 @@ func cross(a, b []string) []string {
 }
 
 // classStrings lists the characters of a small class (case-folded classes such as [Ee] stay
-// small), or nil.
+// small), or nil. Line terminators are left out: the engine matches one line at a time,
+// without its newline, so `\s` can only be a space, a tab or a form feed there. Kept, they
+// made literals such as "\nassert" that no line holds, and `ciagent kb literals` printed them
+// as an empty line, a pattern that matches everything.
 func classStrings(re *syntax.Regexp) []string {
 	var out []string
 	for i := 0; i+1 < len(re.Rune); i += 2 {
@@ -240,6 +243,9 @@ func classStrings(re *syntax.Regexp) []string {
 			return nil
 		}
 		for r := lo; r <= hi; r++ {
+			if r == '\n' || r == '\r' {
+				continue
+			}
 			out = append(out, string(unicode.ToLower(r)))
 			if len(out) > 8 {
 				return nil

@@ -2,6 +2,7 @@ package cifailure
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,25 @@ func TestLiteralSets(t *testing.T) {
 		}
 		if got := fmt.Sprint(sets); got != tc.want {
 			t.Errorf("literalSets(%q) = %s; want %s", tc.expr, got, tc.want)
+		}
+	}
+}
+
+// The engine matches one line at a time, without its terminator: a literal holding a newline
+// can never match, and `ciagent kb literals` would print it as two lines, the first an empty
+// pattern that matches everything (it voided the ripgrep comparison until 2026-12-06).
+func TestKBLiteralsAreSingleLine(t *testing.T) {
+	kb, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lits := kb.Literals()
+	if len(lits) == 0 {
+		t.Fatal("the built-in knowledge base has no literals")
+	}
+	for _, l := range lits {
+		if len(l) < minLiteral || strings.ContainsAny(l, "\n\r") {
+			t.Errorf("literal %q: want at least %d bytes on one line", l, minLiteral)
 		}
 	}
 }
