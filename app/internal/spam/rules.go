@@ -120,8 +120,8 @@ var phrases = newPhraseSet(map[int][]string{
 	},
 	phSelfPromo: {
 		"subscribe to my|our channel", "sub to my|our channel", "subscribe my channel", "check out my|our channel",
-		"check my channel", "visit my channel", "go to my channel", "my youtube channel", "check me out",
-		"sub4sub", "sub 4 sub", "subscribe back", "sub me", "subscribe me", "like and subscribe",
+		"check my channel", "visit my channel", "go to my channel", "my youtube channel",
+		"sub4sub", "sub 4 sub", "subscribe back", "like and subscribe",
 		"subscribe and like", "plz subscribe", "pls subscribe", "subscribe plz|pls",
 		"check out my music|song|songs|cover|covers|mixtape|track|tracks|vids|rap",
 	},
@@ -704,7 +704,9 @@ func premiumText(a *analysis) (found bool, sp span, what string) {
 	for i := range a.toks {
 		switch w := word(i); w {
 		case "text", "txt", "texting", "txting", "reply", "replying", "sms": // not "send": "send SIGTERM to 12345" is a pid
-			for j := i + 1; j+1 < len(a.toks) && j <= i+4; j++ {
+			// A keyword between the verb and "to" ("text WIN to"): "reply to 54321" is a
+			// reply to someone's comment.
+			for j := i + 2; j+1 < len(a.toks) && j <= i+4; j++ {
 				if word(j) == "to" && isShortCode(word(j+1)) && a.n.text[a.toks[j+1].start-1] != '#' {
 					return true, a.tokSpan(i, j+2), "premium-rate text: asks for a text to short code " + word(j+1)
 				}
