@@ -112,3 +112,26 @@ func cvCorpusPaths() CorpusPaths {
 	}
 	return DefaultCorpusPaths(data, sa)
 }
+
+// TestDevProbe reports the proposer's false positives on testdata/devprobe.txt, developer
+// sentences kept out of all tuning: a held-out estimate of how often ordinary code-host talk
+// is flagged. It reports; it does not require 0 (legit.txt does).
+func TestDevProbe(t *testing.T) {
+	c, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := readTexts(t, "testdata/devprobe.txt")
+	flagged := 0
+	for _, text := range texts {
+		resp, err := c.Check(Request{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Verdict != Allow {
+			flagged++
+			fmt.Printf("DEVPROBE %s %.2f %q\n", resp.Verdict, resp.Score, text)
+		}
+	}
+	fmt.Printf("DEVPROBE not allowed: %d of %d\n", flagged, len(texts))
+}
