@@ -250,13 +250,9 @@ func TestQueueOverflowCatchesUpFromSpool(t *testing.T) {
 // TestReplayAtStart records while the database is unreachable, stops, and starts again with it
 // reachable: the spool is replayed and then emptied.
 func TestReplayAtStart(t *testing.T) {
-	dbURL := pgtest.URL(t)
+	dbURL := migratedURL(t) // migrated first: Open migrates, and the proxy will be down
 	proxy := pgtest.NewProxy(t, pgtest.Target(t, dbURL))
 	dir := t.TempDir()
-	// Migrate first: Open migrates, and the proxy will be down.
-	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
-		t.Fatal(err)
-	}
 	proxy.Down()
 	p := openTest(t, Config{DatabaseURL: proxy.URL(t, dbURL), SpoolDir: dir, SkipMigrate: true})
 	var acked []uuid.UUID
@@ -291,11 +287,8 @@ func TestReplayAtStart(t *testing.T) {
 // TestSpoolCap fills a small spool while the database is unreachable: Record fails with
 // ErrSpoolFull, and once the database is back every acknowledged event is written.
 func TestSpoolCap(t *testing.T) {
-	dbURL := pgtest.URL(t)
+	dbURL := migratedURL(t)
 	proxy := pgtest.NewProxy(t, pgtest.Target(t, dbURL))
-	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
-		t.Fatal(err)
-	}
 	proxy.Down()
 	p := openTest(t, Config{DatabaseURL: proxy.URL(t, dbURL), SkipMigrate: true, SpoolMaxBytes: 64 << 10, SegmentBytes: 8 << 10})
 	defer closeTest(t, p)

@@ -25,13 +25,20 @@ func uuidAt(t time.Time) uuid.UUID {
 	return u
 }
 
-// migratedWriter gives a writer on a freshly migrated test database, closed with the test.
-func migratedWriter(tb testing.TB) (dbURL string, w *pgWriter) {
+// migratedURL gives a freshly migrated test database.
+func migratedURL(tb testing.TB) string {
 	tb.Helper()
-	dbURL = pgtest.URL(tb)
+	dbURL := pgtest.URL(tb)
 	if err := Migrate(context.Background(), dbURL, quietLogger()); err != nil {
 		tb.Fatal(err)
 	}
+	return dbURL
+}
+
+// migratedWriter gives a writer on a freshly migrated test database, closed with the test.
+func migratedWriter(tb testing.TB) (dbURL string, w *pgWriter) {
+	tb.Helper()
+	dbURL = migratedURL(tb)
 	w, err := newPGWriter(dbURL)
 	if err != nil {
 		tb.Fatal(err)
@@ -41,10 +48,7 @@ func migratedWriter(tb testing.TB) (dbURL string, w *pgWriter) {
 }
 
 func TestUUIDFloorMatchesSQL(t *testing.T) {
-	dbURL := pgtest.URL(t)
-	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
-		t.Fatal(err)
-	}
+	dbURL := migratedURL(t)
 	conn, err := pgx.Connect(t.Context(), dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -357,10 +361,7 @@ func TestLongInputStoredWithLZ4(t *testing.T) {
 // Writers, replicas and the maintenance loop all create a day's partitions when they first
 // need them, so several do it at once at start and at midnight. Every one must succeed.
 func TestEnsurePartitionConcurrently(t *testing.T) {
-	dbURL := pgtest.URL(t)
-	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
-		t.Fatal(err)
-	}
+	dbURL := migratedURL(t)
 	pool, err := pgxpool.New(t.Context(), dbURL)
 	if err != nil {
 		t.Fatal(err)
