@@ -163,12 +163,10 @@ func (cb *copyBatch) reset() {
 // the record in place, field by field, in encodeEvent's order: no Event, no maps, nothing
 // allocated. A record it cannot read is ErrInvalidEvent, and the batch is then unusable.
 func (cb *copyBatch) add(rec []byte) error {
-	if len(rec) == 0 || rec[0] != codecVersion {
-		return fmt.Errorf("%w: unknown record version", ErrInvalidEvent)
+	d, kind, id, err := openRecord(rec)
+	if err != nil {
+		return err
 	}
-	d := &decoder[[]byte]{b: rec[1:]}
-	kind := d.string()
-	id := d.uuid()
 	if string(kind) == KindFeedback {
 		// The request fields are empty in a feedback record: skip them.
 		d.varint()
@@ -292,14 +290,21 @@ func (d *decoder[T]) end(id uuid.UUID) error {
 
 // recordHeader reads the kind and id at the start of a spool record.
 func recordHeader(rec []byte) (id uuid.UUID, feedback bool, err error) {
+	_, kind, id, err := openRecord(rec)
+	return id, err == nil && string(kind) == KindFeedback, err
+}
+
+// openRecord checks a spool record's version and reads its kind and id, which every record
+// starts with; d is left at the field after them.
+func openRecord(rec []byte) (d *decoder[[]byte], kind []byte, id uuid.UUID, err error) {
 	if len(rec) == 0 || rec[0] != codecVersion {
-		return id, false, fmt.Errorf("%w: unknown record version", ErrInvalidEvent)
+		return nil, nil, id, fmt.Errorf("%w: unknown record version", ErrInvalidEvent)
 	}
-	d := &decoder[[]byte]{b: rec[1:]}
-	kind := d.string()
+	d = &decoder[[]byte]{b: rec[1:]}
+	kind = d.string()
 	id = d.uuid()
 	if d.err != nil {
-		return id, false, fmt.Errorf("%w: %w", ErrInvalidEvent, d.err)
+		return nil, nil, id, fmt.Errorf("%w: %w", ErrInvalidEvent, d.err)
 	}
-	return id, string(kind) == KindFeedback, nil
+	return d, kind, id, nil
 }
