@@ -146,6 +146,9 @@ type analysis struct {
 	hits   []phraseHit
 	links  []link
 	counts [phDev + 1]int
+	// devTalk is devTalkFactor's value, computed once in reasons: the model's vote and firm
+	// promotion both read it.
+	devTalk float64
 }
 
 func (a *analysis) has(class int) bool { return a.counts[class] > 0 }
@@ -180,6 +183,7 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 		a.counts[h.class]++
 	}
 	a.links = extractLinks(a.n.text)
+	a.devTalk = c.devTalkFactor(a)
 
 	var out []Reason
 	out = c.linkRules(a, req, out)
@@ -674,7 +678,7 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 			keep *= 1 - 0.6
 			what = append(what, premiumWhat)
 		}
-		r := reason(CodePromotional, (1-keep)*c.devTalkFactor(a), sp, "%s", strings.Join(what, "; "))
+		r := reason(CodePromotional, (1-keep)*a.devTalk, sp, "%s", strings.Join(what, "; "))
 		r.firm = true
 		out = append(out, r)
 	case weak > 0:
@@ -828,6 +832,6 @@ func hasASCIILetter(s string) bool {
 func (c *Checker) modelReason(a *analysis, out []Reason) []Reason {
 	p := c.model.prob(a.orig, &a.n, len(a.links))
 	dampSoft(out, p)
-	w := min(p, 0.9) * c.devTalkFactor(a)
+	w := min(p, 0.9) * a.devTalk
 	return append(out, reason(CodeModel, w, span{0, len(a.orig)}, "statistical model spam probability %.2f", p))
 }
