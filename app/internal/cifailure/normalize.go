@@ -31,7 +31,7 @@ func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
 	}
 	// Travis glues its fold/timer markers to the next output with an erase-line escape and no
 	// newline ("travis_time:end:…\x1b[0K\x1b[31;1mThe command …"): keep what follows it.
-	if len(line) > 0 && line[0] == 't' && (bytes.HasPrefix(line, travisFold) || bytes.HasPrefix(line, travisTime)) {
+	if len(line) > 0 && framingFirst[line[0]] && (bytes.HasPrefix(line, travisFold) || bytes.HasPrefix(line, travisTime)) {
 		if i := bytes.Index(line, eraseLine); i >= 0 {
 			line = line[i+len(eraseLine):]
 		}
