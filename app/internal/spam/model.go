@@ -35,9 +35,6 @@ type Model struct {
 	bits    uint
 	bias    float32
 	weights []float32
-	// Experiment only (spamexp): per-corpus experts chosen by per-corpus routers.
-	experts, routers []*Model
-	tau              float64
 }
 
 // LoadModel reads a model written by Model.WriteTo.
@@ -124,24 +121,12 @@ var featureBufs = sync.Pool{New: func() any {
 }}
 
 func (m *Model) probFeatures(ids []uint32) float64 {
-	if m.routers != nil {
-		best, bd := 0.0, -1
-		for d, r := range m.routers {
-			if p := r.probFeatures(ids); p > best {
-				best, bd = p, d
-			}
-		}
-		if best >= m.tau {
-			return m.experts[bd].probFeatures(ids)
-		}
-	}
 	if len(ids) == 0 {
 		return sigmoid(float64(m.bias))
 	}
-	mask := uint32(1)<<m.bits - 1
 	var sum float32
 	for _, id := range ids {
-		sum += m.weights[id&mask]
+		sum += m.weights[id]
 	}
 	return sigmoid(float64(m.bias) + float64(sum)/math.Sqrt(float64(len(ids))))
 }
