@@ -10,9 +10,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ci-agent/ci-agent/app/internal/answercache"
 	"github.com/ci-agent/ci-agent/app/internal/api"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/dupshare"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 	"github.com/ci-agent/ci-agent/app/internal/ranking"
 	"github.com/ci-agent/ci-agent/app/internal/spam"
@@ -28,6 +31,7 @@ type serveConfig struct {
 	kbDir          string
 	spamConfig     string
 	redisURL       string
+	dupStream      string
 	apiKeysFile    string
 	logLevel       slog.Level
 	insecureNoAuth bool
@@ -43,7 +47,8 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 	addRankingServeFlags(fs, getenv, &cfg.ranking)
 	maxBody := fs.String("max-body", envOr(getenv, "CIAGENT_MAX_BODY", "64MiB"), "request body cap, e.g. 64MiB (env CIAGENT_MAX_BODY)")
 	fs.StringVar(&cfg.kbDir, "kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
-	fs.StringVar(&cfg.redisURL, "redis-url", getenv("REDIS_URL"), "Redis URL (redis:// or rediss://) of the optional answer cache (env REDIS_URL); empty: no cache")
+	fs.StringVar(&cfg.redisURL, "redis-url", getenv("REDIS_URL"), "Redis URL (redis:// or rediss://) of the optional answer cache and shared near-duplicate memory (env REDIS_URL); empty: neither")
+	fs.StringVar(&cfg.dupStream, "spam-dup-stream", envOr(getenv, "CIAGENT_SPAM_DUP_STREAM", dupshare.DefaultKey), "Redis stream through which replicas share the spam near-duplicate memory; one per deployment (env CIAGENT_SPAM_DUP_STREAM)")
 	fs.StringVar(&cfg.spamConfig, "spam-config", getenv("CIAGENT_SPAM_CONFIG"), "spam proposer config file: verdict thresholds (env CIAGENT_SPAM_CONFIG); empty: the defaults")
 	fs.StringVar(&cfg.apiKeysFile, "api-keys-file", getenv("CIAGENT_API_KEYS_FILE"), "file of hashed API keys; when set every /v1 call needs a Bearer key (env CIAGENT_API_KEYS_FILE)")
 	fs.BoolVar(&cfg.insecureNoAuth, "insecure-no-auth", false, "allow a non-loopback address without API keys")
@@ -125,11 +130,46 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 			logger.Info("answer cache on", "ttl", answercache.DefaultTTL.String())
 		}
 	}
+	dupMetrics, stopSharing := shareNearDuplicates(ctx, cfg.redisURL, cfg.dupStream, checker, logger)
+	defer stopSharing()
 	srv, err := api.New(cfg.api, logger, eng, opts...)
 	if err != nil {
 		return err
 	}
+	if dupMetrics != nil {
+		if err := srv.Registry().Register(dupMetrics); err != nil {
+			return err
+		}
+	}
 	return srv.Serve(ctx, addrNotifier(ready))
+}
+
+// shareNearDuplicates connects the spam proposer's near-duplicate memory with the other
+// replicas' through a Redis stream (package dupshare): it reads the newest fingerprints back
+// before the server listens, then shares until stop is called. Without Redis, or with the
+// memory off (history_size 0), each process keeps its own memory, as before.
+func shareNearDuplicates(ctx context.Context, redisURL, stream string, checker *spam.Checker, logger *slog.Logger) (metrics prometheus.Collector, stop func()) {
+	size := checker.Config().HistorySize
+	if redisURL == "" || size == 0 {
+		return nil, func() {}
+	}
+	share, err := dupshare.New(ctx, redisURL, dupshare.Config{Key: stream, Size: size}, logger)
+	if err != nil {
+		logger.Warn("near-duplicate memory not shared", "err", err)
+		return nil, func() {}
+	}
+	checker.ShareFingerprints(share.Publish)
+	n, from, err := share.Warm(ctx, checker)
+	if err != nil {
+		// Follow from the start of the stream: it holds at most size fingerprints.
+		logger.Warn("near-duplicate memory not read back", "err", err)
+		from = "0"
+	}
+	logger.Info("near-duplicate memory shared", "stream", stream, "read_back", n)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { share.Run(runCtx, checker, from); close(done) }()
+	return share.Collector(), func() { cancel(); <-done }
 }
 
 // loadSpamChecker builds the spam proposer from its config file, or with the defaults.

@@ -8,10 +8,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ci-agent/ci-agent/app/internal/redisconn"
 )
 
 // Cache stores answers in Redis under a key derived from the input.
@@ -27,20 +28,11 @@ const DefaultTTL = 6 * time.Hour
 // maxValue bounds what one cached answer may occupy.
 const maxValue = 1 << 20
 
-// New connects to the Redis at url (redis:// or rediss:// for TLS, as ElastiCache in-transit
-// encryption needs) and checks it answers.
+// New connects to the Redis at url (see redisconn.Dial).
 func New(ctx context.Context, url string, ttl time.Duration) (*Cache, error) {
-	opts, err := redis.ParseURL(url)
+	rdb, err := redisconn.Dial(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 500*time.Millisecond, 500*time.Millisecond
-	rdb := redis.NewClient(opts)
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("connecting to Redis at %s: %w", opts.Addr, err)
+		return nil, err
 	}
 	if ttl <= 0 {
 		ttl = DefaultTTL

@@ -14,6 +14,9 @@ type history struct {
 	ring  []uint64
 	next  int
 	count int
+	// share, when set, gets every fingerprint this process remembers, so that other replicas
+	// remember it too (Checker.ShareFingerprints). Called outside mu.
+	share func(fp uint64)
 }
 
 // nearDuplicateBits is the Hamming distance under which two 64-bit SimHashes are "the same
@@ -36,7 +39,6 @@ func (h *history) check(a *analysis, remember bool) (Reason, bool) {
 	}
 	sh := simhash(a.n.text, a.toks)
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	found := false
 	best := 65
 	for i := 0; i < h.count; i++ {
@@ -46,9 +48,11 @@ func (h *history) check(a *analysis, remember bool) (Reason, bool) {
 		}
 	}
 	if remember {
-		h.ring[h.next] = sh
-		h.next = (h.next + 1) % len(h.ring)
-		h.count = min(h.count+1, len(h.ring))
+		h.add(sh)
+	}
+	h.mu.Unlock()
+	if remember && h.share != nil {
+		h.share(sh)
 	}
 	if !found {
 		return Reason{}, false
@@ -59,6 +63,38 @@ func (h *history) check(a *analysis, remember bool) (Reason, bool) {
 	}
 	return reason(CodeNearDuplicate, w, span{0, len(a.orig)},
 		"%s a text seen among the last %d (SimHash distance %d)", dupWord(best), len(h.ring), best), true
+}
+
+// add puts fp in the ring, over the oldest one when it is full. The caller holds mu.
+func (h *history) add(fp uint64) {
+	h.ring[h.next] = fp
+	h.next = (h.next + 1) % len(h.ring)
+	h.count = min(h.count+1, len(h.ring))
+}
+
+// ShareFingerprints hands every fingerprint the Checker remembers to publish (which must not
+// block), so that the other replicas of a deployment can remember it too; package dupshare
+// does that through Redis. A fingerprint is the text's 64-bit SimHash, not the text. Call it
+// before the Checker is used. It does nothing when the near-duplicate memory is off.
+func (c *Checker) ShareFingerprints(publish func(fp uint64)) {
+	if c.history != nil {
+		c.history.share = publish
+	}
+}
+
+// RememberFingerprints adds fingerprints remembered elsewhere (another replica, or this
+// service before a restart), oldest first, to the near-duplicate memory without publishing
+// them again. It does nothing when the memory is off.
+func (c *Checker) RememberFingerprints(fps ...uint64) {
+	h := c.history
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, fp := range fps {
+		h.add(fp)
+	}
 }
 
 func dupWord(d int) string {

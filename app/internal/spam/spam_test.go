@@ -233,6 +233,42 @@ func TestNearDuplicate(t *testing.T) {
 	}
 }
 
+// Fingerprints handed out by one Checker and remembered by another make the second see the
+// first's texts as near duplicates: how replicas share the memory (package dupshare).
+func TestSharedFingerprints(t *testing.T) {
+	text := "Check the new release notes for version two of the parser, it fixes the crash on empty files and speeds up large inputs"
+	a, b := newTestChecker(t), newTestChecker(t)
+	var published []uint64
+	a.ShareFingerprints(func(fp uint64) { published = append(published, fp) })
+	for _, s := range []string{"too short to fingerprint", text} {
+		if _, err := a.Check(Request{Text: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(published) != 1 {
+		t.Fatalf("published %d fingerprints; want 1 (short texts are not remembered)", len(published))
+	}
+	if resp, _ := b.Check(Request{Text: "Something else entirely, long enough to be remembered by the ring of recent texts here"}); hasCode(resp, CodeNearDuplicate) {
+		t.Fatalf("unrelated text is a near duplicate: %+v", resp.Reasons)
+	}
+	b.RememberFingerprints(published...)
+	if resp, _ := b.Check(Request{Text: text}); !hasCode(resp, CodeNearDuplicate) {
+		t.Errorf("after remembering a's fingerprint, b's reasons = %+v; want near_duplicate", resp.Reasons)
+	}
+
+	cfg := DefaultConfig()
+	cfg.HistorySize = 0
+	off, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off.ShareFingerprints(func(uint64) { t.Error("a Checker with the memory off published a fingerprint") })
+	off.RememberFingerprints(published...)
+	if resp, _ := off.Check(Request{Text: text}); hasCode(resp, CodeNearDuplicate) {
+		t.Errorf("memory off, yet near_duplicate: %+v", resp.Reasons)
+	}
+}
+
 func TestNewAccountWithLinks(t *testing.T) {
 	c := newTestChecker(t)
 	age, prior := 0, 0
