@@ -70,6 +70,10 @@ const queueSize = 4096
 // batchSize is the most fingerprints one pipelined round trip carries.
 const batchSize = 256
 
+// followBlock is how long one XREAD waits for news; a variable so that a test can make idle
+// rounds quick.
+var followBlock = 5 * time.Second
+
 // New connects to the Redis at url. size is the near-duplicate memory's size (> 0).
 func New(ctx context.Context, url string, cfg Config, log *slog.Logger) (*Share, error) {
 	if cfg.Size <= 0 {
@@ -194,7 +198,7 @@ func (s *Share) write(ctx context.Context) {
 func (s *Share) follow(ctx context.Context, mem Memory, from string) {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		streams, err := s.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, from}, Count: 1024, Block: 5 * time.Second}).Result()
+		streams, err := s.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, from}, Count: 1024, Block: followBlock}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue // nothing new within the block time
 		}

@@ -181,6 +181,23 @@ func TestMemorySurvivesARestart(t *testing.T) {
 	}
 }
 
+// A quiet stream is not a failure: rounds of XREAD that time out with nothing new (longer
+// than the client's 500 ms read timeout) count nothing and log nothing.
+func TestIdleStreamIsNotAFailure(t *testing.T) {
+	old := followBlock
+	t.Cleanup(func() { followBlock = old }) // registered first, so it runs after Run has ended
+	followBlock = 700 * time.Millisecond
+	s := testShare(t, streamKey(t), 100)
+	rec := &recorder{}
+	start(t, s, rec)
+	time.Sleep(3 * followBlock)
+	s.Publish(7)
+	waitFor(t, "the fingerprint is published", func() bool { return s.Stats().Published == 1 })
+	if st := s.Stats(); st.Failures != 0 || st.Dropped != 0 {
+		t.Errorf("after idle rounds: %+v; want no failures and nothing dropped", st)
+	}
+}
+
 // Entries another writer (or an older format) put on the stream are skipped, not fatal.
 func TestForeignEntriesAreSkipped(t *testing.T) {
 	key := streamKey(t)
