@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -120,8 +121,9 @@ func registrableLabel(host string) string {
 }
 
 type domainVerdict struct {
-	kind   int    // domainNone, domainPhishing, domainLookalike, domainHomograph, domainFuzzy
+	kind   int    // domainNone, domainPhishing, domainLookalike, domainHomograph, domainFuzzy, domainCombo*
 	target string // the blocklisted entry or the imitated brand
+	lure   string // the word beside the brand, for domainCombo*
 }
 
 const (
@@ -130,6 +132,8 @@ const (
 	domainHomograph
 	domainLookalike
 	domainFuzzy
+	domainComboMoney // a wallet or payment brand next to a lure word
+	domainComboDev   // another brand next to a narrower lure word
 )
 
 // check classifies one host (lower-case, no port). The order is eth-phishing-detect's:
@@ -200,7 +204,114 @@ func (l *domainLists) check(host string) domainVerdict {
 			}
 		}
 	}
+	if b, lure, money := comboSquat(asciiHost); b != "" {
+		kind := domainComboDev
+		if money {
+			kind = domainComboMoney
+		}
+		return domainVerdict{kind: kind, target: b, lure: lure}
+	}
 	return domainVerdict{}
+}
+
+// comboSquat finds a brand name next to a lure word in a domain the brand does not own
+// (metamask-support-desk.com, github.com.login-verify.net, binancewallet.app), the most
+// common shape of phishing domains ("combosquatting", Kintis et al., CCS 2017). The brand's
+// own domains and every allowlisted domain were answered before this is asked. A brand
+// alone is not enough: uniswap-analytics.xyz and github-readme-stats are real projects.
+// money reports a wallet, exchange or payment brand.
+func comboSquat(host string) (brandName, lure string, money bool) {
+	suffix, _ := publicsuffix.PublicSuffix(host)
+	rest := strings.TrimSuffix(strings.TrimSuffix(host, suffix), ".")
+	var tier brandTier
+	for _, t := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		if bt, ok := comboBrands[t]; ok {
+			if brandName == "" {
+				brandName, tier = t, bt
+			}
+			continue
+		}
+		if _, ok := comboLures[t]; ok {
+			if lure == "" {
+				lure = t
+			}
+			continue
+		}
+		// Written together: metamasksupport, supportmetamask. Only distinctive names of six
+		// letters or more: "apple" ends "pineapple".
+		for _, b := range comboJoinable {
+			other, ok := strings.CutPrefix(t, b)
+			if !ok {
+				other, ok = strings.CutSuffix(t, b)
+			}
+			if _, lureOK := comboLures[other]; ok && lureOK && brandName == "" {
+				brandName, tier, lure = b, comboBrands[b], other
+			}
+		}
+	}
+	if brandName == "" || lure == "" {
+		return "", "", false
+	}
+	if tier != moneyDistinct && !narrowLures[lure] {
+		return "", "", false
+	}
+	return brandName, lure, tier != devBrand
+}
+
+type brandTier int
+
+const (
+	devBrand      brandTier = iota // a platform developers use: narrow lures, weaker reason
+	moneyWord                      // a wallet or exchange whose name is also a word (ledger, kraken): narrow lures
+	moneyDistinct                  // a wallet, exchange or payment name nothing else uses: every lure
+)
+
+var comboBrands = map[string]brandTier{
+	"metamask": moneyDistinct, "coinbase": moneyDistinct, "binance": moneyDistinct, "paypal": moneyDistinct,
+	"opensea": moneyDistinct, "uniswap": moneyDistinct, "trezor": moneyDistinct, "trustwallet": moneyDistinct,
+	"walletconnect": moneyDistinct, "etherscan": moneyDistinct, "kucoin": moneyDistinct, "bybit": moneyDistinct,
+	"pancakeswap": moneyDistinct, "venmo": moneyDistinct, "cashapp": moneyDistinct,
+	"ledger": moneyWord, "kraken": moneyWord, "phantom": moneyWord, "exodus": moneyWord, "robinhood": moneyWord,
+	"blockchain": moneyWord, "arbitrum": moneyWord,
+	"github": devBrand, "gitlab": devBrand, "bitbucket": devBrand, "npmjs": devBrand, "pypi": devBrand,
+	"dockerhub": devBrand, "microsoft": devBrand, "office365": devBrand, "outlook": devBrand, "icloud": devBrand,
+	"apple": devBrand, "google": devBrand, "discord": devBrand, "steam": devBrand, "steamcommunity": devBrand,
+	"telegram": devBrand, "whatsapp": devBrand, "roblox": devBrand,
+}
+
+// comboJoinable are the brands recognised when written together with a lure, sorted so
+// that the answer does not depend on map order.
+var comboJoinable = func() []string {
+	var out []string
+	for b, t := range comboBrands {
+		if t == moneyDistinct && len(b) >= 6 || b == "github" {
+			out = append(out, b)
+		}
+	}
+	sort.Strings(out)
+	return out
+}()
+
+// comboLures are the words that, next to a distinctive wallet or payment name, make a domain
+// a phishing page. narrowLures are the ones that do it next to any brand: "support",
+// "security" or "service" beside "ledger" or "github" are also real businesses and tools
+// (general-ledger-service, github-security-scanner).
+var comboLures = setOf([]string{
+	"support", "help", "helpdesk", "desk", "service", "services", "care", "customer", "login",
+	"signin", "verify", "verification", "secure", "security", "wallet", "wallets", "claim",
+	"claims", "airdrop", "airdrops", "reward", "rewards", "connect", "sync", "restore",
+	"recovery", "recover", "validate", "validation", "rectify", "unlock", "bonus", "gift",
+	"gifts", "official", "auth", "account", "accounts", "update", "dapp", "dapps", "refund",
+	"live", "chat", "team", "giveaway", "promo", "migrate", "migration", "portal", "fix",
+	"resolve", "alert", "alerts", "suspended", "billing", "payment", "nitro", "free",
+})
+
+var narrowLures = map[string]bool{
+	"login": true, "signin": true, "verify": true, "verification": true, "auth": true,
+	"account": true, "accounts": true, "helpdesk": true, "recovery": true, "recover": true,
+	"unlock": true, "claim": true, "reward": true, "rewards": true, "airdrop": true, "gift": true,
+	"gifts": true, "bonus": true, "wallet": true, "alert": true, "alerts": true, "suspended": true,
+	"billing": true, "payment": true, "nitro": true, "giveaway": true,
 }
 
 // brandTolerance is the edit distance at which a name still reads as the brand. Short names

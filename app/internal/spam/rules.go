@@ -27,7 +27,9 @@ const (
 	phAdult
 	phMalwareLure
 	phSolana
-	phDev // the vocabulary of software work
+	phContactApp // "contact me on Telegram": moving the conversation to a chat app
+	phOffer      // "I can fix this for you", "for a quote": selling work to the reader
+	phDev        // the vocabulary of software work
 )
 
 var phrases = newPhraseSet(map[int][]string{
@@ -136,6 +138,17 @@ var phrases = newPhraseSet(map[int][]string{
 		"free robux", "free vbucks", "setup.exe", "installer", "download link", "download here",
 	},
 	phSolana: {"sol", "solana", "phantom"},
+	phContactApp: {
+		"contact|reach|message|text|ping|add|dm|call|find|hit me|us on|at|via whatsapp|telegram|signal|wechat|skype|viber|discord",
+		"contact|reach|message|text|ping|add|dm|call|find|hit me|us up on|at|via whatsapp|telegram|signal|wechat|skype|viber",
+		"my whatsapp|telegram|signal|wechat|skype|viber", "whatsapp|telegram|wechat|skype|viber me",
+	},
+	phOffer: {
+		"i|we can fix|solve|resolve|handle|build|do this|it|that|your|the issue|bug|problem|project|task|work",
+		"i|we can help you fix|solve|resolve|with this|it|that|your", "for a quote", "for a fee", "hire me|us",
+		"affordable price|prices|rates", "at a low cost|price", "reasonable price|prices|rates", "paid service|services",
+		"i am|i'm a freelancer|freelance developer", "available for hire",
+	},
 })
 
 // analysis is everything the rules share about one text.
@@ -161,6 +174,16 @@ func (a *analysis) firstHit(class int) span {
 		}
 	}
 	return span{0, len(a.orig)}
+}
+
+// firstHitText is the normalised words of the first hit of class ("" when none).
+func (a *analysis) firstHitText(class int) string {
+	for _, h := range a.hits {
+		if h.class == class {
+			return a.n.text[a.toks[h.firstTok].start:a.toks[h.end-1].end]
+		}
+	}
+	return ""
 }
 
 func (a *analysis) tokSpan(first, end int) span {
@@ -325,6 +348,10 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 				out = append(out, reason(CodeLookalikeDomain, 0.85, sp, "%s is one or two letters from %s", l.host, v.target))
 			case domainFuzzy:
 				out = append(out, reason(CodeLookalikeDomain, 0.6, sp, "%s is close to the protected domain %s", l.host, v.target))
+			case domainComboMoney:
+				out = append(out, reason(CodeLookalikeDomain, 0.85, sp, "%s puts the brand %q beside %q in a domain the brand does not own", l.host, v.target, v.lure))
+			case domainComboDev:
+				out = append(out, reason(CodeLookalikeDomain, 0.6, sp, "%s puts the brand %q beside %q in a domain the brand does not own", l.host, v.target, v.lure))
 			}
 		}
 		if _, ok := inSet(c.domains.shorteners, l.host); ok && shortener == nil && !l.email {
@@ -657,8 +684,20 @@ func countMentions(text string) (distinct, first, last int) {
 func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 	weak, self := a.counts[phPromo], a.counts[phSelfPromo]
 	premium, premiumSpan, premiumWhat := premiumText(a)
+	contact, chatLinkOnly, contactSpan, contactWhat := offPlatformContact(a)
 	switch {
-	case self > 0 || premium:
+	case contact && a.has(phOffer):
+		// Selling work and moving the talk to a chat app, handle or number given: the
+		// freelancer and "recovery" spam of code hosts. It speaks the developer's words
+		// ("I can fix this issue for you"), so developer talk does not cut it.
+		w := 0.7
+		if self > 0 || premium || weak > 0 {
+			w = 0.8
+		}
+		r := reason(CodePromotional, w, contactSpan, "offers work (%q) and %s", a.firstHitText(phOffer), contactWhat)
+		r.firm = true
+		out = append(out, r)
+	case self > 0 || premium || contact && !chatLinkOnly:
 		// Firm promotion: comment spam's self-promotion ("subscribe to my channel", "sub4sub";
 		// none of the YouTube corpus's 951 legitimate comments has it, 161 of its 1005 spam
 		// comments do) and premium-rate text's call to action. Not damped by the model, but
@@ -678,6 +717,13 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 			keep *= 1 - 0.6
 			what = append(what, premiumWhat)
 		}
+		if contact && !chatLinkOnly {
+			keep *= 1 - 0.45
+			if self == 0 && !premium {
+				sp = contactSpan
+			}
+			what = append(what, contactWhat)
+		}
 		r := reason(CodePromotional, (1-keep)*a.devTalk, sp, "%s", strings.Join(what, "; "))
 		r.firm = true
 		out = append(out, r)
@@ -696,6 +742,74 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 		out = append(out, reason(CodeAdult, w, a.firstHit(phAdult), "adult-content wording"))
 	}
 	return out
+}
+
+// chatLinkHosts open a chat with a person directly. Invitations to a community server
+// (discord.gg) are not here: projects post their own.
+var chatLinkHosts = map[string]string{"t.me": "Telegram", "telegram.me": "Telegram", "wa.me": "WhatsApp",
+	"api.whatsapp.com": "WhatsApp", "signal.me": "Signal"}
+
+// offPlatformContact finds a request to continue on a chat app that comes with the way to
+// reach the writer: "contact me on Telegram @handle", "WhatsApp: +1 415 555 0198". "Ping me
+// on Signal" without a handle or number is ordinary talk. A t.me or wa.me link also counts,
+// but alone it may be a project's community group, so chatLinkOnly says so and only an
+// offer of work makes it evidence.
+func offPlatformContact(a *analysis) (found, chatLinkOnly bool, sp span, what string) {
+	// The handle or number must follow the request closely: a signature three paragraphs
+	// down is not part of it.
+	const near = 80
+	for _, h := range a.hits {
+		if h.class != phContactApp {
+			continue
+		}
+		start, end := a.toks[h.firstTok].start, a.toks[h.end-1].end
+		tail := a.n.text[end:min(len(a.n.text), end+near)]
+		if i := strings.IndexByte(tail, '@'); i >= 0 && i+1 < len(tail) && isHandleByte(tail[i+1]) {
+			j := i + 1
+			for j < len(tail) && isHandleByte(tail[j]) {
+				j++
+			}
+			return true, false, a.n.origSpan(start, end+j), fmt.Sprintf("asks to continue in a chat app (%s %s)", a.n.text[start:end], tail[i:j])
+		}
+		if j := leadingNumber(tail); j > 0 {
+			return true, false, a.n.origSpan(start, end+j), fmt.Sprintf("asks to continue in a chat app (%s %s)", a.n.text[start:end], strings.TrimSpace(strings.TrimLeft(tail[:j], ": ")))
+		}
+	}
+	for _, l := range a.links {
+		if app, ok := chatLinkHosts[l.host]; ok && !l.email {
+			return true, true, a.linkSpan(l), "links a private " + app + " chat (" + l.host + ")"
+		}
+	}
+	return false, false, span{}, ""
+}
+
+// leadingNumber is the end of a phone number at the start of s (after ": " or "at"), as
+// chat-app numbers are written: +, digits, spaces, dashes, dots and brackets, 9 to 15 digits.
+// libphonenumber is not asked: a chat handle needs no valid numbering plan.
+func leadingNumber(s string) int {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == ':') {
+		i++
+	}
+	digits, end := 0, 0
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			digits++
+			end = i + 1
+		case c == '+' && digits == 0, c == ' ', c == '-', c == '.', c == '(', c == ')':
+		default:
+			i = len(s)
+		}
+	}
+	if digits < 9 || digits > 15 {
+		return 0
+	}
+	return end
+}
+
+func isHandleByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '.' || 'A' <= c && c <= 'Z'
 }
 
 // premiumText finds the call to action of premium-rate text spam: a text to a short code

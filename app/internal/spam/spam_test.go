@@ -465,3 +465,66 @@ func TestIssueRef(t *testing.T) {
 		}
 	}
 }
+
+func TestComboSquat(t *testing.T) {
+	for _, tc := range []struct {
+		host        string
+		brand, lure string
+		money       bool
+	}{
+		{"metamask-support-desk.com", "metamask", "support", true},
+		{"secure.coinbase-verify.net", "coinbase", "secure", true},
+		{"binancewallet-claim.app", "binance", "wallet", true},
+		{"supportmetamask.io", "metamask", "support", true},
+		{"github.com.login-verify.net", "github", "login", false},
+		{"githubsignin.com", "github", "signin", false},
+		{"ledger-recovery.live", "ledger", "recovery", true},
+		// A brand alone, or beside a word real tools use, is not a lure.
+		{"uniswap-analytics.xyz", "", "", false},
+		{"github-readme-stats.vercel.app", "", "", false},
+		{"github-security-scanner.dev", "", "", false},
+		{"general-ledger-service.com", "", "", false},
+		{"phantom-security.com", "", "", false},
+		{"gitlab-mirror-status.example", "", "", false},
+		{"pineapplesupport.com", "", "", false},
+		{"metamaskfan.com", "", "", false},
+		{"example.com", "", "", false},
+	} {
+		brand, lure, money := comboSquat(tc.host)
+		if brand != tc.brand || lure != tc.lure || money != tc.money {
+			t.Errorf("comboSquat(%q) = %q, %q, %v; want %q, %q, %v", tc.host, brand, lure, money, tc.brand, tc.lure, tc.money)
+		}
+	}
+}
+
+// An offer of work with a chat handle or number is firm promotion; a handle alone is weak,
+// and "ping me on Discord" or a community group link is nothing.
+func TestOffPlatformContact(t *testing.T) {
+	c := newTestChecker(t)
+	for _, tc := range []struct {
+		text string
+		min  float64 // the promotional reason's weight is at least this; 0: no such reason
+	}{
+		{"I can fix this bug for you, contact me on Telegram @quickfix_dev", 0.7},
+		{"Available for hire, message me on WhatsApp: +1 (415) 555-0198", 0.7},
+		{"I can help you with this, DM me on telegram https://t.me/quickfix_dev", 0.7},
+		{"Contact me on Telegram @quickfix_dev", 0.01},
+		{"Ping me on Discord if you want to pair on it.", 0},
+		{"Our Telegram group: https://t.me/+project_users", 0},
+		{"I can fix it tonight, find me on Signal.", 0},
+	} {
+		resp, err := c.Check(Request{Text: tc.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got float64
+		for _, r := range resp.Reasons {
+			if r.Code == CodePromotional {
+				got = r.Weight
+			}
+		}
+		if tc.min == 0 && got > 0 || tc.min > 0 && got < tc.min {
+			t.Errorf("Check(%q): promotional weight %.2f; want %s", tc.text, got, map[bool]string{true: "none", false: fmt.Sprintf(">= %.2f", tc.min)}[tc.min == 0])
+		}
+	}
+}
