@@ -24,6 +24,7 @@ const (
 	phAirdrop
 	phPromo
 	phSelfPromo // asking readers to subscribe to or visit the author's own channel
+	phGambling  // online gambling sites' own vocabulary
 	phAdult
 	phMalwareLure
 	phSolana
@@ -119,6 +120,13 @@ var phrases = newPhraseSet(map[int][]string{
 		"call now", "free entry", "txt", "urgent", "claim now", "cash prize", "guaranteed", "unsubscribe",
 		"opt out", "visit my|our website|site|page|store|shop", "sign up now", "act now", "free trial",
 		"best quality", "lowest price", "buy cheap", "online pharmacy", "essay writing", "assignment help",
+	},
+	// The gambling waves that fill code hosts' issue trackers are Indonesian and Thai; none of
+	// these words has another meaning in software talk.
+	phGambling: {
+		"gacor", "maxwin", "situs judi|slot|togel|toto", "judi online|slot|bola", "togel*",
+		"bandar bola|togel|slot", "slot online", "bonus new member", "deposit pulsa", "scatter hitam",
+		"สล็อต*", "บาคาร่า*", "เว็บตรง*",
 	},
 	phSelfPromo: {
 		"subscribe to my|our channel", "sub to my|our channel", "subscribe my channel", "check out my|our channel",
@@ -682,7 +690,7 @@ func countMentions(text string) (distinct, first, last int) {
 }
 
 func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
-	weak, self := a.counts[phPromo], a.counts[phSelfPromo]
+	weak, self, gamble := a.counts[phPromo], a.counts[phSelfPromo], a.counts[phGambling]
 	premium, premiumSpan, premiumWhat := premiumText(a)
 	contact, chatLinkOnly, contactSpan, contactWhat := offPlatformContact(a)
 	switch {
@@ -697,7 +705,7 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 		r := reason(CodePromotional, w, contactSpan, "offers work (%q) and %s", a.firstHitText(phOffer), contactWhat)
 		r.firm = true
 		out = append(out, r)
-	case self > 0 || premium || contact && !chatLinkOnly:
+	case self > 0 || premium || gamble > 0 || contact && !chatLinkOnly:
 		// Firm promotion: comment spam's self-promotion ("subscribe to my channel", "sub4sub";
 		// none of the YouTube corpus's 951 legitimate comments has it, 161 of its 1005 spam
 		// comments do) and premium-rate text's call to action. Not damped by the model, but
@@ -717,9 +725,20 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 			keep *= 1 - 0.6
 			what = append(what, premiumWhat)
 		}
+		if gamble > 0 {
+			w := 0.6
+			if gamble >= 2 {
+				w = 0.75
+			}
+			keep *= 1 - w
+			if self == 0 && !premium {
+				sp = a.firstHit(phGambling)
+			}
+			what = append(what, fmt.Sprintf("online gambling (%d phrases)", gamble))
+		}
 		if contact && !chatLinkOnly {
 			keep *= 1 - 0.45
-			if self == 0 && !premium {
+			if self == 0 && !premium && gamble == 0 {
 				sp = contactSpan
 			}
 			what = append(what, contactWhat)
