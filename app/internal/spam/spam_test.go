@@ -528,3 +528,31 @@ func TestOffPlatformContact(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadDeveloperProse(t *testing.T) {
+	got, err := LoadDeveloperProse("testdata/goprose/src", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three blocks, in sorted file order (net/dial.go, then os/file.go, whose last block ends
+	// the file), taken evenly: the licence header, the short block, the directive, testdata
+	// and vendor are not prose.
+	want := []string{
+		"Dial connects to the address on the named network and returns the connection it made, or an error when no address answered in time.",
+		"Open opens the named file for reading; the returned file can be used to read from it, and the caller must close it when done.",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("LoadDeveloperProse = %d samples; want %d", len(got), len(want))
+	}
+	for i, s := range got {
+		if s.Text != want[i] || s.Spam {
+			t.Errorf("sample %d = %q (spam %v); want legitimate %q", i, s.Text, s.Spam, want[i])
+		}
+	}
+	if _, err := LoadDeveloperProse("testdata/goprose/src", 4); err == nil || !strings.Contains(err.Error(), "3 comment blocks") {
+		t.Errorf("asking for more blocks than there are: err %v; want one naming the 3 found", err)
+	}
+	if _, err := LoadDeveloperProse("testdata/no-such-dir", 1); err == nil {
+		t.Error("a missing source tree gave no error")
+	}
+}

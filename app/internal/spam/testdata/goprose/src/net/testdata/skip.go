@@ -1,0 +1,3 @@
+package testdata
+
+// This block sits in a testdata directory and must never be read as prose at all.
