@@ -385,6 +385,8 @@ var devDomains = []string{
 	"aws.dev", "docs.microsoft.com", "devblogs.microsoft.com", "visualstudio.com", "azure.com",
 	"developers.google.com", "cloud.google.com", "firebase.google.com", "googleapis.com",
 	"googlesource.com", "golang.google.cn", "developer.apple.com", "android.com", "wikipedia.org", "wikimedia.org",
+	"wordpress.org", "drupal.org", "php.net", "ruby-lang.org", "rubygems.org", "packagist.org", "nuget.org",
+	"maven.apache.org", "apache.org", "eclipse.org", "jetbrains.com", "kotlinlang.org",
 	"ethereum.org", "soliditylang.org", "openzeppelin.com", "etherscan.io", "ethers.org", "web3js.org",
 	"wagmi.sh", "viem.sh", "hardhat.org", "trufflesuite.com", "paradigm.xyz", "infura.io", "alchemy.com",
 	"solana.com", "bitcoin.org", "bitcoincore.org", "jsfiddle.net", "codepen.io", "codesandbox.io",
@@ -421,6 +423,8 @@ var socialDomains = []string{
 	"google.com", "amazon.com", "apple.com", "microsoft.com",
 	"youtube.com", "youtu.be", "medium.com", "dev.to", "hashnode.dev", "substack.com", "twitter.com",
 	"x.com", "linkedin.com", "reddit.com", "discord.com", "slack.com", "mailchimp.com",
+	// Community invitations: projects post their own servers and groups.
+	"discord.gg", "discordapp.com", "matrix.to", "gitter.im", "zulipchat.com",
 }
 
 // brandDomains are the names worth imitating in a developer community: code hosts, package

@@ -25,6 +25,7 @@ const (
 	phPromo
 	phSelfPromo // asking readers to subscribe to or visit the author's own channel
 	phGambling  // online gambling sites' own vocabulary
+	phForSale   // what comment spam sells besides gambling: essays, game cheats, streams, spells
 	phAdult
 	phMalwareLure
 	phPiracy // cracked-software pages' own words
@@ -83,6 +84,7 @@ var phrases = newPhraseSet(map[int][]string{
 		"forex trading", "crypto mining|investment", "bitcoin mining|investment", "recovered my lost|stolen",
 		"helped me recover", "legit hacker", "hire a hacker", "contact him|her|them on whatsapp|telegram",
 		"hack|hacking|hacker|recovery|cyber expert|experts", "hackers working",
+		"easy profit|profits", "good profit|profits", "we help invest", "help you invest", "cloud mining platform|investment|company",
 		"send bitcoin|btc|eth|usdt to", "my btc|eth|usdt|bitcoin|crypto address", "this wallet address",
 		"deposit address", "earn $", "free bitcoin|btc|eth|crypto|usdt", "bitcoin|crypto giveaway",
 		"invest with us|me|him|her|them", "account manager", "elon musk", "x2 your", "2x your",
@@ -132,6 +134,19 @@ var phrases = newPhraseSet(map[int][]string{
 		"สล็อต*", "บาคาร่า*", "เว็บตรง*", "mostbet", "1xbet", "melbet", "22bet", "betwinner", "free spins",
 		"sports betting",
 	},
+	// Sold in code hosts' comments with a link; the words have no software meaning (a game
+	// mod author says "cheat", not "undetected aimbot").
+	phForSale: {
+		"write my assignment|assignments|essay|essays|paper|papers|dissertation|thesis",
+		"do my assignment|assignments|essay|homework|paper", "assignment help|writing|writer|writers|service|services",
+		"essay writing|writer|writers|service|services|obstacles|challenges", "dissertation help|writing|service|services",
+		"homework help", "academic writing|pressure", "plagiarism free", "make my assignments",
+		"free robux|vbucks|gems|diamonds", "free v bucks", "robux generator", "unlimited robux|gems|diamonds|coins",
+		"gift card generator", "no human verification", "undetected|undetectable aimbot|cheat|cheats|hack|hacks|esp|wallhack|spoofer",
+		"hwid spoofer", "full movie online|free|download|streaming|hd", "watch|download movies|series online free",
+		"streaming the full movie", "123movies", "putlocker", "fmovies", "vashikaran", "black magic specialist|expert",
+		"love problem solution", "kala jadu",
+	},
 	phSelfPromo: {
 		"subscribe to my|our channel", "sub to my|our channel", "subscribe my channel", "check out my|our channel",
 		"check my channel", "visit my channel", "go to my channel", "my youtube channel",
@@ -142,7 +157,8 @@ var phrases = newPhraseSet(map[int][]string{
 	phAdult: {
 		"porn", "porno", "pornhub", "nude|nudes", "sex chat|cam|cams|video|videos", "sexy girls|singles|women",
 		"hot girls|singles|women", "escort|escorts", "onlyfans", "xxx videos|video|movies", "adult dating",
-		"hookup|hookups", "camgirl|camgirls", "webcam girls", "horny", "nsfw pics",
+		"hookup|hookups", "camgirl|camgirls", "webcam girls", "horny", "nsfw pics", "leaked video|videos",
+		"video leaked", "18 video|videos|content",
 	},
 	phMalwareLure: {
 		"crack", "cracked", "keygen", "activator", "serial key", "license key", "free download",
@@ -840,7 +856,7 @@ func countMentions(text string) (distinct, first, last int) {
 }
 
 func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
-	weak, self, gamble := a.counts[phPromo], a.counts[phSelfPromo], a.counts[phGambling]
+	weak, self, gamble := a.counts[phPromo], a.counts[phSelfPromo], a.counts[phGambling]+a.counts[phForSale]
 	premium, premiumSpan, premiumWhat := premiumText(a)
 	contact, chatLinkOnly, contactSpan, contactWhat := offPlatformContact(a)
 	switch {
@@ -882,9 +898,13 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 			}
 			keep *= 1 - w
 			if self == 0 && !premium {
-				sp = a.firstHit(phGambling)
+				if a.has(phGambling) {
+					sp = a.firstHit(phGambling)
+				} else {
+					sp = a.firstHit(phForSale)
+				}
 			}
-			what = append(what, fmt.Sprintf("online gambling (%d phrases)", gamble))
+			what = append(what, fmt.Sprintf("sells what comment spam sells: gambling, essays, game cheats, streams (%d phrases)", gamble))
 		}
 		if contact && !chatLinkOnly {
 			keep *= 1 - 0.45
