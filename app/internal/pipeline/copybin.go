@@ -244,6 +244,12 @@ func (cb *copyBatch) add(rec []byte) error {
 		hasFeatures := d.bool()
 		n := d.count()
 		if !hasFeatures {
+			// No features, yet pairs may follow (encodeEvent writes none, but decodeEvent
+			// reads them): read past them as it does, or the rest of the record is misread.
+			for range n {
+				d.string()
+				d.float()
+			}
 			c.null()
 		} else {
 			// JSON has no NaN or infinity: such a value is the caller's bug, refused as
