@@ -132,7 +132,8 @@ var phrases = newPhraseSet(map[int][]string{
 		"gacor", "maxwin", "situs judi|slot|togel|toto", "judi online|slot|bola", "togel*",
 		"bandar bola|togel|slot", "slot online", "bonus new member", "deposit pulsa", "scatter hitam",
 		"สล็อต*", "บาคาร่า*", "เว็บตรง*", "mostbet", "1xbet", "melbet", "22bet", "betwinner", "free spins",
-		"sports betting",
+		"sports betting", "online casino|casinos", "casino bonus|bonuses|review|reviews", "no deposit bonus",
+		"betting site|sites|platform", "casino enthusiasts",
 	},
 	// Sold in code hosts' comments with a link; the words have no software meaning (a game
 	// mod author says "cheat", not "undetected aimbot").
@@ -145,7 +146,14 @@ var phrases = newPhraseSet(map[int][]string{
 		"gift card generator", "no human verification", "undetected|undetectable aimbot|cheat|cheats|hack|hacks|esp|wallhack|spoofer",
 		"hwid spoofer", "full movie online|free|download|streaming|hd", "watch|download movies|series online free",
 		"streaming the full movie", "123movies", "putlocker", "fmovies", "vashikaran", "black magic specialist|expert",
-		"love problem solution", "kala jadu",
+		"love problem solution", "kala jadu", "join illuminati", "join the|666 illuminati", "illuminati agent",
+		// "Hackers" selling access to a partner's phone: a staple of code hosts' comment spam.
+		"cheating husband|wife|spouse|partner|boyfriend|girlfriend", "catch a|my|your cheating",
+		"remote access to my|his|her|your husband's|wife's|partner's|spouse's", "monitoring guru",
+		"hack into his|her|my|your phone|whatsapp|instagram|facebook|icloud",
+		"uc generator", "uc rp generator", "free uc", "steam gift card|cards generator|codes", "free generator",
+		"mod apk download|unlimited", "apk mod unlimited", "unlimited money and|&|gems",
+		"buy oxycodone|xanax|adderall|tramadol|percocet|valium|hydrocodone|ambien",
 	},
 	phSelfPromo: {
 		"subscribe to my|our channel", "sub to my|our channel", "subscribe my channel", "check out my|our channel",
@@ -158,6 +166,7 @@ var phrases = newPhraseSet(map[int][]string{
 		"porn", "porno", "pornhub", "nude|nudes", "sex chat|cam|cams|video|videos", "sexy girls|singles|women",
 		"hot girls|singles|women", "escort|escorts", "onlyfans", "xxx videos|video|movies", "adult dating",
 		"hookup|hookups", "camgirl|camgirls", "webcam girls", "horny", "nsfw pics", "leaked video|videos",
+		"erotic chat|chats", "call girl|girls",
 		"video leaked", "18 video|videos|content",
 	},
 	phMalwareLure: {
