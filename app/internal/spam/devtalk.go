@@ -14,7 +14,8 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 	// spam sent through a list carries that footer too.
 	var devSites []string
 	for _, l := range a.links {
-		if isAttachment(l) {
+		if l.email || isAttachment(l) {
+			// An address says where to write, not what the text is about.
 			continue
 		}
 		if d, ok := inSet(c.domains.dev, l.host); ok && !slices.Contains(devSites, d) {

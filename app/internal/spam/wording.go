@@ -67,6 +67,7 @@ func countMentions(text string) (distinct, first, last int) {
 
 func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 	weak, self, gamble := a.counts[phPromo], a.counts[phSelfPromo], a.counts[phGambling]+a.counts[phForSale]
+	gamble += gamblingInUnspacedScripts(a.n.text)
 	premium, premiumSpan, premiumWhat := premiumText(a)
 	contact, chatLinkOnly, contactSpan, contactWhat := offPlatformContact(a)
 	switch {
@@ -141,6 +142,28 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 		out = append(out, reason(CodeAdult, w, a.firstHit(phAdult), "adult-content wording"))
 	}
 	return out
+}
+
+// unspacedGambling are gambling adverts' words in Chinese and Korean, which write words
+// without spaces, so the phrase lists (one look-up per word) cannot see them inside
+// "网络博彩" or "온라인카지노추천"; and the Russian for casino, inflected.
+var unspacedGambling = []string{"博彩", "百家乐", "娱乐场", "彩金", "赌场", "真人视讯", "카지노", "바카라", "казино"}
+
+// gamblingInUnspacedScripts counts the distinct unspacedGambling words in text, at most 3,
+// when they read as an advert: two different ones, or one said three times or more. A
+// casino game's bug report names "казино" once or twice.
+func gamblingInUnspacedScripts(text string) int {
+	distinct, total := 0, 0
+	for _, w := range unspacedGambling {
+		if n := strings.Count(text, w); n > 0 {
+			distinct++
+			total += n
+		}
+	}
+	if distinct < 2 && total < 3 {
+		return 0
+	}
+	return min(distinct, 3)
 }
 
 // chatLinkHosts open a chat with a person directly. Invitations to a community server
