@@ -23,6 +23,9 @@ const DeveloperProseBlocks = 8000
 // outside testdata and vendor, not a licence header or a //go: directive. The blocks are taken
 // evenly from the sorted file list, so the same Go version gives the same samples.
 func LoadDeveloperProse(goSrc string, n int) ([]Sample, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("developer prose: want a positive number of blocks, got %d", n)
+	}
 	var files []string
 	err := filepath.WalkDir(goSrc, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

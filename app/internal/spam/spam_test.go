@@ -552,6 +552,9 @@ func TestLoadDeveloperProse(t *testing.T) {
 	if _, err := LoadDeveloperProse("testdata/goprose/src", 4); err == nil || !strings.Contains(err.Error(), "3 comment blocks") {
 		t.Errorf("asking for more blocks than there are: err %v; want one naming the 3 found", err)
 	}
+	if _, err := LoadDeveloperProse("testdata/goprose/src", 0); err == nil {
+		t.Error("asking for no blocks gave no error")
+	}
 	if _, err := LoadDeveloperProse("testdata/no-such-dir", 1); err == nil {
 		t.Error("a missing source tree gave no error")
 	}
