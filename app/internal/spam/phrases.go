@@ -143,7 +143,7 @@ var phrases = newPhraseSet(map[int][]string{
 		"cheating husband|wife|spouse|partner|boyfriend|girlfriend", "catch a|my|your cheating",
 		"remote access to my|his|her|your husband's|wife's|partner's|spouse's", "monitoring guru",
 		"hack into his|her|my|your phone|whatsapp|instagram|facebook|icloud",
-		"love spell|spells", "lost love|lover|lovers", "ex lover|lovers", "bring back my|your|lost ex|lover|love",
+		"love spell|spells", "lost love|lover|lovers", "my|your|her|his ex lover|lovers", "bring back my|your|lost ex|lover|love",
 		"get your|my ex back", "reunite my|your ex", "save my|your marriage", "sugar mummy|mommy|daddy",
 		"packers and movers", "packers movers", "fake passport|passports|documents|id|ids",
 		"buy real and fake", "counterfeit money|notes|bills", "premium mod apk",

@@ -37,6 +37,17 @@ func (a *analysis) firstHit(class int) span {
 
 func (a *analysis) word(i int) string { return a.n.text[a.toks[i].start:a.toks[i].end] }
 
+// origWord is token i as the caller wrote it (case kept), or "" when normalisation changed
+// its length (NFKC, removed characters).
+func (a *analysis) origWord(i int) string {
+	sp := a.n.origSpan(a.toks[i].start, a.toks[i].end)
+	w := a.orig[sp.start:sp.end]
+	if len(w) != a.toks[i].end-a.toks[i].start {
+		return ""
+	}
+	return w
+}
+
 // firstHitTextOf is the normalised words of hit h.
 func (a *analysis) firstHitTextOf(h phraseHit) string {
 	return a.n.text[a.toks[h.firstTok].start:a.toks[h.end-1].end]

@@ -251,6 +251,16 @@ func premiumText(a *analysis) (found bool, sp span, what string) {
 					return true, a.tokSpan(i, j+2), "premium-rate text: asks for a text to short code " + word(j+1)
 				}
 			}
+			// The service's keyword in capitals: "reply HARRY", "txt HORO", "replying GET". Only
+			// in a short message, and only where the capitals stand out: "TEXT BACK" in a text
+			// written all in capitals is shouting, not a keyword.
+			// Not after "text": "the label shows the text UNDEFINED" is a noun.
+			if i+1 < len(a.toks) && (w == "reply" || w == "replying" || w == "txt" || w == "txting") &&
+				len(a.orig) <= 500 && !isServiceKeyword(a.origWord(i)) {
+				if kw := a.origWord(i + 1); isServiceKeyword(kw) {
+					return true, a.tokSpan(i, i+2), "premium-rate text: asks for the keyword " + kw
+				}
+			}
 		case "call", "ring", "dial":
 			if i+1 < len(a.toks) && isPremiumNumber(word(i+1)) {
 				return true, a.tokSpan(i, i+2), "premium-rate text: asks to call national-rate number " + word(i+1)
@@ -266,6 +276,28 @@ func premiumText(a *analysis) (found bool, sp span, what string) {
 		}
 	}
 	return false, span{}, ""
+}
+
+// isServiceKeyword: a word written in capitals, 3 to 10 letters, that is not one of the
+// capitalised words of ordinary or developer talk ("reply ASAP", "reply LGTM").
+func isServiceKeyword(w string) bool {
+	if len(w) < 3 || len(w) > 10 || commonCapitals[w] {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+var commonCapitals = map[string]bool{
+	"ASAP": true, "LGTM": true, "PTAL": true, "ACK": true, "NACK": true, "WIP": true, "TBD": true,
+	"FYI": true, "YES": true, "TODO": true, "FIXME": true, "API": true, "URL": true, "CLI": true,
+	"AFAIK": true, "IMO": true, "IMHO": true, "THANKS": true, "PLEASE": true,
+	"THE": true, "AND": true, "YOU": true, "ALL": true, "NOT": true, "HTTP": true, "JSON": true,
+	"SSH": true, "DNS": true, "TLS": true, "SMTP": true, "SMS": true, "OTP": true, "PIN": true,
 }
 
 var perMessageWords = map[string]bool{"msg": true, "msgs": true, "txt": true, "txts": true, "sms": true, "min": true, "mins": true, "rcv": true, "std": true, "text": true, "cost": true, "costs": true, "pmsg": true}
