@@ -39,7 +39,7 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 	// A density, not a count: a long sales e-mail that mentions a "press release" and a
 	// "review" once each is not software talk, a two-line comment with the same words is.
 	ev := min(1, score/max(3, float64(len(a.toks))/40))
-	if score == float64(a.counts[phDev]) && len(c.offsiteLinks(a)) > 0 {
+	if score == float64(a.counts[phDev]) && len(a.offsite) > 0 {
 		// Words alone cost a spammer nothing ("your repository has been selected for the
 		// GitHub Open Source Fund, claim your grant at …"): next to an off-site link, they
 		// earn half the cut; code, file names, issue references and developer sites the whole.

@@ -20,7 +20,6 @@ func (c *Checker) offsiteLinks(a *analysis) []link {
 }
 
 func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
-	offsite := c.offsiteLinks(a)
 	checked := map[string]bool{}
 	var shortener *link
 	var payload *link
@@ -55,7 +54,7 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 	if shortener != nil {
 		out = append(out, reason(CodeURLShortener, 0.35, a.linkSpan(*shortener), "link through the shortener %s hides where it goes", shortener.host))
 	}
-	if r, ok := piracyPage(a, offsite); ok && (payload == nil || !a.has(phMalwareLure)) {
+	if r, ok := piracyPage(a); ok && (payload == nil || !a.has(phMalwareLure)) {
 		out = append(out, r)
 	}
 	if payload != nil && a.has(phMalwareLure) {
@@ -65,10 +64,10 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 	}
 
 	// Link-heavy text: many off-site links with little else around them.
-	if n := len(offsite); n >= 3 {
+	if n := len(a.offsite); n >= 3 {
 		linkBytes := 0
 		hosts := map[string]bool{}
-		for _, l := range offsite {
+		for _, l := range a.offsite {
 			linkBytes += l.end - l.start
 			hosts[registrableOrHost(l.host)] = true
 		}
@@ -82,12 +81,12 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 			w = 0.4
 		}
 		if w > 0 {
-			sp := span{a.linkSpan(offsite[0]).start, a.linkSpan(offsite[n-1]).end}
+			sp := span{a.linkSpan(a.offsite[0]).start, a.linkSpan(a.offsite[n-1]).end}
 			out = append(out, reason(CodeSEOLinkSpam, w, sp, "%d off-site links to %d domains", n, len(hosts)))
 		}
 	}
 
-	if au := req.Author; au != nil && au.AccountAgeDays != nil && *au.AccountAgeDays < 7 && len(offsite) > 0 {
+	if au := req.Author; au != nil && au.AccountAgeDays != nil && *au.AccountAgeDays < 7 && len(a.offsite) > 0 {
 		w := 0.3
 		if *au.AccountAgeDays <= 1 {
 			w = 0.35
@@ -95,7 +94,7 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 		if au.PriorContributions != nil && *au.PriorContributions == 0 {
 			w += 0.05
 		}
-		out = append(out, reason(CodeNewAccount, w, a.linkSpan(offsite[0]), "account is %d days old and posts off-site links", *au.AccountAgeDays))
+		out = append(out, reason(CodeNewAccount, w, a.linkSpan(a.offsite[0]), "account is %d days old and posts off-site links", *au.AccountAgeDays))
 	}
 	return out
 }
@@ -108,15 +107,13 @@ func registrableOrHost(host string) string {
 	return l
 }
 
-// isPayloadLink: a file on a file-sharing host, or an executable or archive anywhere except
-// the code hosts developers attach releases to.
 // piracyPage finds the cracked-software post: two or more different words of the trade
 // ("keygen", "full version", "license key", "free download") beside an off-site link, where the
 // "download" is a page full of installers and ads rather than a file. "ssh-keygen" is a
 // command, and one phrase alone ("set the license key") is ordinary talk. Cut on developer
 // talk like the model.
-func piracyPage(a *analysis, offsite []link) (Reason, bool) {
-	if len(offsite) == 0 {
+func piracyPage(a *analysis) (Reason, bool) {
+	if len(a.offsite) == 0 {
 		return Reason{}, false
 	}
 	seen := map[string]bool{}
@@ -125,20 +122,23 @@ func piracyPage(a *analysis, offsite []link) (Reason, bool) {
 		if h.class != phPiracy {
 			continue
 		}
-		if w := a.firstHitTextOf(h); w == "keygen" && h.firstTok > 0 && a.word(h.firstTok-1) == "ssh" {
+		w := a.firstHitTextOf(h)
+		if w == "keygen" && h.firstTok > 0 && a.word(h.firstTok-1) == "ssh" {
 			continue
 		}
 		if first < 0 {
 			first = h.firstTok
 		}
-		seen[a.firstHitTextOf(h)] = true
+		seen[w] = true
 	}
 	if len(seen) < 2 {
 		return Reason{}, false
 	}
-	return reason(CodeMalwareDownload, 0.7*a.devTalk, a.tokSpan(first, first+1), "cracked-software wording (%d kinds) beside a link to %s", len(seen), offsite[0].host), true
+	return reason(CodeMalwareDownload, 0.7*a.devTalk, a.tokSpan(first, first+1), "cracked-software wording (%d kinds) beside a link to %s", len(seen), a.offsite[0].host), true
 }
 
+// isPayloadLink: a file on a file-sharing host, or an executable or archive anywhere except
+// the code hosts developers attach releases to.
 func isPayloadLink(c *Checker, l link) bool {
 	if _, ok := inSet(c.domains.fileHosts, l.host); ok {
 		return true

@@ -12,12 +12,15 @@ import "fmt"
 
 // analysis is everything the rules share about one text.
 type analysis struct {
-	orig   string
-	n      normText
-	toks   []token
-	hits   []phraseHit
-	links  []link
-	counts [phDev + 1]int
+	orig  string
+	n     normText
+	toks  []token
+	hits  []phraseHit
+	links []link
+	// offsite are the links to neither developer nor well-known sites (offsiteLinks): link
+	// farms, downloads, support desks and developer evidence all ask about them.
+	offsite []link
+	counts  [phDev + 1]int
 	// devTalk is devTalkFactor's value, computed once in reasons: the model's vote and firm
 	// promotion both read it.
 	devTalk float64
@@ -99,12 +102,13 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 		a.counts[h.class]++
 	}
 	a.links = extractLinks(a.n.text)
+	a.offsite = c.offsiteLinks(a)
 	a.devTalk = c.devTalkFactor(a)
 
 	var out []Reason
 	out = c.linkRules(a, req, out)
 	out = cryptoRules(a, out)
-	if sp, ok := fakeSupportDesk(a, c.domains.known); ok {
+	if sp, ok := fakeSupportDesk(a); ok {
 		out = addOrMerge(out, reason(CodeCryptoScam, 0.85, sp, "sends the reader to a wallet \"support desk\" off the platform (ticket id or live chat)"))
 	}
 	out = supportNumberRule(a, out)

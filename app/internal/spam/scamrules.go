@@ -50,7 +50,7 @@ func cryptoRules(a *analysis, out []Reason) []Reason {
 // chat, about a wallet or dApp ("contact support using ticket ID-MET7638 via [Metamask Dapps
 // Wallet Support](https://….web.app/), live chat at the bottom of the page"). It needs all
 // three: the desk (ticket id or live chat), the crypto subject, and an off-site link.
-func fakeSupportDesk(a *analysis, known map[string]struct{}) (span, bool) {
+func fakeSupportDesk(a *analysis) (span, bool) {
 	desk, crypto := -1, false
 	for _, h := range a.hits {
 		switch h.class {
@@ -76,18 +76,10 @@ func fakeSupportDesk(a *analysis, known map[string]struct{}) (span, bool) {
 			crypto = true
 		}
 	}
-	if !crypto {
+	if !crypto || len(a.offsite) == 0 {
 		return span{}, false
 	}
-	for _, l := range a.links {
-		if l.email {
-			continue
-		}
-		if _, ok := inSet(known, l.host); !ok {
-			return a.tokSpan(desk, min(desk+2, len(a.toks))), true
-		}
-	}
-	return span{}, false
+	return a.tokSpan(desk, min(desk+2, len(a.toks))), true
 }
 
 // isTicketCode: "RY16463", "met7638", letters then digits, as the fake desks number tickets.
