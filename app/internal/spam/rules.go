@@ -72,22 +72,6 @@ func (a *analysis) tokSpan(first, end int) span {
 
 func (a *analysis) linkSpan(l link) span { return a.n.origSpan(l.start, l.end) }
 
-// addOrMerge appends r, or, when a reason of its code is already there, folds r into it
-// (noisy-OR of the weights, the stronger one's span, both details): one reason per code.
-func addOrMerge(out []Reason, r Reason) []Reason {
-	for i := range out {
-		if out[i].Code == r.Code {
-			if r.Weight > out[i].Weight {
-				out[i].Span = r.Span
-			}
-			out[i].Weight = 1 - (1-out[i].Weight)*(1-r.Weight)
-			out[i].Detail += "; " + r.Detail
-			return out
-		}
-	}
-	return append(out, r)
-}
-
 func reason(code string, w float64, sp span, format string, args ...any) Reason {
 	return Reason{Code: code, Detail: fmt.Sprintf(format, args...), Span: [2]int{sp.start, sp.end}, Weight: w}
 }
@@ -108,9 +92,6 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 	var out []Reason
 	out = c.linkRules(a, req, out)
 	out = cryptoRules(a, out)
-	if sp, ok := fakeSupportDesk(a); ok {
-		out = addOrMerge(out, reason(CodeCryptoScam, 0.85, sp, "sends the reader to a wallet \"support desk\" off the platform (ticket id or live chat)"))
-	}
 	out = supportNumberRule(a, out)
 	out = mentionAndGiveawayRules(a, out)
 	out = c.wordingRules(a, out)

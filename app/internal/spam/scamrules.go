@@ -15,7 +15,11 @@ func cryptoRules(a *analysis, out []Reason) []Reason {
 		out = append(out, r)
 	}
 
-	if scam > 0 || weak > 0 {
+	// One crypto_scam reason: the scam's wording, a fake support desk, or both.
+	deskSpan, desk := fakeSupportDesk(a)
+	const deskWhy = "sends the reader to a wallet \"support desk\" off the platform (ticket id or live chat)"
+	switch {
+	case scam > 0 || weak > 0:
 		// Each strong phrase is good evidence; weak ones ("connect your wallet") only count
 		// when something else points the reader off-site.
 		keep := math.Pow(0.5, float64(scam)) * math.Pow(0.75, float64(weak)) // noisy-OR of 0.5s and 0.25s
@@ -27,7 +31,18 @@ func cryptoRules(a *analysis, out []Reason) []Reason {
 		if scam == 0 {
 			cls = phCryptoWeak
 		}
-		out = append(out, reason(CodeCryptoScam, w, a.firstHit(cls), "%d crypto-scam phrases", scam+weak))
+		r := reason(CodeCryptoScam, w, a.firstHit(cls), "%d crypto-scam phrases", scam+weak)
+		if desk {
+			// Noisy-OR of the two, at the stronger one's span.
+			if r.Weight < 0.85 {
+				r.Span = [2]int{deskSpan.start, deskSpan.end}
+			}
+			r.Weight = 1 - (1-r.Weight)*(1-0.85)
+			r.Detail += "; " + deskWhy
+		}
+		out = append(out, r)
+	case desk:
+		out = append(out, reason(CodeCryptoScam, 0.85, deskSpan, deskWhy))
 	}
 
 	if len(wallets) > 0 {

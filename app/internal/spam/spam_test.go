@@ -106,10 +106,15 @@ func checkSpans(t *testing.T, text string, resp Response) {
 	for _, c := range ReasonCodes {
 		known[c] = true
 	}
+	seen := map[string]bool{}
 	for _, r := range resp.Reasons {
 		if !known[r.Code] {
 			t.Errorf("reason code %q is not in the API vocabulary", r.Code)
 		}
+		if seen[r.Code] {
+			t.Errorf("reason code %q given twice for %q: one reason per code", r.Code, excerpt(text))
+		}
+		seen[r.Code] = true
 		if r.Span[0] < 0 || r.Span[0] > r.Span[1] || r.Span[1] > len(text) {
 			t.Errorf("reason %s span %v is outside [0,%d] for %q", r.Code, r.Span, len(text), excerpt(text))
 		}
