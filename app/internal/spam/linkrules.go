@@ -122,7 +122,7 @@ func piracyPage(a *analysis) (Reason, bool) {
 		if h.class != phPiracy {
 			continue
 		}
-		w := a.firstHitTextOf(h)
+		w := a.hitText(h)
 		if w == "keygen" && h.firstTok > 0 && a.word(h.firstTok-1) == "ssh" {
 			continue
 		}

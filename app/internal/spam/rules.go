@@ -51,8 +51,8 @@ func (a *analysis) origWord(i int) string {
 	return w
 }
 
-// firstHitTextOf is the normalised words of hit h.
-func (a *analysis) firstHitTextOf(h phraseHit) string {
+// hitText is the normalised words of hit h.
+func (a *analysis) hitText(h phraseHit) string {
 	return a.n.text[a.toks[h.firstTok].start:a.toks[h.end-1].end]
 }
 
@@ -60,7 +60,7 @@ func (a *analysis) firstHitTextOf(h phraseHit) string {
 func (a *analysis) firstHitText(class int) string {
 	for _, h := range a.hits {
 		if h.class == class {
-			return a.n.text[a.toks[h.firstTok].start:a.toks[h.end-1].end]
+			return a.hitText(h)
 		}
 	}
 	return ""

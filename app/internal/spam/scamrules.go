@@ -70,7 +70,7 @@ func fakeSupportDesk(a *analysis) (span, bool) {
 	for _, h := range a.hits {
 		switch h.class {
 		case phScamContext:
-			w := a.firstHitTextOf(h)
+			w := a.hitText(h)
 			if w == "live chat" || w == "live support" || w == "support ticket" {
 				desk = h.firstTok
 			}

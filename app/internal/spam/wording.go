@@ -240,21 +240,20 @@ func isHandleByte(c byte) bool {
 // Developer talk has none of these: a short code is five or six digits after "to", which an
 // issue number ("#12345") or a year never is.
 func premiumText(a *analysis) (found bool, sp span, what string) {
-	word := func(i int) string { return a.n.text[a.toks[i].start:a.toks[i].end] }
 	for i := range a.toks {
-		switch w := word(i); w {
+		switch w := a.word(i); w {
 		case "text", "txt", "texting", "txting", "reply", "replying", "sms": // not "send": "send SIGTERM to 12345" is a pid
 			// A keyword between the verb and "to" ("text WIN to"): "reply to 54321" is a
 			// reply to someone's comment.
 			for j := i + 2; j+1 < len(a.toks) && j <= i+4; j++ {
-				if word(j) == "to" && isShortCode(word(j+1)) && a.n.text[a.toks[j+1].start-1] != '#' {
-					return true, a.tokSpan(i, j+2), "premium-rate text: asks for a text to short code " + word(j+1)
+				if a.word(j) == "to" && isShortCode(a.word(j+1)) && a.n.text[a.toks[j+1].start-1] != '#' {
+					return true, a.tokSpan(i, j+2), "premium-rate text: asks for a text to short code " + a.word(j+1)
 				}
 			}
 			// The service's keyword in capitals: "reply HARRY", "txt HORO", "replying GET". Only
 			// in a short message, and only where the capitals stand out: "TEXT BACK" in a text
-			// written all in capitals is shouting, not a keyword.
-			// Not after "text": "the label shows the text UNDEFINED" is a noun.
+			// written all in capitals is shouting, not a keyword. Not after "text": in "the
+			// label shows the text UNDEFINED" it is a noun.
 			if i+1 < len(a.toks) && (w == "reply" || w == "replying" || w == "txt" || w == "txting") &&
 				len(a.orig) <= 500 && !isServiceKeyword(a.origWord(i)) {
 				if kw := a.origWord(i + 1); isServiceKeyword(kw) {
@@ -262,13 +261,13 @@ func premiumText(a *analysis) (found bool, sp span, what string) {
 				}
 			}
 		case "call", "ring", "dial":
-			if i+1 < len(a.toks) && isPremiumNumber(word(i+1)) {
-				return true, a.tokSpan(i, i+2), "premium-rate text: asks to call national-rate number " + word(i+1)
+			if i+1 < len(a.toks) && isPremiumNumber(a.word(i+1)) {
+				return true, a.tokSpan(i, i+2), "premium-rate text: asks to call national-rate number " + a.word(i+1)
 			}
 		default:
 			if isPencePrice(w) {
 				for j := max(0, i-3); j < len(a.toks) && j <= i+3; j++ {
-					if perMessageWords[word(j)] {
+					if perMessageWords[a.word(j)] {
 						return true, a.tokSpan(i, i+1), "premium-rate text: a price per message (" + w + ")"
 					}
 				}
