@@ -66,8 +66,8 @@ func countMentions(text string) (distinct, first, last int) {
 }
 
 func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
-	weak, self, gamble := a.counts[phPromo], a.counts[phSelfPromo], a.counts[phGambling]+a.counts[phForSale]
-	gamble += gamblingInUnspacedScripts(a.n.text)
+	weak, self := a.counts[phPromo], a.counts[phSelfPromo]
+	sold := a.counts[phGambling] + a.counts[phForSale] + gamblingInUnspacedScripts(a.n.text)
 	premium, premiumSpan, premiumWhat := premiumText(a)
 	contact, chatLinkOnly, contactSpan, contactWhat := offPlatformContact(a)
 	switch {
@@ -82,12 +82,14 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 		r := reason(CodePromotional, w, contactSpan, "offers work (%q) and %s", a.firstHitText(phOffer), contactWhat)
 		r.firm = true
 		out = append(out, r)
-	case self > 0 || premium || gamble > 0 || contact && !chatLinkOnly:
+	case self > 0 || premium || sold > 0 || contact && !chatLinkOnly:
 		// Firm promotion: comment spam's self-promotion ("subscribe to my channel", "sub4sub";
 		// none of the YouTube corpus's 951 legitimate comments has it, 161 of its 1005 spam
-		// comments do) and premium-rate text's call to action. Not damped by the model, but
-		// cut on developer talk like the model.
-		keep, sp := 1.0, premiumSpan
+		// comments do), premium-rate text's call to action, what comment spam sells, and a
+		// request to move to a chat app. Not damped by the model, but cut on developer talk
+		// like the model. The span is the first kind's, in that order.
+		keep := 1.0
+		var spans []span
 		var what []string
 		if self > 0 {
 			w := 0.6
@@ -95,36 +97,33 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 				w = 0.75
 			}
 			keep *= 1 - w
-			sp = a.firstHit(phSelfPromo)
+			spans = append(spans, a.firstHit(phSelfPromo))
 			what = append(what, fmt.Sprintf("self-promotion (%d phrases asking readers to visit or subscribe to the author's channel)", self))
 		}
 		if premium {
 			keep *= 1 - 0.6
+			spans = append(spans, premiumSpan)
 			what = append(what, premiumWhat)
 		}
-		if gamble > 0 {
+		if sold > 0 {
 			w := 0.6
-			if gamble >= 2 {
+			if sold >= 2 {
 				w = 0.75
 			}
 			keep *= 1 - w
-			if self == 0 && !premium {
-				if a.has(phGambling) {
-					sp = a.firstHit(phGambling)
-				} else {
-					sp = a.firstHit(phForSale)
-				}
+			if a.has(phGambling) {
+				spans = append(spans, a.firstHit(phGambling))
+			} else {
+				spans = append(spans, a.firstHit(phForSale))
 			}
-			what = append(what, fmt.Sprintf("sells what comment spam sells: gambling, essays, game cheats, streams (%d phrases)", gamble))
+			what = append(what, fmt.Sprintf("sells what comment spam sells: gambling, essays, game cheats, streams (%d phrases)", sold))
 		}
 		if contact && !chatLinkOnly {
 			keep *= 1 - 0.45
-			if self == 0 && !premium && gamble == 0 {
-				sp = contactSpan
-			}
+			spans = append(spans, contactSpan)
 			what = append(what, contactWhat)
 		}
-		r := reason(CodePromotional, (1-keep)*a.devTalk, sp, "%s", strings.Join(what, "; "))
+		r := reason(CodePromotional, (1-keep)*a.devTalk, spans[0], "%s", strings.Join(what, "; "))
 		r.firm = true
 		out = append(out, r)
 	case weak > 0:
