@@ -252,7 +252,7 @@ func comboSquat(host string) (brandName, lure string, money bool) {
 	if brandName == "" || lure == "" {
 		return "", "", false
 	}
-	if tier != moneyDistinct && !narrowLures[lure] {
+	if tier != moneyDistinct && !comboLures[lure] {
 		return "", "", false
 	}
 	return brandName, lure, tier != devBrand
@@ -293,25 +293,23 @@ var comboJoinable = func() []string {
 }()
 
 // comboLures are the words that, next to a distinctive wallet or payment name, make a domain
-// a phishing page. narrowLures are the ones that do it next to any brand: "support",
-// "security" or "service" beside "ledger" or "github" are also real businesses and tools
+// a phishing page. Those marked true do it next to any brand; the others ("support",
+// "security", "service") beside "ledger" or "github" are also real businesses and tools
 // (general-ledger-service, github-security-scanner).
-var comboLures = setOf([]string{
-	"support", "help", "helpdesk", "desk", "service", "services", "care", "customer", "login",
-	"signin", "verify", "verification", "secure", "security", "wallet", "wallets", "claim",
-	"claims", "airdrop", "airdrops", "reward", "rewards", "connect", "sync", "restore",
-	"recovery", "recover", "validate", "validation", "rectify", "unlock", "bonus", "gift",
-	"gifts", "official", "auth", "account", "accounts", "update", "dapp", "dapps", "refund",
-	"live", "chat", "team", "giveaway", "promo", "migrate", "migration", "portal", "fix",
-	"resolve", "alert", "alerts", "suspended", "billing", "payment", "nitro", "free",
-})
-
-var narrowLures = map[string]bool{
+var comboLures = map[string]bool{
 	"login": true, "signin": true, "verify": true, "verification": true, "auth": true,
 	"account": true, "accounts": true, "helpdesk": true, "recovery": true, "recover": true,
 	"unlock": true, "claim": true, "reward": true, "rewards": true, "airdrop": true, "gift": true,
 	"gifts": true, "bonus": true, "wallet": true, "alert": true, "alerts": true, "suspended": true,
 	"billing": true, "payment": true, "nitro": true, "giveaway": true,
+
+	"support": false, "help": false, "desk": false, "service": false, "services": false,
+	"care": false, "customer": false, "secure": false, "security": false, "wallets": false,
+	"claims": false, "airdrops": false, "connect": false, "sync": false, "restore": false,
+	"validate": false, "validation": false, "rectify": false, "official": false, "update": false,
+	"dapp": false, "dapps": false, "refund": false, "live": false, "chat": false, "team": false,
+	"promo": false, "migrate": false, "migration": false, "portal": false, "fix": false,
+	"resolve": false, "free": false,
 }
 
 // brandTolerance is the edit distance at which a name still reads as the brand. Short names

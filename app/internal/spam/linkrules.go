@@ -38,10 +38,12 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 				out = append(out, reason(CodeLookalikeDomain, 0.85, sp, "%s is one or two letters from %s", l.host, v.target))
 			case domainFuzzy:
 				out = append(out, reason(CodeLookalikeDomain, 0.6, sp, "%s is close to the protected domain %s", l.host, v.target))
-			case domainComboMoney:
-				out = append(out, reason(CodeLookalikeDomain, 0.85, sp, "%s puts the brand %q beside %q in a domain the brand does not own", l.host, v.target, v.lure))
-			case domainComboDev:
-				out = append(out, reason(CodeLookalikeDomain, 0.6, sp, "%s puts the brand %q beside %q in a domain the brand does not own", l.host, v.target, v.lure))
+			case domainComboMoney, domainComboDev:
+				w := 0.6 // a developer platform's name: its lures are narrower, so is the evidence
+				if v.kind == domainComboMoney {
+					w = 0.85
+				}
+				out = append(out, reason(CodeLookalikeDomain, w, sp, "%s puts the brand %q beside %q in a domain the brand does not own", l.host, v.target, v.lure))
 			}
 		}
 		if _, ok := inSet(c.domains.shorteners, l.host); ok && shortener == nil && !l.email {
