@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -219,23 +218,21 @@ func runSpamTrain(ctx context.Context, args []string, getenv env, stdout, stderr
 	if *data == "" {
 		return usageErrorf("spam train needs --data DIR")
 	}
-	if *goSrc == "" {
-		root, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
-		if err != nil {
-			return usageErrorf("spam train needs Go's source tree for its developer talk: pass --go-src DIR (go env GOROOT: %v)", err)
-		}
-		*goSrc = filepath.Join(strings.TrimSpace(string(root)), "src")
-	}
-	prose, err := spam.LoadDeveloperProse(*goSrc, spam.DeveloperProseBlocks)
-	if err != nil {
-		return err
-	}
 	corpora, missing, err := spam.LoadCorpora(spam.DefaultCorpusPaths(*data, *saDir))
 	if err != nil {
 		return err
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("spam train needs every corpus; missing: %s (see docs/spam.md)", strings.Join(missing, ", "))
+	}
+	if *goSrc == "" {
+		if *goSrc, err = spam.GoSourceDir(ctx); err != nil {
+			return usageErrorf("spam train needs Go's source tree for its developer talk: pass --go-src DIR (%v)", err)
+		}
+	}
+	prose, err := spam.LoadDeveloperProse(*goSrc, spam.DeveloperProseBlocks)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(stderr, "developer prose: %d comment blocks of %s\n", len(prose), *goSrc)
 	train := prose

@@ -21,8 +21,6 @@ package spam
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -34,7 +32,11 @@ func TestCVProposer(t *testing.T) {
 	if err != nil || len(missing) > 0 {
 		t.Skip("corpora not found:", err, missing)
 	}
-	prose, err := LoadDeveloperProse(goSourceDir(t), DeveloperProseBlocks)
+	goSrc, err := GoSourceDir(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	prose, err := LoadDeveloperProse(goSrc, DeveloperProseBlocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,15 +107,6 @@ func TestCVProposer(t *testing.T) {
 	for d, c := range corpora {
 		fmt.Printf("CVP %s %-12s model %.2f proposer %.2f (n=%d)\n", os.Getenv("TAG"), c.Name, 100*float64(tot.mc[d])/float64(tot.n[d]), 100*float64(tot.pc[d])/float64(tot.n[d]), tot.n[d])
 	}
-}
-
-// goSourceDir is Go's source tree, as spam train finds it.
-func goSourceDir(t *testing.T) string {
-	root, err := exec.CommandContext(t.Context(), "go", "env", "GOROOT").Output()
-	if err != nil {
-		t.Fatal("go env GOROOT:", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(root)), "src")
 }
 
 func cvCorpusPaths() CorpusPaths {

@@ -2,10 +2,12 @@ package spam
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -58,6 +60,16 @@ func LoadDeveloperProse(goSrc string, n int) ([]Sample, error) {
 		out = append(out, Sample{Text: blocks[i]})
 	}
 	return out, nil
+}
+
+// GoSourceDir is the source tree of the Go toolchain on PATH ($(go env GOROOT)/src), where
+// LoadDeveloperProse reads by default.
+func GoSourceDir(ctx context.Context) (string, error) {
+	root, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOROOT: %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(root)), "src"), nil
 }
 
 func appendCommentBlocks(blocks []string, path string) ([]string, error) {
