@@ -3,17 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/ci-agent/ci-agent/app/internal/redisconn/redistest"
 	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
@@ -21,17 +17,7 @@ import (
 // text posted to one is a near duplicate on the other, and on a third started after the
 // first has stopped.
 func TestReplicasShareNearDuplicates(t *testing.T) {
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		t.Skip("REDIS_URL is unset: make test starts a throwaway redis-server and sets it")
-	}
-	stream := fmt.Sprintf("ciagent:test:replicas:%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		opts, _ := redis.ParseURL(redisURL)
-		rdb := redis.NewClient(opts)
-		rdb.Del(context.Background(), stream)
-		rdb.Close()
-	})
+	redisURL, stream := redistest.URL(t), redistest.Key(t, "ciagent:test")
 	bin := buildCIAgent(t)
 	replica := func() (stop func(), url string) {
 		cmd, url := startServe(t, bin, "REDIS_URL="+redisURL, "CIAGENT_SPAM_DUP_STREAM="+stream,

@@ -2,19 +2,16 @@ package answercache
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ci-agent/ci-agent/app/internal/redisconn/redistest"
 )
 
 func testCache(t *testing.T, ttl time.Duration) *Cache {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		t.Skip("REDIS_URL is unset: make test starts a throwaway redis-server and sets it")
-	}
-	c, err := New(context.Background(), url, ttl)
+	c, err := New(context.Background(), redistest.URL(t), ttl)
 	if err != nil {
 		t.Fatal(err)
 	}

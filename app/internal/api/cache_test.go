@@ -5,23 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ci-agent/ci-agent/app/internal/answercache"
 	"github.com/ci-agent/ci-agent/app/internal/apiv1"
+	"github.com/ci-agent/ci-agent/app/internal/redisconn/redistest"
 )
 
 // TestExplainAnswerCache runs against the real Redis of make test: the second identical log
 // is answered from the cache, with its own id, the same answer, and the features restored.
 func TestExplainAnswerCache(t *testing.T) {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		t.Skip("REDIS_URL is unset: make test starts a throwaway redis-server and sets it")
-	}
-	cache, err := answercache.New(context.Background(), url, time.Minute)
+	cache, err := answercache.New(context.Background(), redistest.URL(t), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package dupshare
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -11,17 +9,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ci-agent/ci-agent/app/internal/redisconn/redistest"
 	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
 // testShare connects to the test Redis on a stream of the test's own.
 func testShare(t *testing.T, key string, size int) *Share {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		t.Skip("REDIS_URL is unset: make test starts a throwaway redis-server and sets it")
-	}
-	s, err := New(context.Background(), url, Config{Key: key, Size: size}, nil)
+	s, err := New(context.Background(), redistest.URL(t), Config{Key: key, Size: size}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,18 +25,7 @@ func testShare(t *testing.T, key string, size int) *Share {
 }
 
 // streamKey is a stream no other test run uses, deleted afterwards.
-func streamKey(t *testing.T) string {
-	key := fmt.Sprintf("ciagent:test:%s:%d", t.Name(), time.Now().UnixNano())
-	t.Cleanup(func() {
-		if url := os.Getenv("REDIS_URL"); url != "" {
-			opts, _ := redis.ParseURL(url)
-			rdb := redis.NewClient(opts)
-			rdb.Del(context.Background(), key)
-			rdb.Close()
-		}
-	})
-	return key
-}
+func streamKey(t *testing.T) string { return redistest.Key(t, "ciagent:test") }
 
 // start warms mem from the stream and runs s until the test ends, as serve does.
 func start(t *testing.T, s *Share, mem Memory) {
