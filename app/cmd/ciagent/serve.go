@@ -161,9 +161,8 @@ func shareNearDuplicates(ctx context.Context, redisURL, stream string, checker *
 	checker.ShareFingerprints(share.Publish)
 	n, from, err := share.Warm(ctx, checker)
 	if err != nil {
-		// Follow from the start of the stream: it holds at most size fingerprints.
+		// from is then the start of the stream, which holds at most size fingerprints.
 		logger.Warn("near-duplicate memory not read back", "err", err)
-		from = "0"
 	}
 	logger.Info("near-duplicate memory shared", "stream", stream, "read_back", n)
 	runCtx, cancel := context.WithCancel(ctx)

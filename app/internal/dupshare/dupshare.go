@@ -109,7 +109,8 @@ func (s *Share) Publish(fp uint64) {
 }
 
 // Warm reads the newest fingerprints of the stream, up to the memory's size, into mem, oldest
-// first, and returns how many it read and the stream position to follow from.
+// first, and returns how many it read and the stream position to follow from: the start of
+// the stream ("0") when it could not read it.
 func (s *Share) Warm(ctx context.Context, mem Memory) (int, string, error) {
 	msgs, err := s.rdb.XRevRangeN(ctx, s.key, "+", "-", int64(s.size)).Result()
 	if err != nil {
