@@ -229,9 +229,7 @@ func leadingNumber(s string) int {
 	return end
 }
 
-func isHandleByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '.' || 'A' <= c && c <= 'Z'
-}
+func isHandleByte(c byte) bool { return isAlnum(c) || c == '_' || c == '.' }
 
 // premiumText finds the call to action of premium-rate text spam: a text to a short code
 // ("text WIN to 87121", "reply STOP to 62468"), a UK national-rate number after "call"
