@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -87,4 +89,25 @@ func waitForMetric(t *testing.T, base, want string) {
 		resp.Body.Close()
 	}
 	t.Fatalf("/metrics never had %q (last fingerprint line %q)", want, last)
+}
+
+// Without a reachable Redis the service starts without the cache and the shared memory, and
+// says so once: both used to dial (and wait out a ping) on their own.
+func TestDialRedis(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	if rdb := dialRedis(context.Background(), "", logger); rdb != nil || logs.Len() != 0 {
+		t.Errorf("no REDIS_URL: client %v, logs %q; want neither", rdb, logs.String())
+	}
+	if rdb := dialRedis(context.Background(), "redis://127.0.0.1:1/0", logger); rdb != nil {
+		t.Error("an unreachable Redis gave a client; want none")
+	}
+	if n := strings.Count(logs.String(), `"level":"WARN"`); n != 1 || !strings.Contains(logs.String(), "answer cache off, near-duplicate memory not shared") {
+		t.Errorf("an unreachable Redis logged %d warnings: %s; want one naming both", n, logs.String())
+	}
+	rdb := dialRedis(context.Background(), redistest.URL(t), logger)
+	if rdb == nil {
+		t.Fatal("the test Redis gave no client")
+	}
+	rdb.Close()
 }

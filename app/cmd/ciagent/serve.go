@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ci-agent/ci-agent/app/internal/answercache"
 	"github.com/ci-agent/ci-agent/app/internal/api"
@@ -18,6 +19,7 @@ import (
 	"github.com/ci-agent/ci-agent/app/internal/dupshare"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 	"github.com/ci-agent/ci-agent/app/internal/ranking"
+	"github.com/ci-agent/ci-agent/app/internal/redisconn"
 	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
@@ -119,18 +121,13 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	defer stopRanking()
 	opts = append(opts, rankingOpts...)
 	opts = append(opts, api.WithSpamChecker(checker))
-	if cfg.redisURL != "" {
-		// The cache only saves work: without Redis the service answers as before.
-		cache, err := answercache.New(ctx, cfg.redisURL, answercache.DefaultTTL)
-		if err != nil {
-			logger.Warn("answer cache disabled", "err", err)
-		} else {
-			defer cache.Close()
-			opts = append(opts, api.WithAnswerCache(cache))
-			logger.Info("answer cache on", "ttl", answercache.DefaultTTL.String())
-		}
+	rdb := dialRedis(ctx, cfg.redisURL, logger)
+	if rdb != nil {
+		defer rdb.Close()
+		opts = append(opts, api.WithAnswerCache(answercache.New(rdb, answercache.DefaultTTL)))
+		logger.Info("answer cache on", "ttl", answercache.DefaultTTL.String())
 	}
-	dupMetrics, stopSharing := shareNearDuplicates(ctx, cfg.redisURL, cfg.dupStream, checker, logger)
+	dupMetrics, stopSharing := shareNearDuplicates(ctx, rdb, cfg.dupStream, checker, logger)
 	defer stopSharing()
 	srv, err := api.New(cfg.api, logger, eng, opts...)
 	if err != nil {
@@ -144,16 +141,31 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	return srv.Serve(ctx, addrNotifier(ready))
 }
 
+// dialRedis connects to the optional Redis once, for the answer cache and the shared
+// near-duplicate memory. Both only save work or add recall, so without Redis (none configured,
+// or not answering) the service answers as before: nil, and one warning.
+func dialRedis(ctx context.Context, url string, logger *slog.Logger) *redis.Client {
+	if url == "" {
+		return nil
+	}
+	rdb, err := redisconn.Dial(ctx, url)
+	if err != nil {
+		logger.Warn("Redis unavailable: answer cache off, near-duplicate memory not shared", "err", err)
+		return nil
+	}
+	return rdb
+}
+
 // shareNearDuplicates connects the spam proposer's near-duplicate memory with the other
 // replicas' through a Redis stream (package dupshare): it reads the newest fingerprints back
 // before the server listens, then shares until stop is called. Without Redis, or with the
 // memory off (history_size 0), each process keeps its own memory, as before.
-func shareNearDuplicates(ctx context.Context, redisURL, stream string, checker *spam.Checker, logger *slog.Logger) (metrics prometheus.Collector, stop func()) {
+func shareNearDuplicates(ctx context.Context, rdb *redis.Client, stream string, checker *spam.Checker, logger *slog.Logger) (metrics prometheus.Collector, stop func()) {
 	size := checker.Config().HistorySize
-	if redisURL == "" || size == 0 {
+	if rdb == nil || size == 0 {
 		return nil, func() {}
 	}
-	share, err := dupshare.New(ctx, redisURL, dupshare.Config{Key: stream, Size: size}, logger)
+	share, err := dupshare.New(rdb, dupshare.Config{Key: stream, Size: size}, logger)
 	if err != nil {
 		logger.Warn("near-duplicate memory not shared", "err", err)
 		return nil, func() {}

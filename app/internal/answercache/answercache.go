@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/ci-agent/ci-agent/app/internal/redisconn"
 )
 
 // Cache stores answers in Redis under a key derived from the input.
@@ -28,16 +26,13 @@ const DefaultTTL = 6 * time.Hour
 // maxValue bounds what one cached answer may occupy.
 const maxValue = 1 << 20
 
-// New connects to the Redis at url (see redisconn.Dial).
-func New(ctx context.Context, url string, ttl time.Duration) (*Cache, error) {
-	rdb, err := redisconn.Dial(ctx, url)
-	if err != nil {
-		return nil, err
-	}
+// New caches in rdb (see redisconn.Dial), which stays the caller's to close. A ttl of 0 or
+// less is DefaultTTL.
+func New(rdb *redis.Client, ttl time.Duration) *Cache {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Cache{rdb: rdb, ttl: ttl}, nil
+	return &Cache{rdb: rdb, ttl: ttl}
 }
 
 // Key names the answer to input under a given answering configuration (the knowledge base's
@@ -66,6 +61,3 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte) error {
 	}
 	return c.rdb.Set(ctx, key, value, c.ttl).Err()
 }
-
-// Close releases the connections.
-func (c *Cache) Close() error { return c.rdb.Close() }

@@ -17,11 +17,7 @@ import (
 // TestExplainAnswerCache runs against the real Redis of make test: the second identical log
 // is answered from the cache, with its own id, the same answer, and the features restored.
 func TestExplainAnswerCache(t *testing.T) {
-	cache, err := answercache.New(context.Background(), redistest.URL(t), time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cache.Close()
+	cache := answercache.New(redistest.Client(t), time.Minute)
 	s, ts := newTestServer(t, Config{}, WithAnswerCache(cache))
 	log := []byte("ok\nmain.go:1:1: undefined: x\n# " + t.Name() + time.Now().String() + "\n")
 

@@ -31,8 +31,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/ci-agent/ci-agent/app/internal/redisconn"
 )
 
 // DefaultKey is the stream the replicas share.
@@ -51,7 +49,8 @@ type Config struct {
 
 // Share is one replica's end of the stream.
 type Share struct {
-	rdb    *redis.Client
+	rdb    *redis.Client // the caller's: the writer's pipelined appends
+	reader *redis.Client // the Share's own connection for the blocking XREAD; Close ends it
 	key    string
 	size   int
 	origin string // this process, so that the follower skips its own fingerprints
@@ -74,28 +73,29 @@ const batchSize = 256
 // rounds quick.
 var followBlock = 5 * time.Second
 
-// New connects to the Redis at url. size is the near-duplicate memory's size (> 0).
-func New(ctx context.Context, url string, cfg Config, log *slog.Logger) (*Share, error) {
+// New shares through rdb (see redisconn.Dial), which stays the caller's to close: the service
+// connects once and its answer cache uses the same client. The follower gets a connection of
+// its own with rdb's options, because a blocked XREAD ends only when its connection closes,
+// and closing rdb at shutdown would fail requests still using it. Cfg.Size is the
+// near-duplicate memory's size (> 0).
+func New(rdb *redis.Client, cfg Config, log *slog.Logger) (*Share, error) {
 	if cfg.Size <= 0 {
 		return nil, fmt.Errorf("dupshare: size must be positive, got %d", cfg.Size)
 	}
 	if cfg.Key == "" {
 		cfg.Key = DefaultKey
 	}
-	rdb, err := redisconn.Dial(ctx, url)
-	if err != nil {
-		return nil, err
-	}
 	var id [8]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		rdb.Close()
 		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Share{rdb: rdb, key: cfg.Key, size: cfg.Size, origin: hex.EncodeToString(id[:]),
-		queue: make(chan uint64, queueSize), log: log}, nil
+	opts := *rdb.Options()
+	opts.PoolSize, opts.MinIdleConns, opts.MaxIdleConns = 1, 0, 1
+	return &Share{rdb: rdb, reader: redis.NewClient(&opts), key: cfg.Key, size: cfg.Size,
+		origin: hex.EncodeToString(id[:]), queue: make(chan uint64, queueSize), log: log}, nil
 }
 
 // Publish queues fp for the other replicas. It never blocks: when Redis cannot keep up, the
@@ -152,9 +152,10 @@ func (s *Share) Run(ctx context.Context, mem Memory, from string) {
 	close(stopped)
 }
 
-// Close releases the connections. Run calls it when its context ends.
+// Close releases the follower's connection (not the caller's client). Run calls it when its
+// context ends.
 func (s *Share) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.rdb.Close() })
+	s.closeOnce.Do(func() { s.closeErr = s.reader.Close() })
 	return s.closeErr
 }
 
@@ -199,7 +200,7 @@ func (s *Share) write(ctx context.Context) {
 func (s *Share) follow(ctx context.Context, mem Memory, from string) {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		streams, err := s.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, from}, Count: 1024, Block: followBlock}).Result()
+		streams, err := s.reader.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, from}, Count: 1024, Block: followBlock}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue // nothing new within the block time
 		}

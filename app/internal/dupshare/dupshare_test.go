@@ -3,6 +3,7 @@ package dupshare
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 // testShare connects to the test Redis on a stream of the test's own.
 func testShare(t *testing.T, key string, size int) *Share {
 	t.Helper()
-	s, err := New(context.Background(), redistest.URL(t), Config{Key: key, Size: size}, nil)
+	s, err := New(redistest.Client(t), Config{Key: key, Size: size}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,12 +214,37 @@ func TestPublishDropsWhenTheQueueIsFull(t *testing.T) {
 	}
 }
 
-func TestNewReportsAnUnreachableRedis(t *testing.T) {
-	_, err := New(context.Background(), "redis://127.0.0.1:1/0", Config{Size: 10}, nil)
-	if err == nil {
-		t.Fatal("New against a closed port succeeded")
-	}
-	if _, err := New(context.Background(), "redis://127.0.0.1:6379/0", Config{}, nil); err == nil {
+func TestNewRejectsASizeOfZero(t *testing.T) {
+	if _, err := New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), Config{}, nil); err == nil {
 		t.Error("New with size 0 succeeded; want an error")
+	}
+}
+
+// Stopping Run ends a blocked XREAD at once, by closing the follower's own connection, and
+// leaves the caller's client (which the answer cache shares) open.
+func TestStopEndsTheFollowerAndKeepsTheCallersClient(t *testing.T) {
+	old := followBlock
+	t.Cleanup(func() { followBlock = old })
+	followBlock = time.Hour // a stop that waited for the block to time out would hang the test
+	rdb := redistest.Client(t)
+	s, err := New(rdb, Config{Key: streamKey(t), Size: 100}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx, &recorder{}, "$"); close(done) }()
+	waitFor(t, "the follower is blocked in XREAD", func() bool {
+		clients, err := rdb.ClientList(context.Background()).Result()
+		return err == nil && strings.Contains(clients, "cmd=xread")
+	})
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Errorf("the caller's client after Run stopped: %v; want it still open", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/ci-agent/ci-agent/app/internal/redisconn"
 )
 
@@ -20,6 +22,18 @@ func URL(t testing.TB) string {
 		t.Skip("REDIS_URL is unset: make test starts a throwaway redis-server and sets it")
 	}
 	return url
+}
+
+// Client returns a client of the test Redis, closed when the test ends. It skips the test when
+// REDIS_URL is unset.
+func Client(t testing.TB) *redis.Client {
+	t.Helper()
+	rdb, err := redisconn.Dial(context.Background(), URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
 }
 
 // Key returns a key no other test or run uses, under prefix, and deletes it when the test
