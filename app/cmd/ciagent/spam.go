@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -123,7 +124,11 @@ func writeSpamText(w io.Writer, text string, resp spam.Response) {
 	for _, r := range resp.Reasons {
 		excerpt := text[r.Span[0]:r.Span[1]]
 		if len(excerpt) > 60 {
-			excerpt = excerpt[:57] + "..."
+			cut := 57
+			for cut > 0 && !utf8.RuneStart(excerpt[cut]) {
+				cut-- // never split a character: "тес\xd1..."
+			}
+			excerpt = excerpt[:cut] + "..."
 		}
 		fmt.Fprintf(w, "  %-20s %s\n  %-20s bytes %d-%d: %q\n", r.Code, r.Detail, "", r.Span[0], r.Span[1], excerpt)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
@@ -79,5 +80,19 @@ func TestSpamJSONL(t *testing.T) {
 	var resp spam.Response
 	if err := json.Unmarshal([]byte(lines[4]), &resp); err != nil || resp.Verdict == spam.Allow || resp.ID == "" {
 		t.Errorf("spam --jsonl line 5 = %s; want a non-allow verdict with an id", lines[4])
+	}
+}
+
+// A long excerpt is cut on a character boundary: "тес\xd1..." is what a byte cut printed.
+func TestSpamTextExcerptKeepsCharactersWhole(t *testing.T) {
+	text := strings.Repeat("тест ", 20) // two bytes a letter: byte 57 falls inside one
+	resp := spam.Response{Verdict: spam.Flag, Score: 0.6, Reasons: []spam.Reason{{Code: spam.CodeModel, Detail: "d", Span: [2]int{0, len(text)}}}}
+	var out strings.Builder
+	writeSpamText(&out, text, resp)
+	if !utf8.ValidString(out.String()) || strings.Contains(out.String(), `\x`) {
+		t.Errorf("excerpt splits a character: %q", out.String())
+	}
+	if !strings.Contains(out.String(), `тест тест`) || !strings.Contains(out.String(), `..."`) {
+		t.Errorf("output %q; want a shortened excerpt of the text", out.String())
 	}
 }

@@ -9,9 +9,10 @@ import (
 )
 
 // maxSpamBody caps a spam check's JSON body. A text may be spam.MaxTextBytes long and JSON
-// escaping can triple that for control characters, so 4 MiB never turns a valid request away;
-// the server-wide MaxBody still applies when it is smaller.
-const maxSpamBody = 4 << 20
+// escaping can make that six times longer (a control character is "\u0001"), so this never
+// turns a valid request away, as `spam --jsonl` does not; the text itself is still capped at
+// spam.MaxTextBytes (413) and the server-wide MaxBody still applies when it is smaller.
+const maxSpamBody = 6*spam.MaxTextBytes + 64<<10
 
 // WithSpamChecker sets the checker behind POST /v1/spam/check (thresholds from the spam config
 // file, the near-duplicate memory). Without it the server uses spam.DefaultConfig.

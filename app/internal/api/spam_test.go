@@ -59,6 +59,16 @@ func TestSpamCheck(t *testing.T) {
 		}
 	})
 
+	t.Run("a text at the cap, escaped to six times its size", func(t *testing.T) {
+		// Every control character is six bytes in JSON ("\u0001"): the body cap must not
+		// turn away a text the text cap accepts.
+		body := `{"text":"` + strings.Repeat(`\u0001`, spam.MaxTextBytes) + `"}`
+		resp, data := post(t, url, []byte(body), nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("POST a %d-byte body holding a %d-byte text = %d %.200s; want 200", len(body), spam.MaxTextBytes, resp.StatusCode, data)
+		}
+	})
+
 	errorCases := []struct {
 		name, body, contentType string
 		status                  int
@@ -73,6 +83,7 @@ func TestSpamCheck(t *testing.T) {
 		{"wrong content type", `{"text":"x"}`, "text/plain", 415, "application/json"},
 		{"over the body cap", `{"text":"` + strings.Repeat("a", maxSpamBody) + `"}`, "", 413, "larger than"},
 		{"text over the text cap", `{"text":"` + strings.Repeat("a", spam.MaxTextBytes+1) + `"}`, "", 413, "larger than"},
+		{"invalid UTF-8", "{\"text\":\"\xff enter your seed phrase\"}", "", 400, "not valid UTF-8"},
 	}
 	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {

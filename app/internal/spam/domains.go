@@ -166,7 +166,7 @@ func (l *domainLists) check(host string) domainVerdict {
 	if hit, ok := inSet(l.block, unicodeHost); ok {
 		return domainVerdict{kind: domainPhishing, target: hit}
 	}
-	if _, ok := inSet(l.allow, asciiHost); ok {
+	if _, ok := inSet(l.allow, asciiHost); ok && !isTenantSite(asciiHost) {
 		return domainVerdict{}
 	}
 	label := registrableLabel(unicodeHost)
@@ -222,8 +222,16 @@ func (l *domainLists) check(host string) domainVerdict {
 // money reports a wallet, exchange or payment brand.
 func comboSquat(host string) (brandName, lure string, money bool) {
 	suffix, _ := publicsuffix.PublicSuffix(host)
-	rest := strings.TrimSuffix(strings.TrimSuffix(host, suffix), ".")
+	return brandBesideLure(strings.TrimSuffix(strings.TrimSuffix(host, suffix), "."))
+}
+
+// brandBesideLure is comboSquat's test on a name split at dots, hyphens and underscores: a
+// domain without its public suffix, or the local part of an e-mail address.
+func brandBesideLure(rest string) (brandName, lure string, money bool) {
 	var tier brandTier
+	// strongLure is the first lure that counts beside any brand, wherever it stands:
+	// github-security-alert.com as well as github-alert-security.com.
+	var strongLure string
 	for _, t := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
 		if bt, ok := comboBrands[t]; ok {
 			if brandName == "" {
@@ -231,9 +239,12 @@ func comboSquat(host string) (brandName, lure string, money bool) {
 			}
 			continue
 		}
-		if _, ok := comboLures[t]; ok {
+		if strong, ok := comboLures[t]; ok {
 			if lure == "" {
 				lure = t
+			}
+			if strong && strongLure == "" {
+				strongLure = t
 			}
 			continue
 		}
@@ -246,14 +257,20 @@ func comboSquat(host string) (brandName, lure string, money bool) {
 			}
 			if _, lureOK := comboLures[other]; ok && lureOK && brandName == "" {
 				brandName, tier, lure = b, comboBrands[b], other
+				if comboLures[other] && strongLure == "" {
+					strongLure = other
+				}
 			}
 		}
 	}
 	if brandName == "" || lure == "" {
 		return "", "", false
 	}
-	if tier != moneyDistinct && !comboLures[lure] {
-		return "", "", false
+	if tier != moneyDistinct {
+		if strongLure == "" {
+			return "", "", false
+		}
+		lure = strongLure
 	}
 	return brandName, lure, tier != devBrand
 }
@@ -310,6 +327,31 @@ var comboLures = map[string]bool{
 	"dapp": false, "dapps": false, "refund": false, "live": false, "chat": false, "team": false,
 	"promo": false, "migrate": false, "migration": false, "portal": false, "fix": false,
 	"resolve": false, "free": false,
+}
+
+// freeMail are mail services where anyone can choose an address: a brand's support desk is
+// never there, and ledger.support.desk@gmail.com poses as one.
+var freeMail = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "outlook.com": true, "hotmail.com": true,
+	"live.com": true, "yahoo.com": true, "aol.com": true, "icloud.com": true, "proton.me": true,
+	"protonmail.com": true, "gmx.com": true, "zoho.com": true, "mail.com": true, "mail.ru": true,
+	"yandex.ru": true, "yandex.com": true, "tutanota.com": true,
+}
+
+// freeMailImpostor finds a brand beside a lure in the local part of an address at a free mail
+// service: ledger.support.desk@gmail.com, metamask_recovery_team@outlook.com.
+func freeMailImpostor(l link) (brandName, lure string, money bool) {
+	local, _, ok := strings.Cut(l.raw, "@")
+	if !ok || !freeMail[l.host] {
+		return "", "", false
+	}
+	local = strings.ToLower(strings.TrimPrefix(local, "mailto:"))
+	return brandBesideLure(strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r == '+' {
+			return '.' // ledgersupport247@, ledger+support@
+		}
+		return r
+	}, local))
 }
 
 // brandTolerance is the edit distance at which a name still reads as the brand. Short names
@@ -453,4 +495,29 @@ var fileHostDomains = []string{
 	"zippyshare.com", "4shared.com", "uploadhaven.com", "pixeldrain.com", "workupload.com",
 	"transfer.sh", "catbox.moe", "krakenfiles.com", "dosya.co", "uptobox.com", "rapidgator.net",
 	"nitroflare.com", "turbobit.net", "upload.ee", "file.io", "filetransfer.io", "bayfiles.com",
+}
+
+// hostingPlatforms are developer domains under which anyone can publish a site of their own
+// (metamask-dapps-support.vercel.app, a bucket on s3.amazonaws.com). A project's own pages
+// there are developer talk; a site named after a brand and a lure is where wallet-support and
+// login phishing pages are parked.
+var hostingPlatforms = []string{"github.io", "gitlab.io", "vercel.app", "netlify.app", "gitbook.io",
+	"codesandbox.io", "readthedocs.io", "amazonaws.com"}
+
+// isTenantSite reports a strict subdomain of a hosting platform: someone's own site there.
+// Such a site gets no exemption from the domain checks for its platform's sake.
+func isTenantSite(host string) bool {
+	for _, p := range hostingPlatforms {
+		if strings.HasSuffix(host, "."+p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostedImpostor reports a tenant site that the domain checks find suspicious. It earns
+// nothing from its platform's place among the developer domains: it is an off-site link, and
+// no evidence of developer talk.
+func (l *domainLists) hostedImpostor(host string) bool {
+	return isTenantSite(host) && l.check(host).kind != domainNone
 }

@@ -11,7 +11,7 @@ func (c *Checker) offsiteLinks(a *analysis) []link {
 		if l.email {
 			continue
 		}
-		if _, ok := inSet(c.domains.known, l.host); ok {
+		if _, ok := inSet(c.domains.known, l.host); ok && !c.domains.hostedImpostor(l.host) {
 			continue
 		}
 		out = append(out, l)
@@ -45,6 +45,13 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 				}
 				out = append(out, reason(CodeLookalikeDomain, w, sp, "%s puts the brand %q beside %q in a domain the brand does not own", l.host, v.target, v.lure))
 			}
+		}
+		if b, lure, money := freeMailImpostor(*l); b != "" {
+			w := 0.6
+			if money {
+				w = 0.85
+			}
+			out = append(out, reason(CodeLookalikeDomain, w, a.linkSpan(*l), "%s puts the brand %q beside %q in an address at the free mail service %s", l.raw, b, lure, l.host))
 		}
 		if _, ok := inSet(c.domains.shorteners, l.host); ok && shortener == nil && !l.email {
 			shortener = l

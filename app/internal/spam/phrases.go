@@ -76,6 +76,7 @@ var phrases = newPhraseSet(map[int][]string{
 		"forex trading", "crypto mining|investment", "bitcoin mining|investment", "recovered my lost|stolen",
 		"helped me recover", "legit hacker", "hire a hacker", "contact him|her|them on whatsapp|telegram",
 		"hack|hacking|hacker|recovery|cyber expert|experts", "hackers working",
+		"recover|retrieve|restore a|your|my|any hacked", "hacked instagram|facebook|whatsapp|snapchat|tiktok|gmail",
 		"easy profit|profits", "good profit|profits", "we help invest", "help you invest", "cloud mining platform|investment|company",
 		"send bitcoin|btc|eth|usdt to", "my btc|eth|usdt|bitcoin|crypto address", "this wallet address",
 		"deposit address", "earn $", "free bitcoin|btc|eth|crypto|usdt", "bitcoin|crypto giveaway",
@@ -93,6 +94,11 @@ var phrases = newPhraseSet(map[int][]string{
 	phRequestYour: {
 		"enter|provide|share|send|submit|input|import|paste|type|verify|validate|give|fill|drop|dm|input your",
 		"enter|provide|share|send|submit|input|import|paste|type|give|fill in|fill|dm the", "send us your",
+		// With the reader's helper in between: "send me your seed phrase", "give them your
+		// recovery phrase", "DM me your 12 words", the commonest way the request is written.
+		"send|give|dm|pm|tell|show|email|text|message|share|provide|forward me|us|them|him|her your",
+		"send|give|dm|pm|tell|email|text|message|forward me|us|them|him|her the",
+		"reply|respond with your",
 	},
 	phScamContext: {
 		"dapp", "rectify", "rectification", "validate", "validation", "synchronize", "synchronization",

@@ -120,7 +120,7 @@ func isTicketCode(w string) bool {
 // within five words by the name of a wallet secret.
 func seedRequest(a *analysis) (Reason, bool) {
 	for _, h := range a.hits {
-		if h.class != phRequestYour {
+		if h.class != phRequestYour || negated(a, h.firstTok) {
 			continue
 		}
 		for _, s := range a.hits {
@@ -177,12 +177,15 @@ func supportNumberRule(a *analysis, out []Reason) []Reason {
 		if len(phones) >= 2 {
 			strength++
 		}
-		w := 0.3
+		// One sign beside the number is also how a bug report about a phone library or a
+		// telephony webhook reads ("our toll-free support hotline +1 800 …", a stack trace):
+		// that much is cut on software talk, like the model. Two signs are a scam's shape.
+		w := 0.3 * a.devTalk
 		switch {
 		case strength >= 2:
 			w = 0.92
 		case strength == 1:
-			w = 0.6
+			w = 0.6 * a.devTalk
 		}
 		if w > bestW {
 			best, bestW = ph, w
@@ -238,6 +241,28 @@ func validPhone(s string) bool {
 	for _, r := range regions {
 		num, err := phonenumbers.Parse(s, r)
 		if err == nil && phonenumbers.IsValidNumber(num) {
+			return true
+		}
+	}
+	return false
+}
+
+// negated reports whether the request verb at token i is negated in its own clause: "never
+// share your seed phrase", "maintainers will never ask you to share your private key", "do
+// not enter your recovery phrase" are the warnings crypto projects pin, not requests. A
+// negator counts within five words before the verb with no punctuation between ("Don't
+// worry, just send me your seed phrase" is still a request), and "don't hesitate to" is not
+// a negation.
+func negated(a *analysis, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-5; k-- {
+		if strings.ContainsAny(a.n.text[a.toks[k].end:a.toks[k+1].start], ",.;:!?()\n") {
+			return false
+		}
+		switch a.word(k) {
+		case "hesitate":
+			return false
+		case "never", "not", "don't", "dont", "doesn't", "won't", "shouldn't", "nobody", "t":
+			// "t" is the tail of "don’t" written with a typographic apostrophe.
 			return true
 		}
 	}

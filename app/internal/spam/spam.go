@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -234,6 +235,19 @@ func ParseRequest(data []byte) (Request, error) {
 		Text    *string  `json:"text"`
 		Author  *Author  `json:"author"`
 		Context *Context `json:"context"`
+	}
+	// encoding/json turns every invalid UTF-8 byte into U+FFFD (three bytes), so the spans
+	// would index a text the caller never sent. JSON is UTF-8 (RFC 8259): say so instead.
+	if !utf8.Valid(data) {
+		bad := 0
+		for bad < len(data) {
+			r, size := utf8.DecodeRune(data[bad:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			bad += size
+		}
+		return Request{}, fmt.Errorf("request is not valid UTF-8 (invalid byte at %d); send text as UTF-8, or score raw bytes with the CLI", bad)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

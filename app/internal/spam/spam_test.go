@@ -329,6 +329,8 @@ func TestParseRequest(t *testing.T) {
 		{"syntax", `{"text":`, "invalid JSON"},
 		{"trailing data", `{"text":"a"} {"text":"b"}`, "more than one value"},
 		{"empty", ``, "empty request body"},
+		// Decoded, an invalid byte would become U+FFFD and shift every span after it.
+		{"invalid UTF-8", "{\"text\":\"\xff\xfe seed\"}", "not valid UTF-8 (invalid byte at 9)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -484,6 +486,9 @@ func TestComboSquat(t *testing.T) {
 		{"github.com.login-verify.net", "github", "login", false},
 		{"githubsignin.com", "github", "signin", false},
 		{"ledger-recovery.live", "ledger", "recovery", true},
+		// A narrow lure first does not hide a strong one after it.
+		{"github-security-alert.com", "github", "alert", false},
+		{"github-security-login.com", "github", "login", false},
 		// A brand alone, or beside a word real tools use, is not a lure.
 		{"uniswap-analytics.xyz", "", "", false},
 		{"github-readme-stats.vercel.app", "", "", false},
@@ -498,6 +503,31 @@ func TestComboSquat(t *testing.T) {
 		brand, lure, money := comboSquat(tc.host)
 		if brand != tc.brand || lure != tc.lure || money != tc.money {
 			t.Errorf("comboSquat(%q) = %q, %q, %v; want %q, %q, %v", tc.host, brand, lure, money, tc.brand, tc.lure, tc.money)
+		}
+	}
+}
+
+func TestFreeMailImpostor(t *testing.T) {
+	for _, tc := range []struct {
+		addr        string
+		brand, lure string
+	}{
+		{"metamask.support.desk@gmail.com", "metamask", "support"},
+		{"coinbase_recovery247@outlook.com", "coinbase", "recovery"},
+		{"mailto:Binance+Help@proton.me", "binance", "help"},
+		{"github.login.verify@yahoo.com", "github", "login"},
+		// Not a brand beside a lure, or not a free mail service: the brand's own desk.
+		{"john.support@gmail.com", "", ""},
+		{"github.help.me@gmail.com", "", ""}, // a narrow lure beside a developer platform
+		{"support@metamask.io", "", ""},
+		{"metamask-support@company.example", "", ""},
+	} {
+		l, ok := parseLink(tc.addr)
+		if !ok || !l.email {
+			t.Fatalf("parseLink(%q) = %+v, %v; want an e-mail address", tc.addr, l, ok)
+		}
+		if brand, lure, _ := freeMailImpostor(l); brand != tc.brand || lure != tc.lure {
+			t.Errorf("freeMailImpostor(%q) = %q, %q; want %q, %q", tc.addr, brand, lure, tc.brand, tc.lure)
 		}
 	}
 }
