@@ -129,6 +129,9 @@ func writeExplainText(w io.Writer, ans *cifailure.Answer) {
 // at the source file the tool complained about rather than at the log.
 var sourceLocation = regexp.MustCompile(`(?:^|[\s(])((?:[\w.-]+/)*[\w.-]+\.[A-Za-z]{1,8}):(\d+)(?::\d+)?`)
 
+// hostName tells a host:port ("lookup proxy.golang.org:443: no such host") from a file:line.
+var hostName = regexp.MustCompile(`(?i)(?:^|\.)(?:com|org|net|io|dev|internal|local|localdomain|localhost|cloud|app|co|svc)$`)
+
 // writeGitHubAnnotations prints one ::error workflow command per proposition (GitHub Actions
 // shows them on the run's summary and, when the file exists in the repo, on the diff).
 func writeGitHubAnnotations(w io.Writer, logName string, ans *cifailure.Answer) {
@@ -142,8 +145,11 @@ func writeGitHubAnnotations(w io.Writer, logName string, ans *cifailure.Answer) 
 		if len(p.Evidence) > 0 {
 			ev := p.Evidence[0]
 			line, text = ev.Line, ev.Text
-			if m := sourceLocation.FindStringSubmatch(ev.Text); m != nil {
-				file, line = m[1], atoi(m[2])
+			for _, m := range sourceLocation.FindAllStringSubmatch(ev.Text, -1) {
+				if !hostName.MatchString(m[1]) {
+					file, line = m[1], atoi(m[2])
+					break
+				}
 			}
 		}
 		msg := p.Title

@@ -43,6 +43,7 @@ func TestCLI(t *testing.T) {
 		{"explain text shows the line", []string{"explain", "testdata/undefined.log"}, "", exitOK, "line 3: ./main.go:12:2: undefined: helper", ""},
 		{"explain stdin", []string{"explain", "-"}, "./x.go:1:1: undefined: y\n", exitOK, "go.undefined-identifier", ""},
 		{"explain github", []string{"explain", "--format", "github", "testdata/undefined.log"}, "", exitOK, "::error file=./main.go,line=12,title=go.undefined-identifier", ""},
+		{"explain github, host:port is not a file", []string{"explain", "--format", "github", "-"}, "go: downloading x\ndial tcp: lookup proxy.golang.org:443: no such host\n", exitOK, "::error title=net.dns-resolution (network", ""},
 		{"explain top 1", []string{"explain", "--top", "1", "--format", "json", "testdata/undefined.log"}, "", exitOK, `"cause_id": "go.undefined-identifier"`, ""},
 		{"explain bad format", []string{"explain", "--format", "xml", "testdata/undefined.log"}, "", exitUsage, "", `--format "xml"`},
 		{"explain bad top", []string{"explain", "--top", "0", "x"}, "", exitUsage, "", "--top 0"},

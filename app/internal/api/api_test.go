@@ -102,6 +102,7 @@ func TestExplainEndpoint(t *testing.T) {
 		{"brotli", []byte("x"), map[string]string{"Content-Encoding": "br"}, 415, "", "only gzip"},
 		{"body over cap", bytes.Repeat([]byte("a\n"), 4000), nil, 413, "", "larger than 4096"},
 		{"gzip bomb over decompressed cap", gz(strings.Repeat("a\n", 10000)), map[string]string{"Content-Encoding": "gzip"}, 413, "", "decompressed log larger"},
+		{"gzip bomb without the header", gz(strings.Repeat("a\n", 10000)), nil, 413, "", "decompressed log larger"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

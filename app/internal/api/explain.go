@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -29,9 +30,15 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	var log io.Reader = body
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if magic, _ := body.Peek(2); (enc == "" || enc == "identity") && len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		// A gzip file sent without Content-Encoding (curl --data-binary @build.log.gz) is
+		// unpacked here, as if it had said so: the decompressed cap then applies, and the
+		// stored input is the log, not its compressed bytes.
+		enc = "gzip"
+	}
 	var cacheKey string
 	if s.cache != nil && (enc == "" || enc == "identity") {
 		// Logs up to maxCachedLog are read whole so their hash can name the answer; larger

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ci-agent/ci-agent/app/internal/ahocorasick"
+	"github.com/ci-agent/ci-agent/app/internal/redact"
 )
 
 // Options tune an Engine. The zero value gives the defaults.
@@ -254,6 +255,7 @@ type scan struct {
 
 	norm    normalizer
 	gzipped bool
+	inKey   bool // inside a PEM private key: its lines are never shown
 	lineNo  int
 	bytes   int64
 
@@ -282,6 +284,9 @@ type scan struct {
 	errorishLines [maxErrorish]ringLine
 	errorishLen   int
 	errorishNext  int
+
+	// An overlong line's head and the last MaxLineBytes of it.
+	longHead, longTail []byte
 }
 
 // ringLine is a reusable copy of one normalised line.
@@ -327,16 +332,28 @@ func (s *scan) run(ctx context.Context, br *bufio.Reader) error {
 		raw, err := br.ReadSlice('\n')
 		if len(raw) > 0 {
 			s.bytes += int64(len(raw))
-			if len(raw) > maxLine {
-				raw = raw[:maxLine:maxLine]
-			}
 			s.lineNo++
-			s.line(raw, hit) // before the next read, which may reuse the buffer raw is in
-			// An overlong line was matched on its head; the rest is skipped unbuffered.
-			for errors.Is(err, bufio.ErrBufferFull) {
-				var more []byte
-				more, err = br.ReadSlice('\n')
-				s.bytes += int64(len(more))
+			if len(raw) <= maxLine && !errors.Is(err, bufio.ErrBufferFull) {
+				s.line(raw, hit) // before the next read, which may reuse the buffer raw is in
+			} else {
+				// An overlong line is matched on its head, unless it is a progress display
+				// redrawn with \r past the head: what stays on screen, often the error, is
+				// then its last frame, matched in the line's last maxLine bytes.
+				s.longHead = append(s.longHead[:0], raw[:min(len(raw), maxLine)]...)
+				s.longTail = appendLast(s.longTail[:0], raw, maxLine)
+				redrawn := hasRedraw(raw[min(len(raw), maxLine):])
+				for errors.Is(err, bufio.ErrBufferFull) {
+					var more []byte
+					more, err = br.ReadSlice('\n')
+					s.bytes += int64(len(more))
+					redrawn = redrawn || hasRedraw(more)
+					s.longTail = appendLast(s.longTail, more, maxLine)
+				}
+				if redrawn {
+					s.line(s.longTail, hit)
+				} else {
+					s.line(s.longHead, hit)
+				}
 			}
 			if s.lineNo&4095 == 0 && ctx.Err() != nil {
 				return ctx.Err()
@@ -349,6 +366,22 @@ func (s *scan) run(ctx context.Context, br *bufio.Reader) error {
 			return readError(err, s.gzipped)
 		}
 	}
+}
+
+// hasRedraw reports a carriage return inside p that does not end the line.
+func hasRedraw(p []byte) bool {
+	return bytes.IndexByte(bytes.TrimRight(p, "\r\n"), '\r') >= 0
+}
+
+// appendLast appends p to buf and keeps buf's last n bytes.
+func appendLast(buf, p []byte, n int) []byte {
+	if len(p) >= n {
+		return append(buf[:0], p[len(p)-n:]...)
+	}
+	if drop := len(buf) + len(p) - n; drop > 0 {
+		buf = buf[:copy(buf, buf[drop:])]
+	}
+	return append(buf, p...)
 }
 
 func (s *scan) hit(lit int32) {
@@ -377,6 +410,9 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	text, kind := s.norm.normalize(raw)
 	if kind == lineFraming || len(text) == 0 {
 		return
+	}
+	if s.privateKeyLine(text) {
+		text = keyMarker
 	}
 	s.candidates = s.candidates[:0]
 	s.errorish = false
@@ -472,7 +508,49 @@ func (s *scan) capture(text []byte) *Evidence {
 	return ev
 }
 
+// privateKeyLine reports whether text is a line of a PEM private key. Its base64 lines look
+// like any other text to a per-line redaction, so the scan follows the key from its BEGIN
+// line while the lines still look like a key.
+func (s *scan) privateKeyLine(text []byte) bool {
+	if bytes.Contains(text, pemBegin) && bytes.Contains(text, pemPrivateKey) {
+		s.inKey = !bytes.Contains(text, pemEnd)
+		return true
+	}
+	if !s.inKey {
+		return false
+	}
+	if bytes.Contains(text, pemEnd) {
+		s.inKey = false
+		return true
+	}
+	t := bytes.TrimSpace(text)
+	if len(t) == 0 || bytes.HasPrefix(t, []byte("Proc-Type:")) || bytes.HasPrefix(t, []byte("DEK-Info:")) || isBase64(t) {
+		return true
+	}
+	s.inKey = false
+	return false
+}
+
+var (
+	pemBegin      = []byte("-----BEGIN")
+	pemEnd        = []byte("-----END")
+	pemPrivateKey = []byte("PRIVATE KEY-----")
+	keyMarker     = []byte(redact.Marker("private_key"))
+)
+
+func isBase64(t []byte) bool {
+	for _, c := range t {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+// clip makes a line shown as evidence or context: secrets redacted (answers are echoed to
+// clients and cached), at most maxEvidenceText bytes, valid UTF-8.
 func clip(b []byte) string {
+	b = []byte(redact.String(string(b)))
 	if len(b) > maxEvidenceText {
 		b = b[:maxEvidenceText]
 		for len(b) > 0 && !utf8.Valid(b[len(b)-min(len(b), utf8.UTFMax):]) {

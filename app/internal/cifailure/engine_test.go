@@ -174,6 +174,46 @@ func TestExplainOverlongLine(t *testing.T) {
 	}
 }
 
+// A progress display redrawn with \r past the line limit is matched on its last frame, which
+// is what the terminal showed; a plain overlong line stays matched on its head (above).
+func TestExplainRedrawnOverlongLine(t *testing.T) {
+	eng := testEngine(t, Options{MaxLineBytes: 4096})
+	frames := strings.Repeat("building [=====>    ] 42%\r", 1000) + "main.go:9:1: undefined: z\n"
+	ans, err := eng.Explain(context.Background(), strings.NewReader("first\n"+frames+"last\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ans.Propositions[0]
+	if p.CauseID != "t.single" || p.Evidence[0].Line != 2 || !strings.Contains(p.Evidence[0].Text, "undefined: z") {
+		t.Errorf("got %s at line %d %.60q; want t.single at line 2 showing the last frame", p.CauseID, p.Evidence[0].Line, p.Evidence[0].Text)
+	}
+}
+
+// Answers are echoed to callers, posted as annotations and cached: the lines they show have
+// their secrets redacted, a private key's base64 lines included.
+func TestExplainRedactsShownLines(t *testing.T) {
+	eng := testEngine(t, Options{Context: 3})
+	log := "-----BEGIN RSA PRIVATE KEY-----\n" +
+		"MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n" +
+		"VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n" +
+		"main.go:1:1: undefined: AKIAQWERTYUIOPASDFGH\n" +
+		"-----END RSA PRIVATE KEY-----\n"
+	ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := ans.Propositions[0].Evidence[0]
+	shown := strings.Join(append(append(slices.Clone(ev.Before), ev.Text), ev.After...), "\n")
+	for _, secret := range []string{"AKIAQWERTYUIOPASDFGH", "MIIEowIBAAKCAQEAu1SU1", "VTLw7onLRnrq0"} {
+		if strings.Contains(shown, secret) {
+			t.Errorf("evidence shows %q:\n%s", secret, shown)
+		}
+	}
+	if ans.Propositions[0].CauseID != "t.single" || !strings.Contains(ev.Text, "[REDACTED:aws_access_key]") {
+		t.Errorf("got %s, evidence %q; want t.single with the key redacted", ans.Propositions[0].CauseID, ev.Text)
+	}
+}
+
 func TestExplainCancelled(t *testing.T) {
 	eng := testEngine(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -291,7 +291,7 @@ func (p *Pipeline) Record(ctx context.Context, ev *Event) error {
 		return err
 	}
 	ev.Input = redact.String(ev.Input)
-	ev.Client, ev.Repo, ev.Outcome, ev.RankerVersion = cleanText(ev.Client), cleanText(ev.Repo), cleanText(ev.Outcome), cleanText(ev.RankerVersion)
+	ev.Client, ev.Repo, ev.Outcome, ev.RankerVersion = cleanText(ev.Client), cleanText(redact.String(ev.Repo)), cleanText(ev.Outcome), cleanText(ev.RankerVersion)
 	for k, v := range ev.Meta {
 		ev.Meta[k] = cleanText(redact.String(v))
 	}

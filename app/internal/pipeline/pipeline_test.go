@@ -140,6 +140,7 @@ func TestRecordWritesRequestsAndPropositions(t *testing.T) {
 		ev := testEvent(i)
 		if i == 7 {
 			ev.Input = "export AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH\n"
+			ev.Repo = "https://ci:glpat-abcdefghijklmnopqrst@gitlab.example/acme/app" // $CI_REPOSITORY_URL
 		}
 		if err := p.Record(t.Context(), ev); err != nil {
 			t.Fatalf("Record(%d): %v", i, err)
@@ -167,11 +168,15 @@ func TestRecordWritesRequestsAndPropositions(t *testing.T) {
 	if feats != `{"weight": 1, "position": 0.5}` {
 		t.Errorf("features = %s; want the proposition's features as jsonb", feats)
 	}
-	if err := conn.QueryRow(t.Context(), "SELECT input FROM requests WHERE id = $1", [16]byte(acked[7])).Scan(&input); err != nil {
+	var repo string
+	if err := conn.QueryRow(t.Context(), "SELECT input, repo FROM requests WHERE id = $1", [16]byte(acked[7])).Scan(&input, &repo); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(input, "AKIA") || !strings.Contains(input, "[REDACTED:aws_access_key]") {
 		t.Errorf("stored input = %q; want the AWS key redacted", input)
+	}
+	if strings.Contains(repo, "glpat-") || !strings.Contains(repo, "[REDACTED:") {
+		t.Errorf("stored repo = %q; want the token redacted", repo)
 	}
 }
 

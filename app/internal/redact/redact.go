@@ -30,10 +30,13 @@ type rule struct {
 var rules = []rule{
 	{
 		// The key ends with an -----END line; a log cut short (an excerpt, a truncated dump)
-		// may lack it, and then everything that still looks like the key's base64 goes.
+		// may lack it, and then everything that still looks like the key's base64 goes. An
+		// excerpt that starts inside a key (the pipeline keeps a log's tail) lacks the BEGIN
+		// line instead: then the whole lines of base64 before the END line go.
 		kind:     "private_key",
 		literals: []string{"private key-----"},
-		re:       lazyRegexp(`-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(?:[\s\S]*?-----END[ A-Z0-9]*PRIVATE KEY-----|(?:(?:\s|\\n)*[A-Za-z0-9+/=]{16,})*)`),
+		re: lazyRegexp(`-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(?:[\s\S]*?-----END[ A-Z0-9]*PRIVATE KEY-----|(?:(?:\s|\\n)*[A-Za-z0-9+/=]{16,})*)` +
+			`|(?:[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|\\n)[ \t]*)+-----END[ A-Z0-9]*PRIVATE KEY-----`),
 	},
 	{
 		kind:     "aws_access_key",

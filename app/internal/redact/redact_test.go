@@ -78,6 +78,8 @@ func TestString(t *testing.T) {
 		{"token in url counted once", "https://x:ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@github.com", "https://x:[REDACTED:github_token]@github.com"},
 		{"secret key keeps its name", "aws_secret_access_key=abcdefghijABCDEFGHIJ0123456789/+abcdefgh", "aws_secret_access_key=[REDACTED:aws_secret_key]"},
 		{"key without end", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\nnext line", "[REDACTED:private_key]\nnext line"},
+		{"key without begin", "Nf3YXxR0aW9uIHBhc3N3b3Jk\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\nAAA=\n-----END OPENSSH PRIVATE KEY-----\nnext line", "[REDACTED:private_key]\nnext line"},
+		{"key without begin after prose", "deploy failed: bad key\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END RSA PRIVATE KEY-----", "deploy failed: bad [REDACTED:private_key]"},
 		{"invalid utf-8", "\xff\xfeAKIAQWERTYUIOPASDFGH\xff", "\xff\xfe[REDACTED:aws_access_key]\xff"},
 	}
 	for _, tc := range tests {
