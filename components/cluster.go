@@ -28,7 +28,7 @@ type ClusterArgs struct {
 	PublicSubnetIDs  pulumi.StringArrayInput
 	// Region and AccountID of the cluster, for key policies and IAM ARNs. Required.
 	Region, AccountID string
-	// KubernetesVersion of the control plane. Default "1.33".
+	// KubernetesVersion of the control plane. Default "1.35".
 	KubernetesVersion string
 	// PublicAccessCidrs opens the API endpoint to these CIDRs only; empty means a private-only
 	// endpoint (reachable from the VPC, e.g. over a VPN or SSM). Default empty.
@@ -78,7 +78,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		return nil, fmt.Errorf("cluster %s: ClusterName, VpcID, PrivateSubnetIDs, Region and AccountID are required", name)
 	}
 	if args.KubernetesVersion == "" {
-		args.KubernetesVersion = "1.33"
+		args.KubernetesVersion = "1.35"
 	}
 	if args.LogRetentionDays == 0 {
 		args.LogRetentionDays = 90
@@ -181,14 +181,33 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	c.OidcProviderArn = pulumi.Sprintf("arn:aws:iam::%s:oidc-provider/%s", args.AccountID, c.OidcIssuer)
 	c.ClusterSecurityGroupID = info.VpcConfig().ClusterSecurityGroupId()
 
-	if _, err := NewNodeGroup(ctx, name+"-ondemand", &NodeGroupArgs{
+	onDemand, err := NewNodeGroup(ctx, name+"-ondemand", &NodeGroupArgs{
 		Cluster: cluster.Core, NodeRoleArn: nodeRole.Arn, SubnetIDs: args.PrivateSubnetIDs,
 		VolumeKeyArn:  nodeKey.Arn,
 		InstanceTypes: args.NodeGroup.InstanceTypes,
 		MinSize:       args.NodeGroup.MinSize, MaxSize: args.NodeGroup.MaxSize, DesiredSize: args.NodeGroup.DesiredSize,
 		DiskGB: args.NodeGroup.DiskGB,
 		Labels: map[string]string{"ci-agent/capacity": "on-demand"},
-	}, child); err != nil {
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	// Persistent volumes (Prometheus, Loki, Alertmanager): since Kubernetes 1.23 every EBS
+	// volume, the gp2 StorageClass's included, is provisioned by the EBS CSI driver, which EKS
+	// does not install on its own.
+	ebsRole, err := NewIrsaRole(ctx, name+"-ebs-csi", &IrsaRoleArgs{
+		OidcProviderArn: c.OidcProviderArn, OidcIssuer: c.OidcIssuer,
+		Namespace: "kube-system", ServiceAccount: "ebs-csi-controller-sa",
+		ManagedPolicyArns: []string{"arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := awseks.NewAddon(ctx, name+"-ebs-csi", &awseks.AddonArgs{
+		ClusterName: clusterName, AddonName: pulumi.String("aws-ebs-csi-driver"),
+		ServiceAccountRoleArn: ebsRole.Arn, ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
+	}, child, pulumi.DependsOn([]pulumi.Resource{onDemand})); err != nil {
 		return nil, err
 	}
 

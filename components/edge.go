@@ -170,10 +170,15 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 		"clusterName": pulumi.String(args.ClusterName),
 		// Given explicitly: IMDS is closed to pods (hop limit 1).
 		"region": pulumi.String(args.Region), "vpcId": args.VpcID,
-		"serviceAccount":             pulumi.Map{"name": pulumi.String("aws-load-balancer-controller"), "annotations": irsaAnnotation(lbRole)},
-		"replicaCount":               pulumi.Int(2),
-		"ingressClass":               pulumi.String(c.IngressClass),
-		"createIngressClassResource": pulumi.Bool(true),
+		"serviceAccount": pulumi.Map{"name": pulumi.String("aws-load-balancer-controller"), "annotations": irsaAnnotation(lbRole)},
+		"replicaCount":   pulumi.Int(2),
+		// The Service mutator webhook (failurePolicy Fail) intercepts every Service created in
+		// the cluster; until the controller's pods serve it, the other releases' Services are
+		// refused ("failed calling webhook mservice.elbv2.k8s.aws"). This platform never makes
+		// LoadBalancer Services (ingress only; the app quota forbids them), so it is not needed.
+		"enableServiceMutatorWebhook": pulumi.Bool(false),
+		"ingressClass":                pulumi.String(c.IngressClass),
+		"createIngressClassResource":  pulumi.Bool(true),
 		"ingressClassParams": pulumi.Map{
 			"create": pulumi.Bool(true),
 			"spec": pulumi.Map{
@@ -264,6 +269,21 @@ func loadBalancerControllerPolicy() pulumi.StringOutput {
 			"Resource": pulumi.String("*"), "Condition": requestOwned},
 		pulumi.Map{"Action": strs("elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
 			"elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule"), "Resource": pulumi.String("*")},
+		// Tag-on-create: CreateLoadBalancer/CreateTargetGroup with tags are also authorised as
+		// AddTags on a resource that has no tags yet, so the "owned" condition below cannot
+		// match; upstream iam_policy.json (v2.5+) grants it through elasticloadbalancing:CreateAction.
+		pulumi.Map{"Action": strs("elasticloadbalancing:AddTags"),
+			"Resource": strs("arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
+				"arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*", "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*"),
+			"Condition": pulumi.Map{
+				"StringEquals": pulumi.Map{"elasticloadbalancing:CreateAction": strs("CreateTargetGroup", "CreateLoadBalancer")},
+				"Null":         requestOwned["Null"],
+			}},
+		// The controller tags the listeners and rules it creates (CreateListener/CreateRule with
+		// tags), which likewise have no tags yet.
+		pulumi.Map{"Action": strs("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"),
+			"Resource": strs("arn:aws:elasticloadbalancing:*:*:listener/net/*/*/*", "arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*",
+				"arn:aws:elasticloadbalancing:*:*:listener-rule/net/*/*/*", "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*")},
 		pulumi.Map{"Action": strs("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
 			"elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType",
 			"elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
@@ -275,6 +295,6 @@ func loadBalancerControllerPolicy() pulumi.StringOutput {
 			"Resource": pulumi.String("arn:aws:elasticloadbalancing:*:*:targetgroup/*/*")},
 		pulumi.Map{"Action": strs("elasticloadbalancing:SetWebAcl", "elasticloadbalancing:ModifyListener",
 			"elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
-			"elasticloadbalancing:ModifyRule"), "Resource": pulumi.String("*")},
+			"elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"), "Resource": pulumi.String("*")},
 	)
 }

@@ -112,8 +112,10 @@ type IrsaRoleArgs struct {
 	OidcIssuer pulumi.StringInput
 	// Namespace and ServiceAccount name the only identity allowed to assume the role. Required.
 	Namespace, ServiceAccount string
-	// Policy is the inline policy document (JSON). Required.
+	// Policy is the inline policy document (JSON). Required unless ManagedPolicyArns is set.
 	Policy pulumi.StringInput
+	// ManagedPolicyArns are attached to the role as well. Default none.
+	ManagedPolicyArns []string
 }
 
 // NewIrsaRole creates a role only the named service account of the cluster can assume
@@ -141,8 +143,17 @@ func NewIrsaRole(ctx *pulumi.Context, name string, args *IrsaRoleArgs, opts ...p
 	if err != nil {
 		return nil, fmt.Errorf("creating IRSA role %s: %w", name, err)
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{Role: role.ID(), Policy: args.Policy}, opts...); err != nil {
-		return nil, fmt.Errorf("creating IRSA policy %s: %w", name, err)
+	if args.Policy != nil {
+		if _, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{Role: role.ID(), Policy: args.Policy}, opts...); err != nil {
+			return nil, fmt.Errorf("creating IRSA policy %s: %w", name, err)
+		}
+	}
+	for i, arn := range args.ManagedPolicyArns {
+		if _, err := iam.NewRolePolicyAttachment(ctx, fmt.Sprintf("%s-managed-%d", name, i), &iam.RolePolicyAttachmentArgs{
+			Role: role.Name, PolicyArn: pulumi.String(arn),
+		}, opts...); err != nil {
+			return nil, fmt.Errorf("attaching %s to %s: %w", arn, name, err)
+		}
 	}
 	return role, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -50,6 +51,12 @@ type ObservabilityArgs struct {
 	// AlertEmail always receives alerts; SlackWebhook and PagerDutyKey are optional secrets.
 	AlertEmail                 string
 	SlackWebhook, PagerDutyKey pulumi.StringInput
+	// SMTPSmarthost (host:port) and SMTPFrom are the mail relay Alertmanager sends AlertEmail's
+	// alerts through (Alertmanager refuses a config with an email receiver and no smarthost or
+	// from). SMTPUsername and the secret SMTPPassword authenticate to it when set. Without
+	// SMTPSmarthost there is no e-mail receiver.
+	SMTPSmarthost, SMTPFrom, SMTPUsername string
+	SMTPPassword                          pulumi.StringInput
 	// LogRetentionDays keeps logs in Loki's bucket this long. Default 30.
 	LogRetentionDays int
 	// Route53Provider is an aws.Provider in us-east-1, where Route 53 health-check metrics live. Required.
@@ -65,6 +72,9 @@ type Observability struct {
 	LogBucket     pulumi.StringOutput
 	AlarmTopicArn pulumi.StringOutput
 	HealthCheckID pulumi.IDOutput
+	// GrafanaAdminPassword is Grafana's generated admin password (secret): the chart's default
+	// is public ("prom-operator").
+	GrafanaAdminPassword pulumi.StringOutput
 }
 
 // NewObservability creates the monitoring stack. Pass the Kubernetes provider in opts.
@@ -107,6 +117,14 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 		}
 	}
 
+	grafanaAdmin, err := random.NewRandomPassword(ctx, name+"-grafana-admin", &random.RandomPasswordArgs{
+		Length: pulumi.Int(32), Special: pulumi.Bool(false),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.GrafanaAdminPassword = pulumi.ToSecret(grafanaAdmin.Result).(pulumi.StringOutput)
+
 	if _, err := release(ctx, name+"-kube-prometheus-stack", ChartKubePrometheusStack, MonitoringNS, pulumi.Map{
 		"prometheus": pulumi.Map{"prometheusSpec": pulumi.Map{
 			"retention":      pulumi.String("15d"),
@@ -124,6 +142,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 		"additionalPrometheusRulesMap": pulumi.Map{"ciagent-slo": pulumi.Map{"groups": PrometheusRuleGroups()}},
 		"alertmanager":                 pulumi.Map{"config": alertmanagerConfig(args)},
 		"grafana": pulumi.Map{
+			"adminPassword": c.GrafanaAdminPassword,
 			"sidecar": pulumi.Map{"dashboards": pulumi.Map{"enabled": pulumi.Bool(true), "label": pulumi.String("grafana_dashboard"),
 				"searchNamespace": pulumi.String("ALL")}},
 			"additionalDataSources": pulumi.Array{pulumi.Map{
@@ -199,6 +218,11 @@ func (c *Observability) logs(ctx *pulumi.Context, name string, args *Observabili
 			"limits_config": pulumi.Map{"retention_period": pulumi.Sprintf("%dd", args.LogRetentionDays)},
 		},
 		"singleBinary": pulumi.Map{"replicas": pulumi.Int(1)},
+		// The chart's memcached caches are on by default and size themselves for big clusters:
+		// chunks-cache requests ~9.6 GiB (allocatedMemory 8192 MB x 1.2), which no t3.medium node
+		// (4 GiB) can hold, so the StatefulSet stays Pending and the atomic release times out.
+		"chunksCache":  pulumi.Map{"enabled": pulumi.Bool(false)},
+		"resultsCache": pulumi.Map{"enabled": pulumi.Bool(false)},
 		"read":         pulumi.Map{"replicas": pulumi.Int(0)},
 		"write":        pulumi.Map{"replicas": pulumi.Int(0)},
 		"backend":      pulumi.Map{"replicas": pulumi.Int(0)},
@@ -207,6 +231,9 @@ func (c *Observability) logs(ctx *pulumi.Context, name string, args *Observabili
 	}
 	_, err = release(ctx, name+"-alloy", ChartAlloy, MonitoringNS, pulumi.Map{
 		"alloy": pulumi.Map{"configMap": pulumi.Map{"content": pulumi.String(alloyConfig)}},
+		// One Alloy reading every pod's logs through the API: the chart's default DaemonSet
+		// would have each node's Alloy tail all the cluster's pods (N copies of every line).
+		"controller": pulumi.Map{"type": pulumi.String("deployment"), "replicas": pulumi.Int(1)},
 	}, child, inNS)
 	return err
 }
@@ -281,11 +308,26 @@ func blackboxScrape(host string) pulumi.Map {
 // alertmanagerConfig routes pages to PagerDuty (when configured), everything to Slack (when
 // configured) and e-mail.
 func alertmanagerConfig(args *ObservabilityArgs) pulumi.Map {
-	email := pulumi.Map{"name": pulumi.String("email"), "email_configs": pulumi.Array{pulumi.Map{
-		"to": pulumi.String(args.AlertEmail), "send_resolved": pulumi.Bool(true),
-	}}}
-	receivers := pulumi.Array{email}
+	// The default route needs a receiver that always exists; without a mail relay it drops.
+	receivers := pulumi.Array{pulumi.Map{"name": pulumi.String("null")}}
 	routes := pulumi.Array{}
+	global := pulumi.Map{"resolve_timeout": pulumi.String("5m")}
+	defaultReceiver := "null"
+	if args.SMTPSmarthost != "" {
+		global["smtp_smarthost"] = pulumi.String(args.SMTPSmarthost)
+		global["smtp_from"] = pulumi.String(args.SMTPFrom)
+		global["smtp_require_tls"] = pulumi.Bool(true)
+		if args.SMTPUsername != "" {
+			global["smtp_auth_username"] = pulumi.String(args.SMTPUsername)
+		}
+		if args.SMTPPassword != nil {
+			global["smtp_auth_password"] = pulumi.ToSecret(args.SMTPPassword)
+		}
+		receivers = append(receivers, pulumi.Map{"name": pulumi.String("email"), "email_configs": pulumi.Array{pulumi.Map{
+			"to": pulumi.String(args.AlertEmail), "send_resolved": pulumi.Bool(true),
+		}}})
+		defaultReceiver = "email"
+	}
 	if args.PagerDutyKey != nil {
 		receivers = append(receivers, pulumi.Map{"name": pulumi.String("pagerduty"), "pagerduty_configs": pulumi.Array{pulumi.Map{
 			"routing_key": pulumi.ToSecret(args.PagerDutyKey), "send_resolved": pulumi.Bool(true),
@@ -300,10 +342,13 @@ func alertmanagerConfig(args *ObservabilityArgs) pulumi.Map {
 		routes = append(routes, pulumi.Map{"receiver": pulumi.String("slack"), "continue": pulumi.Bool(true),
 			"matchers": strs(`severity=~"page|ticket|warning"`)})
 	}
-	routes = append(routes, pulumi.Map{"receiver": pulumi.String("email"), "matchers": strs(`severity=~"page|ticket"`)})
+	if defaultReceiver == "email" {
+		routes = append(routes, pulumi.Map{"receiver": pulumi.String("email"), "matchers": strs(`severity=~"page|ticket"`)})
+	}
 	return pulumi.Map{
+		"global": global,
 		"route": pulumi.Map{
-			"receiver": pulumi.String("email"), "group_by": strs("alertname", "slo"),
+			"receiver": pulumi.String(defaultReceiver), "group_by": strs("alertname", "slo"),
 			"group_wait": pulumi.String("30s"), "group_interval": pulumi.String("5m"), "repeat_interval": pulumi.String("4h"),
 			"routes": routes,
 		},

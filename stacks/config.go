@@ -51,6 +51,25 @@ type Config struct {
 // snapshots, vault lock defaults).
 func (c Config) Production() bool { return c.Environment == "prod" }
 
+// inClusterPhases install into the cluster through its API from where pulumi runs.
+var inClusterPhases = []int{2, 3, 4, 8, 10}
+
+// Warnings are what `pulumi preview` says about a configuration that is valid but will not
+// do what its owner most likely wants; the program goes on.
+func (c Config) Warnings() []string {
+	var out []string
+	if len(c.PublicAccessCidrs) == 0 && slices.ContainsFunc(inClusterPhases, c.Enabled) {
+		out = append(out, "ci-agent:publicAccessCidrs is empty, so the EKS API endpoint is private: phases 2, 3, 4, 8 and 10 "+
+			"(and the VPC CNI) talk to it from where `pulumi up` runs, and time out unless that is inside the VPC "+
+			"(a VPN, SSM, a runner in the VPC). Set it to the CIDRs of the machines that deploy.")
+	}
+	if c.Enabled(3) && c.Platform.AlertSMTPSmarthost == "" {
+		out = append(out, "ci-agent:alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach "+
+			c.Platform.AlertEmail+" only if a mail relay is set, and nobody at all without Slack or PagerDuty.")
+	}
+	return out
+}
+
 // Enabled reports whether the stack runs phase n.
 func (c Config) Enabled(n int) bool { return slices.Contains(c.Phases, n) }
 
@@ -70,7 +89,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c.VpcCidr = r.str("vpcCidr", "10.0.0.0/16")
 	c.AzCount = r.int("azCount", 3)
 	c.NatGateways = r.int("natGateways", pick(prod, c.AzCount, 1))
-	c.KubernetesVersion = r.str("kubernetesVersion", "1.33")
+	c.KubernetesVersion = r.str("kubernetesVersion", "1.35") // 1.33 left EKS standard support on 2026-07-29: 6x the control-plane price
 	object(&r, "publicAccessCidrs", &c.PublicAccessCidrs, []string(nil))
 	object(&r, "adminPrincipalArns", &c.AdminPrincipalArns, []string(nil))
 	object(&r, "nodeInstanceTypes", &c.NodeInstanceTypes, []string{"t3.medium"})

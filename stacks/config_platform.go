@@ -14,6 +14,10 @@ type PlatformConfig struct {
 	HasSlack          bool
 	AlertPagerDutyKey pulumi.StringOutput
 	HasPagerDuty      bool
+	// The mail relay of the e-mail receiver (e.g. email-smtp.<region>.amazonaws.com:587).
+	AlertSMTPSmarthost, AlertSMTPFrom, AlertSMTPUsername string
+	AlertSMTPPassword                                    pulumi.StringOutput
+	HasSMTPPassword                                      bool
 
 	// Phase 4: GitOps.
 	GitRepoURL  string
@@ -46,6 +50,11 @@ func (c *Config) loadPlatform(r *reader) {
 	p.AlertSlackWebhook = r.cfg.GetSecret("alertSlackWebhook")
 	p.HasPagerDuty = r.cfg.Get("alertPagerDutyKey") != ""
 	p.AlertPagerDutyKey = r.cfg.GetSecret("alertPagerDutyKey")
+	p.AlertSMTPSmarthost = r.str("alertSmtpSmarthost", "")
+	p.AlertSMTPFrom = r.str("alertSmtpFrom", "alertmanager@"+p.Domain)
+	p.AlertSMTPUsername = r.str("alertSmtpUsername", "")
+	p.HasSMTPPassword = r.cfg.Get("alertSmtpPassword") != ""
+	p.AlertSMTPPassword = r.cfg.GetSecret("alertSmtpPassword")
 
 	p.GitRepoURL = r.str("gitRepoUrl", "https://github.com/ci-agent/ci-agent.git")
 	p.GitRevision = r.str("gitRevision", "main")

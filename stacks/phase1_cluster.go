@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	storagev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/storage/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -56,6 +58,19 @@ func phase1Cluster(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOptio
 			return err
 		}
 		p.K8s = k8s
+		// The default StorageClass every chart's PVC uses (EKS marks none as default since
+		// 1.30): gp3, encrypted, provisioned by the EBS CSI add-on the Cluster installs.
+		if _, err := storagev1.NewStorageClass(ctx, "gp3", &storagev1.StorageClassArgs{
+			Metadata: metav1.ObjectMetaArgs{Name: pulumi.String("gp3"), Annotations: pulumi.StringMap{
+				"storageclass.kubernetes.io/is-default-class": pulumi.String("true")}},
+			Provisioner:          pulumi.String("ebs.csi.aws.com"),
+			Parameters:           pulumi.StringMap{"type": pulumi.String("gp3"), "encrypted": pulumi.String("true")},
+			VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
+			AllowVolumeExpansion: pulumi.Bool(true),
+			ReclaimPolicy:        pulumi.String("Delete"),
+		}, parent, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{cluster})); err != nil {
+			return err
+		}
 	}
 
 	ctx.Export("clusterName", pulumi.String(cluster.Name))

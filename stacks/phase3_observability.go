@@ -22,6 +22,11 @@ func phase3Observability(ctx *pulumi.Context, p *Platform, parent pulumi.Resourc
 		ClusterName: p.Cluster.Name, Region: cfg.Region, AccountID: p.AccountID,
 		OidcProviderArn: p.Cluster.OidcProviderArn, OidcIssuer: p.Cluster.OidcIssuer,
 		PublicHost: host, AlertEmail: cfg.Platform.AlertEmail, Route53Provider: usEast1,
+		SMTPSmarthost: cfg.Platform.AlertSMTPSmarthost, SMTPFrom: cfg.Platform.AlertSMTPFrom,
+		SMTPUsername: cfg.Platform.AlertSMTPUsername,
+	}
+	if cfg.Platform.HasSMTPPassword {
+		args.SMTPPassword = cfg.Platform.AlertSMTPPassword
 	}
 	if cfg.Platform.HasSlack {
 		args.SlackWebhook = cfg.Platform.AlertSlackWebhook
@@ -34,5 +39,6 @@ func phase3Observability(ctx *pulumi.Context, p *Platform, parent pulumi.Resourc
 		return err
 	}
 	p.Obs = obs
+	ctx.Export("grafanaAdminPassword", obs.GrafanaAdminPassword) // pulumi stack output --show-secrets
 	return nil
 }

@@ -60,6 +60,11 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("looking up the AWS account: %w", err)
 	}
+	for _, w := range cfg.Warnings() {
+		if err := ctx.Log.Warn(w, nil); err != nil {
+			return err
+		}
+	}
 	p := &Platform{Config: cfg, AccountID: identity.AccountId}
 	runners := map[int]func(*pulumi.Context, *Platform, pulumi.ResourceOption) error{
 		1: phase1Cluster, 2: phase2Edge, 3: phase3Observability, 4: phase4GitOps,

@@ -182,6 +182,8 @@ func TestPolicyRulesFire(t *testing.T) {
 			Inputs: resource.NewPropertyMapFromMap(map[string]any{"chart": "c", "version": "^1.2", "repositoryOpts": map[string]any{"repo": "https://r"}})}, "helm"},
 		{"cache without TLS", res("aws:elasticache/replicationGroup:ReplicationGroup", map[string]any{"atRestEncryptionEnabled": true, "kmsKeyId": "k"}), "tls"},
 		{"open public EKS endpoint", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true}), "public"},
+		{"EKS endpoint open to 0.0.0.0/0", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24", "0.0.0.0/0"}}), "public"},
+		{"EKS endpoint open to one network", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24"}}), ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,6 +261,35 @@ func TestConfigErrors(t *testing.T) {
 			_, err := plan.Run("dev", cfg, stacks.Program)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("config %v: error = %v; want one containing %q", tc.set, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigWarnings(t *testing.T) {
+	relay := stacks.PlatformConfig{AlertEmail: "ops@example.com", AlertSMTPSmarthost: "smtp.example.com:587"}
+	noRelay := stacks.PlatformConfig{AlertEmail: "ops@example.com"}
+	tests := []struct {
+		name string
+		cfg  stacks.Config
+		want []string // substrings, one per warning, in order
+	}{
+		{"public endpoint and a relay", stacks.Config{Phases: []int{1, 2, 3}, PublicAccessCidrs: []string{"203.0.113.0/24"}, Platform: relay}, nil},
+		{"private endpoint, cluster only", stacks.Config{Phases: []int{1, 6}, Platform: noRelay}, nil},
+		{"private endpoint, in-cluster phases", stacks.Config{Phases: []int{1, 2}, Platform: noRelay}, []string{"publicAccessCidrs is empty"}},
+		{"observability without a relay", stacks.Config{Phases: []int{1, 2, 3}, PublicAccessCidrs: []string{"203.0.113.0/24"}, Platform: noRelay},
+			[]string{"alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach ops@example.com"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.cfg.Warnings()
+			if len(got) != len(tc.want) {
+				t.Fatalf("Warnings() = %q; want %d warnings like %q", got, len(tc.want), tc.want)
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %d = %q; want it to contain %q", i, got[i], w)
+				}
 			}
 		})
 	}

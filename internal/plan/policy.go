@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -149,7 +150,8 @@ func Check(resources []*Resource) []Finding {
 			if empty(r.Input("encryptionConfigKeyArn")) {
 				add("kms", r, "Kubernetes secrets not envelope-encrypted with KMS")
 			}
-			if isTrue(r.Input("endpointPublicAccess")) && len(asSlice(r.Input("publicAccessCidrs"))) == 0 {
+			if cidrs := asSlice(r.Input("publicAccessCidrs")); isTrue(r.Input("endpointPublicAccess")) &&
+				(len(cidrs) == 0 || slices.ContainsFunc(cidrs, func(c any) bool { return c == "0.0.0.0/0" || c == "::/0" })) {
 				add("public", r, "public API endpoint open to the whole internet")
 			}
 		case "aws:s3/bucketV2:BucketV2":
