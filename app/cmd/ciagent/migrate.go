@@ -126,6 +126,7 @@ func startPipeline(ctx context.Context, cfg pipeline.Config, logger *slog.Logger
 		api.WithRegistry(reg),
 		api.WithRecorder(p),
 		api.WithReadyCheck(api.ReadyCheck{Name: "spool", Check: p.SpoolCheck}),
+		api.WithLiveCheck(api.ReadyCheck{Name: "spool_writable", Check: p.SpoolHealth}),
 	}
 	return opts, stop, nil
 }

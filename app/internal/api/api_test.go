@@ -158,6 +158,8 @@ func TestAuthentication(t *testing.T) {
 		{"wrong key", "Bearer cia_wrong", "/v1/ci/explain", 401},
 		{"not bearer", "Basic " + key, "/v1/ci/explain", 401},
 		{"right key", "Bearer " + key, "/v1/ci/explain", 200},
+		{"scheme in lower case", "bearer " + key, "/v1/ci/explain", 200},
+		{"another scheme", "Basic " + key, "/v1/ci/explain", 401},
 		{"health is open", "", "/healthz", 200},
 	}
 	for _, tc := range tests {
@@ -186,6 +188,25 @@ func TestParseKeySetRejects(t *testing.T) {
 	for _, in := range []string{"", "# only comments\n", "ci deadbeef\n", "ci sha256:zz\n", "ci sha256:abcd\n", "a b c\n"} {
 		if _, err := ParseKeySet(strings.NewReader(in), "keys"); err == nil {
 			t.Errorf("ParseKeySet(%q) succeeded; want an error", in)
+		}
+	}
+}
+
+// NewKey refuses a name whose keys-file line ParseKeySet could not read back (strings.Fields
+// splits at every Unicode space), and every line it prints loads.
+func TestNewKeyNames(t *testing.T) {
+	for _, name := range []string{"", "two words", "nb\u00a0sp", "cr\r", "tab\t", "hash#"} {
+		if _, _, err := NewKey(name); err == nil {
+			t.Errorf("NewKey(%q) succeeded; want an error", name)
+		}
+	}
+	for _, name := range []string{"ci", "deploy-bot", "équipe_2"} {
+		_, line, err := NewKey(name)
+		if err != nil {
+			t.Fatalf("NewKey(%q): %v", name, err)
+		}
+		if _, err := ParseKeySet(strings.NewReader(line+"\n"), "keys"); err != nil {
+			t.Errorf("NewKey(%q) printed %q, which ParseKeySet refuses: %v", name, line, err)
 		}
 	}
 }
@@ -258,6 +279,25 @@ func TestProbesAndMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// A live check fails /healthz (the kubelet restarts the pod) and /readyz; a ready check
+// only /readyz (a database outage is ridden out, not restarted away).
+func TestLiveCheck(t *testing.T) {
+	_, ts := newTestServer(t, Config{},
+		WithReadyCheck(ReadyCheck{Name: "db", Check: func(context.Context) error { return nil }}),
+		WithLiveCheck(ReadyCheck{Name: "spool_writable", Check: func(context.Context) error { return errors.New("no space left on device") }}))
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || !strings.Contains(string(b), `"spool_writable":"no space left on device"`) {
+			t.Errorf("%s with a failing live check = %d %s; want 503 naming it", path, resp.StatusCode, b)
 		}
 	}
 }

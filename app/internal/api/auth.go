@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
 )
 
 // KeySet holds API keys as SHA-256 hashes: the file on disk never contains a usable key.
@@ -68,8 +69,9 @@ func ParseKeySet(r io.Reader, source string) (*KeySet, error) {
 // Verify checks an Authorization header value and returns the key's client name. Every
 // stored hash is compared, in constant time, so timing says nothing about which key is close.
 func (ks *KeySet) Verify(authorization string) (string, bool) {
-	key, ok := strings.CutPrefix(authorization, "Bearer ")
-	if !ok || key == "" {
+	// The scheme name is case-insensitive (RFC 9110 §11.1): "bearer <key>" is as good.
+	scheme, key, ok := strings.Cut(authorization, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
 		return "", false
 	}
 	sum := sha256.Sum256([]byte(key))
@@ -87,7 +89,9 @@ func (ks *KeySet) Verify(authorization string) (string, bool) {
 
 // NewKey returns a random API key and its keys-file line for name.
 func NewKey(name string) (key, line string, err error) {
-	if name == "" || strings.ContainsAny(name, " \t\n#") {
+	// ParseKeySet splits a line with strings.Fields (every Unicode space: NBSP, \r, \v …):
+	// a name with any of them would make the printed line one the keys file cannot load.
+	if name == "" || strings.ContainsFunc(name, unicode.IsSpace) || strings.Contains(name, "#") {
 		return "", "", errors.New("the key name must be one word")
 	}
 	buf := make([]byte, 32)

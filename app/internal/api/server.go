@@ -59,6 +59,7 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *metrics
 	ready    []ReadyCheck
+	live     []ReadyCheck
 	handler  http.Handler
 	cache    AnswerCache
 	patterns []string // every registered route, for the OpenAPI test
@@ -75,6 +76,12 @@ type Option func(*Server)
 
 // WithReadyCheck adds a dependency to /readyz.
 func WithReadyCheck(rc ReadyCheck) Option { return func(s *Server) { s.ready = append(s.ready, rc) } }
+
+// WithLiveCheck adds a condition to /healthz: one that only a restart clears (the liveness
+// probe restarts the process when /healthz fails). It also counts for /readyz.
+func WithLiveCheck(rc ReadyCheck) Option {
+	return func(s *Server) { s.live = append(s.live, rc); s.ready = append(s.ready, rc) }
+}
 
 // WithRegistry registers the server's metrics on reg (and serves reg on /metrics), so other
 // packages can add theirs to the same endpoint.

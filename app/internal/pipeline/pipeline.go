@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,8 +124,11 @@ type Pipeline struct {
 	overflowFrom uint64
 	wake         chan struct{}
 
-	pendMu  sync.Mutex
-	pending map[uuid.UUID]*Event // acknowledged requests not yet committed (not changed after Record)
+	pendMu sync.Mutex
+	// pending holds, for each acknowledged request not yet committed, its propositions' cause
+	// ids: all FindTarget needs. Not the event itself: that would keep every spooled input in
+	// memory, so the heap would grow with the spool (up to its cap) during an outage.
+	pending map[uuid.UUID][]string
 
 	stop      chan struct{}      // Close was called: drain the queue, then end
 	done      chan struct{}      // the writer has ended
@@ -144,7 +149,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 	p := &Pipeline{
 		cfg:     cfg,
 		logger:  logger.With("component", "pipeline"),
-		pending: map[uuid.UUID]*Event{},
+		pending: map[uuid.UUID][]string{},
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -359,8 +364,12 @@ func (p *Pipeline) addPending(ev *Event) {
 	if ev.Kind == KindFeedback {
 		return
 	}
+	causes := make([]string, len(ev.Propositions))
+	for i, pr := range ev.Propositions {
+		causes[i] = strings.Clone(pr.CauseID) // not a view into a spool record or a decoded event
+	}
 	p.pendMu.Lock()
-	p.pending[ev.ID] = ev
+	p.pending[ev.ID] = causes
 	p.pendMu.Unlock()
 }
 
@@ -383,37 +392,61 @@ var ErrUnavailable = errors.New("database unavailable")
 // FindTarget checks that feedback about requestID (and causeID, unless empty) has something
 // to be about: an acknowledged request, pending or committed, with that proposition.
 func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID string) error {
+	// Stored cause ids went through cleanText; a NUL byte would make PostgreSQL refuse the
+	// query (22021), which would read as "database unavailable" and a 503 to retry forever.
+	causeID = cleanText(causeID)
 	p.pendMu.Lock()
-	ev, ok := p.pending[requestID]
+	causes, ok := p.pending[requestID]
 	p.pendMu.Unlock()
 	if ok {
-		if causeID == "" {
+		if causeID == "" || slices.Contains(causes, causeID) {
 			return nil
-		}
-		for _, pr := range ev.Propositions {
-			if pr.CauseID == causeID {
-				return nil
-			}
 		}
 		return ErrNotFound
 	}
 	if p.db == nil || requestID.Version() != 7 {
 		return ErrNotFound
 	}
-	var found bool
-	var err error
+	// Another replica may have answered the request a moment ago and not committed it yet:
+	// its writer waits up to FlushInterval for a batch and may have a queue. A recent id is looked for again,
+	// for up to recentWait, before it is called unknown (404 tells the client not to retry).
+	deadline := time.Now().Add(recentWait)
+	for {
+		found, err := p.committed(ctx, requestID, causeID)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if found {
+			return nil
+		}
+		if age := time.Since(UUIDTime(requestID)); age > recentAge || age < -recentAge || !time.Now().Before(deadline) {
+			return ErrNotFound
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		case <-time.After(recentPoll):
+		}
+	}
+}
+
+// How FindTarget waits for a request another replica is committing: ids younger than
+// recentAge are looked for every recentPoll for up to recentWait.
+const (
+	recentAge  = time.Minute
+	recentWait = 2 * time.Second
+	recentPoll = 100 * time.Millisecond
+)
+
+// committed reports whether the database holds requestID (with the proposition causeID,
+// unless empty).
+func (p *Pipeline) committed(ctx context.Context, requestID uuid.UUID, causeID string) (found bool, err error) {
 	if causeID == "" {
 		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)`, [16]byte(requestID)).Scan(&found)
 	} else {
 		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM propositions WHERE request_id = $1 AND cause_id = $2)`, [16]byte(requestID), causeID).Scan(&found)
 	}
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	if !found {
-		return ErrNotFound
-	}
-	return nil
+	return found, err
 }
 
 // Ping checks the database (nil in spool-only mode: the spool is what matters then).
@@ -422,6 +455,16 @@ func (p *Pipeline) Ping(ctx context.Context) error {
 		return nil
 	}
 	return p.db.Ping(ctx)
+}
+
+// SpoolHealth fails once a write or fsync error has stopped the spool: it refuses every
+// append until a restart rescans it (nothing unrecorded is ever acknowledged), so only a
+// restart brings the replica back. /healthz runs it, so that the kubelet restarts the pod.
+func (p *Pipeline) SpoolHealth(context.Context) error {
+	if err := p.spool.failed(); err != nil {
+		return fmt.Errorf("spool refuses writes until a restart: %w", err)
+	}
+	return nil
 }
 
 // SpoolCheck fails when the spool is at 90 % of its cap, so /readyz turns traffic away before

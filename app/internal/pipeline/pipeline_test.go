@@ -460,3 +460,55 @@ func TestCorruptSpoolTail(t *testing.T) {
 func recordLen(d []byte) int {
 	return frameHeader + int(uint32(d[0])|uint32(d[1])<<8|uint32(d[2])<<16|uint32(d[3])<<24)
 }
+
+// Feedback may reach another replica than the one that answered, before that one has
+// committed: a recent id is waited for, not called unknown (a 404 tells the client not to
+// retry, and the feedback is lost). An old id that is nowhere is unknown at once.
+func TestFindTargetWaitsForAnotherReplica(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	answered := openTest(t, Config{DatabaseURL: dbURL, FlushInterval: 500 * time.Millisecond, BatchEvents: 1000})
+	defer closeTest(t, answered)
+	asked := openTest(t, Config{DatabaseURL: dbURL})
+	defer closeTest(t, asked)
+
+	ev := testEvent(1)
+	if err := answered.Record(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	// The other replica has never seen ev, and it is not committed for another ~500 ms.
+	if err := asked.FindTarget(t.Context(), ev.ID, "go.undefined"); err != nil {
+		t.Errorf("FindTarget(answered elsewhere, committing) = %v; want found", err)
+	}
+
+	old := uuid.Must(uuid.NewV7())
+	ms := uint64(time.Now().Add(-time.Hour).UnixMilli())
+	for i := range 6 {
+		old[i] = byte(ms >> (40 - 8*i)) // a UUIDv7 of an hour ago
+	}
+	if err := asked.FindTarget(t.Context(), old, ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FindTarget(old unknown id) = %v; want ErrNotFound", err)
+	}
+}
+
+// After a write error the spool refuses every append until a restart: the pipeline says so
+// through SpoolHealth (liveness), so the replica is restarted instead of answering 503s.
+func TestSpoolHealthAfterAWriteError(t *testing.T) {
+	p := openTest(t, Config{})
+	defer func() {
+		if err := p.Close(t.Context()); err == nil {
+			t.Error("Close of a broken spool = nil; want its error")
+		}
+	}()
+	if err := p.SpoolHealth(t.Context()); err != nil {
+		t.Fatalf("SpoolHealth of a working spool = %v; want nil", err)
+	}
+	p.spool.mu.Lock()
+	p.spool.broken = errors.New("writing the spool: no space left on device") // as flushLocked records it
+	p.spool.mu.Unlock()
+	if err := p.Record(t.Context(), testEvent(1)); err == nil {
+		t.Error("Record on a broken spool succeeded; want it refused")
+	}
+	if err := p.SpoolHealth(t.Context()); err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Errorf("SpoolHealth after a write error = %v; want it to fail naming the error", err)
+	}
+}

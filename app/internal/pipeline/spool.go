@@ -473,6 +473,13 @@ func cmpErr(a, b error) error {
 	return b
 }
 
+// failed returns the write or fsync error that stopped the spool, nil while it works.
+func (s *spool) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.broken
+}
+
 // bytes is the spool's size on disk.
 func (s *spool) bytes() int64 {
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ci-agent/ci-agent/app/internal/ranking/rankingtest"
 )
@@ -70,6 +71,20 @@ func parseSVMLight(t *testing.T, data []byte, dims int) []svmRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// A span from before 1970 ("--since 36500d", all of it) selects everything: UUIDv7 time
+// starts at the epoch, and an earlier bound used to wrap to the largest id and select nothing.
+func TestSpanBeforeTheEpoch(t *testing.T) {
+	url, store := testStore(t)
+	sim := rankingtest.Simulate(t, url, rankingtest.Config{Seed: 3, Requests: 50, Days: 1, Start: simStart})
+	queries, err := store.AllQueries(t.Context(), Span{Kind: KindCIExplain, Since: time.Unix(0, 0).Add(-100 * 365 * 24 * time.Hour), Until: sim.Until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queries) != 50 {
+		t.Errorf("a span from 1870 read %d requests; want all 50", len(queries))
+	}
 }
 
 // TestExportRoundTrip: every stored proposition comes out once as a valid svmlight row, qids

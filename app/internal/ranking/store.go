@@ -151,6 +151,16 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 	if until.IsZero() {
 		until = time.Now()
 	}
+	// ciagent_uuid7_floor is only defined from 1970 on: an earlier time (--since 36500d, "all
+	// of it") wraps to the largest id and would select nothing. No UUIDv7 is older anyway.
+	since := span.Since
+	epoch := time.Unix(0, 0)
+	if since.Before(epoch) {
+		since = epoch
+	}
+	if until.Before(epoch) {
+		until = epoch
+	}
 	// Two connections: one walks the requests, the other replays feedback into the history
 	// just ahead of each request's time.
 	reqConn, err := s.db.Acquire(ctx)
@@ -213,7 +223,7 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 			       count(*) FILTER (WHERE f.outcome IN ('rejected', 'false_positive')) AS rejected
 			FROM feedback f WHERE f.request_id = p.request_id AND f.cause_id = p.cause_id) l ON true
 		WHERE r.kind = $1 AND r.id >= ciagent_uuid7_floor($2) AND r.id < ciagent_uuid7_floor($3)
-		ORDER BY r.id, p.rank`, span.Kind, span.Since, until)
+		ORDER BY r.id, p.rank`, span.Kind, since, until)
 	if err != nil {
 		return fmt.Errorf("reading requests: %w", err)
 	}
