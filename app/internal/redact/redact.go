@@ -25,6 +25,9 @@ type rule struct {
 	// whitespace-free run around one of the literals, and only those runs are searched.
 	// A 16 KiB log with a few URLs is mostly not searched at all.
 	inToken bool
+	// inLine says the same of line breaks: every match lies within the line of a literal.
+	// Rules triggered by common words ("token", "secret") then search a line, not the log.
+	inLine bool
 }
 
 var rules = []rule{
@@ -90,6 +93,47 @@ var rules = []rule{
 		re:       lazyRegexp(`([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s"'<>]*:)([^@/\s"'<>]+)@`),
 		keep:     1,
 	},
+	{
+		kind:     "npm_token",
+		inToken:  true,
+		literals: []string{"npm_"},
+		re:       lazyRegexp(`\bnpm_[A-Za-z0-9]{36}\b`),
+	},
+	{
+		kind:     "pypi_token",
+		inToken:  true,
+		literals: []string{"pypi-ageichlwas5vcmc"},
+		re:       lazyRegexp(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}`),
+	},
+	{
+		// A credential after an HTTP auth scheme: curl -H "Authorization: Bearer …", a dump of
+		// request headers. The scheme stays: "Basic" or "Bearer" is part of the diagnosis.
+		kind:     "authorization",
+		literals: []string{"bearer", "authorization"},
+		inLine:   true,
+		re:       lazyRegexp(`(?i)((?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+)[A-Za-z0-9._~+/\-]{12,}=*`),
+		keep:     1,
+	},
+	{
+		// Passwords by their place rather than their shape: an environment dump
+		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…), .npmrc's _authToken, a JSON field, a
+		// --password flag, mysql's -p<password>, docker login -p. The name stays. Values
+		// under six characters are left (TOKEN_TTL=300 is no secret), and so is a marker an
+		// earlier rule put there.
+		kind: "password",
+		literals: []string{"password", "passwd", "secret", "token", "api_key", "apikey", "_auth",
+			"mysql", "docker"},
+		inLine: true,
+		re: lazyRegexp(`(` +
+			`\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY)[A-Z0-9_]*=` +
+			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
+			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
+			`|--password[= ]` +
+			`|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p` +
+			`|\bdocker[ \t]+login\b[^\n]*?[ \t]-p[ \t]+` +
+			`)("[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[][^\s"']{5,})`),
+		keep: 1,
+	},
 }
 
 // lazy is a regular expression compiled on first use: most texts trigger no rule, and the
@@ -135,7 +179,7 @@ func Count(s string) (string, map[string]int) {
 			continue
 		}
 		var n int
-		s, n = replace(s, r)
+		s, n = replace(s, r, 1<<i)
 		if n > 0 {
 			if found == nil {
 				found = map[string]int{}
@@ -229,15 +273,33 @@ func hasPrefixFold(s, literal string) bool {
 // literals for an inToken rule. The runs are delimited by whitespace, which no match holds
 // and which is not a word character, so \b and leftmost-first matching see the same text
 // as in the whole of s.
-func findAll(s string, r rule) [][]int {
-	if !r.inToken {
+func findAll(s string, r rule, bit uint32) [][]int {
+	var bound func(byte) bool
+	switch {
+	case r.inToken:
+		bound = isSpace
+	case r.inLine:
+		bound = isNewline
+	default:
 		return r.re.get().FindAllStringSubmatchIndex(s, -1)
 	}
 	var all [][]int
+	// The literals are found as triggered finds them, through the trigram filter: a few
+	// instructions a byte, where comparing every literal at every byte cost ~10 ns a byte
+	// for a rule with nine literals.
+	var t uint32
 	for i := 0; i < len(s); i++ {
+		t = (t<<8 | uint32(lowerASCII(s[i]))) & 0xffffff
+		if i < 2 {
+			continue
+		}
+		if h := trigramHash(t); trigramFilter[h/64]&(1<<(h%64)) == 0 {
+			continue
+		}
+		at := i - 2
 		found := false
-		for _, l := range r.literals {
-			if lowerASCII(s[i]) == l[0] && hasPrefixFold(s[i:], l) {
+		for _, a := range anchored[t] {
+			if a.rule == bit && hasPrefixFold(s[at:], a.literal) {
 				found = true
 				break
 			}
@@ -245,11 +307,11 @@ func findAll(s string, r rule) [][]int {
 		if !found {
 			continue
 		}
-		start, end := i, i
-		for start > 0 && !isSpace(s[start-1]) {
+		start, end := at, at
+		for start > 0 && !bound(s[start-1]) {
 			start--
 		}
-		for end < len(s) && !isSpace(s[end]) {
+		for end < len(s) && !bound(s[end]) {
 			end++
 		}
 		for _, m := range r.re.get().FindAllStringSubmatchIndex(s[start:end], -1) {
@@ -260,18 +322,22 @@ func findAll(s string, r rule) [][]int {
 			}
 			all = append(all, m)
 		}
-		i = end // the run is done; the next literal is in a later run
+		// The run is done; the next literal is in a later one. Its first trigram is whole
+		// two bytes after the boundary, which the window below rebuilds.
+		i, t = end, 0
 	}
 	return all
 }
+
+func isNewline(c byte) bool { return c == '\n' }
 
 // isSpace is \s in Go's regular expressions.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
 
 // replace substitutes every match of r in s. It works on the match positions in s, not on
 // the matched text alone: a match re-examined out of its context would lose its \b anchors.
-func replace(s string, r rule) (string, int) {
-	matches := findAll(s, r)
+func replace(s string, r rule, bit uint32) (string, int) {
+	matches := findAll(s, r, bit)
 	if matches == nil {
 		return s, 0
 	}
