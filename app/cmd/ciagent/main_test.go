@@ -44,6 +44,7 @@ func TestCLI(t *testing.T) {
 		{"explain stdin", []string{"explain", "-"}, "./x.go:1:1: undefined: y\n", exitOK, "go.undefined-identifier", ""},
 		{"explain github", []string{"explain", "--format", "github", "testdata/undefined.log"}, "", exitOK, "::error file=./main.go,line=12,title=go.undefined-identifier", ""},
 		{"explain github, host:port is not a file", []string{"explain", "--format", "github", "-"}, "go: downloading x\ndial tcp: lookup proxy.golang.org:443: no such host\n", exitOK, "::error title=net.dns-resolution (network", ""},
+		{"explain, only the runner's verdict", []string{"explain", "-"}, "deploying to staging\n./deploy.sh: line 12: rollout went sideways\n##[error]Process completed with exit code 1.\n", exitOK, "unknown (confidence", ""},
 		{"explain top 1", []string{"explain", "--top", "1", "--format", "json", "testdata/undefined.log"}, "", exitOK, `"cause_id": "go.undefined-identifier"`, ""},
 		{"explain bad format", []string{"explain", "--format", "xml", "testdata/undefined.log"}, "", exitUsage, "", `--format "xml"`},
 		{"explain bad top", []string{"explain", "--top", "0", "x"}, "", exitUsage, "", "--top 0"},

@@ -26,7 +26,8 @@ var Categories = []string{
 	"deploy", "unknown",
 }
 
-// CategoryUnknown is the engine's answer when no cause matches; no cause may claim it.
+// CategoryUnknown is the engine's answer when no cause matches, and the category of the CI
+// runners' verdict lines, which say only that a step failed.
 const CategoryUnknown = "unknown"
 
 // DefaultWeight is the specificity of a cause that does not set one.
@@ -217,8 +218,11 @@ func (c *Cause) Validate() error {
 	if !idPattern.MatchString(c.ID) {
 		errs = append(errs, fmt.Errorf("id %q: want 2-80 chars of [a-z0-9.-], starting with a letter or digit", c.ID))
 	}
-	if !slices.Contains(Categories, c.Category) || c.Category == CategoryUnknown {
-		errs = append(errs, fmt.Errorf("category %q: want one of %s (not unknown)", c.Category, strings.Join(Categories[:len(Categories)-1], ", ")))
+	// unknown is the engine's fallback, and the category of a CI runner's own verdict line
+	// ("Process completed with exit code 1"), which says that a step failed, not what failed:
+	// only such wrappers (weight under genericWeight) may claim it.
+	if !slices.Contains(Categories, c.Category) || c.Category == CategoryUnknown && c.Weight >= genericWeight {
+		errs = append(errs, fmt.Errorf("category %q: want one of %s (unknown only for a wrapper line of weight under %.2f)", c.Category, strings.Join(Categories[:len(Categories)-1], ", "), genericWeight))
 	}
 	if strings.TrimSpace(c.Title) == "" {
 		errs = append(errs, errors.New("title is empty"))
