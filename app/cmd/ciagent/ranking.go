@@ -204,6 +204,9 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	if *holdout < 0 || *holdout >= 1 {
 		return usageErrorf("--holdout %v: want 0 ≤ share < 1", *holdout)
 	}
+	if *epochs < 0 || *l2 < 0 {
+		return usageErrorf("--epochs %d, --l2 %v: want neither negative (0 is the default)", *epochs, *l2)
+	}
 	span, err := f.span(time.Now())
 	if err != nil {
 		return err
@@ -226,12 +229,12 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 		rep := ranking.Evaluate(m, test)
 		m.Holdout = &rep
 	}
-	worse := m.Holdout != nil && m.Holdout.Queries > 0 && m.Holdout.Model.NDCG3 < m.Holdout.Static.NDCG3
 	stored := ""
+	why := notStoredBecause(m, len(test), *holdout)
 	switch {
 	case *dryRun:
-	case worse && !*force:
-		fmt.Fprintln(stderr, "ranking train: not stored: the model ranks the held-out requests worse than the proposers (NDCG@3); --force stores it anyway")
+	case why != "" && !*force:
+		fmt.Fprintf(stderr, "ranking train: not stored: %s; --force stores it anyway\n", why)
 	default:
 		if stored, err = store.SaveModel(ctx, m); err != nil {
 			return err
@@ -251,6 +254,20 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 		printReport(stdout, len(test), *m.Holdout)
 	}
 	return nil
+}
+
+// notStoredBecause says why a trained model should not be stored, "" when it may be: it ranks
+// the held-out requests worse than the proposers, or a hold-out was asked for and none of its
+// requests can judge it (its zeros would read as measured, and the model would then reorder
+// every answer unjudged).
+func notStoredBecause(m *ranking.Model, heldOut int, holdout float64) string {
+	switch {
+	case m.Holdout != nil && m.Holdout.Queries > 0 && m.Holdout.Model.NDCG3 < m.Holdout.Static.NDCG3:
+		return "the model ranks the held-out requests worse than the proposers (NDCG@3)"
+	case holdout > 0 && (m.Holdout == nil || m.Holdout.Queries == 0):
+		return fmt.Sprintf("none of the %d held-out requests has feedback that tells its propositions apart, so the model cannot be compared with the proposers (widen --since or wait for more feedback; --holdout 0 trains on all, unjudged)", heldOut)
+	}
+	return ""
 }
 
 func runRankingEval(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -91,9 +92,42 @@ func TestRankingCommands(t *testing.T) {
 		t.Fatalf("ranking train: version %q, hold-out %+v; want a stored model that beats the proposers", m.Version, m.Holdout)
 	}
 
+	var ignored bytes.Buffer
+	if err := run(context.Background(), []string{"ranking", "train", "--epochs", "-5"}, getenv, nil, &ignored, &ignored); !strings.Contains(fmt.Sprint(err), "--epochs -5") {
+		t.Errorf("ranking train --epochs -5 = %v; want a usage error naming it", err)
+	}
+
 	out, errOut := ciagent("ranking", "eval", "--since", since, "--until", until)
 	if !strings.Contains(out, "model "+m.Version) || !strings.Contains(out, "NDCG@3") || strings.Contains(errOut, "warning") {
 		t.Errorf("ranking eval printed %q (stderr %q); want the model %s's figures and no leakage warning", out, errOut, m.Version)
 	}
 	t.Logf("ranking eval:\n%s", out)
+}
+
+func TestNotStoredBecause(t *testing.T) {
+	report := func(queries int, static, model float64) *ranking.Report {
+		r := &ranking.Report{Queries: queries}
+		r.Static.NDCG3, r.Model.NDCG3 = static, model
+		return r
+	}
+	tests := []struct {
+		name    string
+		holdout *ranking.Report
+		share   float64
+		want    string // substring; "" means store
+	}{
+		{"better than the proposers", report(40, 0.80, 0.90), 0.2, ""},
+		{"worse than the proposers", report(40, 0.80, 0.70), 0.2, "worse than the proposers"},
+		{"no judgeable held-out request", report(0, 0, 0), 0.2, "none of the 3 held-out requests"},
+		{"no held-out requests at all", nil, 0.2, "none of the 3 held-out requests"},
+		{"trained on all, as asked", nil, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := notStoredBecause(&ranking.Model{Holdout: tc.holdout}, 3, tc.share)
+			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+				t.Errorf("notStoredBecause = %q; want %q", got, tc.want)
+			}
+		})
+	}
 }
