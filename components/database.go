@@ -2,21 +2,43 @@ package components
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/serverlessrepository"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// RotationApplicationID is AWS's single-user PostgreSQL rotation function in the Serverless
+// Application Repository. AWS publishes it from the same account in every commercial region;
+// only the region part of the ARN changes.
+func RotationApplicationID(region string) string {
+	return "arn:aws:serverlessrepo:" + region + ":297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser"
+}
+
+// passwordSpecials are the punctuation characters the first (random) password may use. They
+// leave out what RDS refuses in a master password ('/', '@', '"', "'" and space) and what the
+// rotation function leaves out of the passwords it generates (its default `:/@"'\`), plus the
+// backtick.
+const passwordSpecials = "!#$%&*()-_=+[]{}<>;?.,~^|"
 
 // DatabaseArgs configures the PostgreSQL database.
 type DatabaseArgs struct {
 	// Identifier is the RDS instance identifier. Required.
 	Identifier string
+	// Region the database lives in (the provider's): the rotation function's application and
+	// Secrets Manager endpoint are regional. Required.
+	Region string
 	// VpcID and SubnetIDs (the Network's database subnets) place the instance. Required.
 	VpcID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput
+	// RotationSubnetIDs host the password-rotation Lambda: private subnets with a route to
+	// Secrets Manager (the NAT), which the database subnets lack. Required.
+	RotationSubnetIDs pulumi.StringArrayInput
 	// ProxySubnetIDs host the RDS Proxy's endpoints. Default SubnetIDs.
 	ProxySubnetIDs pulumi.StringArrayInput
 	// ClientSecurityGroupIDs may connect on 5432 (the cluster's node security group). Required.
@@ -37,17 +59,25 @@ type DatabaseArgs struct {
 	Production bool
 	// DatabaseName and Username of the application database. Defaults "ciagent", "ciagent".
 	DatabaseName, Username string
-	// PasswordRotationDays rotates the Secrets Manager-managed master password. Default 7.
+	// PasswordRotationDays rotates the master password in its Secrets Manager secret. Default 7.
 	PasswordRotationDays int
 }
 
-// Database is RDS PostgreSQL with a customer key, TLS enforced, a managed and rotated master
-// password, enhanced monitoring and Performance Insights, fronted by RDS Proxy.
+// Database is RDS PostgreSQL with a customer key, TLS enforced, a master password kept and
+// rotated in a Secrets Manager secret of its own, enhanced monitoring and Performance Insights,
+// fronted by RDS Proxy.
+//
+// The password is not RDS-managed (ManageMasterUserPassword): RDS cannot create a read replica
+// of an instance whose master password Secrets Manager manages, and the DR design is replicas.
 type Database struct {
 	pulumi.ResourceState
 
-	Instance        *rds.Instance
-	Identifier      string
+	Instance   *rds.Instance
+	Identifier string
+	// ParameterFamily ("postgres15") and Parameters are the instance's parameter group, for
+	// replicas that must behave the same once promoted.
+	ParameterFamily string
+	Parameters      rds.ParameterGroupParameterArray
 	Arn             pulumi.StringOutput
 	Address         pulumi.StringOutput
 	ProxyEndpoint   pulumi.StringOutput
@@ -65,6 +95,9 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if args.Identifier == "" || args.VpcID == nil || args.SubnetIDs == nil || args.ClientSecurityGroupIDs == nil || args.VpcCidr == "" {
 		return nil, fmt.Errorf("database %s: Identifier, VpcID, SubnetIDs, ClientSecurityGroupIDs and VpcCidr are required", name)
 	}
+	if args.Region == "" || args.RotationSubnetIDs == nil {
+		return nil, fmt.Errorf("database %s: Region and RotationSubnetIDs (private subnets with a route to Secrets Manager, for the password-rotation Lambda) are required", name)
+	}
 	setDefault(&args.InstanceClass, "db.t4g.medium")
 	setDefault(&args.EngineVersion, "15")
 	setDefault(&args.DatabaseName, "ciagent")
@@ -77,7 +110,15 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		args.ProxySubnetIDs = args.SubnetIDs
 	}
 
-	c := &Database{Identifier: args.Identifier}
+	c := &Database{
+		Identifier:      args.Identifier,
+		ParameterFamily: "postgres" + args.EngineVersion,
+		Parameters: rds.ParameterGroupParameterArray{
+			// Refuse every connection that is not TLS.
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String("500")},
+		},
+	}
 	if err := ctx.RegisterComponentResource("ciagent:data:Database", name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -96,12 +137,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	c.SubnetGroupName = subnets.Name
 
 	params, err := rds.NewParameterGroup(ctx, name+"-params", &rds.ParameterGroupArgs{
-		Family: pulumi.String("postgres" + args.EngineVersion),
-		Parameters: rds.ParameterGroupParameterArray{
-			// Refuse every connection that is not TLS.
-			rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
-			rds.ParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String("500")},
-		},
+		Family: pulumi.String(c.ParameterFamily), Parameters: c.Parameters,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -122,15 +158,34 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
+	// The rotation function logs in to change the password and calls Secrets Manager's public
+	// endpoint through the NAT.
+	rotationSG, err := ec2.NewSecurityGroup(ctx, name+"-rotation-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("Password-rotation Lambda: to the database and Secrets Manager only"),
+		Egress: ec2.SecurityGroupEgressArray{
+			ec2.SecurityGroupEgressArgs{
+				Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
+				CidrBlocks: pulumi.StringArray{pulumi.String(args.VpcCidr)}, Description: pulumi.String("to the database"),
+			},
+			ec2.SecurityGroupEgressArgs{
+				Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
+				CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")}, Description: pulumi.String("Secrets Manager (HTTPS, through the NAT)"),
+			},
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	dbSG, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcID,
-		Description: pulumi.String("PostgreSQL from the cluster's nodes and the RDS Proxy only"),
+		Description: pulumi.String("PostgreSQL from the cluster's nodes, the RDS Proxy and the rotation Lambda only"),
 		Ingress: ec2.SecurityGroupIngressArray{ec2.SecurityGroupIngressArgs{
 			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
-			SecurityGroups: pulumi.All(args.ClientSecurityGroupIDs, proxySG.ID()).ApplyT(func(v []any) []string {
-				return append(append([]string(nil), v[0].([]string)...), string(v[1].(pulumi.ID)))
+			SecurityGroups: pulumi.All(args.ClientSecurityGroupIDs, proxySG.ID(), rotationSG.ID()).ApplyT(func(v []any) []string {
+				return append(append([]string(nil), v[0].([]string)...), string(v[1].(pulumi.ID)), string(v[2].(pulumi.ID)))
 			}).(pulumi.StringArrayOutput),
-			Description: pulumi.String("cluster nodes and RDS Proxy"),
+			Description: pulumi.String("cluster nodes, RDS Proxy and the rotation Lambda"),
 		}},
 	}, child)
 	if err != nil {
@@ -144,6 +199,17 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		return nil, err
 	}
 
+	// The initial master password. Rotation replaces it within minutes of the first deployment;
+	// from then on the secret holds the current one.
+	password, err := random.NewRandomPassword(ctx, name+"-master-password", &random.RandomPasswordArgs{
+		Length: pulumi.Int(40), Special: pulumi.Bool(true), OverrideSpecial: pulumi.String(passwordSpecials),
+		MinLower: pulumi.Int(2), MinUpper: pulumi.Int(2), MinNumeric: pulumi.Int(2), MinSpecial: pulumi.Int(2),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	masterPassword := pulumi.ToSecret(password.Result).(pulumi.StringOutput)
+
 	instance, err := rds.NewInstance(ctx, name, &rds.InstanceArgs{
 		Identifier:                         pulumi.String(args.Identifier),
 		Engine:                             pulumi.String("postgres"),
@@ -151,8 +217,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		InstanceClass:                      pulumi.String(args.InstanceClass),
 		DbName:                             pulumi.String(args.DatabaseName),
 		Username:                           pulumi.String(args.Username),
-		ManageMasterUserPassword:           pulumi.Bool(true),
-		MasterUserSecretKmsKeyId:           key.Arn,
+		Password:                           masterPassword,
 		AllocatedStorage:                   pulumi.Int(args.AllocatedStorage),
 		MaxAllocatedStorage:                pulumi.Int(args.MaxAllocatedStorage),
 		StorageType:                        pulumi.String("gp3"),
@@ -179,21 +244,68 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		EnabledCloudwatchLogsExports:       pulumi.ToStringArray([]string{"postgresql", "upgrade"}),
 		AutoMinorVersionUpgrade:            pulumi.Bool(true),
 		IamDatabaseAuthenticationEnabled:   pulumi.Bool(true),
-	}, child)
+	}, child,
+		// Rotation owns the password after creation; a new random value must never be pushed
+		// behind the secret's back (the proxy and the app read the secret).
+		pulumi.IgnoreChanges([]string{"password"}))
 	if err != nil {
 		return nil, err
 	}
 	c.Instance = instance
 	c.Arn = instance.Arn
 	c.Address = instance.Address
-	c.SecretArn = instance.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
 
+	// The master secret, in the shape RDS Proxy (username, password) and the single-user
+	// rotation function (engine, host, port, username, password, dbname) read.
+	secret, err := secretsmanager.NewSecret(ctx, name+"-master", &secretsmanager.SecretArgs{
+		Description: pulumi.String("Master user of RDS PostgreSQL " + args.Identifier + " (rotated)"),
+		KmsKeyId:    key.Arn,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.SecretArn = secret.Arn
+	version, err := secretsmanager.NewSecretVersion(ctx, name+"-master-value", &secretsmanager.SecretVersionArgs{
+		SecretId: secret.ID(),
+		SecretString: pulumi.JSONMarshal(pulumi.Map{
+			"engine":   pulumi.String("postgres"),
+			"host":     instance.Address,
+			"port":     pulumi.Int(5432),
+			"username": pulumi.String(args.Username),
+			"password": masterPassword,
+			"dbname":   pulumi.String(args.DatabaseName),
+		}),
+	}, child,
+		// The rotation function writes the next versions; Pulumi writes only the first.
+		pulumi.IgnoreChanges([]string{"secretString"}))
+	if err != nil {
+		return nil, err
+	}
+
+	rotator, err := serverlessrepository.NewCloudFormationStack(ctx, name+"-rotator", &serverlessrepository.CloudFormationStackArgs{
+		Name:          pulumi.String(args.Identifier + "-secret-rotation"),
+		ApplicationId: pulumi.String(RotationApplicationID(args.Region)),
+		// The application creates the function's role (IAM) and the permission that lets
+		// Secrets Manager invoke it (resource policy).
+		Capabilities: pulumi.ToStringArray([]string{"CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"}),
+		Parameters: pulumi.StringMap{
+			"functionName":        pulumi.String(args.Identifier + "-secret-rotation"),
+			"endpoint":            pulumi.String("https://secretsmanager." + args.Region + ".amazonaws.com"),
+			"vpcSubnetIds":        joinIDs(args.RotationSubnetIDs),
+			"vpcSecurityGroupIds": rotationSG.ID().ToStringOutput(),
+			"kmsKeyArn":           key.Arn,
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := secretsmanager.NewSecretRotation(ctx, name+"-rotation", &secretsmanager.SecretRotationArgs{
-		SecretId: c.SecretArn,
+		SecretId:          c.SecretArn,
+		RotationLambdaArn: rotator.Outputs.MapIndex(pulumi.String("RotationLambdaARN")),
 		RotationRules: secretsmanager.SecretRotationRotationRulesArgs{
 			AutomaticallyAfterDays: pulumi.Int(args.PasswordRotationDays),
 		},
-	}, child); err != nil {
+	}, child, pulumi.DependsOn([]pulumi.Resource{version})); err != nil {
 		return nil, err
 	}
 
@@ -225,7 +337,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 			AuthScheme: pulumi.String("SECRETS"), SecretArn: c.SecretArn, IamAuth: pulumi.String("DISABLED"),
 			ClientPasswordAuthType: pulumi.String("POSTGRES_SCRAM_SHA_256"),
 		}},
-	}, child)
+	}, child, pulumi.DependsOn([]pulumi.Resource{version}))
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +364,11 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		return nil, err
 	}
 	return c, nil
+}
+
+// joinIDs is the comma-separated list CloudFormation's List<AWS::EC2::Subnet::Id> parameters take.
+func joinIDs(ids pulumi.StringArrayInput) pulumi.StringOutput {
+	return ids.ToStringArrayOutput().ApplyT(func(v []string) string { return strings.Join(v, ",") }).(pulumi.StringOutput)
 }
 
 func setDefault(s *string, def string) {

@@ -65,7 +65,7 @@ func NewDisasterRecovery(ctx *pulumi.Context, name string, args *DisasterRecover
 	if args == nil {
 		return nil, errNilArgs
 	}
-	if args.Source == nil || args.PrimaryVpcID == nil || args.PrimaryRegion == "" || args.AccountID == "" || len(args.Replicas) == 0 {
+	if args.Source == nil || args.Source.ParameterFamily == "" || args.PrimaryVpcID == nil || args.PrimaryRegion == "" || args.AccountID == "" || len(args.Replicas) == 0 {
 		return nil, fmt.Errorf("disaster recovery %s: Source, PrimaryVpcID, PrimaryRegion, AccountID and Replicas are required", name)
 	}
 	for _, r := range args.Replicas {
@@ -112,7 +112,19 @@ func NewDisasterRecovery(ctx *pulumi.Context, name string, args *DisasterRecover
 		if err != nil {
 			return nil, err
 		}
+		// The primary's parameters (rds.force_ssl=1 above all) in the region's own group: a
+		// cross-region replica otherwise gets the engine's default group, and once promoted it
+		// would accept plaintext connections.
+		params, err := rds.NewParameterGroup(ctx, prefix+"-params", &rds.ParameterGroupArgs{
+			Family:     pulumi.String(args.Source.ParameterFamily),
+			Parameters: args.Source.Parameters,
+		}, child, in)
+		if err != nil {
+			return nil, err
+		}
 		class := args.ReplicaInstanceClass
+		// No password here: a replica has the source's users, and its master password follows
+		// the source's (the source's secret stays valid after a promotion until it is rotated).
 		replicaArgs := &rds.InstanceArgs{
 			Identifier: pulumi.String(args.Source.Identifier + "-" + rr.Region),
 			// Cross-region replicas name their source by ARN and need a key of their own region.
@@ -120,6 +132,7 @@ func NewDisasterRecovery(ctx *pulumi.Context, name string, args *DisasterRecover
 			StorageEncrypted:            pulumi.Bool(true),
 			KmsKeyId:                    key.Arn,
 			DbSubnetGroupName:           subnets.Name,
+			ParameterGroupName:          params.Name,
 			VpcSecurityGroupIds:         pulumi.StringArray{sg.ID()},
 			PubliclyAccessible:          pulumi.Bool(false),
 			StorageType:                 pulumi.String("gp3"),

@@ -53,6 +53,22 @@ func TestDisasterRecovery(t *testing.T) {
 		eq(t, region+" replica key's region", key.Region, region)
 		eq(t, region+" publiclyAccessible", replica.Input("publiclyAccessible"), false)
 		eq(t, region+" replica subnet group region", one(t, m, "aws:rds/subnetGroup:SubnetGroup", "dr-"+region+"-subnets").Region, region)
+
+		// A promoted replica refuses plaintext like the primary: the primary's parameters in a
+		// group of the replica's region (a cross-region replica would get the engine's default).
+		params := one(t, m, "aws:rds/parameterGroup:ParameterGroup", "dr-"+region+"-params")
+		eq(t, region+" parameter group region", params.Region, region)
+		eq(t, region+" parameter group family", params.Input("family"), "postgres15")
+		eq(t, region+" parameter group parameters", params.Input("parameters"),
+			one(t, m, "aws:rds/parameterGroup:ParameterGroup", "db-params").Input("parameters"))
+		if !contains(params.Input("parameters"), `{"name":"rds.force_ssl","value":"1"}`) {
+			t.Errorf("%s parameters = %v; want rds.force_ssl=1", region, params.Input("parameters"))
+		}
+		eq(t, region+" replica parameter group", replica.Input("parameterGroupName"), params.Output("name"))
+		// The password is the source's; a replica sets none and has no RDS-managed one.
+		for _, k := range []string{"password", "manageMasterUserPassword", "username"} {
+			eq(t, region+" replica "+k, replica.Input(k), nil)
+		}
 	}
 	// The DR networks are NAT-less: replicas never need the internet.
 	for _, nat := range m.ByType("aws:ec2/natGateway:NatGateway") {

@@ -11,7 +11,10 @@ func phase6Database(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOpti
 	cfg := p.Config
 	db, err := components.NewDatabase(ctx, "db", &components.DatabaseArgs{
 		Identifier: cfg.Project + "-" + cfg.Environment,
+		Region:     cfg.Region,
 		VpcID:      p.Network.VpcID, SubnetIDs: p.Network.DatabaseSubnetIDs, ProxySubnetIDs: p.Network.PrivateSubnetIDs,
+		// The rotation Lambda reaches Secrets Manager through the private subnets' NAT.
+		RotationSubnetIDs:      p.Network.PrivateSubnetIDs,
 		ClientSecurityGroupIDs: pulumi.StringArray{p.Cluster.ClusterSecurityGroupID},
 		VpcCidr:                cfg.VpcCidr,
 		InstanceClass:          cfg.DbInstanceClass,

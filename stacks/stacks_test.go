@@ -87,6 +87,35 @@ func TestStacks(t *testing.T) {
 			}
 			eq(t, "replica regions", replicaRegions, tc.replicas)
 
+			// The rotation Lambda lives in the private subnets (a route to Secrets Manager through
+			// the NAT), never in the route-less database subnets, and uses the stack's region.
+			privateIDs := map[string]string{}
+			for _, sn := range m.ByType("aws:ec2/subnet:Subnet") {
+				if tags, _ := sn.Input("tags").(map[string]any); sn.Region == "us-east-1" {
+					privateIDs[sn.ID] = fmt.Sprint(tags["Tier"])
+				}
+			}
+			rotator := named(t, m, "aws:serverlessrepository/cloudFormationStack:CloudFormationStack", "db-rotator")
+			params, _ := rotator.Input("parameters").(map[string]any)
+			subnets := strings.Split(fmt.Sprint(params["vpcSubnetIds"]), ",")
+			eq(t, "rotation Lambda subnets", len(subnets), 3)
+			for _, id := range subnets {
+				eq(t, "tier of rotation subnet "+id, privateIDs[id], "private")
+			}
+			eq(t, "rotation application", rotator.Input("applicationId"),
+				"arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser")
+			eq(t, "rotation endpoint", params["endpoint"], "https://secretsmanager.us-east-1.amazonaws.com")
+
+			// The app reads the component's own secret (database.secretArn), the one rotated.
+			secretArn := named(t, m, "aws:secretsmanager/secret:Secret", "db-master").Output("arn")
+			eq(t, "rotated secret", named(t, m, "aws:secretsmanager/secretRotation:SecretRotation", "db-rotation").Input("secretId"), secretArn)
+			app := named(t, m, "kubernetes:helm.sh/v3:Release", "gitops-apps").Input("values").(map[string]any)["applications"].(map[string]any)["ci-agent-"+tc.stack]
+			helmParams := map[string]any{}
+			for _, p := range app.(map[string]any)["source"].(map[string]any)["helm"].(map[string]any)["parameters"].([]any) {
+				helmParams[fmt.Sprint(p.(map[string]any)["name"])] = p.(map[string]any)["value"]
+			}
+			eq(t, "app database.secretArn", helmParams["database.secretArn"], secretArn)
+
 			cluster := named(t, m, "eks:index:Cluster", "eks")
 			eq(t, "cluster name", cluster.Input("name"), "ci-agent-"+tc.stack)
 			eq(t, "cluster tags Phase", cluster.Input("tags").(map[string]any)["Phase"], "1")

@@ -40,7 +40,7 @@ func Estimate(resources []*Resource) Cost {
 		Targets: Targets,
 		Notes: []string{
 			"list prices, on-demand, us-east-1, as of " + PricesAsOf + "; usage-driven items use the assumptions in internal/plan/prices.go",
-			"not included: per-request charges (KMS, S3, Secrets Manager API), inter-AZ traffic, taxes",
+			"not included: per-request charges (KMS, S3, Secrets Manager API, the password-rotation Lambda's few invocations a month), inter-AZ traffic, taxes",
 		},
 	}
 	for _, r := range resources {

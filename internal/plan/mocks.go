@@ -35,6 +35,8 @@ type Resource struct {
 	Inputs   resource.PropertyMap
 	Outputs  resource.PropertyMap
 	Provider string
+	// IgnoreChanges are the properties the program told the engine to leave alone on update.
+	IgnoreChanges []string
 }
 
 // Input returns the plain (secrets redacted) value of an input, or nil.
@@ -154,14 +156,17 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 	parent := ""
 	remote := false
+	var ignore []string
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
 		remote = args.RegisterRPC.GetRemote()
+		ignore = args.RegisterRPC.GetIgnoreChanges()
 	}
 	urn := m.urnOf(parent, args.TypeToken, args.Name)
 	r := &Resource{
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent,
 		Custom: args.Custom, Remote: remote, Inputs: args.Inputs, Provider: args.Provider,
+		IgnoreChanges: ignore,
 	}
 	if p, ok := m.byURN[parent]; ok {
 		r.Phase = p.Phase
@@ -290,6 +295,17 @@ func outputsFor(r *Resource, id string) resource.PropertyMap {
 				"secretStatus": "active",
 			}})
 		}
+	case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
+		// The rotation applications publish their function as the RotationLambdaARN output.
+		fn := ""
+		if p, ok := r.Inputs["parameters"]; ok && p.IsObject() {
+			if v, ok := p.ObjectValue()["functionName"]; ok && v.IsString() {
+				fn = v.StringValue()
+			}
+		}
+		set("outputs", map[string]any{
+			"RotationLambdaARN": fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r.Region, AccountID, fn),
+		})
 	case "aws:rds/proxy:Proxy":
 		set("endpoint", r.Name+".proxy-plan."+r.Region+".rds.amazonaws.com")
 	case "aws:route53/record:Record":
