@@ -34,12 +34,17 @@ func runMigrate(ctx context.Context, args []string, getenv env, stdin io.Reader,
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if *status {
-		lines, err := pipeline.MigrationStatus(ctx, *dbURL)
-		if err != nil {
-			return err
-		}
-		for _, l := range lines {
-			fmt.Fprintln(stdout, l)
+		for _, set := range []struct {
+			name   string
+			status func(context.Context, string) ([]string, error)
+		}{{"pipeline", pipeline.MigrationStatus}, {"ranking", ranking.MigrationStatus}} {
+			lines, err := set.status(ctx, *dbURL)
+			if err != nil {
+				return fmt.Errorf("%s: %w", set.name, err)
+			}
+			for _, l := range lines {
+				fmt.Fprintf(stdout, "%-8s %s\n", set.name, l)
+			}
 		}
 		return nil
 	}

@@ -72,12 +72,25 @@ func MigrateFS(ctx context.Context, url string, fsys fs.FS, set MigrationSet, lo
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", what, err)
 	}
+	if set.Component != "" {
+		logger = logger.With("component", set.Component)
+	}
+	// A database a newer ciagent migrated (this one was rolled back): nothing to apply, and
+	// not an error, or a rollback would stop the service from starting and writing; migrations
+	// only add, so this binary's statements still work. Said once, so nobody reads it as
+	// "up to date".
+	current, known, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the %s version: %w", what, err)
+	}
+	if current > known {
+		logger.Warn("the database schema is newer than this binary: a newer ciagent migrated it; nothing applied",
+			"database_version", current, "known_version", known)
+		return nil
+	}
 	res, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("applying %s: %w", what, err)
-	}
-	if set.Component != "" {
-		logger = logger.With("component", set.Component)
 	}
 	for _, r := range res {
 		logger.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.String())
@@ -85,29 +98,62 @@ func MigrateFS(ctx context.Context, url string, fsys fs.FS, set MigrationSet, lo
 	return nil
 }
 
-// MigrationStatus lists every embedded migration and whether it is applied.
+// MigrationStatus lists every embedded migration of the pipeline and whether it is applied.
 func MigrationStatus(ctx context.Context, url string) ([]string, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return MigrationStatusFS(ctx, url, sub, MigrationSet{})
+}
+
+// MigrationStatusFS lists the migrations in fsys and whether each is applied, and says so
+// when the database is at a version this binary does not know. It changes nothing: on a
+// database that was never migrated (no version table) every migration is pending.
+func MigrationStatusFS(ctx context.Context, url string, fsys fs.FS, set MigrationSet) ([]string, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}
 	defer db.Close()
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	table := set.VersionTable
+	if table == "" {
+		table = goose.DefaultTablename
+	}
+	var migrated bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&migrated); err != nil {
+		return nil, fmt.Errorf("reading migration status: %w", err)
+	}
+	opts := []goose.ProviderOption{}
+	if set.VersionTable != "" {
+		opts = append(opts, goose.WithTableName(set.VersionTable))
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("loading migrations: %w", err)
+	}
+	var out []string
+	if !migrated {
+		for _, src := range p.ListSources() {
+			out = append(out, fmt.Sprintf("%05d %s %s", src.Version, goose.StatePending, src.Path))
+		}
+		return out, nil
 	}
 	st, err := p.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading migration status: %w", err)
 	}
-	var out []string
 	for _, s := range st {
 		line := fmt.Sprintf("%05d %s %s", s.Source.Version, s.State, s.Source.Path)
 		if !s.AppliedAt.IsZero() {
 			line += " " + s.AppliedAt.UTC().Format(time.RFC3339)
 		}
 		out = append(out, line)
+	}
+	if current, known, err := p.GetVersions(ctx); err == nil && current > known {
+		out = append(out, fmt.Sprintf("%05d applied by a newer ciagent: this binary knows up to %05d", current, known))
+	} else if err != nil {
+		return nil, fmt.Errorf("reading migration status: %w", err)
 	}
 	return out, nil
 }

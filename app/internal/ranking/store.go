@@ -25,6 +25,9 @@ var migrationFiles embed.FS
 // numbers its own files, and neither can shadow the other's versions.
 const versionTable = "ranking_goose_db_version"
 
+// migrationSet keeps the ranking feeder's migrations apart from the pipeline's.
+var migrationSet = pipeline.MigrationSet{Component: "ranking", VersionTable: versionTable, LockID: 0x72616e6b}
+
 // Migrate applies the ranking migrations (the ranking_models table) to the database at url,
 // with a version table and a lock id of their own: the pipeline's migrations may run at the
 // same moment.
@@ -33,7 +36,17 @@ func Migrate(ctx context.Context, url string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	return pipeline.MigrateFS(ctx, url, sub, pipeline.MigrationSet{Component: "ranking", VersionTable: versionTable, LockID: 0x72616e6b}, logger)
+	return pipeline.MigrateFS(ctx, url, sub, migrationSet, logger)
+}
+
+// MigrationStatus lists the ranking feeder's migrations and whether each is applied; it
+// changes nothing.
+func MigrationStatus(ctx context.Context, url string) ([]string, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.MigrationStatusFS(ctx, url, sub, migrationSet)
 }
 
 // Store reads the pipeline's tables and reads and writes ranking_models.
