@@ -32,6 +32,9 @@ type Cache struct {
 
 	PrimaryEndpoint pulumi.StringOutput
 	URLSecretArn    pulumi.StringOutput
+	// KeyArn is the key that encrypts the cache at rest and its URL secret: whoever reads the
+	// secret needs kms:Decrypt on it.
+	KeyArn pulumi.StringOutput
 }
 
 // NewCache creates the replication group and its secret.
@@ -54,6 +57,7 @@ func NewCache(ctx *pulumi.Context, name string, args *CacheArgs, opts ...pulumi.
 	if err != nil {
 		return nil, err
 	}
+	c.KeyArn = key.Arn
 	subnets, err := elasticache.NewSubnetGroup(ctx, name+"-subnets", &elasticache.SubnetGroupArgs{SubnetIds: args.SubnetIDs}, child)
 	if err != nil {
 		return nil, err

@@ -21,19 +21,33 @@ var (
 	ChartArgoCD                 = Chart{"https://argoproj.github.io/argo-helm", "argo-cd", "8.0.17"}
 	ChartArgoCDApps             = Chart{"https://argoproj.github.io/argo-helm", "argocd-apps", "2.0.2"}
 	ChartClusterAutoscaler      = Chart{"https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.46.6"}
+	// The controllers the app's chart needs: External Secrets (SecretStore, ExternalSecret),
+	// Argo Rollouts (Rollout, AnalysisTemplate), and the metrics APIs its HPA reads
+	// (metrics.k8s.io from metrics-server, custom.metrics.k8s.io from prometheus-adapter).
+	ChartExternalSecrets   = Chart{"https://charts.external-secrets.io", "external-secrets", "2.9.0"}
+	ChartArgoRollouts      = Chart{"https://argoproj.github.io/argo-helm", "argo-rollouts", "2.41.0"}
+	ChartMetricsServer     = Chart{"https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1"}
+	ChartPrometheusAdapter = Chart{"https://prometheus-community.github.io/helm-charts", "prometheus-adapter", "5.3.0"}
 )
 
 // PinnedCharts lists every chart above, for the tests and the policy.
 var PinnedCharts = []Chart{
 	ChartLoadBalancerController, ChartExternalDNS, ChartCertManager, ChartKubePrometheusStack,
 	ChartBlackboxExporter, ChartLoki, ChartAlloy, ChartArgoCD, ChartArgoCDApps, ChartClusterAutoscaler,
+	ChartExternalSecrets, ChartArgoRollouts, ChartMetricsServer, ChartPrometheusAdapter,
 }
 
 // release installs a pinned chart as a helm/v3.Release (Helm runs inside the provider, so the
 // release is one resource with a real diff and rollback), atomic so a failed upgrade rolls back.
 func release(ctx *pulumi.Context, name string, chart Chart, namespace string, values pulumi.Map, opts ...pulumi.ResourceOption) (*helmv3.Release, error) {
+	return releaseNamed(ctx, name, chart.Name, chart, namespace, values, opts...)
+}
+
+// releaseNamed is release with a Helm release name other than the chart's (for a generic chart
+// such as raw, whose name says nothing about what it holds).
+func releaseNamed(ctx *pulumi.Context, name, releaseName string, chart Chart, namespace string, values pulumi.Map, opts ...pulumi.ResourceOption) (*helmv3.Release, error) {
 	return helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
-		Name:            pulumi.String(chart.Name),
+		Name:            pulumi.String(releaseName),
 		Chart:           pulumi.String(chart.Name),
 		Version:         pulumi.String(chart.Version),
 		RepositoryOpts:  helmv3.RepositoryOptsArgs{Repo: pulumi.String(chart.Repo)},

@@ -177,3 +177,15 @@ func NewClusterAutoscaler(ctx *pulumi.Context, name, clusterName, region, kubern
 	}, opts...)
 	return err
 }
+
+// NewMetricsServer installs metrics-server, which serves metrics.k8s.io (pod and node CPU and
+// memory): EKS does not install it, and without it the app's HPA has no CPU or memory to scale on
+// (and kubectl top answers nothing).
+func NewMetricsServer(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) error {
+	_, err := release(ctx, name, ChartMetricsServer, "kube-system", pulumi.Map{
+		// Two replicas and a budget: with one, a node drain leaves every HPA blind.
+		"replicas":            pulumi.Int(2),
+		"podDisruptionBudget": pulumi.Map{"enabled": pulumi.Bool(true), "minAvailable": pulumi.Int(1)},
+	}, opts...)
+	return err
+}

@@ -18,7 +18,7 @@ type GitOpsArgs struct {
 	Environment string
 	// RepoURL and Revision of the Git repository holding the chart. Required.
 	RepoURL, Revision string
-	// AppNamespace is where the app runs. Default "ci-agent".
+	// AppNamespace is where the app runs. Default DefaultAppNamespace.
 	AppNamespace string
 	// AutoSync lets Argo CD apply every commit on its own (dev); prod syncs on demand. Default false.
 	AutoSync bool
@@ -28,7 +28,9 @@ type GitOpsArgs struct {
 }
 
 // GitOps is Argo CD installed by Helm and an Application for this environment that points at
-// the app's chart: from here on Git, not Pulumi, deploys the app.
+// the app's chart: from here on Git, not Pulumi, deploys the app. It also installs the
+// controllers of the kinds the chart renders beyond Kubernetes' own: External Secrets
+// (SecretStore, ExternalSecret) and Argo Rollouts (Rollout, AnalysisTemplate).
 type GitOps struct {
 	pulumi.ResourceState
 
@@ -43,7 +45,7 @@ func NewGitOps(ctx *pulumi.Context, name string, args *GitOpsArgs, opts ...pulum
 	if args.Environment == "" || args.RepoURL == "" || args.Revision == "" {
 		return nil, fmt.Errorf("gitops %s: Environment, RepoURL and Revision are required", name)
 	}
-	setDefault(&args.AppNamespace, "ci-agent")
+	setDefault(&args.AppNamespace, DefaultAppNamespace)
 	c := &GitOps{AppNamespace: args.AppNamespace}
 	if err := ctx.RegisterComponentResource("ciagent:gitops:GitOps", name, c, opts...); err != nil {
 		return nil, err
@@ -74,6 +76,27 @@ func NewGitOps(ctx *pulumi.Context, name string, args *GitOpsArgs, opts ...pulum
 		return nil, err
 	}
 
+	// External Secrets signs in to AWS as the app's service account (the chart's namespaced
+	// SecretStore with jwt auth), so the operator itself needs no IAM role.
+	eso, err := release(ctx, name+"-external-secrets", ChartExternalSecrets, "external-secrets", pulumi.Map{
+		"installCRDs":  pulumi.Bool(true),
+		"replicaCount": pulumi.Int(2),
+		"leaderElect":  pulumi.Bool(true),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	// Argo Rollouts runs the prod canary (values-prod.yaml rollouts.enabled); installed in every
+	// environment so dev can rehearse one.
+	rollouts, err := release(ctx, name+"-argo-rollouts", ChartArgoRollouts, "argo-rollouts", pulumi.Map{
+		"installCRDs": pulumi.Bool(true),
+		"controller":  pulumi.Map{"replicas": pulumi.Int(2)},
+		"dashboard":   pulumi.Map{"enabled": pulumi.Bool(false)},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
 	var parameters pulumi.Array
 	for _, k := range sortedKeys(args.Values) {
 		parameters = append(parameters, pulumi.Map{"name": pulumi.String(k), "value": args.Values[k]})
@@ -96,7 +119,8 @@ func NewGitOps(ctx *pulumi.Context, name string, args *GitOpsArgs, opts ...pulum
 	}
 	if _, err := release(ctx, name+"-apps", ChartArgoCDApps, "argocd", pulumi.Map{
 		"applications": pulumi.Map{"ci-agent-" + args.Environment: app},
-	}, child, pulumi.DependsOn([]pulumi.Resource{argocd, ns})); err != nil {
+		// The first sync (automatic in dev) needs the controllers' CRDs to exist.
+	}, child, pulumi.DependsOn([]pulumi.Resource{argocd, ns, eso, rollouts})); err != nil {
 		return nil, err
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"appNamespace": pulumi.String(args.AppNamespace)}); err != nil {

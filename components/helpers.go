@@ -116,6 +116,9 @@ type IrsaRoleArgs struct {
 	Policy pulumi.StringInput
 	// ManagedPolicyArns are attached to the role as well. Default none.
 	ManagedPolicyArns []string
+	// NamePrefix makes the role's name recognisable (the rest is random, so stacks of the same
+	// environment in one account do not collide: IAM names are global). Default Pulumi's autoname.
+	NamePrefix string
 }
 
 // NewIrsaRole creates a role only the named service account of the cluster can assume
@@ -139,7 +142,11 @@ func NewIrsaRole(ctx *pulumi.Context, name string, args *IrsaRoleArgs, opts ...p
 			}},
 		})
 	}).(pulumi.StringOutput)
-	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{AssumeRolePolicy: trust}, opts...)
+	roleArgs := &iam.RoleArgs{AssumeRolePolicy: trust}
+	if args.NamePrefix != "" {
+		roleArgs.NamePrefix = pulumi.String(args.NamePrefix)
+	}
+	role, err := iam.NewRole(ctx, name, roleArgs, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating IRSA role %s: %w", name, err)
 	}

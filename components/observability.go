@@ -64,7 +64,7 @@ type ObservabilityArgs struct {
 }
 
 // Observability is kube-prometheus-stack (Prometheus, Alertmanager, Grafana) with the SLO
-// rules and dashboards of the filter API, Loki on S3 with Alloy shipping logs, blackbox probes
+// rules and dashboards of the filter API, prometheus-adapter serving the HPA's custom metric, Loki on S3 with Alloy shipping logs, blackbox probes
 // of the public endpoint and a Route 53 health check with CloudWatch alarms.
 type Observability struct {
 	pulumi.ResourceState
@@ -125,7 +125,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	}
 	c.GrafanaAdminPassword = pulumi.ToSecret(grafanaAdmin.Result).(pulumi.StringOutput)
 
-	if _, err := release(ctx, name+"-kube-prometheus-stack", ChartKubePrometheusStack, MonitoringNS, pulumi.Map{
+	kps, err := release(ctx, name+"-kube-prometheus-stack", ChartKubePrometheusStack, MonitoringNS, pulumi.Map{
 		"prometheus": pulumi.Map{"prometheusSpec": pulumi.Map{
 			"retention":      pulumi.String("15d"),
 			"externalLabels": pulumi.Map{"cluster": pulumi.String(args.ClusterName)},
@@ -150,7 +150,21 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 				"url": pulumi.String("http://loki-gateway." + MonitoringNS + ".svc.cluster.local"),
 			}},
 		},
-	}, child, inNS); err != nil {
+	}, child, inNS)
+	if err != nil {
+		return nil, err
+	}
+
+	// prometheus-adapter serves Prometheus series as custom metrics (custom.metrics.k8s.io):
+	// the app's HPA scales on ciagent_http_requests_per_second with the rule in
+	// deploy/prometheus-adapter/values.yaml. It leaves metrics.k8s.io (CPU, memory) to
+	// metrics-server (phase 8): the file defines no resource rules.
+	adapterValues, err := PrometheusAdapterValues()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := release(ctx, name+"-prometheus-adapter", ChartPrometheusAdapter, MonitoringNS, adapterValues,
+		child, pulumi.DependsOn([]pulumi.Resource{ns, kps})); err != nil {
 		return nil, err
 	}
 

@@ -2,8 +2,11 @@ package components_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -174,6 +177,22 @@ func TestObservability(t *testing.T) {
 	// The chart's memcached caches ask for more memory than a node has.
 	eq(t, "loki chunks cache", get(loki, "chunksCache", "enabled"), false)
 	eq(t, "loki results cache", get(loki, "resultsCache", "enabled"), false)
+	// prometheus-adapter serves the HPA's Pods metric with the rules of
+	// deploy/prometheus-adapter/values.yaml, from kube-prometheus-stack's Prometheus.
+	adapter := releaseOf(t, m, components.ChartPrometheusAdapter).Input("values")
+	raw, err := os.ReadFile("../deploy/prometheus-adapter/values.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "adapter rules", get(adapter, "rules"), file["rules"])
+	eq(t, "adapter default rules", get(adapter, "rules", "default"), false)
+	eq(t, "adapter metric", get(adapter, "rules", "custom", 0, "name", "as"), "ciagent_http_requests_per_second")
+	eq(t, "adapter Prometheus", get(adapter, "prometheus"), map[string]any{"url": "http://kube-prometheus-stack-prometheus.monitoring.svc", "port": 9090})
+	eq(t, "adapter Prometheus as in the file", get(adapter, "prometheus", "url"), get(file, "prometheus", "url"))
 	// One Alloy tails every pod through the API; a DaemonSet would ship each line once per node.
 	eq(t, "alloy controller", get(releaseOf(t, m, components.ChartAlloy).Input("values"), "controller", "type"), "deployment")
 
@@ -209,6 +228,64 @@ func TestGitOps(t *testing.T) {
 	eq(t, "application parameter", get(app, "source", "helm", "parameters", 0), map[string]any{"name": "image.repository", "value": "123.dkr.ecr/ci-agent"})
 	eq(t, "prod syncs on demand", get(app, "syncPolicy", "automated"), nil)
 	eq(t, "app namespace", get(one(t, m, "kubernetes:core/v1:Namespace", "gitops-app-ns").Input("metadata"), "name"), "ci-agent")
+
+	// The controllers of the chart's other kinds, with their CRDs, before the Application.
+	eso := releaseOf(t, m, components.ChartExternalSecrets)
+	eq(t, "external-secrets installs its CRDs", get(eso.Input("values"), "installCRDs"), true)
+	eq(t, "external-secrets namespace", eso.Input("namespace"), "external-secrets")
+	rollouts := releaseOf(t, m, components.ChartArgoRollouts)
+	eq(t, "argo-rollouts installs its CRDs", get(rollouts.Input("values"), "installCRDs"), true)
+	eq(t, "argo-rollouts namespace", rollouts.Input("namespace"), "argo-rollouts")
+}
+
+func TestAppAccess(t *testing.T) {
+	m := run(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewAppAccess(ctx, "app", &components.AppAccessArgs{
+			Environment: "prod", Region: "us-east-1",
+			OidcProviderArn: pulumi.String("arn:oidc"), OidcIssuer: pulumi.String("oidc.example/id/X"),
+			SecretArns: []pulumi.StringInput{pulumi.String("arn:db-secret"), pulumi.String("arn:redis-secret")},
+			KeyArns:    []pulumi.StringInput{pulumi.String("arn:db-key"), pulumi.String("arn:cache-key")},
+		})
+		return err
+	})
+	key := one(t, m, "aws:kms/key:Key", "app-kms")
+	eq(t, "key rotation", key.Input("enableKeyRotation"), true)
+	secret := one(t, m, "aws:secretsmanager/secret:Secret", "app-api-keys")
+	eq(t, "API-keys secret key", secret.Input("kmsKeyId"), key.Output("arn"))
+	// The operator writes the keys file; Pulumi writes no value (a placeholder would crash ciagent).
+	eq(t, "API-keys secret versions", count(m, "aws:secretsmanager/secretVersion:SecretVersion"), 0)
+
+	role := one(t, m, "aws:iam/role:Role", "app-role")
+	eq(t, "role name prefix", role.Input("namePrefix"), "ci-agent-prod-app-")
+	trust := policyDoc(t, role, "assumeRolePolicy")
+	eq(t, "trust principal", get(trust, "Statement", 0, "Principal", "Federated"), "arn:oidc")
+	eq(t, "trust action", get(trust, "Statement", 0, "Action"), "sts:AssumeRoleWithWebIdentity")
+	eq(t, "trust condition", get(trust, "Statement", 0, "Condition"), map[string]any{"StringEquals": map[string]any{
+		"oidc.example/id/X:sub": "system:serviceaccount:ci-agent:ci-agent-prod",
+		"oidc.example/id/X:aud": "sts.amazonaws.com",
+	}})
+	doc := policyDoc(t, one(t, m, "aws:iam/rolePolicy:RolePolicy", "app-role-policy"), "policy")
+	statements := doc["Statement"].([]any)
+	eq(t, "statements", len(statements), 2)
+	eq(t, "secret actions", get(statements[0], "Action"), []any{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"})
+	// Exactly the app's three secrets, never "*".
+	eq(t, "readable secrets", get(statements[0], "Resource"), []any{secret.Output("arn"), "arn:db-secret", "arn:redis-secret"})
+	eq(t, "kms actions", get(statements[1], "Action"), []any{"kms:Decrypt"})
+	eq(t, "decryptable keys", get(statements[1], "Resource"), []any{key.Output("arn"), "arn:db-key", "arn:cache-key"})
+	eq(t, "decrypt only through Secrets Manager", get(statements[1], "Condition", "StringEquals", "kms:ViaService"),
+		"secretsmanager.us-east-1.amazonaws.com")
+	if contains(doc, `"*"`) {
+		t.Errorf("app policy grants a wildcard: %v", doc)
+	}
+}
+
+func TestMetricsServer(t *testing.T) {
+	m := withK8s(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		return components.NewMetricsServer(ctx, "metrics-server", k8s)
+	})
+	ms := releaseOf(t, m, components.ChartMetricsServer)
+	eq(t, "metrics-server namespace", ms.Input("namespace"), "kube-system")
+	eq(t, "metrics-server replicas", get(ms.Input("values"), "replicas"), 2)
 }
 
 func TestCache(t *testing.T) {

@@ -6,9 +6,9 @@ import (
 	"github.com/ci-agent/ci-agent/components"
 )
 
-// phase4GitOps: Argo CD and this environment's Application of the app's chart. The values
-// passed here are the facts only the platform knows; everything else is in the chart's
-// values-<env>.yaml in Git.
+// phase4GitOps: the app's IRSA role and API-keys secret, External Secrets and Argo Rollouts,
+// Argo CD and this environment's Application of the app's chart. The values passed here are
+// the facts only the platform knows; everything else is in the chart's values-<env>.yaml in Git.
 func phase4GitOps(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) error {
 	cfg := p.Config
 	values := map[string]pulumi.StringInput{}
@@ -26,13 +26,41 @@ func phase4GitOps(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption
 	if p.Cache != nil {
 		values["redis.urlSecretArn"] = p.Cache.URLSecretArn
 	}
+
+	// The app's AWS identity: External Secrets reads the app's secrets as its service account.
+	access := &components.AppAccessArgs{
+		Environment: cfg.Environment, Region: cfg.Region, Namespace: components.DefaultAppNamespace,
+		OidcProviderArn: p.Cluster.OidcProviderArn, OidcIssuer: p.Cluster.OidcIssuer,
+	}
+	if p.Database != nil {
+		access.SecretArns = append(access.SecretArns, p.Database.SecretArn)
+		access.KeyArns = append(access.KeyArns, p.Database.KeyArn)
+	}
+	if p.Cache != nil {
+		access.SecretArns = append(access.SecretArns, p.Cache.URLSecretArn)
+		access.KeyArns = append(access.KeyArns, p.Cache.KeyArn)
+	}
+	app, err := components.NewAppAccess(ctx, "app", access, parent)
+	if err != nil {
+		return err
+	}
+	p.App = app
+	values["serviceAccount.name"] = pulumi.String(app.ServiceAccount)
+	// Argo CD hands parameters to `helm --set`, where a dot separates keys: the annotation's
+	// own dots are escaped.
+	values[`serviceAccount.annotations.eks\.amazonaws\.com/role-arn`] = app.RoleArn
+	values["apiKeys.secretArn"] = app.APIKeysSecretArn
+	values["externalSecrets.secretStore.region"] = pulumi.String(cfg.Region)
+
 	gitops, err := components.NewGitOps(ctx, "gitops", &components.GitOpsArgs{
 		Environment: cfg.Environment, RepoURL: cfg.Platform.GitRepoURL, Revision: cfg.Platform.GitRevision,
-		AutoSync: !cfg.Production(), Values: values,
+		AppNamespace: app.Namespace, AutoSync: !cfg.Production(), Values: values,
 	}, p.onCluster(parent)...)
 	if err != nil {
 		return err
 	}
 	p.GitOps = gitops
+	ctx.Export("appRoleArn", app.RoleArn)
+	ctx.Export("apiKeysSecretArn", app.APIKeysSecretArn) // fill it: docs/infra.md "API keys"
 	return nil
 }

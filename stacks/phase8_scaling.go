@@ -6,12 +6,16 @@ import (
 	"github.com/ci-agent/ci-agent/components"
 )
 
-// phase8Scaling: the cluster-autoscaler, the Redis answer cache and CloudFront in front of the
-// ingress. The app's HPA is in its chart.
+// phase8Scaling: the cluster-autoscaler, metrics-server, the Redis answer cache and CloudFront
+// in front of the ingress. The app's HPA is in its chart; its custom metric comes from
+// prometheus-adapter (phase 3).
 func phase8Scaling(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) error {
 	cfg := p.Config
 	if err := components.NewClusterAutoscaler(ctx, "cluster-autoscaler", p.Cluster.Name, cfg.Region, cfg.KubernetesVersion,
 		p.Cluster.AutoscalerRoleArn, p.onCluster(parent)...); err != nil {
+		return err
+	}
+	if err := components.NewMetricsServer(ctx, "metrics-server", p.onCluster(parent)...); err != nil {
 		return err
 	}
 	cache, err := components.NewCache(ctx, "cache", &components.CacheArgs{

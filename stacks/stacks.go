@@ -43,6 +43,7 @@ type Platform struct {
 	Cache     *components.Cache
 	CDN       *components.CDN
 	GitOps    *components.GitOps
+	App       *components.AppAccess
 }
 
 // Program is the Pulumi program: read the config once, deploy the enabled phases.

@@ -116,6 +116,35 @@ func TestStacks(t *testing.T) {
 			}
 			eq(t, "app database.secretArn", helmParams["database.secretArn"], secretArn)
 
+			// The app's identity reaches the chart: its IRSA role on the service account the
+			// trust names, the API-keys secret, and no 000000000000 placeholder of the values files.
+			role := named(t, m, "aws:iam/role:Role", "app-role")
+			eq(t, "app role-arn parameter", helmParams[`serviceAccount.annotations.eks\.amazonaws\.com/role-arn`], role.Output("arn"))
+			apiKeys := named(t, m, "aws:secretsmanager/secret:Secret", "app-api-keys")
+			eq(t, "app apiKeys.secretArn", helmParams["apiKeys.secretArn"], apiKeys.Output("arn"))
+			eq(t, "app serviceAccount.name", helmParams["serviceAccount.name"], "ci-agent-"+tc.stack)
+			eq(t, "app redis.urlSecretArn", helmParams["redis.urlSecretArn"], named(t, m, "aws:secretsmanager/secret:Secret", "cache-url").Output("arn"))
+			for name, value := range helmParams {
+				if strings.Contains(fmt.Sprint(value), "000000000000") || value == nil || value == "" {
+					t.Errorf("app parameter %s = %v", name, value)
+				}
+			}
+			if !strings.Contains(fmt.Sprint(role.Input("assumeRolePolicy")), `:sub":"system:serviceaccount:ci-agent:ci-agent-`+tc.stack+`"`) {
+				t.Errorf("app role trust = %v; want the sub of ci-agent/ci-agent-%s", role.Input("assumeRolePolicy"), tc.stack)
+			}
+			appPolicy := fmt.Sprint(named(t, m, "aws:iam/rolePolicy:RolePolicy", "app-role-policy").Input("policy"))
+			for _, want := range []string{
+				`"Resource":["` + fmt.Sprint(apiKeys.Output("arn")) + `","` + fmt.Sprint(secretArn) + `","` +
+					fmt.Sprint(named(t, m, "aws:secretsmanager/secret:Secret", "cache-url").Output("arn")) + `"]`,
+				`"Resource":["` + fmt.Sprint(named(t, m, "aws:kms/key:Key", "app-kms").Output("arn")) + `","` +
+					fmt.Sprint(named(t, m, "aws:kms/key:Key", "db-kms").Output("arn")) + `","` +
+					fmt.Sprint(named(t, m, "aws:kms/key:Key", "cache-kms").Output("arn")) + `"]`,
+			} {
+				if !strings.Contains(appPolicy, want) {
+					t.Errorf("app role policy = %s; want %s", appPolicy, want)
+				}
+			}
+
 			cluster := named(t, m, "eks:index:Cluster", "eks")
 			eq(t, "cluster name", cluster.Input("name"), "ci-agent-"+tc.stack)
 			eq(t, "cluster tags Phase", cluster.Input("tags").(map[string]any)["Phase"], "1")
@@ -135,7 +164,7 @@ func TestStacks(t *testing.T) {
 				pinned[c.Name] = c.Version
 			}
 			releases := m.ByType("kubernetes:helm.sh/v3:Release")
-			eq(t, "Helm releases", len(releases), 10)
+			eq(t, "Helm releases", len(releases), len(components.PinnedCharts))
 			for _, r := range releases {
 				eq(t, fmt.Sprint(r.Input("chart"))+" version", r.Input("version"), pinned[fmt.Sprint(r.Input("chart"))])
 			}
@@ -171,8 +200,7 @@ func TestPolicy(t *testing.T) {
 			}
 			for _, phase := range m.ByType(plan.PhaseType) {
 				number := strings.TrimPrefix(strings.SplitN(phase.Name, "-", 2)[0], "phase")
-				// Phase 4 creates only Kubernetes objects, which carry labels, not AWS tags.
-				if phase.Name != "phase4-gitops" && tagged[phase.Name+"/"+number] == 0 {
+				if tagged[phase.Name+"/"+number] == 0 {
 					t.Errorf("stack %s: no resource of %s carries Phase=%s; got %v", stack, phase.Name, number, tagged)
 				}
 			}
@@ -239,8 +267,7 @@ func TestCost(t *testing.T) {
 		cost := plan.Estimate(m.Resources())
 		totals[stack] = cost.Total
 		for _, phase := range m.ByType(plan.PhaseType) {
-			// Argo CD only uses node capacity, which phase 1 pays for.
-			if phase.Name != "phase4-gitops" && cost.ByPhase[phase.Name] <= 0 {
+			if cost.ByPhase[phase.Name] <= 0 {
 				t.Errorf("stack %s: phase %s costs %v; every phase should cost something", stack, phase.Name, cost.ByPhase[phase.Name])
 			}
 		}
