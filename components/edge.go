@@ -137,14 +137,23 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 			}},
 		})
 	}
-	if _, err := release(ctx, name+"-cert-manager", ChartCertManager, "cert-manager", pulumi.Map{
+	certManager, err := release(ctx, name+"-cert-manager", ChartCertManager, "cert-manager", pulumi.Map{
 		"crds":           pulumi.Map{"enabled": pulumi.Bool(true)},
 		"serviceAccount": pulumi.Map{"name": pulumi.String("cert-manager"), "annotations": irsaAnnotation(certRole)},
 		// The IRSA token must be readable by the controller's non-root user.
 		"securityContext": pulumi.Map{"fsGroup": pulumi.Int(1001)},
-		// The ClusterIssuers ride in the chart so they are applied after its CRDs exist.
-		"extraObjects": issuers,
-	}, child); err != nil {
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	// The ClusterIssuers are a release of their own, after cert-manager's: with crds.enabled the
+	// CRDs are templates of cert-manager's chart, so in the same release Helm cannot map kind
+	// ClusterIssuer at install ("ensure CRDs are installed first", cert-manager#7096), and the
+	// issuers are admitted only once cert-manager's webhook serves, which the atomic release
+	// waits for (docs/decisions/infra-0006-cluster-issuers-in-their-own-release.md).
+	if _, err := releaseNamed(ctx, name+"-cluster-issuers", "cluster-issuers", ChartRaw, "cert-manager", pulumi.Map{
+		"resources": issuers,
+	}, child, pulumi.DependsOn([]pulumi.Resource{certManager})); err != nil {
 		return nil, err
 	}
 

@@ -76,8 +76,14 @@ func TestEdge(t *testing.T) {
 	eq(t, "external-dns domain", get(dns.Input("values"), "domainFilters"), []any{"ci-agent.tech"})
 
 	certManager := releaseOf(t, m, components.ChartCertManager)
+	// Not in cert-manager's release: its CRDs are templates there, so Helm could not map
+	// ClusterIssuer at the first install (cert-manager#7096).
+	eq(t, "cert-manager extraObjects", get(certManager.Input("values"), "extraObjects"), nil)
+	issuerRelease := releaseOf(t, m, components.ChartRaw)
+	eq(t, "issuers release name", issuerRelease.Input("name"), "cluster-issuers")
+	eq(t, "issuers release after cert-manager", issuerRelease.DependsOn(certManager), true)
 	var issuers []string
-	for _, obj := range get(certManager.Input("values"), "extraObjects").([]any) {
+	for _, obj := range get(issuerRelease.Input("values"), "resources").([]any) {
 		eq(t, "issuer kind", get(obj, "kind"), "ClusterIssuer")
 		eq(t, "issuer solver zone", get(obj, "spec", "acme", "solvers", 0, "dns01", "route53", "hostedZoneID"), zone.Output("zoneId"))
 		issuers = append(issuers, get(obj, "metadata", "name").(string)+"="+get(obj, "spec", "acme", "server").(string))
@@ -179,7 +185,9 @@ func TestObservability(t *testing.T) {
 	eq(t, "loki results cache", get(loki, "resultsCache", "enabled"), false)
 	// prometheus-adapter serves the HPA's Pods metric with the rules of
 	// deploy/prometheus-adapter/values.yaml, from kube-prometheus-stack's Prometheus.
-	adapter := releaseOf(t, m, components.ChartPrometheusAdapter).Input("values")
+	adapterRelease := releaseOf(t, m, components.ChartPrometheusAdapter)
+	eq(t, "adapter after Prometheus", adapterRelease.DependsOn(kps), true)
+	adapter := adapterRelease.Input("values")
 	raw, err := os.ReadFile("../deploy/prometheus-adapter/values.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +244,8 @@ func TestGitOps(t *testing.T) {
 	rollouts := releaseOf(t, m, components.ChartArgoRollouts)
 	eq(t, "argo-rollouts installs its CRDs", get(rollouts.Input("values"), "installCRDs"), true)
 	eq(t, "argo-rollouts namespace", rollouts.Input("namespace"), "argo-rollouts")
+	eq(t, "Application after External Secrets", apps.DependsOn(eso), true)
+	eq(t, "Application after Argo Rollouts", apps.DependsOn(rollouts), true)
 }
 
 func TestAppAccess(t *testing.T) {

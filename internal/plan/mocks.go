@@ -5,6 +5,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,13 @@ type Resource struct {
 	Provider string
 	// IgnoreChanges are the properties the program told the engine to leave alone on update.
 	IgnoreChanges []string
+	// Dependencies are the URNs of the resources it was told to wait for (pulumi.DependsOn).
+	Dependencies []string
+}
+
+// DependsOn reports whether r waits for other explicitly (pulumi.DependsOn).
+func (r *Resource) DependsOn(other *Resource) bool {
+	return other != nil && slices.Contains(r.Dependencies, other.URN)
 }
 
 // Input returns the plain (secrets redacted) value of an input, or nil.
@@ -156,17 +164,18 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 	parent := ""
 	remote := false
-	var ignore []string
+	var ignore, deps []string
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
 		remote = args.RegisterRPC.GetRemote()
 		ignore = args.RegisterRPC.GetIgnoreChanges()
+		deps = args.RegisterRPC.GetDependencies()
 	}
 	urn := m.urnOf(parent, args.TypeToken, args.Name)
 	r := &Resource{
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent,
 		Custom: args.Custom, Remote: remote, Inputs: args.Inputs, Provider: args.Provider,
-		IgnoreChanges: ignore,
+		IgnoreChanges: ignore, Dependencies: deps,
 	}
 	if p, ok := m.byURN[parent]; ok {
 		r.Phase = p.Phase
