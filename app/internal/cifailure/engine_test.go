@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -214,6 +215,39 @@ func TestExplainRedactsShownLines(t *testing.T) {
 	}
 }
 
+// A line made of trigger words (testdata/engine/trigger-words.log: a "log" of fragments of
+// every cause's literals) would make every regexp run over it; past maxCandidates it is
+// noise, and the answer says unknown instead of a cause one fragment happened to spell.
+func TestExplainIgnoresTriggerWordSoup(t *testing.T) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(kb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	soup, err := os.ReadFile("testdata/engine/trigger-words.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := eng.Explain(context.Background(), bytes.NewReader(soup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Category != CategoryUnknown {
+		t.Errorf("trigger-word soup: category %s (%s); want unknown", ans.Category, ans.Propositions[0].CauseID)
+	}
+	// The same line's words, one failure per line, are still read.
+	ans, err = eng.Explain(context.Background(), strings.NewReader(string(soup)+"main.go:3:2: undefined: foo\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Propositions[0].CauseID != "go.undefined-identifier" {
+		t.Errorf("a real error after the soup: top cause %s; want go.undefined-identifier", ans.Propositions[0].CauseID)
+	}
+}
+
 func TestExplainCancelled(t *testing.T) {
 	eng := testEngine(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -341,6 +375,30 @@ func BenchmarkExplainLargeLog(b *testing.B) {
 	data := benchLog(b)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
+	for b.Loop() {
+		if _, err := eng.Explain(context.Background(), bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExplainTriggerWordSoup: 500 lines of trigger words, the worst input for the
+// regexps (each line would make every candidate run over it).
+func BenchmarkExplainTriggerWordSoup(b *testing.B) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := New(kb, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	soup, err := os.ReadFile("testdata/engine/trigger-words.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := bytes.Repeat(soup, 500)
+	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		if _, err := eng.Explain(context.Background(), bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
