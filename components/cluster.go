@@ -55,6 +55,7 @@ type Cluster struct {
 	pulumi.ResourceState
 
 	Name                   string
+	NameOutput             pulumi.StringOutput // Name, known once the cluster exists: what takes it waits for the cluster
 	Region                 string
 	EKS                    *eks.Cluster
 	Core                   eks.CoreDataOutput
@@ -175,6 +176,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	// The issuer and the security group EKS gives managed nodes come from a lookup that waits
 	// for the cluster (its name is threaded through the kubeconfig output).
 	clusterName := cluster.KubeconfigJson.ApplyT(func(string) string { return args.ClusterName }).(pulumi.StringOutput)
+	c.NameOutput = clusterName
 	info := awseks.LookupClusterOutput(ctx, awseks.LookupClusterOutputArgs{Name: clusterName}, child)
 	c.OidcIssuer = info.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().
 		ApplyT(func(issuer string) string { return strings.TrimPrefix(issuer, "https://") }).(pulumi.StringOutput)
@@ -182,7 +184,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	c.ClusterSecurityGroupID = info.VpcConfig().ClusterSecurityGroupId()
 
 	onDemand, err := NewNodeGroup(ctx, name+"-ondemand", &NodeGroupArgs{
-		Cluster: cluster.Core, NodeRoleArn: nodeRole.Arn, SubnetIDs: args.PrivateSubnetIDs,
+		ClusterName: clusterName, NodeRoleArn: nodeRole.Arn, SubnetIDs: args.PrivateSubnetIDs,
 		VolumeKeyArn:  nodeKey.Arn,
 		InstanceTypes: args.NodeGroup.InstanceTypes,
 		MinSize:       args.NodeGroup.MinSize, MaxSize: args.NodeGroup.MaxSize, DesiredSize: args.NodeGroup.DesiredSize,

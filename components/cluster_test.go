@@ -1,6 +1,7 @@
 package components_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -50,18 +51,45 @@ func TestCluster(t *testing.T) {
 	eq(t, "access entry policy", get(cluster.Input("accessEntries"), "admin-0", "accessPolicies", "cluster-admin", "policyArn"),
 		"arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
 
-	group := one(t, m, "eks:index:ManagedNodeGroup", "eks-ondemand")
+	// The node group is a plain aws NodeGroup, so its ignoreChanges reaches the resource the
+	// cluster-autoscaler resizes (on pulumi-eks's remote ManagedNodeGroup it never did).
+	if n := count(m, "eks:index:ManagedNodeGroup"); n != 0 {
+		t.Errorf("%d pulumi-eks ManagedNodeGroups; want none (their options do not reach the NodeGroup)", n)
+	}
+	group := one(t, m, plan.NodeGroupType, "eks-ondemand")
+	if !group.Custom || group.Remote {
+		t.Errorf("node group Custom=%v Remote=%v; want a custom resource, not a remote component", group.Custom, group.Remote)
+	}
 	for key, want := range map[string]any{
+		"clusterName":   "ci-agent-test",
+		"nodeRoleArn":   one(t, m, "aws:iam/role:Role", "eks-node-role").Output("arn"),
 		"amiType":       "AL2023_x86_64_STANDARD",
 		"capacityType":  "ON_DEMAND",
 		"instanceTypes": []any{"t3.medium"},
 		"scalingConfig": map[string]any{"minSize": 3.0, "maxSize": 10.0, "desiredSize": 3.0},
 		"subnetIds":     []any{"subnet-p1", "subnet-p2", "subnet-p3"},
+		"labels":        map[string]any{"ci-agent/capacity": "on-demand"},
 	} {
-		eq(t, "ManagedNodeGroup "+key, group.Input(key), want)
+		eq(t, "NodeGroup "+key, group.Input(key), want)
 	}
+	eq(t, "node group ignoreChanges", group.IgnoreChanges, []string{"scalingConfig.desiredSize"})
+	// Created once the whole pulumi-eks cluster exists (its name comes from the cluster's
+	// outputs), as the ManagedNodeGroup given the cluster's core data was.
+	if !group.DependsOn(cluster) {
+		t.Errorf("node group dependencies = %v; want the eks:index:Cluster %s", group.Dependencies, cluster.URN)
+	}
+	// The EBS CSI add-on waits for nodes to run its controller on.
+	if addon := one(t, m, "aws:eks/addon:Addon", "eks-ebs-csi"); !addon.DependsOn(group) {
+		t.Errorf("EBS CSI add-on dependencies = %v; want the on-demand node group %s", addon.Dependencies, group.URN)
+	}
+	// Adopts the NodeGroup pulumi-eks's ManagedNodeGroup "eks-ondemand" created, instead of
+	// replacing it.
+	eq(t, "node group aliases", group.Aliases, []string{
+		"urn:pulumi:test::ci-agent::ciagent:infra:Cluster$ciagent:infra:NodeGroup$eks:index:ManagedNodeGroup$aws:eks/nodeGroup:NodeGroup::eks-ondemand",
+	})
 	lt := one(t, m, "aws:ec2/launchTemplate:LaunchTemplate", "eks-ondemand-lt")
 	eq(t, "node group launchTemplate.id", get(group.Input("launchTemplate"), "id"), lt.ID)
+	eq(t, "node group launchTemplate.version", get(group.Input("launchTemplate"), "version"), "1")
 	eq(t, "root volume encrypted", get(lt.Input("blockDeviceMappings"), 0, "ebs", "encrypted"), "true")
 	eq(t, "root volume key", get(lt.Input("blockDeviceMappings"), 0, "ebs", "kmsKeyId"), one(t, m, "aws:kms/key:Key", "eks-nodes-kms").Output("arn"))
 	eq(t, "IMDSv2 required", get(lt.Input("metadataOptions"), "httpTokens"), "required")
@@ -105,6 +133,7 @@ func TestClusterPublicEndpointOnlyFromConfiguredCidrs(t *testing.T) {
 func TestSpotNodeGroup(t *testing.T) {
 	m := run(t, func(ctx *pulumi.Context) error {
 		_, err := components.NewNodeGroup(ctx, "spot", &components.NodeGroupArgs{
+			ClusterName: pulumi.String("ci-agent-test"),
 			NodeRoleArn: pulumi.String("arn:role"), SubnetIDs: pulumi.ToStringArray([]string{"s1"}),
 			VolumeKeyArn: pulumi.String("arn:key"), InstanceTypes: []string{"t3.medium", "t3a.medium"},
 			Spot: true, MinSize: 0, MaxSize: 5, DesiredSize: 1,
@@ -112,9 +141,31 @@ func TestSpotNodeGroup(t *testing.T) {
 		})
 		return err
 	})
-	group := one(t, m, "eks:index:ManagedNodeGroup", "spot")
+	group := one(t, m, plan.NodeGroupType, "spot")
+	eq(t, "clusterName", group.Input("clusterName"), "ci-agent-test")
+	eq(t, "amiType", group.Input("amiType"), "AL2023_x86_64_STANDARD")
 	eq(t, "capacityType", group.Input("capacityType"), "SPOT")
 	eq(t, "instanceTypes", group.Input("instanceTypes"), []any{"t3.medium", "t3a.medium"})
 	eq(t, "taint effect", get(group.Input("taints"), 0, "effect"), "NO_SCHEDULE")
 	eq(t, "scalingConfig", group.Input("scalingConfig"), map[string]any{"minSize": 0.0, "maxSize": 5.0, "desiredSize": 1.0})
+	eq(t, "ignoreChanges", group.IgnoreChanges, []string{"scalingConfig.desiredSize"})
+	lt := one(t, m, "aws:ec2/launchTemplate:LaunchTemplate", "spot-lt")
+	eq(t, "launchTemplate", group.Input("launchTemplate"), map[string]any{"id": lt.ID, "version": "1"})
+	eq(t, "IMDSv2 required", get(lt.Input("metadataOptions"), "httpTokens"), "required")
+	eq(t, "aliases", group.Aliases, []string{
+		"urn:pulumi:test::ci-agent::ciagent:infra:NodeGroup$eks:index:ManagedNodeGroup$aws:eks/nodeGroup:NodeGroup::spot",
+	})
+}
+
+func TestNodeGroupRequiresClusterName(t *testing.T) {
+	err := runErr(func(ctx *pulumi.Context) error {
+		_, err := components.NewNodeGroup(ctx, "ng", &components.NodeGroupArgs{
+			NodeRoleArn: pulumi.String("arn:role"), SubnetIDs: pulumi.ToStringArray([]string{"s1"}),
+			VolumeKeyArn: pulumi.String("arn:key"),
+		})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "ClusterName") {
+		t.Errorf("NewNodeGroup without ClusterName: err = %v; want one naming ClusterName", err)
+	}
 }

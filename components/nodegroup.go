@@ -5,7 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -14,8 +15,10 @@ type NodeTaint struct{ Key, Value, Effect string }
 
 // NodeGroupArgs configures a managed node group.
 type NodeGroupArgs struct {
-	// Cluster is the pulumi-eks cluster's core data (Cluster.Core). Required.
-	Cluster eks.CoreDataOutput
+	// ClusterName is the cluster's name as an output of the cluster (Cluster.NameOutput), so
+	// that the group is created once the cluster (the pulumi-eks component, all of it) exists.
+	// Required.
+	ClusterName pulumi.StringInput
 	// NodeRoleArn is the nodes' IAM role. Required.
 	NodeRoleArn pulumi.StringInput
 	// SubnetIDs are the private subnets the nodes live in. Required.
@@ -38,19 +41,28 @@ type NodeGroupArgs struct {
 
 // NodeGroup is an EKS managed node group on Amazon Linux 2023 with a launch template that
 // encrypts the root volume with a customer key and enforces IMDSv2.
+//
+// The group is a plain aws:eks/nodeGroup:NodeGroup, not pulumi-eks's ManagedNodeGroup: that is a
+// remote component, and resource options given to it (IgnoreChanges among them) never reach
+// the NodeGroup it creates (pulumi-eks#709). The cluster-autoscaler moves desiredSize; only
+// an ignoreChanges on the NodeGroup itself keeps `pulumi up` from setting it back and
+// draining the nodes the autoscaler added.
 type NodeGroup struct {
 	pulumi.ResourceState
 
-	Group *eks.ManagedNodeGroup
+	Group *awseks.NodeGroup
 }
+
+// managedNodeGroupType is the pulumi-eks component the groups used to be created under.
+const managedNodeGroupType = "eks:index:ManagedNodeGroup"
 
 // NewNodeGroup creates the launch template and the managed node group.
 func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ...pulumi.ResourceOption) (*NodeGroup, error) {
 	if args == nil {
 		return nil, errNilArgs
 	}
-	if args.NodeRoleArn == nil || args.SubnetIDs == nil || args.VolumeKeyArn == nil {
-		return nil, fmt.Errorf("node group %s: NodeRoleArn, SubnetIDs and VolumeKeyArn are required", name)
+	if args.ClusterName == nil || args.NodeRoleArn == nil || args.SubnetIDs == nil || args.VolumeKeyArn == nil {
+		return nil, fmt.Errorf("node group %s: ClusterName, NodeRoleArn, SubnetIDs and VolumeKeyArn are required", name)
 	}
 	if len(args.InstanceTypes) == 0 {
 		args.InstanceTypes = []string{"t3.medium"}
@@ -108,8 +120,10 @@ func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ..
 			Key: pulumi.String(t.Key), Value: pulumi.String(t.Value), Effect: pulumi.String(t.Effect),
 		})
 	}
-	group, err := eks.NewManagedNodeGroup(ctx, name, &eks.ManagedNodeGroupArgs{
-		Cluster:       args.Cluster,
+	// The cluster is in API authentication mode (access entries), so EKS creates the node
+	// role's EC2_LINUX access entry itself when it creates a managed node group.
+	group, err := awseks.NewNodeGroup(ctx, name, &awseks.NodeGroupArgs{
+		ClusterName:   args.ClusterName,
 		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
 		CapacityType:  pulumi.String(capacity),
 		InstanceTypes: pulumi.ToStringArray(args.InstanceTypes),
@@ -121,7 +135,12 @@ func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ..
 		LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{Id: lt.ID(), Version: pulumi.Sprintf("%v", lt.LatestVersion)},
 		Labels:         pulumi.ToStringMap(args.Labels),
 		Taints:         taints,
-	}, child, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	}, child,
+		// The cluster-autoscaler owns desiredSize between min and max.
+		pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}),
+		// The same NodeGroup pulumi-eks's ManagedNodeGroup created as its child: adopt it
+		// rather than replace it (a replacement would drain every node of the group).
+		pulumi.Aliases([]pulumi.Alias{{URN: formerURN(c.URN(), name)}}))
 	if err != nil {
 		return nil, err
 	}
@@ -130,4 +149,15 @@ func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ..
 		return nil, err
 	}
 	return c, nil
+}
+
+// formerURN is the URN the group had as the child of pulumi-eks's ManagedNodeGroup of the same
+// name, itself a child of the NodeGroup component whose URN is parent.
+func formerURN(parent pulumi.URNOutput, name string) pulumi.URNOutput {
+	return parent.ApplyT(func(p pulumi.URN) pulumi.URN {
+		u := resource.URN(p)
+		component := resource.NewURN(u.Stack(), u.Project(), u.QualifiedType(), managedNodeGroupType, u.Name())
+		return pulumi.URN(resource.NewURN(u.Stack(), u.Project(), component.QualifiedType(),
+			tokens.Type("aws:eks/nodeGroup:NodeGroup"), name))
+	}).(pulumi.URNOutput)
 }

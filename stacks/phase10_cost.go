@@ -13,7 +13,7 @@ func phase10Cost(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption)
 	cfg := p.Config
 	pc := cfg.Platform
 	if _, err := components.NewNodeGroup(ctx, "eks-spot", &components.NodeGroupArgs{
-		Cluster: p.Cluster.Core, NodeRoleArn: p.Cluster.NodeRoleArn, SubnetIDs: p.Cluster.PrivateSubnetIDs,
+		ClusterName: p.Cluster.NameOutput, NodeRoleArn: p.Cluster.NodeRoleArn, SubnetIDs: p.Cluster.PrivateSubnetIDs,
 		VolumeKeyArn: p.Cluster.NodeVolumeKeyArn, InstanceTypes: pc.SpotInstanceTypes, Spot: true,
 		MinSize: pc.SpotMin, MaxSize: pc.SpotMax, DesiredSize: pc.SpotDesired,
 		Labels: map[string]string{"ci-agent/capacity": "spot"},

@@ -148,8 +148,18 @@ func TestStacks(t *testing.T) {
 			cluster := named(t, m, "eks:index:Cluster", "eks")
 			eq(t, "cluster name", cluster.Input("name"), "ci-agent-"+tc.stack)
 			eq(t, "cluster tags Phase", cluster.Input("tags").(map[string]any)["Phase"], "1")
-			group := named(t, m, "eks:index:ManagedNodeGroup", "eks-ondemand")
+			group := named(t, m, plan.NodeGroupType, "eks-ondemand")
 			eq(t, "node group scaling", group.Input("scalingConfig"), map[string]any{"desiredSize": 3.0, "maxSize": 10.0, "minSize": 3.0})
+			eq(t, "node group ignoreChanges", group.IgnoreChanges, []string{"scalingConfig.desiredSize"})
+			eq(t, "node group clusterName", group.Input("clusterName"), "ci-agent-"+tc.stack)
+			eq(t, "node group tags Phase", group.Input("tags").(map[string]any)["Phase"], "1")
+			if !group.DependsOn(cluster) {
+				t.Errorf("node group does not wait for the cluster: %v", group.Dependencies)
+			}
+			// What runs in the cluster waits for p.Cluster, and so for its node group.
+			if sc := named(t, m, "kubernetes:storage.k8s.io/v1:StorageClass", "gp3"); !sc.DependsOn(group) {
+				t.Errorf("StorageClass gp3 does not wait for the on-demand node group: %v", sc.Dependencies)
+			}
 
 			// The secondary regions are reached through explicit providers.
 			for _, region := range tc.replicas {
@@ -173,8 +183,18 @@ func TestStacks(t *testing.T) {
 			for name, want := range map[string]string{"compute": "300.00", "database": "50.00", "storage": "10.00", "transfer": "20.00", "total": "380.00"} {
 				eq(t, "budget "+name, named(t, m, "aws:budgets/budget:Budget", "cost-"+name).Input("limitAmount"), want)
 			}
-			spot := named(t, m, "eks:index:ManagedNodeGroup", "eks-spot")
+			spot := named(t, m, plan.NodeGroupType, "eks-spot")
 			eq(t, "spot capacity", spot.Input("capacityType"), "SPOT")
+			eq(t, "spot ignoreChanges", spot.IgnoreChanges, []string{"scalingConfig.desiredSize"})
+			eq(t, "spot tags Phase", spot.Input("tags").(map[string]any)["Phase"], "10")
+			if !spot.DependsOn(cluster) {
+				t.Errorf("spot node group does not wait for the cluster: %v", spot.Dependencies)
+			}
+			eq(t, "spot aliases", spot.Aliases, []string{"urn:pulumi:" + tc.stack +
+				"::ci-agent::ciagent:stack:Phase$ciagent:infra:NodeGroup$eks:index:ManagedNodeGroup$aws:eks/nodeGroup:NodeGroup::eks-spot"})
+			if n := len(m.ByType("eks:index:ManagedNodeGroup")); n != 0 {
+				t.Errorf("%d pulumi-eks ManagedNodeGroups; want none", n)
+			}
 			cache := named(t, m, "aws:elasticache/replicationGroup:ReplicationGroup", "cache")
 			eq(t, "redis Multi-AZ", cache.Input("multiAzEnabled"), tc.multiAz)
 			eq(t, "Argo CD application", len(named(t, m, "kubernetes:helm.sh/v3:Release", "gitops-apps").Input("values").(map[string]any)["applications"].(map[string]any)), 1)
@@ -240,6 +260,10 @@ func TestPolicyRulesFire(t *testing.T) {
 		{"cache without TLS", res("aws:elasticache/replicationGroup:ReplicationGroup", map[string]any{"atRestEncryptionEnabled": true, "kmsKeyId": "k"}), "tls"},
 		{"open public EKS endpoint", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true}), "public"},
 		{"EKS endpoint open to 0.0.0.0/0", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24", "0.0.0.0/0"}}), "public"},
+		{"node group without a launch template", res(plan.NodeGroupType, map[string]any{"amiType": "AL2023_x86_64_STANDARD"}), "imds"},
+		{"node group with a launch template", res(plan.NodeGroupType, map[string]any{"launchTemplate": map[string]any{"id": "lt-1", "version": "1"}}), ""},
+		{"untagged node group", res(plan.NodeGroupType, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}, "tags": map[string]any{}}), "tags"},
+		{"launch template without IMDSv2", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "optional"}}), "imds"},
 		{"EKS endpoint open to one network", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24"}}), ""},
 	}
 	for _, tc := range tests {

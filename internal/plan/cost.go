@@ -82,7 +82,7 @@ func itemsFor(r *Resource) []LineItem {
 	switch r.Type {
 	case "eks:index:Cluster":
 		return []LineItem{item("compute", hourly["eks-cluster"]*HoursPerMonth, "EKS control plane $%.2f/h", hourly["eks-cluster"])}
-	case "eks:index:ManagedNodeGroup":
+	case NodeGroupType:
 		scaling := asMap(r.Input("scalingConfig"))
 		desired, _ := scaling["desiredSize"].(float64)
 		types := asSlice(r.Input("instanceTypes"))

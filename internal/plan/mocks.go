@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 // AccountID is the AWS account the mocks pretend to run in.
@@ -21,6 +22,10 @@ const AccountID = "123456789012"
 // PhaseType is the type token of the component that groups one roadmap phase; every resource
 // below it belongs to that phase.
 const PhaseType = "ciagent:stack:Phase"
+
+// NodeGroupType is the type token of an EKS managed node group: the nodes the plan prices as
+// node-hours and the policy checks for a launch template.
+const NodeGroupType = "aws:eks/nodeGroup:NodeGroup"
 
 // Resource is one resource registration the mocks saw.
 type Resource struct {
@@ -38,8 +43,12 @@ type Resource struct {
 	Provider string
 	// IgnoreChanges are the properties the program told the engine to leave alone on update.
 	IgnoreChanges []string
-	// Dependencies are the URNs of the resources it was told to wait for (pulumi.DependsOn).
+	// Dependencies are the URNs of the resources it waits for: pulumi.DependsOn and the
+	// resources whose outputs its inputs take.
 	Dependencies []string
+	// Aliases are the URNs it may have had before (pulumi.Aliases), which the engine adopts
+	// instead of creating it anew.
+	Aliases []string
 }
 
 // DependsOn reports whether r waits for other explicitly (pulumi.DependsOn).
@@ -140,6 +149,23 @@ func (m *Mocks) urnOf(parent, typ, name string) string {
 		tokens.Type(typ), name))
 }
 
+// aliasURN spells out an alias given as a spec: what it leaves empty is the resource's own.
+// Another stack or project is not spelled out (the program uses neither).
+func (m *Mocks) aliasURN(spec *pulumirpc.Alias_Spec, parent, typ, name string) string {
+	if spec.GetName() != "" {
+		name = spec.GetName()
+	}
+	if spec.GetType() != "" {
+		typ = spec.GetType()
+	}
+	if spec.GetNoParent() {
+		parent = ""
+	} else if spec.GetParentUrn() != "" {
+		parent = spec.GetParentUrn()
+	}
+	return m.urnOf(parent, typ, name)
+}
+
 // regionOfProvider turns a provider reference ("<urn>::<id>") into the region it was created
 // for; the default provider (empty reference) is in the stack's region.
 func (m *Mocks) regionOfProvider(ref string) string {
@@ -164,18 +190,26 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 	parent := ""
 	remote := false
-	var ignore, deps []string
+	var ignore, deps, aliases []string
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
 		remote = args.RegisterRPC.GetRemote()
 		ignore = args.RegisterRPC.GetIgnoreChanges()
 		deps = args.RegisterRPC.GetDependencies()
+		aliases = append(aliases, args.RegisterRPC.GetAliasURNs()...)
+		for _, a := range args.RegisterRPC.GetAliases() {
+			if spec := a.GetSpec(); spec != nil {
+				aliases = append(aliases, m.aliasURN(spec, parent, args.TypeToken, args.Name))
+			} else if a.GetUrn() != "" {
+				aliases = append(aliases, a.GetUrn())
+			}
+		}
 	}
 	urn := m.urnOf(parent, args.TypeToken, args.Name)
 	r := &Resource{
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent,
 		Custom: args.Custom, Remote: remote, Inputs: args.Inputs, Provider: args.Provider,
-		IgnoreChanges: ignore, Dependencies: deps,
+		IgnoreChanges: ignore, Dependencies: deps, Aliases: aliases,
 	}
 	if p, ok := m.byURN[parent]; ok {
 		r.Phase = p.Phase
@@ -285,6 +319,9 @@ func outputsFor(r *Resource, id string) resource.PropertyMap {
 		set("keyId", r.Name+"-key-id")
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		set("latestVersion", 1)
+	case NodeGroupType:
+		set("nodeGroupName", r.Name)
+		set("status", "ACTIVE")
 	case "aws:ec2/vpc:Vpc":
 		set("defaultSecurityGroupId", "sg-"+r.Name+"-default")
 	case "aws:rds/instance:Instance":

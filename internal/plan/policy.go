@@ -88,8 +88,10 @@ func Check(resources []*Resource) []Finding {
 	}
 
 	for _, r := range resources {
+		// Node groups (aws:eks/nodeGroup:NodeGroup) are plain aws resources, covered by the first
+		// clause; the pulumi-eks cluster is a component whose tags reach what it creates.
 		taggable := (strings.HasPrefix(r.Type, "aws:") && r.Custom && !untaggable[r.Type]) ||
-			r.Type == "eks:index:Cluster" || r.Type == "eks:index:ManagedNodeGroup"
+			r.Type == "eks:index:Cluster"
 		if taggable {
 			tags := asMap(r.Input("tags"))
 			for _, key := range RequiredTags {
@@ -145,6 +147,13 @@ func Check(resources []*Resource) []Finding {
 				if ebs["encrypted"] != "true" || empty(ebs["kmsKeyId"]) {
 					add("kms", r, "node volume not encrypted with a KMS key")
 				}
+			}
+			if asMap(r.Input("metadataOptions"))["httpTokens"] != "required" {
+				add("imds", r, "instance metadata without IMDSv2 (httpTokens must be required)")
+			}
+		case NodeGroupType:
+			if empty(asMap(r.Input("launchTemplate"))["id"]) {
+				add("imds", r, "node group without a launch template: EKS's default one neither requires IMDSv2 nor encrypts the root volume with our key")
 			}
 		case "eks:index:Cluster":
 			if empty(r.Input("encryptionConfigKeyArn")) {

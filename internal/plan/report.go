@@ -75,7 +75,7 @@ var keyInputs = map[string][]string{
 	"aws:ec2/subnet:Subnet":                             {"cidrBlock", "availabilityZone"},
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                   {"serviceName", "vpcEndpointType"},
 	"eks:index:Cluster":                                 {"version", "authenticationMode", "endpointPublicAccess", "skipDefaultNodeGroup"},
-	"eks:index:ManagedNodeGroup":                        {"instanceTypes", "capacityType", "amiType", "scalingConfig"},
+	NodeGroupType:                                       {"instanceTypes", "capacityType", "amiType", "scalingConfig"},
 	"aws:rds/instance:Instance":                         {"engine", "engineVersion", "instanceClass", "multiAz", "backupRetentionPeriod", "storageEncrypted", "replicateSourceDb"},
 	"aws:ecr/repository:Repository":                     {"imageTagMutability"},
 	"aws:backup/plan:Plan":                              {"rules"},
