@@ -71,7 +71,10 @@ func isIssueRef(text string, i int) bool {
 	if text[i] != '#' || i+1 >= len(text) || !isDigit(text[i+1]) {
 		return false
 	}
-	if i > 0 && (isAlnum(text[i-1]) || text[i-1] == '&') {
+	// A reference starts a word of prose: after a space, a bracket or at the start. An
+	// attribute or a style sheet writes a colour the same way ("#000000" after a quote, an
+	// '=' or a ':'), and HTML mail is full of them; they made its spam read as software talk.
+	if i > 0 && !strings.ContainsRune(" \t\n\r([", rune(text[i-1])) {
 		return false
 	}
 	j := i + 1

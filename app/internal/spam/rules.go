@@ -81,7 +81,7 @@ func reason(code string, w float64, sp span, format string, args ...any) Reason 
 func (c *Checker) reasons(req Request, hist *history) []Reason {
 	a := &analysis{orig: req.Text, n: normalize(req.Text)}
 	a.toks = appendWords(make([]token, 0, len(a.n.text)/6+8), a.n.text)
-	a.hits = phrases.find(nil, a.n.text, a.toks)
+	a.hits = dropCovered(phrases.find(nil, a.n.text, a.toks), phPromo, phDev)
 	for _, h := range a.hits {
 		a.counts[h.class]++
 	}

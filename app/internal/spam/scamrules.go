@@ -2,6 +2,7 @@ package spam
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -143,7 +144,17 @@ func supportNumberRule(a *analysis, out []Reason) []Reason {
 	if !a.has(phSupport) && !a.has(phSupportStrong) {
 		return out
 	}
-	phones := findPhones(a.n.text, 20)
+	// A number inside a link is a path or a query (".../compare/4.17.15...4.17.19"), and
+	// "support" inside an address (a bot's <support@github.com> sign-off) is no wording.
+	inLink := func(start, end int) bool {
+		for _, l := range a.links {
+			if start < l.end && end > l.start {
+				return true
+			}
+		}
+		return false
+	}
+	phones := slices.DeleteFunc(findPhones(a.n.text, 20), func(ph span) bool { return inLink(ph.start, ph.end) })
 	if len(phones) == 0 {
 		return out
 	}
@@ -158,7 +169,7 @@ func supportNumberRule(a *analysis, out []Reason) []Reason {
 				continue
 			}
 			pos := a.toks[h.firstTok].start
-			if pos < ph.start-near || pos > ph.end+near {
+			if pos < ph.start-near || pos > ph.end+near || inLink(pos, a.toks[h.end-1].end) {
 				continue
 			}
 			support = true

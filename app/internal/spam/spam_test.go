@@ -459,6 +459,9 @@ func TestIssueRef(t *testing.T) {
 		{"(#4)", true},
 		{"i&#39;m", false},
 		{"color: #0033ff", false},
+		{`<font color="#000000">`, false}, // an all-digit colour in HTML mail
+		{"background:#333333;", false},
+		{"fixed in #120000, see also [#7]", true},
 		{"abc#12", false},
 		{"#", false},
 		{"# 12", false},
@@ -592,5 +595,29 @@ func TestLoadDeveloperProse(t *testing.T) {
 	}
 	if _, err := LoadDeveloperProse("testdata/no-such-dir", 1); err == nil {
 		t.Error("a missing source tree gave no error")
+	}
+}
+
+// Numbers inside links and "support" inside an address are not a support number beside
+// support wording: a Dependabot PR's compare URL and its sign-off.
+func TestSupportNumberIgnoresLinksAndAddresses(t *testing.T) {
+	c, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"- [Commits](https://github.com/lodash/lodash/compare/4.17.15...4.17.19)\n\nSigned-off-by: dependabot[bot] <support@github.com>", false},
+		{"Coinbase support helpline: call +1 (888) 908-7930 now to unlock your account", true},
+	} {
+		resp, err := c.Check(Request{Text: tc.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hasCode(resp, CodeFakeSupportNumber); got != tc.want {
+			t.Errorf("fake_support_number on %q = %v; want %v (%+v)", tc.text, got, tc.want, resp.Reasons)
+		}
 	}
 }

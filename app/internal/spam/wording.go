@@ -131,7 +131,9 @@ func (c *Checker) wordingRules(a *analysis, out []Reason) []Reason {
 		for i := 0; i < weak && i < 6; i++ {
 			w *= 0.78
 		}
-		out = append(out, reason(CodePromotional, min(0.65, 1-w), a.firstHit(phPromo), "%d promotional phrases", weak))
+		// Cut on software talk like the model, which reads the same words: "the unsubscribe
+		// link is broken" in a mailer's bug report counted twice, once here and once there.
+		out = append(out, reason(CodePromotional, min(0.65, 1-w)*a.devTalk, a.firstHit(phPromo), "%d promotional phrases", weak))
 	}
 	if n := a.counts[phAdult]; n > 0 {
 		w := 0.5

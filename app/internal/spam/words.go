@@ -117,6 +117,31 @@ func (ps *phraseSet) find(dst []phraseHit, text string, toks []token) []phraseHi
 	return dst
 }
 
+// dropCovered removes the hits of class inner that lie inside a hit of class outer: the
+// promotional "unsubscribe" inside the developer's "unsubscribe link" is a bug report's
+// subject, not a call to action. hits are in find's order (by first token), filtered in
+// place, in one pass.
+func dropCovered(hits []phraseHit, inner, outer int) []phraseHit {
+	out := hits[:0]
+	maxEnd := -1 // the furthest end of an outer hit starting at or before the current token
+	for i := 0; i < len(hits); {
+		j := i
+		for j < len(hits) && hits[j].firstTok == hits[i].firstTok {
+			if hits[j].class == outer {
+				maxEnd = max(maxEnd, hits[j].end)
+			}
+			j++
+		}
+		for _, h := range hits[i:j] {
+			if h.class != inner || h.end > maxEnd {
+				out = append(out, h)
+			}
+		}
+		i = j
+	}
+	return out
+}
+
 func (ps *phraseSet) try(dst []phraseHit, id int32, text string, toks []token, i int) []phraseHit {
 	p := ps.phrases[id]
 	if i+len(p.words) > len(toks) {
