@@ -2,14 +2,14 @@ package components
 
 import (
 	"fmt"
+	"net/netip"
+	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/backup"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -27,15 +27,24 @@ type ReplicaRegion struct {
 type DisasterRecoveryArgs struct {
 	// Source is the primary database. Required.
 	Source *Database
-	// PrimaryVpcID is associated with the private zone holding the failover record. Required.
+	// PrimaryVpcID requests the VPC peering with each replica's network. Required.
 	PrimaryVpcID pulumi.StringInput
-	// PrimaryRegion hosts the health check's alarm. Required.
+	// PrimaryVpcCidr is the primary VPC's range: the replica networks route it over the
+	// peering. Required, must not overlap any replica's VpcCidr.
+	PrimaryVpcCidr string
+	// PrimaryClientCidrs may connect to the replicas on 5432 over the peering: the primary's
+	// private subnets (the cluster's nodes and pods). Required.
+	PrimaryClientCidrs []string
+	// PrimaryRouteTableIDs get a route to each replica network over its peering: the
+	// primary's private route tables. Required.
+	PrimaryRouteTableIDs []pulumi.StringInput
+	// PrimaryRegion is the region of the default provider (the requester side). Required.
 	PrimaryRegion string
-	// AccountID for key policies of the replica networks. Required.
+	// AccountID for key policies of the replica networks and the peering's accepter. Required.
 	AccountID string
 	// Replicas are the secondary regions, each getting a read replica encrypted with a key of
-	// its own region. The first also receives the replicated automated backups and the AWS
-	// Backup copies. Required, at least one.
+	// its own region, in a VPC peered with the primary's. The first also receives the
+	// replicated automated backups and the AWS Backup copies. Required, at least one.
 	Replicas []ReplicaRegion
 	// ReplicaInstanceClass of the replicas. Default: the source's class.
 	ReplicaInstanceClass string
@@ -44,20 +53,47 @@ type DisasterRecoveryArgs struct {
 	// VaultLock puts both vaults under a compliance-mode lock (prod): no one, root included,
 	// can delete recovery points early. Default false.
 	VaultLock bool
-	// PrivateZone is the internal DNS zone of the failover record. Default "ci-agent.internal".
-	PrivateZone string
 }
 
 // DisasterRecovery is the cross-region side of the database: read replicas with regional
-// keys, replicated automated backups, an AWS Backup plan with cross-region copy (and vault
-// lock), a health-checked failover record and a monthly restore test.
+// keys in networks peered with the primary's (so the primary's cluster can use a promoted
+// replica), replicated automated backups, an AWS Backup plan with cross-region copy (and vault
+// lock) and a monthly restore test.
 type DisasterRecovery struct {
 	pulumi.ResourceState
 
-	ReplicaArns     map[string]pulumi.StringOutput
-	ReplicaKeyArns  map[string]pulumi.StringOutput
-	FailoverName    string
+	ReplicaArns      map[string]pulumi.StringOutput
+	ReplicaAddresses map[string]pulumi.StringOutput
+	ReplicaKeyArns   map[string]pulumi.StringOutput
+	// PeeringIDs are the accepted VPC peering connections, by replica region.
+	PeeringIDs      map[string]pulumi.StringOutput
 	PrimaryVaultArn pulumi.StringOutput
+}
+
+// DisjointCidrs returns an error naming the first two ranges that overlap (or one that does
+// not parse). Peered VPCs need disjoint ranges: AWS refuses to peer overlapping ones.
+func DisjointCidrs(named map[string]string) error {
+	names := make([]string, 0, len(named))
+	for n := range named {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	prefixes := make([]netip.Prefix, len(names))
+	for i, n := range names {
+		p, err := netip.ParsePrefix(named[n])
+		if err != nil {
+			return fmt.Errorf("%s %q is not a CIDR: %w", n, named[n], err)
+		}
+		prefixes[i] = p.Masked()
+	}
+	for i := range names {
+		for j := i + 1; j < len(names); j++ {
+			if prefixes[i].Overlaps(prefixes[j]) {
+				return fmt.Errorf("%s %s overlaps %s %s: peered VPCs need disjoint ranges", names[i], named[names[i]], names[j], named[names[j]])
+			}
+		}
+	}
+	return nil
 }
 
 // NewDisasterRecovery creates the DR resources.
@@ -68,21 +104,36 @@ func NewDisasterRecovery(ctx *pulumi.Context, name string, args *DisasterRecover
 	if args.Source == nil || args.Source.ParameterFamily == "" || args.PrimaryVpcID == nil || args.PrimaryRegion == "" || args.AccountID == "" || len(args.Replicas) == 0 {
 		return nil, fmt.Errorf("disaster recovery %s: Source, PrimaryVpcID, PrimaryRegion, AccountID and Replicas are required", name)
 	}
+	if args.PrimaryVpcCidr == "" || len(args.PrimaryClientCidrs) == 0 || len(args.PrimaryRouteTableIDs) == 0 {
+		return nil, fmt.Errorf("disaster recovery %s: PrimaryVpcCidr, PrimaryClientCidrs and PrimaryRouteTableIDs are required (the peering to the replicas)", name)
+	}
+	cidrs := map[string]string{"the primary VPC (" + args.PrimaryRegion + ")": args.PrimaryVpcCidr}
 	for _, r := range args.Replicas {
 		if r.Region == "" || r.Provider == nil || r.VpcCidr == "" {
 			return nil, fmt.Errorf("disaster recovery %s: replica %q needs Region, Provider and VpcCidr", name, r.Region)
 		}
+		if r.Region == args.PrimaryRegion {
+			return nil, fmt.Errorf("disaster recovery %s: replica region %s is the primary region", name, r.Region)
+		}
+		if _, dup := cidrs["the "+r.Region+" VPC"]; dup {
+			return nil, fmt.Errorf("disaster recovery %s: replica region %s is listed twice", name, r.Region)
+		}
+		cidrs["the "+r.Region+" VPC"] = r.VpcCidr
+	}
+	if err := DisjointCidrs(cidrs); err != nil {
+		return nil, fmt.Errorf("disaster recovery %s: %w", name, err)
 	}
 	setDefaultInt(&args.BackupRetentionDays, 35)
-	setDefault(&args.PrivateZone, "ci-agent.internal")
 
-	c := &DisasterRecovery{ReplicaArns: map[string]pulumi.StringOutput{}, ReplicaKeyArns: map[string]pulumi.StringOutput{}}
+	c := &DisasterRecovery{
+		ReplicaArns: map[string]pulumi.StringOutput{}, ReplicaAddresses: map[string]pulumi.StringOutput{},
+		ReplicaKeyArns: map[string]pulumi.StringOutput{}, PeeringIDs: map[string]pulumi.StringOutput{},
+	}
 	if err := ctx.RegisterComponentResource("ciagent:data:DisasterRecovery", name, c, opts...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(c)
 
-	var firstReplica *rds.Instance
 	for i, rr := range args.Replicas {
 		in := pulumi.Provider(rr.Provider)
 		prefix := name + "-" + rr.Region
@@ -101,13 +152,27 @@ func NewDisasterRecovery(ctx *pulumi.Context, name string, args *DisasterRecover
 		if err != nil {
 			return nil, err
 		}
+		pcx, err := c.peering(ctx, prefix, args, rr, network, child)
+		if err != nil {
+			return nil, err
+		}
+		c.PeeringIDs[rr.Region] = pcx
 		sg, err := ec2.NewSecurityGroup(ctx, prefix+"-sg", &ec2.SecurityGroupArgs{
 			VpcId:       network.VpcID,
 			Description: pulumi.String("PostgreSQL from the region's private subnets (a recovery cluster's nodes)"),
-			Ingress: ec2.SecurityGroupIngressArray{ec2.SecurityGroupIngressArgs{
-				Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
-				CidrBlocks: pulumi.ToStringArray(network.PrivateCidrs),
-			}},
+			Ingress: ec2.SecurityGroupIngressArray{
+				ec2.SecurityGroupIngressArgs{
+					Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
+					CidrBlocks: pulumi.ToStringArray(network.PrivateCidrs),
+				},
+				// The primary region's cluster, once the runbook points the app at a promoted
+				// replica (databaseHostOverride): its pods have addresses of the private subnets.
+				ec2.SecurityGroupIngressArgs{
+					Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(5432), ToPort: pulumi.Int(5432),
+					CidrBlocks:  pulumi.ToStringArray(args.PrimaryClientCidrs),
+					Description: pulumi.String("the " + args.PrimaryRegion + " cluster over the VPC peering"),
+				},
+			},
 		}, child, in)
 		if err != nil {
 			return nil, err
@@ -153,8 +218,8 @@ func NewDisasterRecovery(ctx *pulumi.Context, name string, args *DisasterRecover
 			return nil, err
 		}
 		c.ReplicaArns[rr.Region] = replica.Arn
+		c.ReplicaAddresses[rr.Region] = replica.Address
 		if i == 0 {
-			firstReplica = replica
 			// Transaction logs and snapshots of the primary, copied continuously: point-in-time
 			// restore in the DR region even if the replica were corrupted too.
 			if _, err := rds.NewInstanceAutomatedBackupsReplication(ctx, prefix+"-backups", &rds.InstanceAutomatedBackupsReplicationArgs{
@@ -168,18 +233,63 @@ func NewDisasterRecovery(ctx *pulumi.Context, name string, args *DisasterRecover
 	if err := c.backups(ctx, name, args, child); err != nil {
 		return nil, err
 	}
-	if err := c.failover(ctx, name, args, firstReplica, child); err != nil {
-		return nil, err
-	}
 
-	outputs := pulumi.Map{}
+	arns, addresses, peerings := pulumi.Map{}, pulumi.Map{}, pulumi.Map{}
 	for region, arn := range c.ReplicaArns {
-		outputs[region] = arn
+		arns[region], addresses[region], peerings[region] = arn, c.ReplicaAddresses[region], c.PeeringIDs[region]
 	}
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"replicaArns": outputs, "failoverName": pulumi.String(c.FailoverName)}); err != nil {
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"replicaArns": arns, "replicaAddresses": addresses, "peeringIds": peerings}); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// peering connects the primary VPC with a replica's network: an inter-region peering
+// requested from the primary region (the default provider) and accepted in the replica's
+// region, and routes both ways: the primary's private subnets to the replica network, the
+// replica network's private and database subnets back to the primary VPC. Peering is what
+// lets the primary's cluster use a promoted replica while the primary region stands. It
+// returns the connection's id as the accepter reports it, so that routes wait for acceptance.
+func (c *DisasterRecovery) peering(ctx *pulumi.Context, prefix string, args *DisasterRecoveryArgs, rr ReplicaRegion,
+	network *Network, child pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
+	in := pulumi.Provider(rr.Provider)
+	label := pulumi.String(args.PrimaryRegion + " to " + rr.Region + " (" + args.Source.Identifier + " DR)")
+	// An inter-region request cannot auto-accept; the accepter in the peer region does.
+	request, err := ec2.NewVpcPeeringConnection(ctx, prefix+"-peering", &ec2.VpcPeeringConnectionArgs{
+		VpcId: args.PrimaryVpcID, PeerVpcId: network.VpcID,
+		PeerRegion: pulumi.String(rr.Region), PeerOwnerId: pulumi.String(args.AccountID),
+		Tags: pulumi.StringMap{"Name": label, "Side": pulumi.String("requester")},
+	}, child)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	accept, err := ec2.NewVpcPeeringConnectionAccepter(ctx, prefix+"-peering-accept", &ec2.VpcPeeringConnectionAccepterArgs{
+		VpcPeeringConnectionId: request.ID(), AutoAccept: pulumi.Bool(true),
+		Tags: pulumi.StringMap{"Name": label, "Side": pulumi.String("accepter")},
+	}, child, in)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	pcx := accept.VpcPeeringConnectionId
+	for i, rt := range args.PrimaryRouteTableIDs {
+		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-peering-primary-%d", prefix, i), &ec2.RouteArgs{
+			RouteTableId: rt, DestinationCidrBlock: pulumi.String(rr.VpcCidr), VpcPeeringConnectionId: pcx,
+		}, child); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
+	back := map[string]pulumi.StringInput{"database": network.DatabaseRouteTableID}
+	for i, rt := range network.PrivateRouteTableIDs {
+		back[fmt.Sprintf("private-%d", i)] = rt
+	}
+	for _, k := range sortedKeys(back) {
+		if _, err := ec2.NewRoute(ctx, prefix+"-peering-"+k, &ec2.RouteArgs{
+			RouteTableId: back[k], DestinationCidrBlock: pulumi.String(args.PrimaryVpcCidr), VpcPeeringConnectionId: pcx,
+		}, child, in); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
+	return pcx, nil
 }
 
 // backups sets up AWS Backup: daily snapshots copied to the first DR region, continuous
@@ -287,63 +397,4 @@ func (c *DisasterRecovery) backups(ctx *pulumi.Context, name string, args *Disas
 		},
 	}, child)
 	return err
-}
-
-// failover publishes the database under one private name: PRIMARY is the proxy while the
-// primary is healthy, SECONDARY the first replica (promoted by the runbook) otherwise.
-func (c *DisasterRecovery) failover(ctx *pulumi.Context, name string, args *DisasterRecoveryArgs, replica *rds.Instance, child pulumi.ResourceOrInvokeOption) error {
-	zone, err := route53.NewZone(ctx, name+"-zone", &route53.ZoneArgs{
-		Name:    pulumi.String(args.PrivateZone),
-		Comment: pulumi.String("internal names of ci-agent, failover-aware"),
-		Vpcs:    route53.ZoneVpcArray{route53.ZoneVpcArgs{VpcId: args.PrimaryVpcID, VpcRegion: pulumi.String(args.PrimaryRegion)}},
-	}, child)
-	if err != nil {
-		return err
-	}
-	// Private endpoints cannot be probed by Route 53, so health follows a CloudWatch alarm:
-	// the primary stops reporting metrics (missing data breaches) when it is down.
-	alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-primary-down", &cloudwatch.MetricAlarmArgs{
-		AlarmDescription:   pulumi.String("primary database unavailable: DNS fails over to the DR replica"),
-		Namespace:          pulumi.String("AWS/RDS"),
-		MetricName:         pulumi.String("DatabaseConnections"),
-		Dimensions:         pulumi.StringMap{"DBInstanceIdentifier": pulumi.String(args.Source.Identifier)},
-		Statistic:          pulumi.String("SampleCount"),
-		Period:             pulumi.Int(60),
-		EvaluationPeriods:  pulumi.Int(3),
-		Threshold:          pulumi.Float64(1),
-		ComparisonOperator: pulumi.String("LessThanThreshold"),
-		TreatMissingData:   pulumi.String("breaching"),
-	}, child)
-	if err != nil {
-		return err
-	}
-	check, err := route53.NewHealthCheck(ctx, name+"-primary-health", &route53.HealthCheckArgs{
-		Type:                         pulumi.String("CLOUDWATCH_METRIC"),
-		CloudwatchAlarmName:          alarm.Name,
-		CloudwatchAlarmRegion:        pulumi.String(args.PrimaryRegion),
-		InsufficientDataHealthStatus: pulumi.String("Unhealthy"),
-	}, child)
-	if err != nil {
-		return err
-	}
-	c.FailoverName = "postgres." + args.PrivateZone
-	for _, rec := range []struct {
-		id, role string
-		target   pulumi.StringInput
-		check    pulumi.StringPtrInput
-	}{
-		{"primary", "PRIMARY", args.Source.ProxyEndpoint, check.ID()},
-		{"secondary", "SECONDARY", replica.Address, nil},
-	} {
-		if _, err := route53.NewRecord(ctx, name+"-failover-"+rec.id, &route53.RecordArgs{
-			ZoneId: zone.ZoneId, Name: pulumi.String(c.FailoverName), Type: pulumi.String("CNAME"),
-			Ttl: pulumi.Int(60), Records: pulumi.StringArray{rec.target},
-			SetIdentifier:           pulumi.String(rec.id),
-			FailoverRoutingPolicies: route53.RecordFailoverRoutingPolicyArray{route53.RecordFailoverRoutingPolicyArgs{Type: pulumi.String(rec.role)}},
-			HealthCheckId:           rec.check,
-		}, child); err != nil {
-			return err
-		}
-	}
-	return nil
 }

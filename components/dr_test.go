@@ -1,6 +1,7 @@
 package components_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -11,8 +12,15 @@ import (
 	"github.com/ci-agent/ci-agent/internal/plan"
 )
 
-func runDR(t *testing.T, lock bool) *plan.Mocks {
-	return run(t, func(ctx *pulumi.Context) error {
+// The primary network the DR tests peer with: VPC vpc-1 (10.0.0.0/16), pods in the three
+// private /20s, one private route table per AZ.
+var (
+	primaryClientCidrs = []string{"10.0.64.0/20", "10.0.80.0/20", "10.0.96.0/20"}
+	primaryRouteTables = []string{"rtb-primary-a", "rtb-primary-b", "rtb-primary-c"}
+)
+
+func drProgram(lock bool, cidrs ...string) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
 		db, err := components.NewDatabase(ctx, "db", databaseArgs(true))
 		if err != nil {
 			return err
@@ -23,14 +31,23 @@ func runDR(t *testing.T, lock bool) *plan.Mocks {
 			if err != nil {
 				return err
 			}
-			replicas = append(replicas, components.ReplicaRegion{Region: region, Provider: p, VpcCidr: []string{"10.1.0.0/16", "10.2.0.0/16"}[i]})
+			replicas = append(replicas, components.ReplicaRegion{Region: region, Provider: p, VpcCidr: cidrs[i]})
+		}
+		var routeTables []pulumi.StringInput
+		for _, id := range primaryRouteTables {
+			routeTables = append(routeTables, pulumi.String(id))
 		}
 		_, err = components.NewDisasterRecovery(ctx, "dr", &components.DisasterRecoveryArgs{
 			Source: db, PrimaryVpcID: pulumi.String("vpc-1"), PrimaryRegion: "us-east-1", AccountID: account,
+			PrimaryVpcCidr: "10.0.0.0/16", PrimaryClientCidrs: primaryClientCidrs, PrimaryRouteTableIDs: routeTables,
 			Replicas: replicas, VaultLock: lock,
 		})
 		return err
-	})
+	}
+}
+
+func runDR(t *testing.T, lock bool) *plan.Mocks {
+	return run(t, drProgram(lock, "10.1.0.0/16", "10.2.0.0/16"))
 }
 
 func TestDisasterRecovery(t *testing.T) {
@@ -94,17 +111,94 @@ func TestDisasterRecovery(t *testing.T) {
 	eq(t, "restore drill resource", one(t, m, "aws:backup/restoreTestingSelection:RestoreTestingSelection", "dr-restore-drill-db").Input("protectedResourceArns"),
 		[]any{source.Output("arn")})
 
-	check := one(t, m, "aws:route53/healthCheck:HealthCheck", "dr-primary-health")
-	eq(t, "health check type", check.Input("type"), "CLOUDWATCH_METRIC")
-	primary := one(t, m, "aws:route53/record:Record", "dr-failover-primary")
-	secondary := one(t, m, "aws:route53/record:Record", "dr-failover-secondary")
-	eq(t, "primary failover type", get(primary.Input("failoverRoutingPolicies"), 0, "type"), "PRIMARY")
-	eq(t, "primary health check", primary.Input("healthCheckId"), check.ID)
-	eq(t, "secondary failover type", get(secondary.Input("failoverRoutingPolicies"), 0, "type"), "SECONDARY")
-	eq(t, "secondary target", secondary.Input("records"),
-		[]any{one(t, m, "aws:rds/instance:Instance", "dr-eu-west-1-replica").Output("address")})
-	if !strings.HasPrefix(primary.Input("name").(string), "postgres.") {
-		t.Errorf("failover name = %v; want postgres.<zone>", primary.Input("name"))
+	// No failover record (decision infra-0007): nothing resolved it, and DNS that flips to a
+	// replica before a person promotes it is the split brain the runbook avoids.
+	for _, typ := range []string{"aws:route53/zone:Zone", "aws:route53/record:Record", "aws:route53/healthCheck:HealthCheck", "aws:cloudwatch/metricAlarm:MetricAlarm"} {
+		eq(t, typ+" count", count(m, typ), 0)
+	}
+}
+
+// TestDisasterRecoveryPeering: the primary's cluster can reach a promoted replica. Each DR VPC
+// is peered with the primary VPC (requested in the primary region, accepted in the replica's),
+// routed both ways, and the replica's security group admits the primary's private subnets.
+func TestDisasterRecoveryPeering(t *testing.T) {
+	m := runDR(t, false)
+	eq(t, "peering connections", count(m, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"), 2)
+	eq(t, "peering accepters", count(m, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"), 2)
+	for region, cidr := range map[string]string{"eu-west-1": "10.1.0.0/16", "ap-southeast-1": "10.2.0.0/16"} {
+		vpc := one(t, m, "aws:ec2/vpc:Vpc", "dr-"+region+"-net-vpc")
+		eq(t, region+" VPC region", vpc.Region, region)
+		eq(t, region+" VPC cidr", vpc.Input("cidrBlock"), cidr)
+
+		request := one(t, m, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "dr-"+region+"-peering")
+		eq(t, region+" peering requested in", request.Region, "us-east-1")
+		eq(t, region+" peering requester VPC", request.Input("vpcId"), "vpc-1")
+		eq(t, region+" peering peer VPC", request.Input("peerVpcId"), vpc.ID)
+		eq(t, region+" peering peer region", request.Input("peerRegion"), region)
+		eq(t, region+" peering peer owner", request.Input("peerOwnerId"), account)
+		// An inter-region request cannot auto-accept; AWS would reject the flag.
+		eq(t, region+" peering request autoAccept", request.Input("autoAccept"), nil)
+
+		accept := one(t, m, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "dr-"+region+"-peering-accept")
+		eq(t, region+" accepter region", accept.Region, region)
+		eq(t, region+" accepter connection", accept.Input("vpcPeeringConnectionId"), request.ID)
+		eq(t, region+" accepter autoAccept", accept.Input("autoAccept"), true)
+
+		route := func(name, wantRegion, wantTable, wantCidr string) {
+			t.Helper()
+			r := one(t, m, "aws:ec2/route:Route", name)
+			eq(t, name+" region", r.Region, wantRegion)
+			eq(t, name+" route table", r.Input("routeTableId"), wantTable)
+			eq(t, name+" destination", r.Input("destinationCidrBlock"), wantCidr)
+			eq(t, name+" peering", r.Input("vpcPeeringConnectionId"), request.ID)
+			if !r.DependsOn(accept) {
+				t.Errorf("%s does not wait for the peering's acceptance: %v", name, r.Dependencies)
+			}
+		}
+		// The primary's private subnets (the cluster's pods) → the DR VPC.
+		for i, rt := range primaryRouteTables {
+			route(fmt.Sprintf("dr-%s-peering-primary-%d", region, i), "us-east-1", rt, cidr)
+		}
+		// The DR VPC's database subnets (the replica's answers) and private subnets → the primary VPC.
+		route("dr-"+region+"-peering-database", region, one(t, m, "aws:ec2/routeTable:RouteTable", "dr-"+region+"-net-database-rt").ID, "10.0.0.0/16")
+		for i := 0; i < 3; i++ {
+			route(fmt.Sprintf("dr-%s-peering-private-%d", region, i), region,
+				one(t, m, "aws:ec2/routeTable:RouteTable", fmt.Sprintf("dr-%s-net-private-rt-%d", region, i)).ID, "10.0.0.0/16")
+		}
+
+		sg := one(t, m, "aws:ec2/securityGroup:SecurityGroup", "dr-"+region+"-sg")
+		eq(t, region+" replica security group", one(t, m, "aws:rds/instance:Instance", "dr-"+region+"-replica").Input("vpcSecurityGroupIds"), []any{sg.ID})
+		found := false
+		for _, rule := range sg.Input("ingress").([]any) {
+			rule := rule.(map[string]any)
+			if equal(rule["cidrBlocks"], primaryClientCidrs) {
+				found = true
+				eq(t, region+" primary ingress port", []any{rule["fromPort"], rule["toPort"], rule["protocol"]}, []any{5432, 5432, "tcp"})
+			}
+		}
+		if !found {
+			t.Errorf("%s replica security group ingress = %v; want 5432 from the primary's private subnets %v", region, sg.Input("ingress"), primaryClientCidrs)
+		}
+	}
+}
+
+// TestDisasterRecoveryRejectsOverlappingCidrs: peered VPCs need disjoint ranges.
+func TestDisasterRecoveryRejectsOverlappingCidrs(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cidrs []string
+		want  string
+	}{
+		{"replica overlaps the primary", []string{"10.0.128.0/17", "10.2.0.0/16"}, "the eu-west-1 VPC 10.0.128.0/17 overlaps the primary VPC (us-east-1) 10.0.0.0/16"},
+		{"replicas overlap each other", []string{"10.1.0.0/16", "10.1.0.0/20"}, "overlaps"},
+		{"not a CIDR", []string{"10.1.0.0/16", "10.2.0.0"}, "is not a CIDR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runErr(drProgram(false, tc.cidrs...))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v; want one containing %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -44,6 +44,10 @@ type Network struct {
 	DatabaseSubnetIDs pulumi.StringArrayOutput
 	PrivateCidrs      []string
 	AvailabilityZones []string
+	// PrivateRouteTableIDs (one per AZ) and DatabaseRouteTableID route the private and the
+	// database subnets, for routes other components add (the DR peering).
+	PrivateRouteTableIDs []pulumi.IDOutput
+	DatabaseRouteTableID pulumi.IDOutput
 }
 
 // NewNetwork creates the VPC and everything in it.
@@ -181,6 +185,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			}
 		}
 		privateRTs = append(privateRTs, rt.ID())
+		c.PrivateRouteTableIDs = append(c.PrivateRouteTableIDs, rt.ID())
 		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-private-rta-%d", name, i), &ec2.RouteTableAssociationArgs{
 			SubnetId: priv.ID(), RouteTableId: rt.ID(),
 		}, child); err != nil {
@@ -194,6 +199,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	c.DatabaseRouteTableID = dbRT.ID()
 	for i := range database {
 		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-database-rta-%d", name, i), &ec2.RouteTableAssociationArgs{
 			SubnetId: database[i], RouteTableId: dbRT.ID(),

@@ -3,9 +3,12 @@ package stacks
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"github.com/ci-agent/ci-agent/components"
 )
 
 // Config is the whole typed configuration of a stack, read once by LoadConfig. Components get
@@ -37,6 +40,14 @@ type Config struct {
 	DbBackupRetentionDays  int
 	DbPasswordRotationDays int
 
+	// Where the app's database is, when not phase 6's RDS Proxy and secret (a promoted DR
+	// replica: docs/runbooks/region-failover.md). Set, they replace the Application's
+	// database.host and database.secretArn; the app's role may also read that secret and
+	// decrypt it with DatabaseKeyArnOverride. Empty: phase 6's.
+	DatabaseHostOverride      string
+	DatabaseSecretArnOverride string
+	DatabaseKeyArnOverride    string
+
 	// Phase 9: disaster recovery.
 	SecondaryRegions    []string
 	SecondaryVpcCidrs   []string
@@ -62,6 +73,19 @@ func (c Config) Warnings() []string {
 		out = append(out, "ci-agent:publicAccessCidrs is empty, so the EKS API endpoint is private: phases 2, 3, 4, 8 and 10 "+
 			"(and the VPC CNI) talk to it from where `pulumi up` runs, and time out unless that is inside the VPC "+
 			"(a VPN, SSM, a runner in the VPC). Set it to the CIDRs of the machines that deploy.")
+	}
+	if c.Enabled(4) && !c.Enabled(6) && c.DatabaseHostOverride == "" {
+		out = append(out, "phase 4 runs without phase 6 and ci-agent:databaseHostOverride is empty: the Application passes no "+
+			"database.host or database.secretArn, so the app gets values-"+c.Environment+".yaml's placeholders. Set "+
+			"databaseHostOverride and databaseSecretArnOverride (docs/runbooks/region-failover.md, step 3).")
+	}
+	if c.DatabaseSecretArnOverride != "" && c.DatabaseKeyArnOverride == "" {
+		out = append(out, "ci-agent:databaseSecretArnOverride is set without ci-agent:databaseKeyArnOverride: the app's role may "+
+			"decrypt only with the platform's keys, so External Secrets cannot read the secret unless it is encrypted with the "+
+			"aws/secretsmanager key.")
+	}
+	if !c.Enabled(4) && (c.DatabaseHostOverride != "" || c.DatabaseSecretArnOverride != "") {
+		out = append(out, "ci-agent:databaseHostOverride/databaseSecretArnOverride have no effect without phase 4 (the Application).")
 	}
 	if c.Enabled(3) && c.Platform.AlertSMTPSmarthost == "" {
 		out = append(out, "ci-agent:alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach "+
@@ -105,6 +129,9 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c.DbMultiAz = r.bool("dbMultiAz", prod)
 	c.DbBackupRetentionDays = r.int("dbBackupRetentionDays", 30)
 	c.DbPasswordRotationDays = r.int("dbPasswordRotationDays", 7)
+	c.DatabaseHostOverride = r.str("databaseHostOverride", "")
+	c.DatabaseSecretArnOverride = r.str("databaseSecretArnOverride", "")
+	c.DatabaseKeyArnOverride = r.str("databaseKeyArnOverride", "")
 
 	object(&r, "secondaryRegions", &c.SecondaryRegions, []string{"eu-west-1", "ap-southeast-1"})
 	object(&r, "secondaryVpcCidrs", &c.SecondaryVpcCidrs, []string{"10.1.0.0/16", "10.2.0.0/16"})
@@ -195,8 +222,13 @@ func (c Config) validate() error {
 			}
 		}
 	}
-	if c.Enabled(9) && len(c.SecondaryVpcCidrs) < len(c.SecondaryRegions) {
-		return fmt.Errorf("config: %d secondaryRegions but %d secondaryVpcCidrs", len(c.SecondaryRegions), len(c.SecondaryVpcCidrs))
+	if c.Enabled(9) {
+		if err := c.validateDR(); err != nil {
+			return err
+		}
+	}
+	if err := c.validateDatabaseOverride(); err != nil {
+		return err
 	}
 	if c.NodeMin > c.NodeDesired || c.NodeDesired > c.NodeMax {
 		return fmt.Errorf("config: want nodeMin <= nodeDesired <= nodeMax, got %d/%d/%d", c.NodeMin, c.NodeDesired, c.NodeMax)
@@ -209,4 +241,73 @@ func pick(cond bool, a, b int) int {
 		return a
 	}
 	return b
+}
+
+// validateDR checks the secondary regions and their VPC ranges: one range per region, no region
+// twice or equal to the primary, and no two ranges (the primary's included) overlapping, since
+// phase 9 peers every DR VPC with the primary VPC.
+func (c Config) validateDR() error {
+	if len(c.SecondaryVpcCidrs) < len(c.SecondaryRegions) {
+		return fmt.Errorf("config: %d secondaryRegions but %d secondaryVpcCidrs", len(c.SecondaryRegions), len(c.SecondaryVpcCidrs))
+	}
+	cidrs := map[string]string{"ci-agent:vpcCidr": c.VpcCidr}
+	for i, region := range c.SecondaryRegions {
+		if region == c.Region {
+			return fmt.Errorf("config ci-agent:secondaryRegions: %s is the primary region (aws:region)", region)
+		}
+		if slices.Index(c.SecondaryRegions, region) != i {
+			return fmt.Errorf("config ci-agent:secondaryRegions: %s is listed twice", region)
+		}
+		cidrs[fmt.Sprintf("ci-agent:secondaryVpcCidrs[%d] (%s)", i, region)] = c.SecondaryVpcCidrs[i]
+	}
+	if err := components.DisjointCidrs(cidrs); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// validateDatabaseOverride checks the keys that point the app at another database. The chart's
+// one SecretStore reads Secrets Manager in the stack's region, and the app's role decrypts only
+// through Secrets Manager of that region, so the secret and its key must be of that region.
+func (c Config) validateDatabaseOverride() error {
+	if h := c.DatabaseHostOverride; h != "" && (strings.ContainsAny(h, ":/ \t") || !strings.Contains(h, ".")) {
+		return fmt.Errorf("config ci-agent:databaseHostOverride = %q: want a host name (the promoted instance's endpoint address), without scheme or port", h)
+	}
+	if a := c.DatabaseSecretArnOverride; a != "" {
+		region, err := arnRegion(a, "secretsmanager", "secret:")
+		if err != nil {
+			return fmt.Errorf("config ci-agent:databaseSecretArnOverride: %w", err)
+		}
+		if region != c.Region {
+			return fmt.Errorf("config ci-agent:databaseSecretArnOverride: the secret is in %s, but the app's SecretStore reads Secrets Manager "+
+				"in %s (aws:region): use a secret of %s (in the primary cluster, keep the primary's databaseSecretArn: its password is "+
+				"valid on a promoted replica)", region, c.Region, c.Region)
+		}
+	}
+	if a := c.DatabaseKeyArnOverride; a != "" {
+		if c.DatabaseSecretArnOverride == "" {
+			return fmt.Errorf("config ci-agent:databaseKeyArnOverride is set without ci-agent:databaseSecretArnOverride: it is that secret's key")
+		}
+		region, err := arnRegion(a, "kms", "key/")
+		if err != nil {
+			return fmt.Errorf("config ci-agent:databaseKeyArnOverride: %w", err)
+		}
+		if region != c.Region {
+			return fmt.Errorf("config ci-agent:databaseKeyArnOverride: the key is in %s; a secret of %s is encrypted with a key of %s", region, c.Region, c.Region)
+		}
+	}
+	if !c.Enabled(6) && (c.DatabaseHostOverride != "") != (c.DatabaseSecretArnOverride != "") {
+		return fmt.Errorf("config: without phase 6 set both ci-agent:databaseHostOverride and ci-agent:databaseSecretArnOverride (there is no database of this stack to take the other from)")
+	}
+	return nil
+}
+
+// arnRegion returns the region of an ARN of service whose resource part starts with resource.
+func arnRegion(arn, service, resource string) (string, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != service ||
+		parts[3] == "" || len(parts[4]) != 12 || !strings.HasPrefix(parts[5], resource) {
+		return "", fmt.Errorf("%q is not an ARN like arn:aws:%s:<region>:<account>:%s…", arn, service, resource)
+	}
+	return parts[3], nil
 }

@@ -23,6 +23,14 @@ func phase4GitOps(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption
 		values["database.host"] = p.Database.ProxyEndpoint
 		values["database.secretArn"] = p.Database.SecretArn
 	}
+	// Another database (a promoted DR replica, region-failover.md): Helm parameters win over
+	// value files, so this, not values-<env>.yaml, is where the app is pointed elsewhere.
+	if cfg.DatabaseHostOverride != "" {
+		values["database.host"] = pulumi.String(cfg.DatabaseHostOverride)
+	}
+	if cfg.DatabaseSecretArnOverride != "" {
+		values["database.secretArn"] = pulumi.String(cfg.DatabaseSecretArnOverride)
+	}
 	if p.Cache != nil {
 		values["redis.urlSecretArn"] = p.Cache.URLSecretArn
 	}
@@ -39,6 +47,14 @@ func phase4GitOps(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption
 	if p.Cache != nil {
 		access.SecretArns = append(access.SecretArns, p.Cache.URLSecretArn)
 		access.KeyArns = append(access.KeyArns, p.Cache.KeyArn)
+	}
+	// The override's secret and key join the platform's (which stay readable, so that
+	// unsetting the override is the whole fail-back).
+	if cfg.DatabaseSecretArnOverride != "" {
+		access.SecretArns = append(access.SecretArns, pulumi.String(cfg.DatabaseSecretArnOverride))
+	}
+	if cfg.DatabaseKeyArnOverride != "" {
+		access.KeyArns = append(access.KeyArns, pulumi.String(cfg.DatabaseKeyArnOverride))
 	}
 	app, err := components.NewAppAccess(ctx, "app", access, parent)
 	if err != nil {
@@ -61,6 +77,9 @@ func phase4GitOps(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption
 	}
 	p.GitOps = gitops
 	ctx.Export("appRoleArn", app.RoleArn)
+	if host, ok := values["database.host"]; ok {
+		ctx.Export("appDatabaseHost", host) // what the Application passes: the proxy, or the override
+	}
 	ctx.Export("apiKeysSecretArn", app.APIKeysSecretArn) // fill it: docs/infra.md "API keys"
 	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/ci-agent/ci-agent/components"
 )
 
-// phase9DR: replicas, backups and failover in the secondary regions, each reached through its
-// own explicit aws.Provider.
+// phase9DR: replicas, backups and the VPC peering with the primary network in the secondary
+// regions, each reached through its own explicit aws.Provider.
 func phase9DR(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) error {
 	cfg := p.Config
 	var replicas []components.ReplicaRegion
@@ -18,14 +18,24 @@ func phase9DR(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) er
 		}
 		replicas = append(replicas, components.ReplicaRegion{Region: region, Provider: provider, VpcCidr: cfg.SecondaryVpcCidrs[i]})
 	}
+	var routeTables []pulumi.StringInput
+	for _, id := range p.Network.PrivateRouteTableIDs {
+		routeTables = append(routeTables, id)
+	}
 	dr, err := components.NewDisasterRecovery(ctx, "dr", &components.DisasterRecoveryArgs{
 		Source: p.Database, PrimaryVpcID: p.Network.VpcID, PrimaryRegion: cfg.Region, AccountID: p.AccountID,
+		PrimaryVpcCidr: p.Network.CidrBlock, PrimaryClientCidrs: p.Network.PrivateCidrs, PrimaryRouteTableIDs: routeTables,
 		Replicas: replicas, BackupRetentionDays: cfg.BackupRetentionDays, VaultLock: cfg.BackupVaultLock,
 	}, parent)
 	if err != nil {
 		return err
 	}
 	p.DR = dr
-	ctx.Export("databaseFailoverName", pulumi.String(dr.FailoverName))
+	addresses := pulumi.StringMap{}
+	for region, address := range dr.ReplicaAddresses {
+		addresses[region] = address
+	}
+	// What `ci-agent:databaseHostOverride` takes once a replica is promoted (region-failover.md).
+	ctx.Export("drReplicaAddresses", addresses)
 	return nil
 }

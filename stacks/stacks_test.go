@@ -43,6 +43,17 @@ func named(t *testing.T, m *plan.Mocks, typ, name string) *plan.Resource {
 	return r
 }
 
+// helmParameters returns the Helm parameters of the environment's Argo CD Application.
+func helmParameters(t *testing.T, m *plan.Mocks, env string) map[string]any {
+	t.Helper()
+	app := named(t, m, "kubernetes:helm.sh/v3:Release", "gitops-apps").Input("values").(map[string]any)["applications"].(map[string]any)["ci-agent-"+env]
+	params := map[string]any{}
+	for _, p := range app.(map[string]any)["source"].(map[string]any)["helm"].(map[string]any)["parameters"].([]any) {
+		params[fmt.Sprint(p.(map[string]any)["name"])] = p.(map[string]any)["value"]
+	}
+	return params
+}
+
 func TestStacks(t *testing.T) {
 	tests := []struct {
 		stack        string
@@ -115,6 +126,7 @@ func TestStacks(t *testing.T) {
 				helmParams[fmt.Sprint(p.(map[string]any)["name"])] = p.(map[string]any)["value"]
 			}
 			eq(t, "app database.secretArn", helmParams["database.secretArn"], secretArn)
+			eq(t, "app database.host", helmParams["database.host"], named(t, m, "aws:rds/proxy:Proxy", "db-proxy").Output("endpoint"))
 
 			// The app's identity reaches the chart: its IRSA role on the service account the
 			// trust names, the API-keys secret, and no 000000000000 placeholder of the values files.
@@ -161,11 +173,24 @@ func TestStacks(t *testing.T) {
 				t.Errorf("StorageClass gp3 does not wait for the on-demand node group: %v", sc.Dependencies)
 			}
 
-			// The secondary regions are reached through explicit providers.
+			// The secondary regions are reached through explicit providers, and their networks
+			// are peered with the primary VPC: the primary's private route tables lead there.
+			eq(t, "VPC peering connections", len(m.ByType("aws:ec2/vpcPeeringConnection:VpcPeeringConnection")), len(tc.replicas))
+			drCidrs := map[string]string{"eu-west-1": "10.1.0.0/16", "ap-southeast-1": "10.2.0.0/16"}
 			for _, region := range tc.replicas {
 				if named(t, m, "pulumi:providers:aws", "aws-"+region).Input("region") != region {
 					t.Errorf("provider aws-%s is not in %s", region, region)
 				}
+				pcx := named(t, m, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "dr-"+region+"-peering")
+				eq(t, region+" peering requester VPC", pcx.Input("vpcId"), named(t, m, "aws:ec2/vpc:Vpc", "net-vpc").ID)
+				eq(t, region+" peering peer region", pcx.Input("peerRegion"), region)
+				eq(t, region+" accepter region", named(t, m, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "dr-"+region+"-peering-accept").Region, region)
+				for i := 0; i < 3; i++ {
+					route := named(t, m, "aws:ec2/route:Route", fmt.Sprintf("dr-%s-peering-primary-%d", region, i))
+					eq(t, route.Name+" table", route.Input("routeTableId"), named(t, m, "aws:ec2/routeTable:RouteTable", fmt.Sprintf("net-private-rt-%d", i)).ID)
+					eq(t, route.Name+" destination", route.Input("destinationCidrBlock"), drCidrs[region])
+				}
+				eq(t, region+" route back", named(t, m, "aws:ec2/route:Route", "dr-"+region+"-peering-database").Input("destinationCidrBlock"), "10.0.0.0/16")
 			}
 
 			// Every chart is pinned to the version components.PinnedCharts names.
@@ -331,6 +356,21 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown phase", map[string]string{"ci-agent:phases": "[1, 5]"}, "unknown phase 5"},
 		{"malformed number", map[string]string{"ci-agent:nodeMin": "three"}, "nodeMin"},
 		{"min above max", map[string]string{"ci-agent:nodeMin": "12"}, "nodeMin <= nodeDesired <= nodeMax"},
+		{"DR range overlaps the primary", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:secondaryVpcCidrs": `["10.0.128.0/17", "10.2.0.0/16"]`},
+			"ci-agent:secondaryVpcCidrs[0] (eu-west-1) 10.0.128.0/17 overlaps ci-agent:vpcCidr 10.0.0.0/16: peered VPCs need disjoint ranges"},
+		{"DR ranges overlap each other", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:secondaryVpcCidrs": `["10.1.0.0/16", "10.1.0.0/16"]`},
+			"ci-agent:secondaryVpcCidrs[0] (eu-west-1) 10.1.0.0/16 overlaps ci-agent:secondaryVpcCidrs[1] (ap-southeast-1) 10.1.0.0/16"},
+		{"DR range not a CIDR", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:secondaryVpcCidrs": `["10.1.0.0", "10.2.0.0/16"]`}, "is not a CIDR"},
+		{"DR region is the primary", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:secondaryRegions": `["us-east-1"]`}, "us-east-1 is the primary region"},
+		{"override host with a scheme", map[string]string{"ci-agent:databaseHostOverride": "postgres://db.example.com"}, "databaseHostOverride"},
+		{"override secret of another region", map[string]string{"ci-agent:databaseSecretArnOverride": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1"},
+			"the secret is in eu-west-1, but the app's SecretStore reads Secrets Manager in us-east-1"},
+		{"override secret not an ARN", map[string]string{"ci-agent:databaseSecretArnOverride": "rds!db-1"}, "is not an ARN"},
+		{"override key without secret", map[string]string{"ci-agent:databaseKeyArnOverride": "arn:aws:kms:us-east-1:123456789012:key/k"}, "without ci-agent:databaseSecretArnOverride"},
+		{"override key of another region", map[string]string{"ci-agent:databaseSecretArnOverride": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+			"ci-agent:databaseKeyArnOverride": "arn:aws:kms:eu-west-1:123456789012:key/k"}, "the key is in eu-west-1"},
+		{"override host without a database or secret", map[string]string{"ci-agent:phases": "[1, 4]", "ci-agent:databaseHostOverride": "db.example.com"},
+			"without phase 6 set both"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -372,5 +412,92 @@ func TestConfigWarnings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDatabaseOverride: the supported way to point the app at another database (a promoted DR
+// replica, region-failover.md). The config keys reach the Application's Helm parameters, which
+// win over values-<env>.yaml, and the app's role may read the override's secret and decrypt it.
+func TestDatabaseOverride(t *testing.T) {
+	const (
+		host   = "ci-agent-prod-eu-west-1.abc123.eu-west-1.rds.amazonaws.com"
+		secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ci-agent-prod-db-override-AbCdEf"
+		key    = "arn:aws:kms:us-east-1:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444"
+	)
+	cfg, err := plan.LoadStackConfig("..", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Step 2 of the runbook: only the host changes; the primary's secret stays.
+	cfg["ci-agent:databaseHostOverride"] = host
+	m, err := plan.Run("prod", cfg, stacks.Program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := helmParameters(t, m, "prod")
+	eq(t, "database.host", params["database.host"], host)
+	eq(t, "database.secretArn", params["database.secretArn"], named(t, m, "aws:secretsmanager/secret:Secret", "db-master").Output("arn"))
+
+	// With a secret of its own and that secret's key.
+	cfg["ci-agent:databaseSecretArnOverride"] = secret
+	cfg["ci-agent:databaseKeyArnOverride"] = key
+	m, err = plan.Run("prod", cfg, stacks.Program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params = helmParameters(t, m, "prod")
+	eq(t, "database.host", params["database.host"], host)
+	eq(t, "database.secretArn", params["database.secretArn"], secret)
+	policy := fmt.Sprint(named(t, m, "aws:iam/rolePolicy:RolePolicy", "app-role-policy").Input("policy"))
+	for _, want := range []string{
+		// The platform's secrets stay readable (unsetting the override is the fail-back).
+		`"Resource":["` + fmt.Sprint(named(t, m, "aws:secretsmanager/secret:Secret", "app-api-keys").Output("arn")) + `","` +
+			fmt.Sprint(named(t, m, "aws:secretsmanager/secret:Secret", "db-master").Output("arn")) + `","` +
+			fmt.Sprint(named(t, m, "aws:secretsmanager/secret:Secret", "cache-url").Output("arn")) + `","` + secret + `"]`,
+		`"Resource":["` + fmt.Sprint(named(t, m, "aws:kms/key:Key", "app-kms").Output("arn")) + `","` +
+			fmt.Sprint(named(t, m, "aws:kms/key:Key", "db-kms").Output("arn")) + `","` +
+			fmt.Sprint(named(t, m, "aws:kms/key:Key", "cache-kms").Output("arn")) + `","` + key + `"]`,
+	} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("app role policy = %s; want %s", policy, want)
+		}
+	}
+}
+
+// TestRecoveryStack: step 3 of the runbook, a stack in the DR region without a database of its
+// own; the overrides are the only source of database.host and database.secretArn, and the
+// role decrypts through Secrets Manager of that region.
+func TestRecoveryStack(t *testing.T) {
+	const (
+		host   = "ci-agent-prod-eu-west-1.abc123.eu-west-1.rds.amazonaws.com"
+		secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf"
+		key    = "arn:aws:kms:eu-west-1:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444"
+	)
+	cfg, err := plan.LoadStackConfig("..", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["aws:region"] = "eu-west-1"
+	cfg["ci-agent:phases"] = "[1, 2, 3, 4, 8]"
+	cfg["ci-agent:secondaryRegions"] = "[]"
+	cfg["ci-agent:secondaryVpcCidrs"] = "[]"
+	cfg["ci-agent:vpcCidr"] = "10.3.0.0/16"
+	cfg["ci-agent:databaseHostOverride"] = host
+	cfg["ci-agent:databaseSecretArnOverride"] = secret
+	cfg["ci-agent:databaseKeyArnOverride"] = key
+	m, err := plan.Run("prod-eu-west-1", cfg, stacks.Program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := helmParameters(t, m, "prod")
+	eq(t, "database.host", params["database.host"], host)
+	eq(t, "database.secretArn", params["database.secretArn"], secret)
+	eq(t, "SecretStore region", params["externalSecrets.secretStore.region"], "eu-west-1")
+	policy := fmt.Sprint(named(t, m, "aws:iam/rolePolicy:RolePolicy", "app-role-policy").Input("policy"))
+	for _, want := range []string{`"` + secret + `"`, `"` + key + `"`, `"kms:ViaService":"secretsmanager.eu-west-1.amazonaws.com"`} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("app role policy = %s; want %s", policy, want)
+		}
 	}
 }

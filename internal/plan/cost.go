@@ -43,7 +43,11 @@ func Estimate(resources []*Resource) Cost {
 			"not included: per-request charges (KMS, S3, Secrets Manager API, the password-rotation Lambda's few invocations a month), inter-AZ traffic, taxes",
 		},
 	}
+	peerings := 0
 	for _, r := range resources {
+		if r.Type == "aws:ec2/vpcPeeringConnection:VpcPeeringConnection" {
+			peerings++
+		}
 		for _, it := range itemsFor(r) {
 			it.USD = math.Round(it.USD*100) / 100
 			if it.USD == 0 {
@@ -62,6 +66,11 @@ func Estimate(resources []*Resource) Cost {
 		c.ByCategory[k] = math.Round(v*100) / 100
 	}
 	c.Total = math.Round(c.Total*100) / 100
+	if peerings > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("%d inter-region VPC peering connection(s): free as such; traffic over them is usage-priced "+
+			"at $%.2f/GB each way, ≈ $0 while the app uses the primary database, not included (a promoted replica's "+
+			"traffic from the primary cluster would be)", peerings, monthly["transfer-inter-region-gb"]))
+	}
 	sort.SliceStable(c.Items, func(i, j int) bool { return PhaseLess(c.Items[i].Phase, c.Items[j].Phase) })
 	return c
 }
