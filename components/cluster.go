@@ -206,10 +206,12 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	// It depends on the NodeGroup itself, not on its component: the component's children may
+	// still be registering when this resource is, and then the dependency would be missing.
 	if _, err := awseks.NewAddon(ctx, name+"-ebs-csi", &awseks.AddonArgs{
 		ClusterName: clusterName, AddonName: pulumi.String("aws-ebs-csi-driver"),
 		ServiceAccountRoleArn: ebsRole.Arn, ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
-	}, child, pulumi.DependsOn([]pulumi.Resource{onDemand})); err != nil {
+	}, child, pulumi.DependsOn([]pulumi.Resource{onDemand.Group})); err != nil {
 		return nil, err
 	}
 
