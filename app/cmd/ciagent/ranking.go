@@ -347,8 +347,8 @@ func addRankingServeFlags(fs *flag.FlagSet, getenv env, cfg *ranking.ServiceConf
 }
 
 // startRanking opens the ranker for serve: the newest model of each kind, hot-reloaded as new
-// versions are stored. Without a database, or when it cannot start, answers keep the
-// proposers' order (ranker_version empty) and serve goes on.
+// versions are stored. Without a database, answers keep the proposers' order (ranker_version
+// empty) and serve goes on; a database that is down at start is retried at every poll.
 func startRanking(ctx context.Context, databaseURL string, cfg ranking.ServiceConfig, logger *slog.Logger) ([]api.Option, func()) {
 	if databaseURL == "" {
 		logger.Info("ranking: no database; answers keep the proposers' order")

@@ -38,23 +38,31 @@ type Service struct {
 	models  atomic.Pointer[map[string]*Model]
 	history atomic.Pointer[History]
 	ids     map[string]int64 // the loaded version of each kind; only the reloader touches it
+
+	// migrate applies the ranking migrations; Run calls it until it succeeds when the database
+	// was away at start. nil once done.
+	migrate  func(context.Context) error
+	failures int // consecutive failed attempts of migrate, for logging
 }
 
 // OpenService migrates the ranking table, connects, and loads the newest models and the
 // feedback history. A database that is down only means "no model yet": ranking falls back to
-// the proposers' order and Run keeps trying.
+// the proposers' order and Run keeps trying, the migrations included. The error is for a URL
+// that cannot be parsed.
 func OpenService(ctx context.Context, url string, cfg ServiceConfig, logger *slog.Logger) (*Service, error) {
-	logger = logger.With("component", "ranking")
-	if err := Migrate(ctx, url, logger); err != nil {
-		return nil, err
-	}
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := pgxpool.New(ctx, url) // connects lazily: nothing here needs the database up
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
+	migrateLogger := logger // MigrateFS names the component itself
+	logger = logger.With("component", "ranking")
 	s := &Service{store: NewStore(pool), db: pool, cfg: cfg.withDefaults(), logger: logger, ids: map[string]int64{}}
 	s.models.Store(&map[string]*Model{})
 	s.history.Store(NewHistory())
+	s.migrate = func(ctx context.Context) error { return Migrate(ctx, url, migrateLogger) }
+	if !s.tryMigrate(ctx) {
+		return s, nil
+	}
 	if err := s.Reload(ctx); err != nil {
 		logger.Warn("loading ranking models; using the proposers' order until it works", "err", err)
 	}
@@ -62,6 +70,27 @@ func OpenService(ctx context.Context, url string, cfg ServiceConfig, logger *slo
 		logger.Warn("loading the feedback history", "err", err)
 	}
 	return s, nil
+}
+
+// tryMigrate applies the migrations if they are not applied yet and reports whether they are.
+// Failures are logged on the first attempt and then every 30th (five minutes at the default
+// poll), not at every poll of an outage.
+func (s *Service) tryMigrate(ctx context.Context) bool {
+	if s.migrate == nil {
+		return true
+	}
+	if err := s.migrate(ctx); err != nil {
+		if s.failures%30 == 0 && ctx.Err() == nil {
+			s.logger.Warn("ranking: cannot migrate yet; answers keep the proposers' order until the database answers", "err", err, "attempts", s.failures+1)
+		}
+		s.failures++
+		return false
+	}
+	if s.failures > 0 {
+		s.logger.Info("ranking: database reached; migrations applied", "attempts", s.failures+1)
+	}
+	s.migrate, s.failures = nil, 0
+	return true
 }
 
 // Close releases the database connections.
@@ -81,10 +110,16 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-poll.C:
+			if !s.tryMigrate(ctx) {
+				continue
+			}
 			if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
 				s.logger.Warn("checking for a new ranking model", "err", err)
 			}
 		case <-hist.C:
+			if s.migrate != nil {
+				continue // not migrated yet: the poll above keeps trying
+			}
 			if err := s.ReloadHistory(ctx); err != nil && ctx.Err() == nil {
 				s.logger.Warn("reloading the feedback history", "err", err)
 			}
