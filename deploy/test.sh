@@ -31,8 +31,11 @@ refute() {
 
 for env in dev prod; do
 	"$helm" lint --strict "${kube[@]}" "$chart" -f "$chart/values-$env.yaml"
-	"$helm" template ci-agent "$chart" "${kube[@]}" --namespace ci-agent -f "$chart/values-$env.yaml" >"$out/$env.yaml"
+	# Argo CD releases the chart under the Application's name, ci-agent-<env> (components/gitops.go).
+	"$helm" template "ci-agent-$env" "$chart" "${kube[@]}" --namespace ci-agent -f "$chart/values-$env.yaml" >"$out/$env.yaml"
 	f="$out/$env.yaml"
+	expect "$env objects named after the release" "$f" "^  name: ci-agent-$env\$"
+	expect "$env service account of the IRSA trust" "$f" "^ +serviceAccountName: ci-agent-$env\$"
 	expect "$env non-root" "$f" '^ +runAsNonRoot: true'
 	expect "$env read-only root" "$f" '^ +readOnlyRootFilesystem: true'
 	expect "$env drops capabilities" "$f" '^ +drop:'

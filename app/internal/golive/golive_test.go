@@ -61,7 +61,7 @@ func TestCheckSystemPods(t *testing.T) {
 		{"healthy namespaces, finished jobs count as fine", []string{"kube-system", "monitoring", "cert-manager", "ingress-nginx"}, Pass, []string{"6 pods in 4 namespaces"}},
 		{"crash-looping container", []string{"kube-system", "argocd"}, Fail, []string{"argocd/argocd-server-55c9 (argocd-server CrashLoopBackOff)"}},
 		{"missing component", []string{"kube-system", "external-secrets"}, Fail, []string{"no pods in external-secrets"}},
-		{"pending pod", []string{"ci-agent"}, Fail, []string{"ci-agent/ci-agent-7f9c-abcde (Pending)"}},
+		{"pending pod", []string{"ci-agent"}, Fail, []string{"ci-agent/ci-agent-prod-7f9c-abcde (Pending)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,10 +77,10 @@ func TestCheckWorkload(t *testing.T) {
 		status    Status
 		fragments []string
 	}{
-		{"deployment-healthy.json", 3, Pass, []string{"deployment ci-agent: 3/3 available"}},
+		{"deployment-healthy.json", 3, Pass, []string{"deployment ci-agent-dev: 3/3 available"}},
 		{"deployment-healthy.json", 4, Fail, []string{"3 available; want at least 4"}},
 		{"deployment-rolling.json", 3, Fail, []string{"1 of 4 replicas on the current revision"}},
-		{"rollout-healthy.json", 3, Pass, []string{"rollout ci-agent: 4/4"}},
+		{"rollout-healthy.json", 3, Pass, []string{"rollout ci-agent-prod: 4/4"}},
 		{"rollout-degraded.json", 3, Fail, []string{"phase Degraded", "RolloutAborted"}},
 	}
 	for _, tc := range tests {
@@ -121,7 +121,7 @@ func TestCheckCertificate(t *testing.T) {
 
 func TestParseQuery(t *testing.T) {
 	s, err := ParseQuery(read(t, "prom-up.json"))
-	if err != nil || len(s) != 3 || s[2].Value != 0 || s[0].Labels["pod"] != "ci-agent-7f9c-a" {
+	if err != nil || len(s) != 3 || s[2].Value != 0 || s[0].Labels["pod"] != "ci-agent-prod-7f9c-a" {
 		t.Errorf("ParseQuery(prom-up.json) = %v, %v; want 3 samples, the last 0", s, err)
 	}
 	if _, err := ParseQuery(read(t, "prom-error.json")); err == nil || !strings.Contains(err.Error(), "bad_data") {
@@ -134,7 +134,7 @@ func TestParseQuery(t *testing.T) {
 }
 
 func TestPrometheusChecks(t *testing.T) {
-	want(t, "prom-up.json", CheckScrape(read(t, "prom-up.json"), 3), Fail, "1 of 3 targets down: ci-agent-7f9c-c")
+	want(t, "prom-up.json", CheckScrape(read(t, "prom-up.json"), 3), Fail, "1 of 3 targets down: ci-agent-prod-7f9c-c")
 	want(t, "prom-empty.json", CheckScrape(read(t, "prom-empty.json"), 3), Fail, "0 targets")
 	want(t, "prom-up.json metrics", CheckMetricsPresent(read(t, "prom-up.json"), "ciagent_http_requests_total"), Pass, "3 ciagent_http_requests_total series")
 	want(t, "prom-empty.json metrics", CheckMetricsPresent(read(t, "prom-empty.json"), "ciagent_http_requests_total"), Fail, "no ciagent_http_requests_total")
@@ -196,12 +196,12 @@ func TestReport(t *testing.T) {
 
 func TestDefaultTarget(t *testing.T) {
 	dev, err := DefaultTarget("dev")
-	if err != nil || dev.Host != "api.dev.ci-agent.tech" || dev.Rollout || dev.DBInstance != "ci-agent-dev" {
-		t.Errorf("DefaultTarget(dev) = %+v, %v; want api.dev.ci-agent.tech, a Deployment, ci-agent-dev", dev, err)
+	if err != nil || dev.Host != "api.dev.ci-agent.tech" || dev.Rollout || dev.DBInstance != "ci-agent-dev" || dev.Release != "ci-agent-dev" {
+		t.Errorf("DefaultTarget(dev) = %+v, %v; want api.dev.ci-agent.tech, a Deployment, database and release ci-agent-dev", dev, err)
 	}
 	prod, err := DefaultTarget("prod")
-	if err != nil || prod.Host != "api.ci-agent.tech" || !prod.Rollout || prod.MinReplicas != 3 || prod.MaxReplicas != 10 {
-		t.Errorf("DefaultTarget(prod) = %+v, %v; want api.ci-agent.tech, a Rollout, 3..10", prod, err)
+	if err != nil || prod.Host != "api.ci-agent.tech" || !prod.Rollout || prod.MinReplicas != 3 || prod.MaxReplicas != 10 || prod.Release != "ci-agent-prod" {
+		t.Errorf("DefaultTarget(prod) = %+v, %v; want api.ci-agent.tech, a Rollout ci-agent-prod, 3..10", prod, err)
 	}
 	if _, err := DefaultTarget("staging"); err == nil {
 		t.Error("DefaultTarget(staging) succeeded; want an error")

@@ -12,7 +12,7 @@ type Target struct {
 	Region     string
 	Cluster    string // EKS cluster name, for the kubeconfig hint
 	Namespace  string // the app's namespace
-	Release    string // the chart's release name = workload, HPA and Service name
+	Release    string // the chart's release name = workload, HPA and Service name (the Argo CD Application's, ci-agent-<stack>)
 	Rollout    bool   // the workload is an Argo Rollout (prod) rather than a Deployment
 	Host       string // public hostname: CloudFront's api.<domain>, which adds all five security headers
 	DBInstance string // RDS instance identifier
@@ -34,7 +34,10 @@ type Target struct {
 func DefaultTarget(stack string) (Target, error) {
 	t := Target{
 		Stack: stack, Region: "us-east-1", Cluster: "ci-agent-" + stack,
-		Namespace: "ci-agent", Release: "ci-agent", DBInstance: "ci-agent-" + stack,
+		Namespace: "ci-agent", DBInstance: "ci-agent-" + stack,
+		// Argo CD releases the chart under the Application's name (components/gitops.go sets no
+		// helm.releaseName), and the chart's fullname is the release when it contains "ci-agent".
+		Release: "ci-agent-" + stack,
 		// The platform's Helm releases (components/): the ALB controller and cluster-autoscaler
 		// run in kube-system. external-secrets is what the app chart's secrets need.
 		SystemNamespaces: []string{
