@@ -39,6 +39,9 @@ type options struct {
 	apiKey  string
 	timeout time.Duration
 	skipAWS bool
+	// noContext, when set, is the detail of every kubectl check: without a current context
+	// kubectl falls back to localhost:8080 (make run's port) and answers with misleading errors.
+	noContext string
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -73,11 +76,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	o.target = t
-	kctx := currentContext(ctx, o)
+	kctx, err := currentContext(ctx, o)
+	shown := kctx
+	if err != nil {
+		shown = "none"
+	}
 	fmt.Fprintf(stdout, "Go-Live checklist for %s: cluster context %q, https://%s, database %s (%s)\n",
-		t.Stack, kctx, t.Host, t.DBInstance, t.Region)
-	if kctx == "none" {
-		fmt.Fprintf(stdout, "(no kubeconfig context: aws eks update-kubeconfig --name %s --region %s)\n", t.Cluster, t.Region)
+		t.Stack, shown, t.Host, t.DBInstance, t.Region)
+	hint := fmt.Sprintf("aws eks update-kubeconfig --name %s --region %s", t.Cluster, t.Region)
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		// No kubectl at all: each kubectl check reports that itself.
+	case err != nil:
+		fmt.Fprintf(stdout, "(no kubeconfig context: %s)\n", hint)
+		o.noContext = "no kubeconfig context (" + hint + ")"
+	case !strings.Contains(kctx, t.Cluster):
+		fmt.Fprintf(stdout, "warning: context %q is not cluster %s: checking another cluster under %s's name (%s)\n",
+			kctx, t.Cluster, t.Stack, hint)
 	}
 	fmt.Fprintln(stdout)
 	if !golive.Report(stdout, t.Stack, checks(ctx, o)) {
@@ -93,6 +108,10 @@ func checks(ctx context.Context, o options) []golive.Result {
 
 	// kube runs kubectl and hands its JSON to check, or reports the command's failure.
 	kube := func(name string, check func([]byte) golive.Result, args ...string) {
+		if o.noContext != "" {
+			add(golive.Result{Name: name, Status: golive.Fail, Detail: o.noContext})
+			return
+		}
 		b, err := o.exec(ctx, o.kubectl, args...)
 		if err != nil {
 			command := "kubectl " + strings.Join(args, " ")
@@ -233,12 +252,18 @@ func run1(ctx context.Context, timeout time.Duration, stdin io.Reader, name stri
 	return stdout.Bytes(), nil
 }
 
-func currentContext(ctx context.Context, o options) string {
+// currentContext is kubectl's current context; an error when there is none (kubectl says
+// "current-context is not set") or kubectl could not run (exec.ErrNotFound).
+func currentContext(ctx context.Context, o options) (string, error) {
 	b, err := o.exec(ctx, o.kubectl, "config", "current-context")
 	if err != nil {
-		return "none"
+		return "", err
 	}
-	return strings.TrimSpace(string(b))
+	name := strings.TrimSpace(string(b))
+	if name == "" {
+		return "", errors.New("empty current context")
+	}
+	return name, nil
 }
 
 // certificateExpiry dials host:443 with full verification and returns the leaf's NotAfter.
