@@ -9,12 +9,27 @@ import (
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 )
 
+const kbUsage = `usage: ciagent kb <list|lint [DIR]|literals> [--kb DIR]
+
+  list       the causes of the knowledge base: id, category, weight, source, title
+  lint       check DIR's *.yaml causes on their own (without DIR, the built-in base)
+  literals   the prefilter's literals, one a line`
+
 func runKB(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageErrorf("kb needs a subcommand: list, lint [DIR] or literals")
 	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, kbUsage)
+		return errFlagHelp
+	}
 	fs := newFlagSet("kb "+args[0], stderr)
 	kbDir := fs.String("kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, kbUsage)
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}

@@ -58,10 +58,18 @@ func TestCLI(t *testing.T) {
 		{"kb list", []string{"kb", "list"}, "", exitOK, "go.undefined-identifier", "causes"},
 		{"kb literals", []string{"kb", "literals"}, "", exitOK, "undefined: ", ""},
 		{"kb without subcommand", []string{"kb"}, "", exitUsage, "", "subcommand"},
+		{"kb -h", []string{"kb", "-h"}, "", exitOK, "", "usage: ciagent kb <list"},
+		{"kb --help", []string{"kb", "--help"}, "", exitOK, "", "usage: ciagent kb <list"},
+		{"kb list -h", []string{"kb", "list", "-h"}, "", exitOK, "", "-kb string"},
 		{"serve refuses open exposure", []string{"serve", "--addr", "0.0.0.0:0"}, "", exitUsage, "", "without API keys"},
 		{"serve bad spam config", []string{"serve", "--addr", "127.0.0.1:0", "--spam-config", "testdata/missing-spam.yaml"}, "", exitInput, "", "spam config"},
 		{"serve bad max body", []string{"serve", "--max-body", "lots"}, "", exitUsage, "", "--max-body"},
 		{"apikey new", []string{"apikey", "new", "ci"}, "", exitOK, "cia_", "ci sha256:"},
+		{"apikey -h", []string{"apikey", "-h"}, "", exitOK, "", "usage: ciagent apikey new NAME"},
+		{"apikey new -h mints no key", []string{"apikey", "new", "-h"}, "", exitOK, "", "usage: ciagent apikey new NAME"},
+		{"apikey new --help mints no key", []string{"apikey", "new", "--help"}, "", exitOK, "", "usage: ciagent apikey new NAME"},
+		{"apikey name starting with -", []string{"apikey", "new", "--", "-ci"}, "", exitUsage, "", `"-ci" starts with '-'`},
+		{"apikey new without name", []string{"apikey", "new"}, "", exitUsage, "", "usage: ciagent apikey new NAME"},
 		{"version", []string{"version"}, "", exitOK, "ciagent ", ""},
 	}
 	for _, tc := range tests {

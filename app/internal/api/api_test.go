@@ -195,7 +195,7 @@ func TestParseKeySetRejects(t *testing.T) {
 // NewKey refuses a name whose keys-file line ParseKeySet could not read back (strings.Fields
 // splits at every Unicode space), and every line it prints loads.
 func TestNewKeyNames(t *testing.T) {
-	for _, name := range []string{"", "two words", "nb\u00a0sp", "cr\r", "tab\t", "hash#"} {
+	for _, name := range []string{"", "two words", "nb\u00a0sp", "cr\r", "tab\t", "hash#", "-h", "--help", "-"} {
 		if _, _, err := NewKey(name); err == nil {
 			t.Errorf("NewKey(%q) succeeded; want an error", name)
 		}

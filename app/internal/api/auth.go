@@ -94,6 +94,10 @@ func NewKey(name string) (key, line string, err error) {
 	if name == "" || strings.ContainsFunc(name, unicode.IsSpace) || strings.Contains(name, "#") {
 		return "", "", errors.New("the key name must be one word")
 	}
+	// A leading '-' is a mistyped flag (`apikey new -h`), not a client's name.
+	if strings.HasPrefix(name, "-") {
+		return "", "", fmt.Errorf("the key name %q starts with '-'", name)
+	}
 	buf := make([]byte, 32)
 	if _, err := rand.Read(buf); err != nil {
 		return "", "", err
