@@ -223,6 +223,10 @@ func runSpamTrain(ctx context.Context, args []string, getenv env, stdout, stderr
 	if *data == "" {
 		return usageErrorf("spam train needs --data DIR")
 	}
+	// Training takes seconds; a model that cannot be written is better known before.
+	if err := writableDir(filepath.Dir(*out)); err != nil {
+		return usageErrorf("spam train --out %s: %v (run from app/, or pass --out FILE)", *out, err)
+	}
 	corpora, missing, err := spam.LoadCorpora(spam.DefaultCorpusPaths(*data, *saDir))
 	if err != nil {
 		return err
@@ -255,6 +259,27 @@ func runSpamTrain(ctx context.Context, args []string, getenv env, stdout, stderr
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d bytes) from %d training texts\n", *out, buf.Len(), len(train))
 	return nil
+}
+
+// writableDir reports why files cannot be created in dir: it is missing, not a directory, or
+// refuses a new file.
+func writableDir(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist", dir)
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".spam-train-*")
+	if err != nil {
+		return fmt.Errorf("directory %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
 }
 
 func runSpamEval(args []string, getenv env, stdout, stderr io.Writer) error {

@@ -40,6 +40,11 @@ func TestSpamCLI(t *testing.T) {
 		{"too large", strings.Repeat("a", spam.MaxTextBytes+1), []string{"spam"}, 2, "", "larger than"},
 		{"eval needs data", "", []string{"spam", "eval"}, 1, "", "--data"},
 		{"train needs data", "", []string{"spam", "train"}, 1, "", "--data"},
+		// Checked before the corpora are read and the model trained (this directory has none).
+		{"train's default --out is relative to app/", "", []string{"spam", "train", "--data", dir}, 1, "",
+			"--out " + filepath.Join("internal", "spam", "data", "model.bin.gz") + ": directory " + filepath.Join("internal", "spam", "data") + " does not exist (run from app/, or pass --out FILE)"},
+		{"train --out in a missing directory", "", []string{"spam", "train", "--data", dir, "--out", filepath.Join(dir, "nope", "model.bin.gz")}, 1, "", "nope does not exist"},
+		{"train --out under a file", "", []string{"spam", "train", "--data", dir, "--out", filepath.Join(scam, "model.bin.gz")}, 1, "", "scam.txt is not a directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
