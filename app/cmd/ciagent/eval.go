@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,13 +16,20 @@ import (
 
 func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
-	data := fs.String("data", "../shared/data", "directory of the public corpora (ci-logs/, spam/)")
+	// The default is the workspace's shared/data seen from app/, where make eval runs the CLI.
+	data := fs.String("data", filepath.Join("..", "..", "shared", "data"), "directory of the public corpora (ci-logs/, spam/); without the flag a missing one is skipped")
 	kbDir := fs.String("kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("eval takes no arguments")
+	}
+	if flagSet(fs, "data") {
+		// A directory the user named: a typo must not pass for "no corpora".
+		if err := existingDir("--data", *data); err != nil {
+			return err
+		}
 	}
 	if _, err := os.Stat(*data); err != nil {
 		fmt.Fprintf(stdout, "eval: no corpora at %s (%v); nothing to evaluate. The corpora are not part of the repository: see docs/benchmarks.md.\n", *data, err)
@@ -81,4 +89,25 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	}
 	fmt.Fprintln(stdout, "\nSpam/Scam Proposer")
 	return spam.PrintReport(stdout, rep)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// existingDir is an input error (exit 2) unless dir, given as the flag name, is a directory.
+func existingDir(name, dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%s %s: no such directory", name, dir)
+	case err != nil:
+		return fmt.Errorf("%s: %w", name, err)
+	case !st.IsDir():
+		return fmt.Errorf("%s %s: not a directory", name, dir)
+	}
+	return nil
 }

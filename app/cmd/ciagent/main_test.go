@@ -70,6 +70,9 @@ func TestCLI(t *testing.T) {
 		{"apikey new --help mints no key", []string{"apikey", "new", "--help"}, "", exitOK, "", "usage: ciagent apikey new NAME"},
 		{"apikey name starting with -", []string{"apikey", "new", "--", "-ci"}, "", exitUsage, "", `"-ci" starts with '-'`},
 		{"apikey new without name", []string{"apikey", "new"}, "", exitUsage, "", "usage: ciagent apikey new NAME"},
+		{"eval --data missing", []string{"eval", "--data", "testdata/nope"}, "", exitInput, "", "--data testdata/nope: no such directory"},
+		{"eval --data a file", []string{"eval", "--data", "testdata/undefined.log"}, "", exitInput, "", "not a directory"},
+		{"eval default corpora absent: skipped", []string{"eval"}, "", exitOK, "no corpora at", ""},
 		{"version", []string{"version"}, "", exitOK, "ciagent ", ""},
 	}
 	for _, tc := range tests {

@@ -292,11 +292,25 @@ func runSpamEval(args []string, getenv env, stdout, stderr io.Writer) error {
 	if *data == "" {
 		return usageErrorf("spam eval needs --data DIR")
 	}
+	// Both are the user's (a flag or the environment): a typo must not pass for "no corpora".
+	// Corpora missing under an existing --data are still skipped and listed.
+	if err := existingDir("--data", *data); err != nil {
+		return err
+	}
+	paths := spam.DefaultCorpusPaths(*data, *saDir)
+	if *saDir != "" {
+		if err := existingDir("--spamassassin", *saDir); err != nil {
+			return err
+		}
+		if paths.SpamAssassin == "" {
+			return fmt.Errorf("--spamassassin %s: no spam-1/ in it, nor in its package/data/ or data/", *saDir)
+		}
+	}
 	checker, err := spam.New(spam.DefaultConfig())
 	if err != nil {
 		return err
 	}
-	rep, err := spam.Evaluate(checker, spam.DefaultCorpusPaths(*data, *saDir))
+	rep, err := spam.Evaluate(checker, paths)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,9 @@ func TestSpamCLI(t *testing.T) {
 		{"bad config", "x", []string{"spam", "--config", badConfig}, 1, "", "thresholds"},
 		{"too large", strings.Repeat("a", spam.MaxTextBytes+1), []string{"spam"}, 2, "", "larger than"},
 		{"eval needs data", "", []string{"spam", "eval"}, 1, "", "--data"},
+		{"eval --data missing", "", []string{"spam", "eval", "--data", filepath.Join(dir, "nope")}, 2, "", "nope: no such directory"},
+		{"eval --spamassassin missing", "", []string{"spam", "eval", "--data", dir, "--spamassassin", filepath.Join(dir, "nope")}, 2, "", "--spamassassin " + filepath.Join(dir, "nope") + ": no such directory"},
+		{"eval --spamassassin without the corpus", "", []string{"spam", "eval", "--data", dir, "--spamassassin", dir}, 2, "", "no spam-1/"},
 		{"train needs data", "", []string{"spam", "train"}, 1, "", "--data"},
 		// Checked before the corpora are read and the model trained (this directory has none).
 		{"train's default --out is relative to app/", "", []string{"spam", "train", "--data", dir}, 1, "",
