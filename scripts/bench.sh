@@ -4,19 +4,20 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-work=${BENCH_DIR:-$(mktemp -d /tmp/ciagent-bench.XXXXXX)}
+if ! command -v rg >/dev/null; then
+	echo "bench: ripgrep (rg) is missing; the comparison needs it (Debian: apt-get install ripgrep)" >&2; exit 1
+fi
+# BENCH_DIR keeps the >=100 MB corpus for the next run; a temporary one goes on exit.
+if [ -n "${BENCH_DIR:-}" ]; then
+	work=$BENCH_DIR
+else
+	work=$(mktemp -d /tmp/ciagent-bench.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+fi
 log="$work/big.log"
 target=$((100 * 1024 * 1024))
 
 make -s build
-if ! command -v rg >/dev/null; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		echo "bench: installing ripgrep from Debian" >&2
-		apt-get install -y -qq ripgrep >/dev/null
-	else
-		echo "bench: ripgrep (rg) is missing: apt-get install ripgrep" >&2; exit 1
-	fi
-fi
 
 # The corpus: the public LogChunks logs when ../shared/data is present (real Travis CI logs),
 # else the knowledge base's own fixtures; repeated until the file passes 100 MB.
