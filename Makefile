@@ -128,6 +128,7 @@ verify: ## Go-Live checklist against the live STACK=dev|prod (needs kubectl, aws
 .PHONY: image
 image: ## Build the container image ci-agent:<commit> (needs a Docker engine)
 	@command -v docker >/dev/null || { echo "image: no docker here; CI builds the image (.github/workflows/release.yml)"; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "image: no Docker engine reachable (docker info failed); CI builds the image (.github/workflows/release.yml)" >&2; exit 1; }
 	docker build --build-arg VERSION=$$(git rev-parse HEAD) -t ci-agent:$$(git rev-parse --short HEAD) .
 
 .PHONY: clean
