@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ci-agent/ci-agent/app/internal/apiv1"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
 )
@@ -80,9 +81,13 @@ func TestAnswersAreRecordedAndFeedbackWorks(t *testing.T) {
 		decodeJSON(t, body, &out)
 		return resp.StatusCode, out, resp.Header
 	}
-	code, first, _ := fb(FeedbackRequest{RequestID: ans.ID, CauseID: cause, Outcome: "accepted", Actor: "alice"})
+	code, first, hdr := fb(FeedbackRequest{RequestID: ans.ID, CauseID: cause, Outcome: "accepted", Actor: "alice"})
 	if code != http.StatusOK || first.ID == "" {
 		t.Fatalf("feedback on %s/%s = %d %+v; want 200 with an id", ans.ID, cause, code, first)
+	}
+	// The feedback's own id (deterministic, README and openapi.yaml say so), not the request's.
+	if id, err := uuid.Parse(first.ID); err != nil || id.Version() != 5 || first.ID == hdr.Get(apiv1.HeaderRequestID) {
+		t.Errorf("feedback id %q (X-Request-Id %q); want a UUIDv5 other than the X-Request-Id", first.ID, hdr.Get(apiv1.HeaderRequestID))
 	}
 	code, again, _ := fb(FeedbackRequest{RequestID: ans.ID, CauseID: cause, Outcome: "accepted", Actor: "alice"})
 	if code != http.StatusOK || again.ID != first.ID {
