@@ -9,16 +9,16 @@ import (
 	"testing"
 )
 
-// fakeKubectl writes a kubectl that answers `config current-context` with context (or, when it
+// fakeKubectl writes a kubectl that answers `config current-context` with kctx (or, when it
 // is empty, fails as kubectl does without one), fails every other command, and logs each call
 // to the returned file.
-func fakeKubectl(t *testing.T, context string) (bin, log string) {
+func fakeKubectl(t *testing.T, kctx string) (bin, log string) {
 	t.Helper()
 	dir := t.TempDir()
 	bin, log = filepath.Join(dir, "kubectl"), filepath.Join(dir, "calls")
 	current := `echo "error: current-context is not set" >&2; exit 1`
-	if context != "" {
-		current = "echo '" + context + "'; exit 0"
+	if kctx != "" {
+		current = "echo '" + kctx + "'; exit 0"
 	}
 	script := "#!/bin/sh\necho \"$*\" >>'" + log + "'\n" +
 		"if [ \"$*\" = 'config current-context' ]; then " + current + "; fi\n" +
