@@ -26,6 +26,20 @@ func testEngine(t testing.TB, opts Options) *Engine {
 	return eng
 }
 
+// builtinEngine is an engine over the built-in knowledge base.
+func builtinEngine(tb testing.TB) *Engine {
+	tb.Helper()
+	kb, err := LoadBuiltin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := New(kb, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
 func TestExplain(t *testing.T) {
 	eng := testEngine(t, Options{})
 	tests := []struct {
@@ -219,14 +233,7 @@ func TestExplainRedactsShownLines(t *testing.T) {
 // every cause's literals) would make every regexp run over it; past maxCandidates it is
 // noise, and the answer says unknown instead of a cause one fragment happened to spell.
 func TestExplainIgnoresTriggerWordSoup(t *testing.T) {
-	kb, err := LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := New(kb, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := builtinEngine(t)
 	soup, err := os.ReadFile("testdata/engine/trigger-words.log")
 	if err != nil {
 		t.Fatal(err)
@@ -364,14 +371,7 @@ func gzipOf(s string) []byte {
 // file (make bench builds a >=100 MB one); without it the knowledge-base fixtures are repeated
 // to 16 MB so the benchmark still runs.
 func BenchmarkExplainLargeLog(b *testing.B) {
-	kb, err := LoadBuiltin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, err := New(kb, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	eng := builtinEngine(b)
 	data := benchLog(b)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
@@ -385,14 +385,7 @@ func BenchmarkExplainLargeLog(b *testing.B) {
 // BenchmarkExplainTriggerWordSoup: 500 lines of trigger words, the worst input for the
 // regexps (each line would make every candidate run over it).
 func BenchmarkExplainTriggerWordSoup(b *testing.B) {
-	kb, err := LoadBuiltin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, err := New(kb, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	eng := builtinEngine(b)
 	soup, err := os.ReadFile("testdata/engine/trigger-words.log")
 	if err != nil {
 		b.Fatal(err)
