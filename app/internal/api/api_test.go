@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -103,6 +105,8 @@ func TestExplainEndpoint(t *testing.T) {
 		{"body over cap", bytes.Repeat([]byte("a\n"), 4000), nil, 413, "", "larger than 4096"},
 		{"gzip bomb over decompressed cap", gz(strings.Repeat("a\n", 10000)), map[string]string{"Content-Encoding": "gzip"}, 413, "", "decompressed log larger"},
 		{"gzip bomb without the header", gz(strings.Repeat("a\n", 10000)), nil, 413, "", "decompressed log larger"},
+		{"gzip inside gzip", gz(string(gz("undefined: x\n"))), map[string]string{"Content-Encoding": "gzip"}, 415, "", "gzip inside gzip"},
+		{"gzip inside gzip without the header", gz(string(gz("undefined: x\n"))), nil, 415, "", "gzip inside gzip"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,6 +120,9 @@ func TestExplainEndpoint(t *testing.T) {
 			}
 			if resp.Header.Get("Content-Type") != "application/json" {
 				t.Errorf("Content-Type = %q; want application/json", resp.Header.Get("Content-Type"))
+			}
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("headers %v; want nosniff and no-store on an answer", resp.Header)
 			}
 			if tc.wantStatus != 200 {
 				var e apiv1.Error
@@ -234,6 +241,44 @@ func TestCheckExposure(t *testing.T) {
 		if (err != nil) != tc.wantErr {
 			t.Errorf("CheckExposure(%q, keys=%v, insecure=%v) = %v; want error %v", tc.addr, tc.keys != nil, tc.insecure, err, tc.wantErr)
 		}
+	}
+}
+
+// repo, job and provider are stored with every answer: capped, not stored at any length.
+func TestExplainParamCaps(t *testing.T) {
+	_, ts := newTestServer(t, Config{})
+	for _, name := range []string{"repo", "job", "provider"} {
+		resp, data := post(t, ts.URL+"/v1/ci/explain?"+name+"="+strings.Repeat("a", maxParam+1), []byte("undefined: x\n"), nil)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), "query parameter "+name) {
+			t.Errorf("%s of %d bytes = %d %s; want 400 naming it", name, maxParam+1, resp.StatusCode, data)
+		}
+	}
+	if resp, data := post(t, ts.URL+"/v1/ci/explain?repo="+strings.Repeat("a", maxParam), []byte("undefined: x\n"), nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("repo of %d bytes = %d %s; want 200", maxParam, resp.StatusCode, data)
+	}
+}
+
+// A body that ends before its Content-Length is the client's fault: 400, not a 500 that
+// counts against the canary's error gate.
+func TestExplainTruncatedBody(t *testing.T) {
+	_, ts := newTestServer(t, Config{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/ci/explain HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nundefined: x\nmore\n")
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "ended before its Content-Length") {
+		t.Errorf("truncated body = %d %s; want 400 saying the body ended early", resp.StatusCode, body)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -21,7 +22,18 @@ import (
 // errLogTooLarge marks a decompressed log over MaxLogBytes.
 var errLogTooLarge = errors.New("log too large")
 
+// maxParam caps the repo, job and provider query parameters: they are stored with every
+// answer, outside the input excerpt's cap.
+const maxParam = 512
+
 func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for _, name := range []string{"repo", "job", "provider"} {
+		if v := q.Get(name); len(v) > maxParam {
+			writeError(w, r, http.StatusBadRequest, fmt.Sprintf("query parameter %s is %d bytes; at most %d", name, len(v), maxParam))
+			return
+		}
+	}
 	rec := s.beginRecord()
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -70,7 +82,14 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer zr.Close()
-		log = gzipErrors{zr}
+		// One layer only: the engine unpacks a gzip log itself, and a second layer inside the
+		// first would be unpacked past the decompressed cap (600 GiB from 1.4 MB).
+		inner := bufio.NewReader(gzipErrors{zr})
+		if magic, _ := inner.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			writeError(w, r, http.StatusUnsupportedMediaType, "the log is gzip inside gzip: send it compressed once")
+			return
+		}
+		log = inner
 	default:
 		writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q: only gzip is supported", enc))
 		return
@@ -111,8 +130,13 @@ func (s *Server) explainError(w http.ResponseWriter, r *http.Request, err error)
 		writeError(w, r, http.StatusUnsupportedMediaType, ie.Error())
 	case isInput:
 		writeError(w, r, http.StatusBadRequest, ie.Error())
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded): // before isTimeout: it is a net.Error too
 		writeError(w, r, http.StatusServiceUnavailable, "classification took too long")
+	case isTimeout(err):
+		// The client stopped sending: its fault, and not a 5xx that would fail a canary.
+		writeError(w, r, http.StatusRequestTimeout, "reading the request body timed out")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		writeError(w, r, http.StatusBadRequest, "the request body ended before its Content-Length")
 	case errors.Is(err, context.Canceled):
 		// The client went away: nobody reads the answer.
 	default:
@@ -122,11 +146,21 @@ func (s *Server) explainError(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // gzipErrors marks corrupt gzip streams as the client's fault (400), not ours.
+// isTimeout reports a network read that timed out (a client sending its body too slowly).
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
 type gzipErrors struct{ r io.Reader }
 
 func (g gzipErrors) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
-	if err != nil && err != io.EOF {
+	var netErr net.Error
+	var tooBig *http.MaxBytesError
+	// A body that stops arriving or is too large is not a bad gzip stream: explainError says
+	// what it is.
+	if err != nil && err != io.EOF && !errors.As(err, &netErr) && !errors.As(err, &tooBig) {
 		err = &cifailure.InputError{Reason: "gzip", Err: fmt.Errorf("invalid gzip body: %w", err)}
 	}
 	return n, err

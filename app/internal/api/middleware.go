@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,6 +63,12 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		// Answers carry (redacted) log lines and user text: never sniffed as HTML by a
+		// browser, never kept by a shared cache.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(route, "/v1/") {
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HandlerTimeout)
 		defer cancel()

@@ -120,6 +120,17 @@ func (s *Server) handleRankingExport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusServiceUnavailable, "the ranking export needs the database (DATABASE_URL)")
 		return
 	}
+	// One export at a time: each holds two connections of the ranking pool for its whole
+	// response, and several at once each held one and waited for a second (a deadlock of
+	// two minutes, the model reloads stalled behind it).
+	select {
+	case s.exporting <- struct{}{}:
+		defer func() { <-s.exporting }()
+	default:
+		w.Header().Set("Retry-After", "30")
+		writeError(w, r, http.StatusServiceUnavailable, "another ranking export is running; retry when it is done")
+		return
+	}
 	ct := "text/plain; charset=utf-8"
 	if format == ranking.FormatJSONL {
 		ct = "application/x-ndjson"

@@ -329,3 +329,48 @@ func TestRankingExportWithoutDatabase(t *testing.T) {
 		t.Errorf("export without a ranking service = %d; want 503", resp.StatusCode)
 	}
 }
+
+// blockingRanker's Export holds until release is closed, as a long export does.
+type blockingRanker struct{ started, release chan struct{} }
+
+func (b blockingRanker) Rank(string, string, time.Time, []ranking.Candidate) ([]int, string) {
+	return nil, ""
+}
+
+func (b blockingRanker) Export(ctx context.Context, w io.Writer, _ ranking.Span, _ string) (int64, error) {
+	close(b.started)
+	<-b.release
+	_, err := io.WriteString(w, "1 qid:1 1:0.5\n")
+	return 1, err
+}
+
+// One export at a time: a second one while the first runs gets 503 with Retry-After at once
+// (several exports each held one pool connection and waited for a second: a deadlock).
+func TestRankingExportOneAtATime(t *testing.T) {
+	rk := blockingRanker{started: make(chan struct{}), release: make(chan struct{})}
+	_, ts := newTestServer(t, Config{}, WithRanking(rk))
+	url := ts.URL + "/v1/ranking/export?since=2026-11-01T00:00:00Z"
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(url)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	<-rk.started
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a second export while one runs = %d (Retry-After %q); want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	close(rk.release)
+	if code := <-first; code != http.StatusOK {
+		t.Errorf("the first export = %d; want 200", code)
+	}
+}

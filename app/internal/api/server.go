@@ -56,13 +56,15 @@ type Server struct {
 	spam     *spam.Checker // nil: spam.DefaultConfig (see WithSpamChecker)
 	recorder Recorder      // nil: answers are not recorded (see WithRecorder)
 	ranking  Ranking       // nil: the proposers' order, no export (see WithRanking)
-	registry *prometheus.Registry
-	metrics  *metrics
-	ready    []ReadyCheck
-	live     []ReadyCheck
-	handler  http.Handler
-	cache    AnswerCache
-	patterns []string // every registered route, for the OpenAPI test
+	// exporting holds a token while a ranking export runs (capacity 1).
+	exporting chan struct{}
+	registry  *prometheus.Registry
+	metrics   *metrics
+	ready     []ReadyCheck
+	live      []ReadyCheck
+	handler   http.Handler
+	cache     AnswerCache
+	patterns  []string // every registered route, for the OpenAPI test
 }
 
 // ReadyCheck reports whether a dependency can take traffic; /readyz runs them all.
@@ -92,7 +94,7 @@ func New(cfg Config, logger *slog.Logger, explain *cifailure.Engine, opts ...Opt
 	if explain == nil {
 		return nil, errors.New("api: no CI failure engine")
 	}
-	s := &Server{cfg: withDefaults(cfg), logger: logger.With("component", "api"), explain: explain}
+	s := &Server{cfg: withDefaults(cfg), logger: logger.With("component", "api"), explain: explain, exporting: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -85,6 +85,14 @@ func TestSpamCheck(t *testing.T) {
 		{"text over the text cap", `{"text":"` + strings.Repeat("a", spam.MaxTextBytes+1) + `"}`, "", 413, "larger than"},
 		{"invalid UTF-8", "{\"text\":\"\xff enter your seed phrase\"}", "", 400, "not valid UTF-8"},
 	}
+	t.Run("a compressed body", func(t *testing.T) {
+		// The header used to be ignored, and the gzip bytes reported as "not valid UTF-8".
+		resp, data := post(t, url, gz(`{"text":"x"}`), map[string]string{"Content-Encoding": "gzip"})
+		if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(string(data), "Content-Encoding") {
+			t.Errorf("POST with Content-Encoding gzip = %d %s; want 415 naming the encoding", resp.StatusCode, data)
+		}
+	})
+
 	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			headers := map[string]string{}

@@ -344,6 +344,9 @@ func (s *scan) run(ctx context.Context, br *bufio.Reader) error {
 				s.longTail = appendLast(s.longTail[:0], raw, maxLine)
 				redrawn := hasRedraw(raw[min(len(raw), maxLine):])
 				for errors.Is(err, bufio.ErrBufferFull) {
+					if ctx.Err() != nil {
+						return ctx.Err() // one line may be gigabytes long
+					}
 					var more []byte
 					more, err = br.ReadSlice('\n')
 					s.bytes += int64(len(more))

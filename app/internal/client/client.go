@@ -37,7 +37,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("server URL %q: want http(s)://host[:port]", baseURL)
 	}
-	c := &Client{base: u, http: &http.Client{Timeout: 5 * time.Minute}}
+	c := &Client{base: u, http: &http.Client{Timeout: 5 * time.Minute,
+		// The API never redirects. Following one would resend the API key to wherever it
+		// points: Go keeps the Authorization header on the same host, another port or plain
+		// http included. A redirect is answered as the error it is.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -112,6 +116,10 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("calling %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 == 3 {
+		return &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get(apiv1.HeaderRequestID),
+			Message: fmt.Sprintf("the server redirects to %q; ciagent does not follow redirects (they would resend the API key): pass the final URL", resp.Header.Get("Location"))}
+	}
 	if resp.StatusCode/100 != 2 {
 		var e apiv1.Error
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))

@@ -125,7 +125,8 @@ var rules = []rule{
 			"mysql", "docker"},
 		inLine: true,
 		re: lazyRegexp(`(` +
-			`\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY)[A-Z0-9_]*=` +
+			`\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY)[A-Z0-9_]*=` +
+			`|\b(?i:[a-z0-9_]*(?:password|passwd|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
 			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
 			`|--password[= ]` +

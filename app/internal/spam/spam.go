@@ -273,7 +273,30 @@ func ParseRequest(data []byte) (Request, error) {
 			return Request{}, errors.New(`field "author.prior_contributions" must not be negative`)
 		}
 	}
+	// The login and the repository are stored with every answer, outside the text's cap.
+	for field, v := range map[string]*string{"author.login": loginOf(raw.Author), "context.repo": repoOf(raw.Context)} {
+		if v != nil && len(*v) > MaxFieldBytes {
+			return Request{}, fmt.Errorf("field %q is %d bytes; at most %d", field, len(*v), MaxFieldBytes)
+		}
+	}
 	return Request{Kind: raw.Kind, Text: *raw.Text, Author: raw.Author, Context: raw.Context}, nil
+}
+
+// MaxFieldBytes caps a request's author login and repository.
+const MaxFieldBytes = 512
+
+func loginOf(a *Author) *string {
+	if a == nil {
+		return nil
+	}
+	return &a.Login
+}
+
+func repoOf(c *Context) *string {
+	if c == nil {
+		return nil
+	}
+	return &c.Repo
 }
 
 func describeJSONError(err error) error {

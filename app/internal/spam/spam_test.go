@@ -329,6 +329,8 @@ func TestParseRequest(t *testing.T) {
 		{"syntax", `{"text":`, "invalid JSON"},
 		{"trailing data", `{"text":"a"} {"text":"b"}`, "more than one value"},
 		{"empty", ``, "empty request body"},
+		{"login too long", `{"text":"x","author":{"login":"` + strings.Repeat("a", MaxFieldBytes+1) + `"}}`, `field "author.login" is 513 bytes`},
+		{"repo too long", `{"text":"x","context":{"repo":"` + strings.Repeat("a", MaxFieldBytes+1) + `"}}`, `field "context.repo" is 513 bytes`},
 		// Decoded, an invalid byte would become U+FFFD and shift every span after it.
 		{"invalid UTF-8", "{\"text\":\"\xff\xfe seed\"}", "not valid UTF-8 (invalid byte at 9)"},
 	}
