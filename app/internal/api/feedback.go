@@ -37,10 +37,11 @@ const (
 )
 
 func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
-	body, ok := readJSONBody(w, r, maxFeedbackBody)
+	body, release, ok := s.readJSONBody(w, r, maxFeedbackBody)
 	if !ok {
 		return
 	}
+	defer release()
 	var req FeedbackRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -58,13 +58,15 @@ type Server struct {
 	ranking  Ranking       // nil: the proposers' order, no export (see WithRanking)
 	// exporting holds a token while a ranking export runs (capacity 1).
 	exporting chan struct{}
-	registry  *prometheus.Registry
-	metrics   *metrics
-	ready     []ReadyCheck
-	live      []ReadyCheck
-	handler   http.Handler
-	cache     AnswerCache
-	patterns  []string // every registered route, for the OpenAPI test
+	// bodies is the memory JSON request bodies may hold at once (jsonBudget).
+	bodies   bodyBudget
+	registry *prometheus.Registry
+	metrics  *metrics
+	ready    []ReadyCheck
+	live     []ReadyCheck
+	handler  http.Handler
+	cache    AnswerCache
+	patterns []string // every registered route, for the OpenAPI test
 }
 
 // ReadyCheck reports whether a dependency can take traffic; /readyz runs them all.
@@ -94,7 +96,7 @@ func New(cfg Config, logger *slog.Logger, explain *cifailure.Engine, opts ...Opt
 	if explain == nil {
 		return nil, errors.New("api: no CI failure engine")
 	}
-	s := &Server{cfg: withDefaults(cfg), logger: logger.With("component", "api"), explain: explain, exporting: make(chan struct{}, 1)}
+	s := &Server{cfg: withDefaults(cfg), logger: logger.With("component", "api"), explain: explain, exporting: make(chan struct{}, 1), bodies: bodyBudget{left: jsonBudget}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -24,10 +24,11 @@ var defaultSpamChecker = sync.OnceValues(func() (*spam.Checker, error) {
 
 func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
 	rec := s.beginRecord()
-	body, ok := readJSONBody(w, r, min(int64(maxSpamBody), s.cfg.MaxBody))
+	body, release, ok := s.readJSONBody(w, r, min(int64(maxSpamBody), s.cfg.MaxBody))
 	if !ok {
 		return
 	}
+	defer release()
 	req, err := spam.ParseRequest(body)
 	if err != nil {
 		writeError(w, r, http.StatusBadRequest, err.Error())

@@ -212,3 +212,30 @@ func TestSpamCheckIsReranked(t *testing.T) {
 		t.Errorf("model asked for kinds %v; want [%s]", rk.kinds, ranking.KindSpamCheck)
 	}
 }
+
+// JSON bodies share a memory budget: past it the answer is 503 with Retry-After, not an
+// out-of-memory kill, and every request gives back what it took.
+func TestJSONBodyBudget(t *testing.T) {
+	s, ts := newTestServer(t, Config{})
+	url := ts.URL + "/v1/spam/check"
+	small := []byte(`{"text":"thanks, the fix works"}`)
+	large := []byte(`{"text":"` + strings.Repeat("a", 100_000) + `"}`)
+
+	s.bodies.mu.Lock()
+	full := s.bodies.left
+	s.bodies.left = 3 * 10_000 // room for small bodies only
+	s.bodies.mu.Unlock()
+	if resp, data := post(t, url, large, nil); resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a large body past the budget = %d %s; want 503 with Retry-After", resp.StatusCode, data)
+	}
+	if resp, data := post(t, url, small, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("a small body within the budget = %d %s; want 200", resp.StatusCode, data)
+	}
+	s.bodies.mu.Lock()
+	left := s.bodies.left
+	s.bodies.left = full
+	s.bodies.mu.Unlock()
+	if left != 3*10_000 {
+		t.Errorf("budget after the requests = %d; want all of it back (%d)", left, 3*10_000)
+	}
+}
