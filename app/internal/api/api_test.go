@@ -370,6 +370,36 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 }
 
+// A client still sending its body at shutdown is cut at the shutdown timeout, and Serve ends
+// cleanly: it used to wait for the read timeout (two minutes) and exit with an error.
+func TestServeCutsSlowClientsAtShutdown(t *testing.T) {
+	s, err := New(Config{Addr: "127.0.0.1:0", ShutdownTimeout: 200 * time.Millisecond}, slog.New(slog.DiscardHandler), testEngine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ready) }()
+	addr := <-ready
+	conn, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/ci/explain HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nundefined: x\n")
+	time.Sleep(50 * time.Millisecond) // the request is in its handler, reading
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve with a slow client at shutdown = %v; want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve still waits for a slow client long after the shutdown timeout")
+	}
+}
+
 func TestServeRefusesOpenExposure(t *testing.T) {
 	s, err := New(Config{Addr: "0.0.0.0:0"}, slog.New(slog.DiscardHandler), testEngine(t))
 	if err != nil {

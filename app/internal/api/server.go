@@ -195,7 +195,13 @@ func (s *Server) Serve(ctx context.Context, ready chan<- net.Addr) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
+		// A client still sending its body (or reading slowly) would hold the process for
+		// its full read or write timeout. What was answered is recorded; what was not gets
+		// no answer and is the client's to retry. Cut it, and exit cleanly.
+		s.logger.Warn("requests still running at the shutdown timeout were cut", "err", err)
+		if err := srv.Close(); err != nil {
+			return fmt.Errorf("closing connections: %w", err)
+		}
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
