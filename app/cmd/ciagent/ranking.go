@@ -230,11 +230,13 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 		m.Holdout = &rep
 	}
 	stored := ""
+	var refused error
 	why := notStoredBecause(m, len(test), *holdout)
 	switch {
 	case *dryRun:
 	case why != "" && !*force:
-		fmt.Fprintf(stderr, "ranking train: not stored: %s; --force stores it anyway\n", why)
+		// Said after the report, as the command's error: exit 2, so a scheduled job sees it.
+		refused = fmt.Errorf("ranking train: not stored: %s; --force stores it anyway", why)
 	default:
 		if stored, err = store.SaveModel(ctx, m); err != nil {
 			return err
@@ -243,7 +245,10 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(m)
+		if err := enc.Encode(m); err != nil {
+			return err
+		}
+		return refused
 	}
 	if stored != "" {
 		fmt.Fprintf(stdout, "ranking model %s stored\n", stored)
@@ -253,7 +258,7 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	if m.Holdout != nil {
 		printReport(stdout, len(test), *m.Holdout)
 	}
-	return nil
+	return refused
 }
 
 // notStoredBecause says why a trained model should not be stored, "" when it may be: it ranks

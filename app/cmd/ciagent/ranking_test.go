@@ -92,6 +92,13 @@ func TestRankingCommands(t *testing.T) {
 		t.Fatalf("ranking train: version %q, hold-out %+v; want a stored model that beats the proposers", m.Version, m.Holdout)
 	}
 
+	// A model the hold-out cannot judge is not stored, and the command says so as an error
+	// (exit 2), after its report, so that a scheduled job sees it.
+	var report, refusal bytes.Buffer
+	err = run(context.Background(), []string{"ranking", "train", "--since", since, "--until", until, "--holdout", "0.0001"}, getenv, nil, &report, &refusal)
+	if code := exitCode(err, &refusal); code != exitInput || !strings.Contains(refusal.String(), "not stored: none of the 0 held-out requests") || !strings.Contains(report.String(), "trained on") {
+		t.Errorf("ranking train with an empty hold-out: exit %d, stderr %q, stdout %q; want exit 2 naming the reason after the report", code, refusal.String(), report.String())
+	}
 	var ignored bytes.Buffer
 	if err := run(context.Background(), []string{"ranking", "train", "--epochs", "-5"}, getenv, nil, &ignored, &ignored); !strings.Contains(fmt.Sprint(err), "--epochs -5") {
 		t.Errorf("ranking train --epochs -5 = %v; want a usage error naming it", err)
