@@ -18,7 +18,7 @@ func (c *Checker) devEvidence(a *analysis) float64 {
 			// An address says where to write, not what the text is about.
 			continue
 		}
-		if d, ok := inSet(c.domains.dev, l.host); ok && !c.domains.hostedImpostor(l.host) && !slices.Contains(devSites, d) {
+		if d, ok := inSet(c.domains.dev, l.host); ok && !a.hostedImpostor(l.host) && !slices.Contains(devSites, d) {
 			devSites = append(devSites, d)
 			score += 2
 		}

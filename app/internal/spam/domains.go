@@ -515,9 +515,23 @@ func isTenantSite(host string) bool {
 	return false
 }
 
-// hostedImpostor reports a tenant site that the domain checks find suspicious. It earns
+// domainVerdicts runs the domain checks once for each host of links.
+func (c *Checker) domainVerdicts(links []link) map[string]domainVerdict {
+	if len(links) == 0 {
+		return nil
+	}
+	out := make(map[string]domainVerdict, len(links))
+	for _, l := range links {
+		if _, ok := out[l.host]; !ok {
+			out[l.host] = c.domains.check(l.host)
+		}
+	}
+	return out
+}
+
+// hostedImpostor reports a tenant site that the domain checks found suspicious. It earns
 // nothing from its platform's place among the developer domains: it is an off-site link, and
 // no evidence of developer talk.
-func (l *domainLists) hostedImpostor(host string) bool {
-	return isTenantSite(host) && l.check(host).kind != domainNone
+func (a *analysis) hostedImpostor(host string) bool {
+	return isTenantSite(host) && a.verdicts[host].kind != domainNone
 }

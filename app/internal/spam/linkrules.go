@@ -11,7 +11,7 @@ func (c *Checker) offsiteLinks(a *analysis) []link {
 		if l.email {
 			continue
 		}
-		if _, ok := inSet(c.domains.known, l.host); ok && !c.domains.hostedImpostor(l.host) {
+		if _, ok := inSet(c.domains.known, l.host); ok && !a.hostedImpostor(l.host) {
 			continue
 		}
 		out = append(out, l)
@@ -27,7 +27,7 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 		l := &a.links[i]
 		if !checked[l.host] {
 			checked[l.host] = true
-			v := c.domains.check(l.host)
+			v := a.verdicts[l.host]
 			sp := a.linkSpan(*l)
 			switch v.kind {
 			case domainPhishing:

@@ -17,6 +17,9 @@ type analysis struct {
 	toks  []token
 	hits  []phraseHit
 	links []link
+	// verdicts are the domain checks' answers for each host of links, asked once: the link
+	// rules report them, and a hosting platform's tenant site is trusted only without one.
+	verdicts map[string]domainVerdict
 	// offsite are the links to neither developer nor well-known sites (offsiteLinks): link
 	// farms, downloads, support desks and developer evidence all ask about them.
 	offsite []link
@@ -86,6 +89,7 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 		a.counts[h.class]++
 	}
 	a.links = extractLinks(a.n.text)
+	a.verdicts = c.domainVerdicts(a.links)
 	a.offsite = c.offsiteLinks(a)
 	a.devTalk = c.devTalkFactor(a)
 
