@@ -256,7 +256,7 @@ type scan struct {
 
 	norm    normalizer
 	gzipped bool
-	inKey   bool // inside a PEM private key: its lines are never shown
+	keys    redact.KeyLines // a PEM private key's lines are never shown
 	lineNo  int
 	bytes   int64
 
@@ -415,7 +415,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	if kind == lineFraming || len(text) == 0 {
 		return
 	}
-	if s.privateKeyLine(text) {
+	if s.keys.Secret(text) {
 		text = keyMarker
 	}
 	s.candidates = s.candidates[:0]
@@ -518,44 +518,8 @@ func (s *scan) capture(text []byte) *Evidence {
 	return ev
 }
 
-// privateKeyLine reports whether text is a line of a PEM private key. Its base64 lines look
-// like any other text to a per-line redaction, so the scan follows the key from its BEGIN
-// line while the lines still look like a key.
-func (s *scan) privateKeyLine(text []byte) bool {
-	if bytes.Contains(text, pemBegin) && bytes.Contains(text, pemPrivateKey) {
-		s.inKey = !bytes.Contains(text, pemEnd)
-		return true
-	}
-	if !s.inKey {
-		return false
-	}
-	if bytes.Contains(text, pemEnd) {
-		s.inKey = false
-		return true
-	}
-	t := bytes.TrimSpace(text)
-	if len(t) == 0 || bytes.HasPrefix(t, []byte("Proc-Type:")) || bytes.HasPrefix(t, []byte("DEK-Info:")) || isBase64(t) {
-		return true
-	}
-	s.inKey = false
-	return false
-}
-
-var (
-	pemBegin      = []byte("-----BEGIN")
-	pemEnd        = []byte("-----END")
-	pemPrivateKey = []byte("PRIVATE KEY-----")
-	keyMarker     = []byte(redact.Marker("private_key"))
-)
-
-func isBase64(t []byte) bool {
-	for _, c := range t {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
-			return false
-		}
-	}
-	return true
-}
+// keyMarker is what a shown line of a private key reads.
+var keyMarker = []byte(redact.Marker("private_key"))
 
 // clip makes a line shown as evidence or context: secrets redacted (answers are echoed to
 // clients and cached), at most maxEvidenceText bytes, valid UTF-8.

@@ -7,6 +7,7 @@
 package redact
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"sync"
@@ -367,4 +368,45 @@ func replace(s string, r rule, bit uint32) (string, int) {
 	}
 	b.WriteString(s[last:])
 	return b.String(), n
+}
+
+// KeyLines follows PEM private keys through a text read line by line, as a log is: a line of
+// a key's base64 looks like any other text to String, which needs the BEGIN line in view.
+type KeyLines struct{ inKey bool }
+
+// Secret reports whether line belongs to a private key: its BEGIN or END line, or, after a
+// BEGIN line, a line that still looks like the key (base64, a PEM header, blank).
+func (k *KeyLines) Secret(line []byte) bool {
+	if bytes.Contains(line, pemBegin) && bytes.Contains(line, pemPrivateKey) {
+		k.inKey = !bytes.Contains(line, pemEnd)
+		return true
+	}
+	if !k.inKey {
+		return false
+	}
+	if bytes.Contains(line, pemEnd) {
+		k.inKey = false
+		return true
+	}
+	t := bytes.TrimSpace(line)
+	if len(t) == 0 || bytes.HasPrefix(t, []byte("Proc-Type:")) || bytes.HasPrefix(t, []byte("DEK-Info:")) || isBase64(t) {
+		return true
+	}
+	k.inKey = false
+	return false
+}
+
+var (
+	pemBegin      = []byte("-----BEGIN")
+	pemEnd        = []byte("-----END")
+	pemPrivateKey = []byte("PRIVATE KEY-----")
+)
+
+func isBase64(t []byte) bool {
+	for _, c := range t {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
 }

@@ -232,3 +232,29 @@ func TestRulesCompile(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyLines(t *testing.T) {
+	lines := []struct {
+		line   string
+		secret bool
+	}{
+		{"building...", false},
+		{"-----BEGIN RSA PRIVATE KEY-----", true},
+		{"Proc-Type: 4,ENCRYPTED", true},
+		{"MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun", true},
+		{"", true},
+		{"-----END RSA PRIVATE KEY-----", true},
+		{"MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun", false}, // no key open
+		{"-----BEGIN OPENSSH PRIVATE KEY-----", true},
+		{"b3BlbnNzaC1rZXktdjEAAAAABG5vbmU=", true},
+		{"error: the key was cut short", false}, // not base64: the key ended without its END
+		{"AAAA", false},
+		{"-----BEGIN CERTIFICATE-----", false}, // certificates are public
+	}
+	var k KeyLines
+	for i, l := range lines {
+		if got := k.Secret([]byte(l.line)); got != l.secret {
+			t.Errorf("line %d %q: Secret = %v; want %v", i+1, l.line, got, l.secret)
+		}
+	}
+}
