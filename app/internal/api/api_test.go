@@ -347,16 +347,24 @@ func TestLiveCheck(t *testing.T) {
 	}
 }
 
-func TestServeShutsDownGracefully(t *testing.T) {
-	s, err := New(Config{Addr: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second}, slog.New(slog.DiscardHandler), testEngine(t))
+// startServe runs Serve on a free loopback port; cancel starts its shutdown, and done gives
+// what Serve returned.
+func startServe(t *testing.T, cfg Config) (addr net.Addr, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := New(cfg, slog.New(slog.DiscardHandler), testEngine(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ready) }()
-	addr := <-ready
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ctx, ready) }()
+	return <-ready, cancel, errc
+}
+
+func TestServeShutsDownGracefully(t *testing.T) {
+	addr, cancel, done := startServe(t, Config{ShutdownTimeout: 5 * time.Second})
 	resp, data := post(t, "http://"+addr.String()+"/v1/ci/explain", []byte("undefined: x\n"), nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, data)
@@ -373,15 +381,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 // A client still sending its body at shutdown is cut at the shutdown timeout, and Serve ends
 // cleanly: it used to wait for the read timeout (two minutes) and exit with an error.
 func TestServeCutsSlowClientsAtShutdown(t *testing.T) {
-	s, err := New(Config{Addr: "127.0.0.1:0", ShutdownTimeout: 200 * time.Millisecond}, slog.New(slog.DiscardHandler), testEngine(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ready) }()
-	addr := <-ready
+	addr, cancel, done := startServe(t, Config{ShutdownTimeout: 200 * time.Millisecond})
 	conn, err := net.Dial("tcp", addr.String())
 	if err != nil {
 		t.Fatal(err)
