@@ -341,17 +341,15 @@ var freeMail = map[string]bool{
 // freeMailImpostor finds a brand beside a lure in the local part of an address at a free mail
 // service: ledger.support.desk@gmail.com, metamask_recovery_team@outlook.com.
 func freeMailImpostor(l link) (brandName, lure string, money bool) {
-	local, _, ok := strings.Cut(l.raw, "@")
-	if !ok || !freeMail[l.host] {
+	if !l.email || !freeMail[l.host] {
 		return "", "", false
 	}
-	local = strings.ToLower(strings.TrimPrefix(local, "mailto:"))
 	return brandBesideLure(strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' || r == '+' {
 			return '.' // ledgersupport247@, ledger+support@
 		}
 		return r
-	}, local))
+	}, strings.ToLower(l.user)))
 }
 
 // brandTolerance is the edit distance at which a name still reads as the brand. Short names

@@ -39,6 +39,7 @@ type link struct {
 	hasScheme  bool
 	www        bool
 	email      bool
+	user       string // before the host's '@': an address's local part, or a URL's userinfo
 }
 
 // extractLinks finds URLs in normalised text. A match is kept only when it is plausibly a
@@ -153,7 +154,7 @@ func parseLink(raw string) (link, bool) {
 		if !l.hasScheme {
 			l.email = true
 		}
-		hostPart = hostPart[at+1:]
+		l.user, hostPart = hostPart[:at], hostPart[at+1:]
 	}
 	if strings.HasPrefix(hostPart, "[") { // IPv6 literal
 		if j := strings.IndexByte(hostPart, ']'); j > 0 {
