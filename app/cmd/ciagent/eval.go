@@ -19,6 +19,7 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	// The default is the workspace's shared/data seen from app/, where make eval runs the CLI.
 	data := fs.String("data", filepath.Join("..", "..", "shared", "data"), "directory of the public corpora (ci-logs/, spam/); without the flag a missing one is skipped")
 	kbDir := fs.String("kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files")
+	split := fs.Bool("split", false, "also report LogChunks on its two halves of repositories (tuning, held out; docs/benchmarks.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,15 +48,15 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 
 	lcDir := filepath.Join(*data, "ci-logs", "logchunks")
 	if _, err := os.Stat(lcDir); err == nil {
-		rep, err := cieval.LogChunks(ctx, eng, lcDir, stderr)
+		rep, tuning, heldOut, err := cieval.LogChunksSplit(ctx, eng, lcDir, stderr)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "  LogChunks   %d examples (%d logs missing)\n", rep.Examples, rep.Missing)
-		fmt.Fprintf(stdout, "    evidence recall (key line among all evidence)   %5.1f %%\n", 100*rep.EvidenceRecall)
-		fmt.Fprintf(stdout, "    evidence recall (top proposition only)          %5.1f %%\n", 100*rep.TopRecall)
-		fmt.Fprintf(stdout, "    top-1 category (indicative keyword labels, n=%d) %5.1f %%\n", rep.Labelled, 100*rep.CategoryTop1)
-		fmt.Fprintf(stdout, "    answered unknown                                %5.1f %%\n", 100*rep.Unknown)
+		printLogChunks(stdout, "  LogChunks  ", rep)
+		if *split {
+			printLogChunks(stdout, "  LogChunks tuning half:", tuning)
+			printLogChunks(stdout, "  LogChunks held-out half:", heldOut)
+		}
 	} else {
 		fmt.Fprintf(stdout, "  LogChunks   skipped: %s not found\n", lcDir)
 	}
@@ -89,6 +90,14 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	}
 	fmt.Fprintln(stdout, "\nSpam/Scam Proposer")
 	return spam.PrintReport(stdout, rep)
+}
+
+func printLogChunks(stdout io.Writer, title string, rep *cieval.LogChunksReport) {
+	fmt.Fprintf(stdout, "%s %d examples (%d logs missing)\n", title, rep.Examples, rep.Missing)
+	fmt.Fprintf(stdout, "    evidence recall (key line among all evidence)   %5.1f %%\n", 100*rep.EvidenceRecall)
+	fmt.Fprintf(stdout, "    evidence recall (top proposition only)          %5.1f %%\n", 100*rep.TopRecall)
+	fmt.Fprintf(stdout, "    top-1 category (indicative keyword labels, n=%d) %5.1f %%\n", rep.Labelled, 100*rep.CategoryTop1)
+	fmt.Fprintf(stdout, "    answered unknown                                %5.1f %%\n", 100*rep.Unknown)
 }
 
 // flagSet reports whether the flag name was given on the command line.

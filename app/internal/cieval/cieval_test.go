@@ -66,3 +66,40 @@ func TestToLFLines(t *testing.T) {
 		t.Errorf("toLFLines = %v; want %v", got, want)
 	}
 }
+
+func TestLogChunksSplit(t *testing.T) {
+	whole, tuning, heldOut, err := LogChunksSplit(context.Background(), testEngine(t), "testdata/logchunks", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := LogChunks(context.Background(), testEngine(t), "testdata/logchunks", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *whole != *plain {
+		t.Errorf("LogChunksSplit whole = %+v; LogChunks = %+v", *whole, *plain)
+	}
+	// The testdata's one repository is in one half; the other half is empty.
+	in, empty := tuning, heldOut
+	if RepoHalf("acme@app") == HalfHeldOut {
+		in, empty = heldOut, tuning
+	}
+	if *in != *whole || empty.Examples != 0 || empty.Missing != 0 {
+		t.Errorf("halves = %+v, %+v; want the whole report and an empty one", *in, *empty)
+	}
+}
+
+func TestRepoHalf(t *testing.T) {
+	// Deterministic, and both halves are used.
+	seen := map[int]int{}
+	for _, repo := range []string{"a@b", "c@d", "e@f", "g@h", "i@j", "k@l", "m@n", "o@p"} {
+		h := RepoHalf(repo)
+		if h != RepoHalf(repo) || (h != HalfTuning && h != HalfHeldOut) {
+			t.Fatalf("RepoHalf(%q) = %d, unstable or out of range", repo, h)
+		}
+		seen[h]++
+	}
+	if len(seen) != 2 {
+		t.Errorf("RepoHalf put 8 repositories in %v; want both halves used", seen)
+	}
+}
