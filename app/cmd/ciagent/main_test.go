@@ -65,11 +65,14 @@ func TestCLI(t *testing.T) {
 		{"serve bad spam config", []string{"serve", "--addr", "127.0.0.1:0", "--spam-config", "testdata/missing-spam.yaml"}, "", exitInput, "", "spam config"},
 		{"serve bad max body", []string{"serve", "--max-body", "lots"}, "", exitUsage, "", "--max-body"},
 		{"apikey new", []string{"apikey", "new", "ci"}, "", exitOK, "cia_", "ci sha256:"},
-		{"apikey -h", []string{"apikey", "-h"}, "", exitOK, "", "usage: ciagent apikey new NAME"},
-		{"apikey new -h mints no key", []string{"apikey", "new", "-h"}, "", exitOK, "", "usage: ciagent apikey new NAME"},
-		{"apikey new --help mints no key", []string{"apikey", "new", "--help"}, "", exitOK, "", "usage: ciagent apikey new NAME"},
+		{"apikey -h", []string{"apikey", "-h"}, "", exitOK, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
+		{"apikey new -h mints no key", []string{"apikey", "new", "-h"}, "", exitOK, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
+		{"apikey new --help mints no key", []string{"apikey", "new", "--help"}, "", exitOK, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
+		{"apikey new with scopes", []string{"apikey", "new", "--scopes", "spam,feedback", "mod-bot"}, "", exitOK, "cia_", "mod-bot sha256:"},
+		{"apikey new prints the scopes", []string{"apikey", "new", "--scopes", "feedback,spam", "mod-bot"}, "", exitOK, "cia_", " scopes=spam,feedback\n"},
+		{"apikey new unknown scope", []string{"apikey", "new", "--scopes", "admin", "x"}, "", exitUsage, "", `unknown scope "admin": want some of explain,spam,feedback:any,export`},
 		{"apikey name starting with -", []string{"apikey", "new", "--", "-ci"}, "", exitUsage, "", `"-ci" starts with '-'`},
-		{"apikey new without name", []string{"apikey", "new"}, "", exitUsage, "", "usage: ciagent apikey new NAME"},
+		{"apikey new without name", []string{"apikey", "new"}, "", exitUsage, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
 		{"eval --data missing", []string{"eval", "--data", "testdata/nope"}, "", exitInput, "", "--data testdata/nope: no such directory"},
 		{"eval --data a file", []string{"eval", "--data", "testdata/undefined.log"}, "", exitInput, "", "not a directory"},
 		{"eval default corpora absent: skipped", []string{"eval"}, "", exitOK, "no corpora at", ""},
@@ -103,7 +106,7 @@ func TestExplainViaServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, line, _ := api.NewKey("cli")
+	key, line, _ := api.NewKey("cli", api.AllScopes)
 	keys, _ := api.ParseKeySet(strings.NewReader(line), "keys")
 	srv, err := api.New(api.Config{APIKeys: keys}, slog.New(slog.DiscardHandler), eng)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -19,12 +20,79 @@ import (
 //
 // File format, one key a line, '#' comments:
 //
-//	<client-name> sha256:<64 hex digits>
+//	<client-name> sha256:<64 hex digits> [scopes=<scope>,<scope>…]
 //
-// `ciagent apikey new NAME` prints a fresh key and its line.
+// A line without scopes may do everything (as every key could before scopes existed), so
+// existing keys files keep working; see Scope for what a scope allows.
+// `ciagent apikey new NAME [--scopes …]` prints a fresh key and its line.
 type KeySet struct {
-	names  []string
+	keys   []Key
 	hashes [][sha256.Size]byte
+}
+
+// Key is the client an API key authenticates, and what it may do.
+type Key struct {
+	Name   string
+	Scopes Scopes
+}
+
+// Scopes is what a key may do: a set of /v1 routes, and whose answers it may give feedback on.
+type Scopes uint8
+
+const (
+	ScopeExplain     Scopes = 1 << iota // POST /v1/ci/explain
+	ScopeSpam                           // POST /v1/spam/check
+	ScopeFeedback                       // POST /v1/feedback on the answers this key was given
+	ScopeFeedbackAny                    // POST /v1/feedback on any client's answers
+	ScopeExport                         // GET /v1/ranking/export: every client's requests and feedback
+
+	// AllScopes is a key without a scopes field: every route, feedback on any answer.
+	AllScopes = ScopeExplain | ScopeSpam | ScopeFeedback | ScopeFeedbackAny | ScopeExport
+)
+
+type scopeName struct {
+	name   string
+	scopes Scopes
+}
+
+// scopeNames is the keys file's spelling of each scope, in the order errors list them.
+// "feedback:any" implies "feedback".
+var scopeNames = []scopeName{
+	{"explain", ScopeExplain},
+	{"spam", ScopeSpam},
+	{"feedback", ScopeFeedback},
+	{"feedback:any", ScopeFeedback | ScopeFeedbackAny},
+	{"export", ScopeExport},
+}
+
+// Has reports whether s holds every scope of want.
+func (s Scopes) Has(want Scopes) bool { return s&want == want }
+
+// String spells s as the keys file does ("explain,spam,feedback").
+func (s Scopes) String() string {
+	var names []string
+	for _, n := range scopeNames {
+		if n.scopes == ScopeFeedback && s.Has(ScopeFeedbackAny) {
+			continue // said by feedback:any
+		}
+		if s.Has(n.scopes) {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// ParseScopes reads a comma-separated scope list ("explain,spam,feedback").
+func ParseScopes(list string) (Scopes, error) {
+	var s Scopes
+	for name := range strings.SplitSeq(list, ",") {
+		i := slices.IndexFunc(scopeNames, func(n scopeName) bool { return n.name == name })
+		if i < 0 {
+			return 0, fmt.Errorf("unknown scope %q: want some of %s", name, AllScopes)
+		}
+		s |= scopeNames[i].scopes
+	}
+	return s, nil
 }
 
 // LoadKeySet reads a keys file.
@@ -47,14 +115,24 @@ func ParseKeySet(r io.Reader, source string) (*KeySet, error) {
 			continue
 		}
 		fields := strings.Fields(line)
-		if len(fields) != 2 || !strings.HasPrefix(fields[1], "sha256:") {
-			return nil, fmt.Errorf("%s:%d: want `<name> sha256:<hex>`", source, n)
+		if len(fields) < 2 || len(fields) > 3 || !strings.HasPrefix(fields[1], "sha256:") {
+			return nil, fmt.Errorf("%s:%d: want `<name> sha256:<hex> [scopes=<scope>,…]`", source, n)
 		}
 		raw, err := hex.DecodeString(strings.TrimPrefix(fields[1], "sha256:"))
 		if err != nil || len(raw) != sha256.Size {
 			return nil, fmt.Errorf("%s:%d: the hash must be 64 hex digits", source, n)
 		}
-		ks.names = append(ks.names, fields[0])
+		key := Key{Name: fields[0], Scopes: AllScopes}
+		if len(fields) == 3 {
+			list, ok := strings.CutPrefix(fields[2], "scopes=")
+			if !ok {
+				return nil, fmt.Errorf("%s:%d: the third field must be scopes=<scope>,… (got %q)", source, n, fields[2])
+			}
+			if key.Scopes, err = ParseScopes(list); err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", source, n, err)
+			}
+		}
+		ks.keys = append(ks.keys, key)
 		ks.hashes = append(ks.hashes, [sha256.Size]byte(raw))
 	}
 	if err := sc.Err(); err != nil {
@@ -66,13 +144,13 @@ func ParseKeySet(r io.Reader, source string) (*KeySet, error) {
 	return ks, nil
 }
 
-// Verify checks an Authorization header value and returns the key's client name. Every
-// stored hash is compared, in constant time, so timing says nothing about which key is close.
-func (ks *KeySet) Verify(authorization string) (string, bool) {
+// Verify checks an Authorization header value and returns the key's client. Every stored
+// hash is compared, in constant time, so timing says nothing about which key is close.
+func (ks *KeySet) Verify(authorization string) (Key, bool) {
 	// The scheme name is case-insensitive (RFC 9110 §11.1): "bearer <key>" is as good.
 	scheme, key, ok := strings.Cut(authorization, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
-		return "", false
+		return Key{}, false
 	}
 	sum := sha256.Sum256([]byte(key))
 	found := -1
@@ -82,13 +160,14 @@ func (ks *KeySet) Verify(authorization string) (string, bool) {
 		}
 	}
 	if found < 0 {
-		return "", false
+		return Key{}, false
 	}
-	return ks.names[found], true
+	return ks.keys[found], true
 }
 
-// NewKey returns a random API key and its keys-file line for name.
-func NewKey(name string) (key, line string, err error) {
+// NewKey returns a random API key and its keys-file line for name, with scopes (AllScopes:
+// no scopes field, the line may do everything).
+func NewKey(name string, scopes Scopes) (key, line string, err error) {
 	// ParseKeySet splits a line with strings.Fields (every Unicode space: NBSP, \r, \v …):
 	// a name with any of them would make the printed line one the keys file cannot load.
 	if name == "" || strings.ContainsFunc(name, unicode.IsSpace) || strings.Contains(name, "#") {
@@ -104,5 +183,12 @@ func NewKey(name string) (key, line string, err error) {
 	}
 	key = "cia_" + base64.RawURLEncoding.EncodeToString(buf)
 	sum := sha256.Sum256([]byte(key))
-	return key, name + " sha256:" + hex.EncodeToString(sum[:]), nil
+	line = name + " sha256:" + hex.EncodeToString(sum[:])
+	switch {
+	case scopes == 0:
+		return "", "", errors.New("a key needs at least one scope")
+	case scopes != AllScopes:
+		line += " scopes=" + scopes.String()
+	}
+	return key, line, nil
 }

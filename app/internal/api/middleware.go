@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,7 +16,13 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+// Context keys of a request: its id, the API key that authenticated it (a Key), and the
+// access log line's fields.
+const (
+	requestIDKey ctxKey = iota
+	clientKey
+	accessLogKey
+)
 
 // NewRequestID returns a UUIDv7: time-ordered, so ids sort and partition by arrival.
 func NewRequestID() string {
@@ -70,7 +77,8 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HandlerTimeout)
+		log := &accessLogFields{}
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), accessLogKey, log), s.cfg.HandlerTimeout)
 		defer cancel()
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		elapsed := time.Since(start)
@@ -83,9 +91,14 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 		s.logger.Info("request",
 			"request_id", RequestID(r.Context()), "method", r.Method, "route", route,
 			"status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000,
-			"bytes_in", r.ContentLength, "bytes_out", rec.written, "remote", r.RemoteAddr)
+			"bytes_in", r.ContentLength, "bytes_out", rec.written, "remote", r.RemoteAddr,
+			"client", log.client)
 	})
 }
+
+// accessLogFields carries what inner handlers learn for the access log line: the API key's
+// name (never the key), so every request can be traced to the client that made it.
+type accessLogFields struct{ client string }
 
 type statusRecorder struct {
 	http.ResponseWriter
@@ -110,26 +123,41 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// authenticate enforces Bearer API keys on /v1 when a key set is configured.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+// authenticate enforces Bearer API keys on /v1 when a key set is configured, and the key's
+// scope for the route: a key whose line in the keys file lists scopes may use only those.
+func (s *Server) authenticate(scope Scopes, next http.Handler) http.Handler {
 	if s.cfg.APIKeys == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ok := s.cfg.APIKeys.Verify(r.Header.Get("Authorization"))
+		key, ok := s.cfg.APIKeys.Verify(r.Header.Get("Authorization"))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ci-agent"`)
 			writeError(w, r, http.StatusUnauthorized, "missing or invalid API key: send Authorization: Bearer <key>")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey, name)))
+		ctx := context.WithValue(r.Context(), clientKey, key)
+		if log, ok := ctx.Value(accessLogKey).(*accessLogFields); ok {
+			log.client = key.Name
+		}
+		if !key.Scopes.Has(scope) {
+			writeError(w, r, http.StatusForbidden, fmt.Sprintf("the API key %q may not call %s %s: its scopes are %s; the keys file must list %q for it",
+				key.Name, r.Method, r.URL.Path, key.Scopes, scope))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-const clientKey ctxKey = 1
-
 // Client names the API key that authenticated the request ("" without authentication).
 func Client(ctx context.Context) string {
-	name, _ := ctx.Value(clientKey).(string)
-	return name
+	key, _ := ctx.Value(clientKey).(Key)
+	return key.Name
+}
+
+// feedbackOnAnyAnswer reports whether the request may give feedback on answers given to other
+// clients: without authentication, or with a key that has the feedback:any scope.
+func feedbackOnAnyAnswer(ctx context.Context) bool {
+	key, ok := ctx.Value(clientKey).(Key)
+	return !ok || key.Scopes.Has(ScopeFeedbackAny)
 }

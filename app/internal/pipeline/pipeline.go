@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -125,16 +126,22 @@ type Pipeline struct {
 	wake         chan struct{}
 
 	pendMu sync.Mutex
-	// pending holds, for each acknowledged request not yet committed, its propositions' cause
-	// ids: all FindTarget needs. Not the event itself: that would keep every spooled input in
-	// memory, so the heap would grow with the spool (up to its cap) during an outage.
-	pending map[uuid.UUID][]string
+	// pending holds, for each acknowledged request not yet committed, its client and its
+	// propositions' cause ids: all FindTarget needs. Not the event itself: that would keep
+	// every spooled input in memory, so the heap would grow with the spool (up to its cap)
+	// during an outage.
+	pending map[uuid.UUID]pendingAnswer
 
 	stop      chan struct{}      // Close was called: drain the queue, then end
 	done      chan struct{}      // the writer has ended
 	runCtx    context.Context    // cancelled when Close gives up waiting
 	cancelRun context.CancelFunc // for runCtx
 	started   bool
+}
+
+type pendingAnswer struct {
+	client string
+	causes []string
 }
 
 type queued struct {
@@ -149,7 +156,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 	p := &Pipeline{
 		cfg:     cfg,
 		logger:  logger.With("component", "pipeline"),
-		pending: map[uuid.UUID][]string{},
+		pending: map[uuid.UUID]pendingAnswer{},
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -369,7 +376,7 @@ func (p *Pipeline) addPending(ev *Event) {
 		causes[i] = strings.Clone(pr.CauseID) // not a view into a spool record or a decoded event
 	}
 	p.pendMu.Lock()
-	p.pending[ev.ID] = causes
+	p.pending[ev.ID] = pendingAnswer{client: strings.Clone(ev.Client), causes: causes}
 	p.pendMu.Unlock()
 }
 
@@ -390,41 +397,42 @@ var ErrNotFound = errors.New("not found")
 var ErrUnavailable = errors.New("database unavailable")
 
 // FindTarget checks that feedback about requestID (and causeID, unless empty) has something
-// to be about: an acknowledged request, pending or committed, with that proposition.
-func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID string) error {
+// to be about: an acknowledged request, pending or committed, with that proposition. It
+// returns the client (API key name) the answer was given to.
+func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID string) (client string, err error) {
 	// Stored cause ids went through cleanText; a NUL byte would make PostgreSQL refuse the
 	// query (22021), which would read as "database unavailable" and a 503 to retry forever.
 	causeID = cleanText(causeID)
 	p.pendMu.Lock()
-	causes, ok := p.pending[requestID]
+	answer, ok := p.pending[requestID]
 	p.pendMu.Unlock()
 	if ok {
-		if causeID == "" || slices.Contains(causes, causeID) {
-			return nil
+		if causeID == "" || slices.Contains(answer.causes, causeID) {
+			return answer.client, nil
 		}
-		return ErrNotFound
+		return "", ErrNotFound
 	}
 	if p.db == nil || requestID.Version() != 7 {
-		return ErrNotFound
+		return "", ErrNotFound
 	}
 	// Another replica may have answered the request a moment ago and not committed it yet:
 	// its writer waits up to FlushInterval for a batch and may have a queue. A recent id is looked for again,
 	// for up to recentWait, before it is called unknown (404 tells the client not to retry).
 	deadline := time.Now().Add(recentWait)
 	for {
-		found, err := p.committed(ctx, requestID, causeID)
+		client, found, err := p.committed(ctx, requestID, causeID)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		if found {
-			return nil
+			return client, nil
 		}
 		if age := time.Since(UUIDTime(requestID)); age > recentAge || age < -recentAge || !time.Now().Before(deadline) {
-			return ErrNotFound
+			return "", ErrNotFound
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+			return "", fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		case <-time.After(recentPoll):
 		}
 	}
@@ -438,15 +446,26 @@ const (
 	recentPoll = 100 * time.Millisecond
 )
 
+// The feedback target queries (TestHotQueriesUseIndexes checks their plans): the request by
+// id, or the request with one of its propositions. Both read one partition's primary key.
+const (
+	targetRequestQuery     = `SELECT client FROM requests WHERE id = $1`
+	targetPropositionQuery = `SELECT r.client FROM requests r
+		WHERE r.id = $1 AND EXISTS (SELECT 1 FROM propositions p WHERE p.request_id = $1 AND p.cause_id = $2)`
+)
+
 // committed reports whether the database holds requestID (with the proposition causeID,
-// unless empty).
-func (p *Pipeline) committed(ctx context.Context, requestID uuid.UUID, causeID string) (found bool, err error) {
+// unless empty), and the client it was answered to.
+func (p *Pipeline) committed(ctx context.Context, requestID uuid.UUID, causeID string) (client string, found bool, err error) {
 	if causeID == "" {
-		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)`, [16]byte(requestID)).Scan(&found)
+		err = p.db.QueryRow(ctx, targetRequestQuery, [16]byte(requestID)).Scan(&client)
 	} else {
-		err = p.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM propositions WHERE request_id = $1 AND cause_id = $2)`, [16]byte(requestID), causeID).Scan(&found)
+		err = p.db.QueryRow(ctx, targetPropositionQuery, [16]byte(requestID), causeID).Scan(&client)
 	}
-	return found, err
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return client, err == nil, err
 }
 
 // Ping checks the database (nil in spool-only mode: the spool is what matters then).

@@ -346,10 +346,10 @@ func TestSpoolOnlyKeepsEverything(t *testing.T) {
 		}
 		acked = append(acked, ev.ID)
 	}
-	if err := p.FindTarget(t.Context(), acked[0], "go.undefined"); err != nil {
-		t.Errorf("FindTarget(pending request): %v; want found", err)
+	if client, err := p.FindTarget(t.Context(), acked[0], "go.undefined"); err != nil || client != "ci" {
+		t.Errorf("FindTarget(pending request) = %q, %v; want its client \"ci\"", client, err)
 	}
-	if err := p.FindTarget(t.Context(), acked[0], "no.such.cause"); !errors.Is(err, ErrNotFound) {
+	if _, err := p.FindTarget(t.Context(), acked[0], "no.such.cause"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FindTarget(pending request, unknown cause) = %v; want ErrNotFound", err)
 	}
 	if err := p.SpoolCheck(t.Context()); err == nil {
@@ -476,8 +476,8 @@ func TestFindTargetWaitsForAnotherReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The other replica has never seen ev, and it is not committed for another ~500 ms.
-	if err := asked.FindTarget(t.Context(), ev.ID, "go.undefined"); err != nil {
-		t.Errorf("FindTarget(answered elsewhere, committing) = %v; want found", err)
+	if client, err := asked.FindTarget(t.Context(), ev.ID, "go.undefined"); err != nil || client != "ci" {
+		t.Errorf("FindTarget(answered elsewhere, committing) = %q, %v; want its client \"ci\"", client, err)
 	}
 
 	old := uuid.Must(uuid.NewV7())
@@ -485,7 +485,7 @@ func TestFindTargetWaitsForAnotherReplica(t *testing.T) {
 	for i := range 6 {
 		old[i] = byte(ms >> (40 - 8*i)) // a UUIDv7 of an hour ago
 	}
-	if err := asked.FindTarget(t.Context(), old, ""); !errors.Is(err, ErrNotFound) {
+	if _, err := asked.FindTarget(t.Context(), old, ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FindTarget(old unknown id) = %v; want ErrNotFound", err)
 	}
 }

@@ -127,15 +127,15 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	}{
 		{
 			"feedback target: request by id",
-			"SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)", []any{[16]byte(ids[42])},
-			[]string{"Index Only Scan", partitionName("requests", today) + "_pkey"},
+			targetRequestQuery, []any{[16]byte(ids[42])},
+			[]string{"Index Scan", partitionName("requests", today) + "_pkey"},
 			[]string{"Seq Scan", oldPart("requests")},
 		},
 		{
 			"feedback target: proposition by request and cause",
-			"SELECT EXISTS (SELECT 1 FROM propositions WHERE request_id = $1 AND cause_id = $2)", []any{[16]byte(ids[42]), "cause.42"},
-			[]string{"Index Scan", partitionName("propositions", today) + "_pkey"},
-			[]string{"Seq Scan", oldPart("propositions")},
+			targetPropositionQuery, []any{[16]byte(ids[42]), "cause.42"},
+			[]string{"Index Scan", partitionName("propositions", today) + "_pkey", partitionName("requests", today) + "_pkey"},
+			[]string{"Seq Scan", oldPart("propositions"), oldPart("requests")},
 		},
 		{
 			"ranking export since a time: only the days since",
