@@ -94,6 +94,7 @@ type Engine struct {
 	matcher     *ahocorasick.Matcher
 	litRegexps  [][]setRef // literal id -> the regexp literal sets it belongs to
 	errorish    int32      // literal ids >= errorish are error-ish markers
+	markers     int32      // literal ids >= markers are grep-worthy markers (step.go), not error-ish
 	regexps     []compiledRegexp
 	patterns    []patternRef // flattened patterns, indexed by compiledRegexp.pattern
 }
@@ -186,6 +187,8 @@ func New(kb *KB, opts Options) (*Engine, error) {
 	}
 	e.errorish = index32(len(literals))
 	literals = append(literals, errorishLiterals...)
+	e.markers = index32(len(literals))
+	literals = append(literals, markerLiterals...)
 	m, err := ahocorasick.BuildApprox(literals)
 	if err != nil {
 		return nil, err
@@ -265,6 +268,7 @@ type scan struct {
 	mask       []uint8 // regexp id -> literal sets hit on that line
 	candidates []int32
 	errorish   bool
+	marked     bool // a grep-worthy marker (markerLiterals) may be on the line
 
 	// Pattern progress.
 	done     []bool      // regexp id -> nothing more to learn from it
@@ -285,6 +289,10 @@ type scan struct {
 	errorishLines [maxErrorish]ringLine
 	errorishLen   int
 	errorishNext  int
+
+	// Steps (step.go): the open one and the latest that failed.
+	cur, failed  step
+	lastErrorish int // the latest error-ish line's number
 
 	// An overlong line's head and the last MaxLineBytes of it.
 	longHead, longTail []byte
@@ -390,7 +398,11 @@ func appendLast(buf, p []byte, n int) []byte {
 
 func (s *scan) hit(lit int32) {
 	if lit >= s.e.errorish {
-		s.errorish = true
+		if lit >= s.e.markers {
+			s.marked = true
+		} else {
+			s.errorish = true
+		}
 		return
 	}
 	line := s.lineNo
@@ -419,7 +431,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		text = keyMarker
 	}
 	s.candidates = s.candidates[:0]
-	s.errorish = false
+	s.errorish, s.marked = false, false
 	s.e.matcher.ScanPresent(text, hit) // hit is idempotent per line: repeats are free
 
 	var lineEv *Evidence // evidence for this line, made once however many regexps match it
@@ -474,6 +486,10 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		s.errorishLines[s.errorishNext].set(s.lineNo, text, kind == lineCIError)
 		s.errorishNext = (s.errorishNext + 1) % maxErrorish
 		s.errorishLen = min(s.errorishLen+1, maxErrorish)
+	}
+	s.stepLine(text, kind)
+	if s.errorish {
+		s.lastErrorish = s.lineNo
 	}
 
 	// After-context of earlier evidence, then this line joins the before-context ring.
@@ -655,6 +671,9 @@ func (s *scan) answer() *Answer {
 func (s *scan) suspects() []ringLine {
 	var out []ringLine
 	for _, l := range latest(s.errorishLines[:], s.errorishLen, s.errorishNext, maxErrorish) {
+		if l.ciError && verdictOf(l.text, lineCIError) == verdictSuccess {
+			continue // "The command "x" exited with 0."
+		}
 		if l.ciError || isSuspect(l.text) {
 			out = append(out, l)
 		}
@@ -683,9 +702,12 @@ func (s *scan) lastAFor(pi int, b *Evidence) *Evidence {
 // unknown builds the fallback proposition: the latest error-ish lines, preferring the tool's
 // own words over the CI's "exit code 1" wrapper; the last lines when nothing looks like an error.
 func (s *scan) unknown() Proposition {
-	var picked []Evidence
 	sus := s.suspects()
+	picked := s.stepEvidence(sus)
 	for _, l := range sus {
+		if picked != nil {
+			break
+		}
 		if !l.ciError {
 			picked = append(picked, Evidence{Line: l.line, Text: clip(l.text)})
 		}

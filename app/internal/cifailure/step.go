@@ -1,0 +1,539 @@
+package cifailure
+
+import (
+	"bytes"
+	"slices"
+)
+
+// When no cause matches, the lines worth showing are the ones a person would grep for in the
+// step that failed: the failing command's first errors (the first compiler error, the first
+// failing test, "fatal: …"), the command itself and its last words before the CI's verdict
+// ("The command "make test" exited with 1.", "##[error]Process completed with exit code 1.").
+// A step runs from a command echo ("$ make test": Travis, GitLab and interactive shells print
+// one) to such a verdict. The scan keeps, for the open step and for the latest failed one, the
+// first grep-worthy lines of each tier, the command and the last lines: a fixed amount of
+// memory whatever the log's size.
+
+const (
+	maxStepHits = 3 // grep-worthy lines kept per step and tier, the first ones
+	stepTail    = 3 // last lines of a step kept when it fails
+	stepHead    = 2 // first output lines of a step kept
+)
+
+// Tiers of grep-worthy lines.
+const (
+	tierNone    = -1
+	tierError   = 0 // an error or failure report: "error: …", "FAILED …", "x.c:3:1: …", "SyntaxError: …"
+	tierWarning = 1 // a warning: shown when room is left ("warning: …", "x.hs:9:1: Warning:")
+)
+
+// step is what the scan keeps of one command's output.
+type step struct {
+	cmd     ringLine // the command echo; line 0 when the step has none (the log's start)
+	start   int      // first line of the step
+	end     int      // the verdict's line, once the step failed
+	hits    [2][maxStepHits]ringLine
+	nHits   [2]int
+	head    [stepHead]ringLine
+	nHead   int
+	tail    [stepTail]ringLine
+	nTail   int
+	verdict ringLine // the CI's verdict on the failed step
+}
+
+func (st *step) reset(start int) {
+	st.cmd.line, st.start, st.end = 0, start, 0
+	st.nHits = [2]int{}
+	st.nHead, st.nTail = 0, 0
+	st.verdict.line = 0
+}
+
+// empty says the step has shown nothing worth keeping.
+func (st *step) empty() bool {
+	return st.cmd.line == 0 && st.nHits == [2]int{} && st.nHead == 0
+}
+
+func (st *step) full() bool {
+	return st.nHits[tierError] == maxStepHits && st.nHits[tierWarning] == maxStepHits
+}
+
+// markerLiterals go into the engine's prefilter: a line holding none of them (and no error-ish
+// literal) is only looked at for a file:line location (grepTierOf).
+var markerLiterals = []string{"warning", "aborted!", "diff --git ", "** (", "✗", "✖", "✘", "❌"}
+
+// verdict kinds of a CI line.
+const (
+	verdictNone    = iota
+	verdictStep    // one command failed: "The command "x" exited with 1.", "Process completed with exit code 2."
+	verdictJob     // the whole job failed: "Done. Your build exited with 1.", "ERROR: Job failed: exit code 1"
+	verdictSuccess // a command succeeded: "The command "x" exited with 0."
+)
+
+var (
+	exitedWith   = []byte(" exited with ")
+	exitCode     = []byte("exit code ")
+	failedTimes  = []byte(" times.")
+	failedDuring = []byte("\" failed and exited with ")
+	jobFailed    = []byte("ERROR: Job failed")
+)
+
+// verdictOf classifies a line the normaliser marked as the CI's own (lineCIError), or Travis's
+// verdict after retries ("The command "x" failed 3 times."), which it does not mark.
+func verdictOf(text []byte, kind lineKind) int {
+	if kind != lineCIError {
+		if bytes.HasPrefix(text, travisCommand) && (bytes.HasSuffix(text, failedTimes) || bytes.Contains(text, failedDuring)) {
+			return verdictStep
+		}
+		return verdictNone
+	}
+	code := -1
+	if i := bytes.LastIndex(text, exitedWith); i >= 0 {
+		code = i + len(exitedWith)
+	} else if i := bytes.LastIndex(text, exitCode); i >= 0 {
+		code = i + len(exitCode)
+	}
+	if code >= 0 && code < len(text) && text[code] == '0' && (code+1 == len(text) || !isDigit(text[code+1])) {
+		return verdictSuccess
+	}
+	if bytes.HasPrefix(text, travisDone) || bytes.HasPrefix(text, jobFailed) {
+		return verdictJob
+	}
+	return verdictStep
+}
+
+// stepLine follows steps; it runs on every shown line, after the line is matched and before it
+// joins the ring (which then holds the lines before it).
+func (s *scan) stepLine(text []byte, kind lineKind) {
+	if kind == lineCIError || (text[0] == 'T' && bytes.HasPrefix(text, travisCommand)) {
+		switch verdictOf(text, kind) {
+		case verdictStep:
+			s.closeStep(text)
+		case verdictJob:
+			if s.failed.end == 0 { // a step's own verdict says more
+				s.closeStep(text)
+			}
+		case verdictSuccess:
+			s.cur.reset(s.lineNo + 1)
+		}
+		return
+	}
+	if len(text) > 2 && text[0] == '$' && text[1] == ' ' {
+		s.cur.reset(s.lineNo)
+		s.cur.cmd.set(s.lineNo, text, false)
+		return
+	}
+	if s.cur.nHead < stepHead && s.cur.cmd.line != 0 {
+		s.cur.head[s.cur.nHead].set(s.lineNo, text, false)
+		s.cur.nHead++
+	}
+	if s.cur.full() {
+		return
+	}
+	tier := tierNone
+	if s.cur.nHits[tierError] < maxStepHits {
+		tier = grepTier(text, s.errorish, s.marked, s.lastErrorish > 0 && s.lineNo-s.lastErrorish <= 4)
+	} else if s.marked {
+		tier = warningTier(text) // the step has its first errors; a warning may still fill in
+	}
+	if tier != tierNone && s.cur.nHits[tier] < maxStepHits {
+		s.cur.hits[tier][s.cur.nHits[tier]].set(s.lineNo, text, false)
+		s.cur.nHits[tier]++
+	}
+}
+
+// closeStep records the open step as the latest failed one, with its last lines and the
+// verdict. A verdict that follows another one with nothing in between is about the same
+// command (travis_retry's "failed 3 times." and then "exited with 1."): the step stays.
+func (s *scan) closeStep(verdict []byte) {
+	if s.cur.empty() && s.failed.end != 0 && s.lineNo-s.failed.end <= 3 {
+		s.cur.reset(s.lineNo + 1)
+		return
+	}
+	s.cur.end = s.lineNo
+	s.cur.verdict.set(s.lineNo, verdict, true)
+	s.cur.nTail = 0
+	for i := min(stepTail, s.ringLen); i > 0; i-- { // the ring's latest lines, oldest first
+		l := &s.ring[(s.ringPos-i+len(s.ring))%len(s.ring)]
+		if l.line > s.cur.start && l.line > s.cur.cmd.line {
+			s.cur.tail[s.cur.nTail].set(l.line, l.text, false)
+			s.cur.nTail++
+		}
+	}
+	s.cur, s.failed = s.failed, s.cur
+	s.cur.reset(s.lineNo + 1)
+}
+
+// errorWords are the words that, leading a line, make it an error report.
+var errorWords = [][]byte{
+	[]byte("error"), []byte("err!"), []byte("fatal"), []byte("fail"), []byte("failed"),
+	[]byte("failure"), []byte("failures"), []byte("exception"), []byte("panic"), []byte("aborted"),
+}
+
+var (
+	warningWord  = []byte("warning")
+	errorSuffix  = []byte("error")
+	exceptSuffix = []byte("exception")
+	failShout    = []byte("FAIL")
+	errShout     = []byte("ERR")
+	elixirRaise  = []byte("** (") // Elixir and Erlang: "** (RuntimeError) …", "** (exit) …"
+	abortedBang  = []byte(" aborted!")
+	gitDiff      = []byte("diff --git ")
+	failWord     = []byte("fail")
+	errorsWord   = []byte("errors")
+	failureWord  = []byte("failure")
+	failuresWord = []byte("failures")
+	failedWord   = []byte("failed")
+)
+
+// grepTier says whether a line is one a person would grep for in a failed step's output, and
+// how strongly. errorish is the prefilter's verdict on the line (it holds an error-ish word);
+// afterErrorish says an error-ish line came within the last few lines (a numbered list item
+// then names a failure: "There was 1 failure:" … "1) FooTest::testBar"). Without wantError
+// marked is the prefilter's word on markerLiterals.
+func grepTier(text []byte, errorish, marked, afterErrorish bool) int {
+	tier := grepTierOf(text, errorish, marked, afterErrorish)
+	if tier != tierNone && bytes.IndexByte(text, 0xE2) >= 0 && bytes.ContainsAny(text, string(treeDrawing)) {
+		return tierNone // dependency trees list packages named *error*
+	}
+	return tier
+}
+
+func grepTierOf(text []byte, errorish, marked, afterErrorish bool) int {
+	if marked && isElixirRaise(text) {
+		return tierError
+	}
+	t := trimDecoration(text)
+	if len(t) == 0 {
+		return tierNone
+	}
+	if errorish {
+		if w := leadingWord(t); w != nil {
+			for _, ew := range errorWords {
+				if equalFoldASCII(w, ew) {
+					if saysNoErrors(t) {
+						return tierNone
+					}
+					return tierError
+				}
+			}
+		}
+		if hasErrorType(t) || hasShout(t) {
+			return tierError
+		}
+	}
+	if marked && (hasFailureMark(t) || t[len(t)-1] == '!' && hasSuffixFold(t, abortedBang)) {
+		return tierError
+	}
+	if tier := locationTier(t); tier != tierNone {
+		return tier
+	}
+	if afterErrorish && numberedItem(t) {
+		return tierError
+	}
+	if marked && (leadingWordIs(t, warningWord) || bytes.HasPrefix(t, gitDiff)) {
+		return tierWarning // a warning, or a diff a check printed
+	}
+	return tierNone
+}
+
+// isElixirRaise: Elixir's and Erlang's "** (RuntimeError) …", "** (exit) …".
+func isElixirRaise(text []byte) bool {
+	t := trimBlanks(text)
+	return len(t) > len(elixirRaise) && t[0] == '*' && bytes.HasPrefix(t, elixirRaise)
+}
+
+func trimBlanks(t []byte) []byte {
+	for len(t) > 0 && (t[0] == ' ' || t[0] == '\t') {
+		t = t[1:]
+	}
+	return t
+}
+
+// saysNoErrors reports a line whose first word is an error word but that says there were
+// none: "Errors: 0", "Failures: 0, Errors: 0", "ERROR: 0 errors". noErrorsLine's test, by hand
+// (it runs on every such line of a step until the step has its first errors).
+func saysNoErrors(t []byte) bool {
+	head := t[:min(len(t), 160)]
+	for off := 0; ; {
+		i := bytes.IndexByte(head[off:], '0')
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		if i > 0 && isDigit(head[i-1]) || i+1 < len(head) && isDigit(head[i+1]) {
+			continue
+		}
+		// "0 errors", "0 failures", "0 failed"
+		if rest := head[i+1:]; len(rest) > 1 && rest[0] == ' ' && (hasPrefixFold(rest[1:], errorSuffix) || hasPrefixFold(rest[1:], failWord)) {
+			return true
+		}
+		// "errors: 0", "failures 0"
+		before := bytes.TrimRight(head[:i], ": ")
+		if hasSuffixFold(before, errorSuffix) || hasSuffixFold(before, errorsWord) ||
+			hasSuffixFold(before, failuresWord) || hasSuffixFold(before, failureWord) || hasSuffixFold(before, failedWord) {
+			return true
+		}
+	}
+}
+
+// warningTier is grepTierOf's answer for a line that may only count as a warning.
+func warningTier(text []byte) int {
+	t := trimDecoration(text)
+	if leadingWordIs(t, warningWord) || bytes.HasPrefix(t, gitDiff) || locationTier(t) == tierWarning {
+		return tierWarning
+	}
+	return tierNone
+}
+
+func leadingWordIs(t, word []byte) bool {
+	w := leadingWord(t)
+	return w != nil && equalFoldASCII(w, word)
+}
+
+// trimDecoration drops leading blanks and the marks tools put before a message: "[error] ",
+// "! ", "** ", "E   ", "> ".
+func trimDecoration(t []byte) []byte {
+	if len(t) > 0 && (isLetter(t[0]) && t[0] != 'E' || isDigit(t[0])) {
+		return t // most lines
+	}
+	for {
+		t = trimBlanks(t)
+		switch {
+		case len(t) > 0 && t[0] == '[':
+			// [error], [ERROR], [FAIL]: a bracketed level is itself the word to look at.
+			if end := bytes.IndexByte(t[:min(len(t), 12)], ']'); end > 0 {
+				return t[1:]
+			}
+			return t
+		case len(t) > 1 && (t[0] == '!' || t[0] == '*' || t[0] == '>' || t[0] == '#' || t[0] == '-') && (t[1] == ' ' || t[1] == t[0]):
+			c := t[0]
+			for len(t) > 0 && t[0] == c {
+				t = t[1:]
+			}
+		case len(t) > 1 && t[0] == 'E' && t[1] == ' ':
+			t = t[1:] // pytest's "E   AssertionError"
+		default:
+			return t
+		}
+	}
+}
+
+// leadingWord returns the line's first word (letters, and a trailing '!' as in "npm ERR!"),
+// or nil when the line does not start with a letter.
+func leadingWord(t []byte) []byte {
+	n := 0
+	for n < len(t) && isLetter(t[n]) {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	if n < len(t) && t[n] == '!' {
+		n++
+	}
+	if n < len(t) && (isDigit(t[n]) || t[n] == '_' || t[n] == '-' || t[n] == '.' || t[n] == '@' || t[n] == '/') {
+		return nil // error-ex@1.3.1, fail_fast, errors.go: names, not reports
+	}
+	return t[:n]
+}
+
+// hasErrorType finds an exception or error type that starts a report: "SyntaxError: …",
+// "java.io.IOException: …" (the word before the line's first colon).
+func hasErrorType(t []byte) bool {
+	i := bytes.IndexByte(t[:min(len(t), 200)], ':')
+	if i <= len(errorSuffix) {
+		return false
+	}
+	j := i
+	for j > 0 && t[j-1] != ' ' && t[j-1] != '\t' && t[j-1] != '(' && t[j-1] != '.' {
+		j--
+	}
+	w := t[j:i]
+	return len(w) > len(errorSuffix) && w[0] >= 'A' && w[0] <= 'Z' &&
+		(hasSuffixFold(w, errorSuffix) || hasSuffixFold(w, exceptSuffix))
+}
+
+// hasShout finds FAIL, FAILED, ERROR or ERR! in capitals as a word: "*** FAILED ***",
+// "test_x FAILED", "npm ERR! code 1".
+func hasShout(t []byte) bool {
+	for _, w := range [][]byte{failShout, errShout} {
+		for off := 0; ; {
+			i := bytes.Index(t[off:], w)
+			if i < 0 {
+				break
+			}
+			i += off
+			end := i + len(w)
+			switch rest := t[end:]; {
+			case w[0] == 'F' && bytes.HasPrefix(rest, []byte("ED")):
+				end += 2
+			case w[0] == 'E' && bytes.HasPrefix(rest, []byte("OR")):
+				end += 2
+			case w[0] == 'E' && bytes.HasPrefix(rest, []byte("!")):
+				end++
+			case w[0] == 'E':
+				off = end
+				continue
+			}
+			if (i == 0 || !isWordByte(t[i-1])) && (end == len(t) || !isWordByte(t[end]) || t[end-1] == '!') {
+				return true
+			}
+			off = end
+		}
+	}
+	return false
+}
+
+// Failure marks of test reporters and linters: ✗ ✖ ✘ ❌.
+var failureMarks = [][]byte{[]byte("✗"), []byte("✖"), []byte("✘"), []byte("❌")}
+
+func hasFailureMark(text []byte) bool {
+	i := bytes.IndexByte(text, 0xE2) // the first byte of all four
+	if i < 0 {
+		return false
+	}
+	for _, m := range failureMarks {
+		if bytes.Contains(text[i:], m) {
+			return true
+		}
+	}
+	return false
+}
+
+// locationTier recognises a compiler's or linter's diagnostic, "path/file.ext:LINE[:COL]: msg"
+// or "file.ext:LINE:msg": tierError, or tierWarning when it says warning. Ruby's backtrace
+// lines ("x.rb:12:in `foo'") and URLs are not diagnostics.
+func locationTier(t []byte) int {
+	// The path is the line's first word: the colon comes before any blank.
+	colon, dot := 0, false
+	for colon < len(t) && colon < 300 && t[colon] != ':' {
+		switch t[colon] {
+		case ' ', '\t':
+			return tierNone
+		case '.':
+			dot = true
+		}
+		colon++
+	}
+	if !dot || colon == 0 || colon+1 >= len(t) || t[colon] != ':' || !isDigit(t[colon+1]) {
+		return tierNone
+	}
+	rest := t[colon+1:]
+	for len(rest) > 0 && (isDigit(rest[0]) || rest[0] == ':') {
+		rest = rest[1:]
+	}
+	if bytes.HasPrefix(rest, []byte("in `")) || len(bytes.TrimSpace(rest)) == 0 {
+		return tierNone
+	}
+	if containsFold(rest[:min(len(rest), 40)], warningWord) {
+		return tierWarning
+	}
+	return tierError
+}
+
+// numberedItem is a list item "1) name" or "1. name".
+func numberedItem(t []byte) bool {
+	n := 0
+	for n < len(t) && n < 4 && isDigit(t[n]) {
+		n++
+	}
+	return n > 0 && n+2 < len(t) && (t[n] == ')' || t[n] == '.') && t[n+1] == ' ' && t[n+2] != ' '
+}
+
+// containsFold reports whether s holds the lower-case ASCII word w in any case.
+func containsFold(s, w []byte) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLetter(b byte) bool { return 'a' <= b|0x20 && b|0x20 <= 'z' }
+
+func isWordByte(b byte) bool { return isLetter(b) || isDigit(b) || b == '_' }
+
+func equalFoldASCII(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i]|0x20 != b[i]|0x20 && a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasPrefixFold(w, prefix []byte) bool {
+	return len(w) >= len(prefix) && equalFoldASCII(w[:len(prefix)], prefix)
+}
+
+func hasSuffixFold(w, suffix []byte) bool {
+	return len(w) >= len(suffix) && equalFoldASCII(w[len(w)-len(suffix):], suffix)
+}
+
+// stepEvidence picks the unknown answer's evidence from the latest failed step (the open one
+// when none failed): its first errors, then its latest error-ish lines, its warnings, its
+// command and its last lines, at most maxEvidence in log order. It returns nil when the step
+// says nothing, and the caller falls back to the log's latest error-ish lines.
+func (s *scan) stepEvidence(sus []ringLine) []Evidence {
+	st := &s.failed
+	if st.end == 0 {
+		st = &s.cur
+	}
+	var picked []ringLine
+	seen := func(line int) bool {
+		for _, p := range picked {
+			if p.line == line {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(l ringLine) {
+		if len(picked) < maxEvidence && l.line > 0 && !seen(l.line) {
+			picked = append(picked, l)
+		}
+	}
+	for _, l := range st.hits[tierError][:st.nHits[tierError]] {
+		add(l)
+	}
+	// The step's latest error-ish lines: summaries ("Tests: 9, Failures: 1").
+	var late []ringLine
+	for _, l := range sus {
+		if !l.ciError && l.line >= st.start && (st.end == 0 || l.line < st.end) {
+			late = append(late, l)
+		}
+	}
+	for i := len(late) - 1; i >= 0 && len(picked) < maxEvidence; i-- {
+		add(late[i])
+	}
+	for _, l := range st.hits[tierWarning][:st.nHits[tierWarning]] {
+		add(l)
+	}
+	if len(picked) == 0 && st.end == 0 {
+		return nil // no verdict and nothing grep-worthy: the caller's fallback
+	}
+	if st.end != 0 {
+		add(st.cmd)
+		for _, l := range st.head[:st.nHead] {
+			add(l)
+		}
+		for _, l := range st.tail[:st.nTail] {
+			add(l)
+		}
+		add(st.verdict)
+	}
+	if len(picked) == 0 {
+		return nil
+	}
+	out := make([]Evidence, 0, len(picked))
+	for _, l := range picked {
+		out = append(out, Evidence{Line: l.line, Text: clip(l.text)})
+	}
+	slices.SortFunc(out, func(a, b Evidence) int { return a.Line - b.Line })
+	return out
+}

@@ -1,0 +1,156 @@
+package cifailure
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestUnknownShowsTheFailedStep: when no cause matches, the evidence is what a person would
+// grep for in the step that failed (step.go), not the log's latest error-ish lines.
+func TestUnknownShowsTheFailedStep(t *testing.T) {
+	eng := testEngine(t, Options{})
+	tests := []struct {
+		file      string // under testdata/engine/unknown/
+		wantLines []int  // the unknown proposition's evidence lines
+	}{
+		// The first compiler errors of the failed command, before its later summaries; not
+		// the VM's set-up text that merely holds the word "error".
+		{"compile-first-errors.log", []int{8, 11, 16, 17, 18}},
+		// A check that prints no error word: its command and its last words.
+		{"quiet-failure.log", []int{3, 4, 5, 6, 7}},
+		// "1) TestName" after "There were 2 failures:".
+		{"numbered-failures.log", []int{7, 8, 10, 13, 14}},
+		// travis_retry: the retried command's own output, not the empty wrapper step.
+		{"retried-step.log", []int{1, 2, 3, 4, 6}},
+		// No command echo: the step runs from the log's start; the test's failure first.
+		{"no-command-echo.log", []int{5, 6, 8, 10, 11}},
+		// file:line diagnostics count even without an error word; the step is short enough
+		// to be shown whole.
+		{"location-without-error-word.log", []int{1, 2, 3, 4, 5}},
+		// "rake aborted!" and the message under it.
+		{"aborted.log", []int{1, 2, 3, 4, 5}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/engine/unknown/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ans, err := eng.Explain(context.Background(), strings.NewReader(string(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Category != CategoryUnknown {
+				t.Fatalf("category = %q; want unknown", ans.Category)
+			}
+			var lines []int
+			var texts []string
+			for _, ev := range ans.Propositions[0].Evidence {
+				lines = append(lines, ev.Line)
+				texts = append(texts, ev.Text)
+			}
+			if !slices.Equal(lines, tc.wantLines) {
+				t.Errorf("evidence lines = %v; want %v\n%s", lines, tc.wantLines, strings.Join(texts, "\n"))
+			}
+		})
+	}
+}
+
+// The failed step's command, head and tail lines are shown too: redacted like every other.
+func TestUnknownStepLinesAreRedacted(t *testing.T) {
+	eng := testEngine(t, Options{})
+	log := "$ ./deploy --api-key AKIAQWERTYUIOPASDFGH\n" +
+		"-----BEGIN RSA PRIVATE KEY-----\n" +
+		"MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n" +
+		"-----END RSA PRIVATE KEY-----\n" +
+		"upload refused\n" +
+		"The command \"./deploy --api-key AKIAQWERTYUIOPASDFGH\" exited with 1.\n"
+	ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown []string
+	for _, ev := range ans.Propositions[0].Evidence {
+		shown = append(shown, ev.Text)
+	}
+	all := strings.Join(shown, "\n")
+	for _, secret := range []string{"AKIAQWERTYUIOPASDFGH", "MIIEowIBAAKCAQEAu1SU1"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("evidence shows %q:\n%s", secret, all)
+		}
+	}
+	if !strings.Contains(all, "$ ./deploy") {
+		t.Errorf("evidence does not show the failed command:\n%s", all)
+	}
+}
+
+func TestGrepTier(t *testing.T) {
+	tests := []struct {
+		line     string
+		errorish bool // the prefilter saw an error-ish word
+		marked   bool // the prefilter saw a marker literal
+		after    bool // an error-ish line came just before
+		want     int
+	}{
+		{"error: cannot open output file", true, false, false, tierError},
+		{"[error] src/a.scala:3:1: not found: value x", true, false, false, tierError},
+		{"npm ERR! code 1", true, false, false, tierError},
+		{"FAILED tests/test_cart.py::test_total - assert 10 == 12", true, false, false, tierError},
+		{"--- FAIL: TestParse (0.01s)", true, false, false, tierError},
+		{"E   AssertionError: lists differ", true, false, false, tierError},
+		{"TypeError: x is not a function", true, false, false, tierError},
+		{"java.io.IOException: stream closed", true, false, false, tierError},
+		{"  login page renders *** FAILED ***", true, false, false, tierError},
+		{"src/lib.rs:10:5: mismatched types", false, false, false, tierError},
+		{"README.md:2:Line too long", false, false, false, tierError},
+		{"  ✖  12:4  Unexpected var  no-var", false, true, false, tierError},
+		{"** (CompileError) lib/a.ex:3: undefined function", true, true, false, tierError},
+		{"rake aborted!", false, true, false, tierError},
+		{"1) CartTest::testTotal", false, false, true, tierError},
+		{"src/a.hs:9:1: Warning: unused import", false, true, false, tierWarning},
+		{"warning: LF will be replaced by CRLF", false, true, false, tierWarning},
+		{"diff --git a/x.txt b/x.txt", false, true, false, tierWarning},
+		// Not reports.
+		{"1) CartTest::testTotal", false, false, false, tierNone},
+		{"Errors: 0, Failures: 0", true, false, false, tierNone},
+		{"error-ex@1.3.1", true, false, false, tierNone},
+		{"errors.go compiled", true, false, false, tierNone},
+		{"│ ├── error-reporter@2.0.0", true, false, false, tierNone},
+		{"/usr/lib/ruby/rake.rb:12:in `load'", false, false, false, tierNone},
+		{"Fetching https://example.invalid:8443/x", false, false, false, tierNone},
+		{"12:30:45 starting the worker", false, false, false, tierNone},
+		{"Installing the error reporting hooks", true, false, false, tierNone},
+	}
+	for _, tc := range tests {
+		if got := grepTier([]byte(tc.line), tc.errorish, tc.marked, tc.after); got != tc.want {
+			t.Errorf("grepTier(%q, errorish=%v, marked=%v, after=%v) = %d; want %d", tc.line, tc.errorish, tc.marked, tc.after, got, tc.want)
+		}
+	}
+}
+
+func TestVerdictOf(t *testing.T) {
+	tests := []struct {
+		line string
+		kind lineKind
+		want int
+	}{
+		{`The command "make" exited with 2.`, lineCIError, verdictStep},
+		{`The command "make" exited with 0.`, lineCIError, verdictSuccess},
+		{`The command "make" exited with 10.`, lineCIError, verdictStep},
+		{"Process completed with exit code 1.", lineCIError, verdictStep},
+		{"Process completed with exit code 0.", lineCIError, verdictSuccess},
+		{"Done. Your build exited with 1.", lineCIError, verdictJob},
+		{"ERROR: Job failed: exit code 1", lineCIError, verdictJob},
+		{`The command "./get" failed 3 times.`, lineText, verdictStep},
+		{`The command "./get" failed. Retrying, 2 of 3.`, lineText, verdictNone},
+		{"The command line is long", lineText, verdictNone},
+	}
+	for _, tc := range tests {
+		if got := verdictOf([]byte(tc.line), tc.kind); got != tc.want {
+			t.Errorf("verdictOf(%q) = %d; want %d", tc.line, got, tc.want)
+		}
+	}
+}
