@@ -124,6 +124,10 @@ type domainVerdict struct {
 	kind   int    // domainNone, domainPhishing, domainLookalike, domainHomograph, domainFuzzy, domainCombo*
 	target string // the blocklisted entry or the imitated brand
 	lure   string // the word beside the brand, for domainCombo*
+	// named is, for domainNone, a brand the host's name holds without being the brand's
+	// (github-scanner.com). Not suspicious alone: github-readme-stats is a real project; in a
+	// "security alert" it is the impostor's mark (linkRules).
+	named string
 }
 
 const (
@@ -211,7 +215,26 @@ func (l *domainLists) check(host string) domainVerdict {
 		}
 		return domainVerdict{kind: kind, target: b, lure: lure}
 	}
-	return domainVerdict{}
+	return domainVerdict{named: brandNamed(asciiHost)}
+}
+
+// brandNamed returns the brand a host's name holds as a word of its own (github-scanner.com,
+// scan.github-alerts.io) or joined to another (githubscanner.com), the public suffix aside.
+// The brand's own domains and allowlisted ones were answered before this is asked.
+func brandNamed(host string) string {
+	suffix, _ := publicsuffix.PublicSuffix(host)
+	rest := strings.TrimSuffix(strings.TrimSuffix(host, suffix), ".")
+	for _, t := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		if _, ok := comboBrands[t]; ok {
+			return t
+		}
+		for _, b := range comboJoinable {
+			if len(t) > len(b) && (strings.HasPrefix(t, b) || strings.HasSuffix(t, b)) {
+				return b
+			}
+		}
+	}
+	return ""
 }
 
 // comboSquat finds a brand name next to a lure word in a domain the brand does not own

@@ -19,6 +19,11 @@ func (c *Checker) offsiteLinks(a *analysis) []link {
 	return out
 }
 
+// securityAlert reports a text that warns the reader, in a platform's voice, of a security
+// problem with their project or account ("We have detected a security vulnerability in your
+// repository"): the wording of the platform impostors that linkRules looks for.
+func (a *analysis) securityAlert() bool { return a.has(phAlert) && a.has(phSecurity) }
+
 func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 	checked := map[string]bool{}
 	var shortener *link
@@ -43,7 +48,18 @@ func (c *Checker) linkRules(a *analysis, req Request, out []Reason) []Reason {
 				if v.kind == domainComboMoney {
 					w = 0.85
 				}
-				out = append(out, reason(CodeLookalikeDomain, w, sp, "%s puts the brand %q beside %q in a domain the brand does not own", l.host, v.target, v.lure))
+				why := ""
+				if a.securityAlert() {
+					w, why = 0.9, ", in a text announcing a security problem"
+				}
+				out = append(out, reason(CodeLookalikeDomain, w, sp, "%s puts the brand %q beside %q in a domain the brand does not own%s", l.host, v.target, v.lure, why))
+			case domainNone:
+				// The 2024 "github-scanner" issues: "We have detected a security vulnerability in
+				// your repository. Please contact us at github-scanner.com …". The platform's own
+				// warnings link to the platform.
+				if v.named != "" && !l.email && a.securityAlert() {
+					out = append(out, reason(CodeLookalikeDomain, 0.9, sp, "%s names %q in a domain it does not own, in a text announcing a security problem (%q)", l.host, v.named, a.firstHitText(phAlert)))
+				}
 			}
 		}
 		if b, lure, money := freeMailImpostor(*l); b != "" {

@@ -23,6 +23,8 @@ const (
 	phSolana
 	phContactApp // "contact me on Telegram": moving the conversation to a chat app
 	phOffer      // "I can fix this for you", "for a quote": selling work to the reader
+	phAlert      // "we have detected …", "your account has been …": a platform's voice warning the reader
+	phSecurity   // what such a warning is about: vulnerability, compromised, suspended
 	phDev        // the vocabulary of software work
 )
 
@@ -43,6 +45,27 @@ var phrases = newPhraseSet(map[int][]string{
 		"patch", "workaround", "sponsors", "contributing", "roadmap", "milestone", "triage",
 		"staging", "deploy", "deployed", "deployment", "rollout", "rollback", "hotfix", "credentials",
 		"on call", "incident", "outage", "postmortem",
+	},
+	// A platform's own voice warning about the reader's project: what an impostor of its
+	// security team writes. It only counts with a phSecurity word and beside a link to a site
+	// named after the platform that the platform does not own (linkRules). A reporter's voice
+	// ("I found a security issue in your repo") is not here: a real report may link a
+	// third-party project named after the platform.
+	phAlert: {
+		"we have|ve detected|identified|noticed|flagged", "we've|weve|we detected|identified|noticed|flagged",
+		"has|have been detected|identified|flagged", "was|were detected|identified|flagged",
+		"security alert|warning|notice", "action required",
+		"your repository|repo|account|organization|project has been flagged|suspended|compromised|restricted|locked|disabled|deactivated|removed|deleted|banned|reported",
+		"your repository|repo|account|organization|project was|is flagged|suspended|compromised|restricted|locked|disabled|deactivated|removed|deleted|banned|reported",
+		"your repository|repo|account|organization|project will be flagged|suspended|restricted|locked|disabled|deactivated|removed|deleted|banned",
+		"github|gitlab|npm|pypi|docker security|support|trust|safety|moderation team",
+		"unusual|suspicious activity|login|logins|sign in|access",
+	},
+	// Not "flagged": a maintainer flags a PR for review.
+	phSecurity: {
+		"security", "vulnerability", "vulnerabilities", "vulnerable", "compromised", "suspicious",
+		"malicious", "breach", "unauthorized", "exploit", "exploited", "malware", "suspended",
+		"suspension", "terminated", "banned",
 	},
 	phSupport: {
 		"support", "helpline", "help line", "hotline", "call us", "contact us", "help desk", "helpdesk",
