@@ -94,6 +94,19 @@ func TestCluster(t *testing.T) {
 	eq(t, "root volume key", get(lt.Input("blockDeviceMappings"), 0, "ebs", "kmsKeyId"), one(t, m, "aws:kms/key:Key", "eks-nodes-kms").Output("arn"))
 	eq(t, "IMDSv2 required", get(lt.Input("metadataOptions"), "httpTokens"), "required")
 
+	// The node-volume key lets the Auto Scaling service-linked role in without naming it as a
+	// principal: in a fresh account the role does not exist yet and KMS would refuse the policy.
+	keyPolicy := policyDoc(t, one(t, m, "aws:kms/key:Key", "eks-nodes-kms"), "policy")
+	slr := "arn:aws:iam::" + account + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+	for i, sid := range []string{"AutoScalingUsesKey", "AutoScalingGrants"} {
+		stmt := get(keyPolicy, "Statement", i+1)
+		eq(t, sid+" Sid", get(stmt, "Sid"), sid)
+		eq(t, sid+" principal", get(stmt, "Principal", "AWS"), "*")
+		eq(t, sid+" aws:PrincipalArn", get(stmt, "Condition", "StringEquals", "aws:PrincipalArn"), slr)
+		eq(t, sid+" kms:CallerAccount", get(stmt, "Condition", "StringEquals", "kms:CallerAccount"), account)
+	}
+	eq(t, "AutoScalingGrants for AWS resources only", get(keyPolicy, "Statement", 2, "Condition", "Bool", "kms:GrantIsForAWSResource"), true)
+
 	logs := one(t, m, "aws:cloudwatch/logGroup:LogGroup", "eks-control-plane-logs")
 	eq(t, "control-plane log group name", logs.Input("name"), "/aws/eks/ci-agent-test/cluster")
 	if logs.Input("kmsKeyId") == nil {

@@ -58,20 +58,33 @@ func serviceKeyPolicy(accountID, region string, logs bool, autoscaling bool) pul
 		})
 	}
 	if autoscaling {
-		asg := pulumi.String("arn:aws:iam::" + accountID + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
+		// The Auto Scaling service-linked role does not exist in a fresh account until the
+		// first Auto Scaling group is made (the node groups, after this key), and KMS refuses
+		// a key policy naming a principal that does not exist (MalformedPolicyDocument). So
+		// the role is matched by aws:PrincipalArn, which KMS does not resolve, and only
+		// from this account.
+		slr := pulumi.Map{"StringEquals": pulumi.Map{
+			"aws:PrincipalArn": pulumi.String("arn:aws:iam::" + accountID + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
+			"kms:CallerAccount": pulumi.String(accountID),
+		}}
+		grantCondition := pulumi.Map{
+			"StringEquals": slr["StringEquals"],
+			"Bool":         pulumi.Map{"kms:GrantIsForAWSResource": pulumi.Bool(true)},
+		}
 		statements = append(statements,
 			pulumi.Map{
 				"Sid": pulumi.String("AutoScalingUsesKey"), "Effect": pulumi.String("Allow"),
-				"Principal": pulumi.Map{"AWS": asg},
+				"Principal": pulumi.Map{"AWS": pulumi.String("*")},
 				"Action": pulumi.ToStringArray([]string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
 					"kms:GenerateDataKey*", "kms:DescribeKey"}),
-				"Resource": pulumi.String("*"),
+				"Resource":  pulumi.String("*"),
+				"Condition": slr,
 			},
 			pulumi.Map{
 				"Sid": pulumi.String("AutoScalingGrants"), "Effect": pulumi.String("Allow"),
-				"Principal": pulumi.Map{"AWS": asg},
+				"Principal": pulumi.Map{"AWS": pulumi.String("*")},
 				"Action":    pulumi.String("kms:CreateGrant"), "Resource": pulumi.String("*"),
-				"Condition": pulumi.Map{"Bool": pulumi.Map{"kms:GrantIsForAWSResource": pulumi.Bool(true)}},
+				"Condition": grantCondition,
 			})
 	}
 	return pulumi.JSONMarshal(pulumi.Map{"Version": pulumi.String("2012-10-17"), "Statement": statements})
