@@ -9,12 +9,21 @@ import (
 
 // RegistryArgs configures the container registry.
 type RegistryArgs struct {
-	// Repositories to create. Required, at least one.
+	// Repositories to create (or, with UseExisting, to use). Required, at least one.
 	Repositories []string
 	// AccountID owns the registry (the replication destination). Required.
 	AccountID string
+	// UseExisting creates nothing: the repositories already exist in Region of AccountID's
+	// registry, because another stack of the account owns them or ECR replication made them
+	// there (a DR region). Their URLs follow ECR's convention,
+	// <account>.dkr.ecr.<region>.amazonaws.com/<name>, so this needs no lookup and works
+	// before the repositories exist. Default false: the Registry creates them.
+	UseExisting bool
+	// Region of the registry; required with UseExisting (the URLs name it).
+	Region string
 	// ReplicaRegions receive a copy of every image so a DR region can start pods without the
-	// primary. Default none.
+	// primary. The replication configuration is registry-wide (one per account and region),
+	// so only the Registry that creates the repositories may set it. Default none.
 	ReplicaRegions []string
 	// KeepTagged keeps this many tagged images per repository. Default 30.
 	KeepTagged int
@@ -27,16 +36,30 @@ type Registry struct {
 	pulumi.ResourceState
 
 	RepositoryURLs map[string]pulumi.StringOutput
-	KeyArn         pulumi.StringOutput
+	// KeyArn encrypts the repositories; empty with UseExisting (the owner's key, or ECR's).
+	KeyArn pulumi.StringOutput
 }
 
-// NewRegistry creates the repositories, their key, lifecycle policies and replication.
+// RepositoryURL is the URL ECR gives repository name in region of account's registry.
+func RepositoryURL(account, region, name string) string {
+	return account + ".dkr.ecr." + region + ".amazonaws.com/" + name
+}
+
+// NewRegistry creates the repositories, their key, lifecycle policies and replication, or with
+// UseExisting only reports the URLs of repositories that exist already.
 func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
 	if args == nil {
 		return nil, errNilArgs
 	}
 	if len(args.Repositories) == 0 || args.AccountID == "" {
 		return nil, fmt.Errorf("registry %s: Repositories and AccountID are required", name)
+	}
+	if args.UseExisting && args.Region == "" {
+		return nil, fmt.Errorf("registry %s: Region is required with UseExisting", name)
+	}
+	if args.UseExisting && len(args.ReplicaRegions) > 0 {
+		return nil, fmt.Errorf("registry %s: ReplicaRegions with UseExisting: the replication configuration is registry-wide "+
+			"and belongs to the stack that creates the repositories", name)
 	}
 	if args.KeepTagged == 0 {
 		args.KeepTagged = 30
@@ -49,6 +72,19 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		return nil, err
 	}
 	child := pulumi.Parent(c)
+
+	if args.UseExisting {
+		outputs := pulumi.Map{}
+		for _, repo := range args.Repositories {
+			url := pulumi.String(RepositoryURL(args.AccountID, args.Region, repo)).ToStringOutput()
+			c.RepositoryURLs[repo] = url
+			outputs[repo] = url
+		}
+		if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"repositoryUrls": outputs}); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 
 	key, err := newKey(ctx, name+"-kms", "ECR images of "+name, nil, child)
 	if err != nil {
@@ -103,7 +139,8 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 				Region: pulumi.String(region), RegistryId: pulumi.String(args.AccountID),
 			})
 		}
-		// Registry-wide setting (one per account and region): owned here, nowhere else.
+		// Registry-wide setting (one per account and region): owned here, nowhere else
+		// (infra-0008). It has no repository filter: it replicates every repository of the registry.
 		if _, err := ecr.NewReplicationConfiguration(ctx, name+"-replication", &ecr.ReplicationConfigurationArgs{
 			ReplicationConfiguration: ecr.ReplicationConfigurationReplicationConfigurationArgs{
 				Rules: ecr.ReplicationConfigurationReplicationConfigurationRuleArray{

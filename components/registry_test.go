@@ -1,11 +1,14 @@
 package components_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
+	"github.com/ci-agent/ci-agent/internal/plan"
 )
 
 func TestRegistry(t *testing.T) {
@@ -33,4 +36,63 @@ func TestRegistry(t *testing.T) {
 		map[string]any{"region": "eu-west-1", "registryId": account},
 		map[string]any{"region": "ap-southeast-1", "registryId": account},
 	})
+}
+
+// TestRegistryUseExisting: a stack that does not own the repositories (another stack of the
+// account does, or ECR replication made them in a DR region) creates nothing registry-wide
+// or named, and still hands the app the repository's URL.
+func TestRegistryUseExisting(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    components.RegistryArgs
+		wantURL string
+		wantErr string
+	}{
+		{"the owner's repository in the primary region",
+			components.RegistryArgs{Repositories: []string{"ci-agent"}, AccountID: account, UseExisting: true, Region: "us-east-1"},
+			account + ".dkr.ecr.us-east-1.amazonaws.com/ci-agent", ""},
+		{"the replica in a DR region",
+			components.RegistryArgs{Repositories: []string{"ci-agent"}, AccountID: account, UseExisting: true, Region: "eu-west-1"},
+			account + ".dkr.ecr.eu-west-1.amazonaws.com/ci-agent", ""},
+		{"no region", components.RegistryArgs{Repositories: []string{"ci-agent"}, AccountID: account, UseExisting: true},
+			"", "Region is required with UseExisting"},
+		{"replication without owning the repositories",
+			components.RegistryArgs{Repositories: []string{"ci-agent"}, AccountID: account, UseExisting: true, Region: "us-east-1",
+				ReplicaRegions: []string{"eu-west-1"}},
+			"", "the replication configuration is registry-wide"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			urls := make(chan string, 1)
+			m, err := plan.Run("test", map[string]string{"aws:region": "us-east-1"}, func(ctx *pulumi.Context) error {
+				args := tc.args
+				r, err := components.NewRegistry(ctx, "ecr", &args)
+				if err != nil {
+					return err
+				}
+				r.RepositoryURLs["ci-agent"].ApplyT(func(s string) string { urls <- s; return s })
+				return nil
+			})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v; want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case url := <-urls:
+				eq(t, "repository URL", url, tc.wantURL)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the repository URL never resolved")
+			}
+			for _, r := range m.Resources() {
+				if r.Custom {
+					t.Errorf("UseExisting created %s %s", r.Type, r.Name)
+				}
+			}
+		})
+	}
 }

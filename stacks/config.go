@@ -31,6 +31,11 @@ type Config struct {
 	NodeDesired        int
 	Repositories       []string
 	EcrKeepTagged      int
+	// RegistryOwner: this stack creates the ECR repositories and, with phase 9, the
+	// registry-wide replication configuration. False: another stack of the same account and
+	// region owns them (dev uses prod's), or ECR replication made them (a recovery stack in a
+	// DR region), and this stack only points the app at them (infra-0008). Default true.
+	RegistryOwner bool
 
 	// Phase 6: database.
 	DbInstanceClass        string
@@ -87,6 +92,11 @@ func (c Config) Warnings() []string {
 	if !c.Enabled(4) && (c.DatabaseHostOverride != "" || c.DatabaseSecretArnOverride != "") {
 		out = append(out, "ci-agent:databaseHostOverride/databaseSecretArnOverride have no effect without phase 4 (the Application).")
 	}
+	if c.Enabled(9) && !c.RegistryOwner && len(c.SecondaryRegions) > 0 {
+		out = append(out, "phase 9 runs but ci-agent:registryOwner is false: this stack does not replicate images (ECR replication is "+
+			"registry-wide and belongs to the stack that owns the repositories), so "+strings.Join(c.SecondaryRegions, " and ")+
+			" get images only if the owner stack replicates to them.")
+	}
 	if c.Enabled(3) && c.Platform.AlertSMTPSmarthost == "" {
 		out = append(out, "ci-agent:alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach "+
 			c.Platform.AlertEmail+" only if a mail relay is set, and nobody at all without Slack or PagerDuty.")
@@ -122,6 +132,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c.NodeDesired = r.int("nodeDesired", c.NodeMin)
 	object(&r, "repositories", &c.Repositories, []string{"ci-agent"})
 	c.EcrKeepTagged = r.int("ecrKeepTagged", 30)
+	c.RegistryOwner = r.bool("registryOwner", true)
 
 	c.DbInstanceClass = r.str("dbInstanceClass", "db.t4g.medium")
 	c.DbAllocatedStorage = r.int("dbAllocatedStorage", 100)

@@ -37,13 +37,15 @@ func phase1Cluster(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOptio
 	}
 	p.Cluster = cluster
 
+	// The repositories and the registry-wide replication belong to one stack per account and
+	// region (registryOwner); the others point the app at them by ECR's URL convention.
 	var replicaRegions []string
-	if cfg.Enabled(9) {
+	if cfg.Enabled(9) && cfg.RegistryOwner {
 		replicaRegions = cfg.SecondaryRegions
 	}
 	registry, err := components.NewRegistry(ctx, "ecr", &components.RegistryArgs{
 		Repositories: cfg.Repositories, AccountID: p.AccountID, ReplicaRegions: replicaRegions,
-		KeepTagged: cfg.EcrKeepTagged,
+		KeepTagged: cfg.EcrKeepTagged, UseExisting: !cfg.RegistryOwner, Region: cfg.Region,
 	}, parent)
 	if err != nil {
 		return err

@@ -399,6 +399,9 @@ func TestConfigWarnings(t *testing.T) {
 		{"private endpoint, in-cluster phases", stacks.Config{Phases: []int{1, 2}, Platform: noRelay}, []string{"publicAccessCidrs is empty"}},
 		{"observability without a relay", stacks.Config{Phases: []int{1, 2, 3}, PublicAccessCidrs: []string{"203.0.113.0/24"}, Platform: noRelay},
 			[]string{"alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach ops@example.com"}},
+		{"DR in a stack that does not own the registry", stacks.Config{Phases: []int{1, 6, 9}, SecondaryRegions: []string{"eu-west-1"}, Platform: noRelay},
+			[]string{"phase 9 runs but ci-agent:registryOwner is false: this stack does not replicate images"}},
+		{"DR in the registry's owner", stacks.Config{Phases: []int{1, 6, 9}, SecondaryRegions: []string{"eu-west-1"}, RegistryOwner: true, Platform: noRelay}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -483,6 +486,7 @@ func TestRecoveryStack(t *testing.T) {
 	cfg["ci-agent:secondaryRegions"] = "[]"
 	cfg["ci-agent:secondaryVpcCidrs"] = "[]"
 	cfg["ci-agent:vpcCidr"] = "10.3.0.0/16"
+	cfg["ci-agent:registryOwner"] = "false" // prod's replication made the repository there
 	cfg["ci-agent:databaseHostOverride"] = host
 	cfg["ci-agent:databaseSecretArnOverride"] = secret
 	cfg["ci-agent:databaseKeyArnOverride"] = key
