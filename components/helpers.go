@@ -64,7 +64,7 @@ func serviceKeyPolicy(accountID, region string, logs bool, autoscaling bool) pul
 		// the role is matched by aws:PrincipalArn, which KMS does not resolve, and only
 		// from this account.
 		slr := pulumi.Map{"StringEquals": pulumi.Map{
-			"aws:PrincipalArn": pulumi.String("arn:aws:iam::" + accountID + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
+			"aws:PrincipalArn":  pulumi.String("arn:aws:iam::" + accountID + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
 			"kms:CallerAccount": pulumi.String(accountID),
 		}}
 		grantCondition := pulumi.Map{
