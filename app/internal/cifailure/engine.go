@@ -290,8 +290,10 @@ type scan struct {
 	errorishLen   int
 	errorishNext  int
 
-	// Steps (step.go): the open one and the latest that failed.
-	cur, failed  step
+	// Steps (step.go): the open one and the latest that failed, two slots of steps swapped
+	// by pointer when a step fails.
+	steps        [2]step
+	cur, failed  *step
 	lastErrorish int // the latest error-ish line's number
 
 	// An overlong line's head and the last MaxLineBytes of it.
@@ -331,6 +333,7 @@ func (e *Engine) newScan() *scan {
 		allRoles: make([]int8, len(e.patterns)),
 		ring:     make([]ringLine, max(e.opts.Context, lastLinesShown)),
 	}
+	s.cur, s.failed = &s.steps[0], &s.steps[1]
 	return s
 }
 
@@ -610,7 +613,7 @@ func (s *scan) answer() *Answer {
 		a.evidence = slices.CompactFunc(a.evidence, func(x, y *Evidence) bool { return x.Line == y.Line })
 		ownFirst := a.evidence[0].Line
 		if c.Weight < genericWeight {
-			a.evidence = append(s.suspectsBefore(ownFirst, 3), a.evidence...)
+			a.evidence = append(s.wrappedBefore(ownFirst), a.evidence...)
 		}
 		f := Features{
 			Weight:        c.Weight,

@@ -104,8 +104,9 @@ func TestGrepTier(t *testing.T) {
 		{"TypeError: x is not a function", true, false, false, tierError},
 		{"java.io.IOException: stream closed", true, false, false, tierError},
 		{"  login page renders *** FAILED ***", true, false, false, tierError},
-		{"src/lib.rs:10:5: mismatched types", false, false, false, tierError},
-		{"README.md:2:Line too long", false, false, false, tierError},
+		{"src/lib.rs:10:5: error: mismatched types", true, false, false, tierError},
+		{"src/lib.rs:10:5: mismatched types", false, false, false, tierLocation},
+		{"README.md:2:Line too long", false, false, false, tierLocation},
 		{"  ✖  12:4  Unexpected var  no-var", false, true, false, tierError},
 		{"** (CompileError) lib/a.ex:3: undefined function", true, true, false, tierError},
 		{"rake aborted!", false, true, false, tierError},
@@ -147,10 +148,34 @@ func TestVerdictOf(t *testing.T) {
 		{`The command "./get" failed 3 times.`, lineText, verdictStep},
 		{`The command "./get" failed. Retrying, 2 of 3.`, lineText, verdictNone},
 		{"The command line is long", lineText, verdictNone},
+		{"src/a.go:3:2: undefined: y", lineCIError, verdictNone}, // a ##[error] annotation
 	}
 	for _, tc := range tests {
 		if got := verdictOf([]byte(tc.line), tc.kind); got != tc.want {
 			t.Errorf("verdictOf(%q) = %d; want %d", tc.line, got, tc.want)
 		}
+	}
+}
+
+// A wrapper cause ("exit code 2") shows the error-ish lines before it and, when they do not
+// hold it, the first error of its step.
+func TestWrapperShowsTheStepsFirstError(t *testing.T) {
+	eng := testEngine(t, Options{})
+	log := "$ ./build.sh\n" +
+		"src/a.c:3:1: error: unknown type name 'widget'\n" +
+		"error: stop one\n" +
+		"error: stop two\n" +
+		"error: stop three\n" +
+		"build.sh finished with exit code 2\n"
+	ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, ev := range ans.Propositions[0].Evidence {
+		lines = append(lines, ev.Line)
+	}
+	if ans.Propositions[0].CauseID != "t.generic" || !slices.Equal(lines, []int{2, 3, 4, 5, 6}) {
+		t.Errorf("got %s with lines %v; want t.generic with [2 3 4 5 6]", ans.Propositions[0].CauseID, lines)
 	}
 }
