@@ -216,22 +216,26 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 		return err
 	}
 	defer closeStore()
-	queries, err := store.AllQueries(ctx, span)
+	// Streamed: only the requests that can teach or judge something are kept (docs/ranking.md,
+	// Limits); the rest count for the split and the standardisation and are dropped.
+	data, err := ranking.NewCollector(span.Kind)
 	if err != nil {
 		return err
 	}
-	train, test := ranking.SplitByTime(queries, *holdout)
-	m, err := ranking.Train(span.Kind, train, ranking.TrainOptions{Epochs: *epochs, L2: *l2})
-	if err != nil {
-		return fmt.Errorf("training on %d requests: %w", len(train), err)
+	if _, err := store.QueriesSplit(ctx, span, *holdout, data.Add); err != nil {
+		return err
 	}
-	if len(test) > 0 {
-		rep := ranking.Evaluate(m, test)
+	m, err := data.Fit(ranking.TrainOptions{Epochs: *epochs, L2: *l2})
+	if err != nil {
+		return fmt.Errorf("training on %d requests: %w", data.TrainRequests, err)
+	}
+	if data.TestRequests > 0 {
+		rep := data.Evaluate(m)
 		m.Holdout = &rep
 	}
 	stored := ""
 	var refused error
-	why := notStoredBecause(m, len(test), *holdout)
+	why := notStoredBecause(m, data.TestRequests, *holdout)
 	switch {
 	case *dryRun:
 	case why != "" && !*force:
@@ -254,9 +258,9 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 		fmt.Fprintf(stdout, "ranking model %s stored\n", stored)
 	}
 	fmt.Fprintf(stdout, "trained on %d requests (%d with feedback that tells propositions apart, %d pairs), %s … %s\n",
-		len(train), m.Queries, m.Pairs, m.TrainedFrom.Format(time.RFC3339), m.TrainedUntil.Format(time.RFC3339))
+		data.TrainRequests, m.Queries, m.Pairs, m.TrainedFrom.Format(time.RFC3339), m.TrainedUntil.Format(time.RFC3339))
 	if m.Holdout != nil {
-		printReport(stdout, len(test), *m.Holdout)
+		printReport(stdout, data.TestRequests, *m.Holdout)
 	}
 	return refused
 }
@@ -306,13 +310,16 @@ func runRankingEval(ctx context.Context, args []string, getenv env, stdout, stde
 	if err != nil {
 		return err
 	}
-	queries, err := store.AllQueries(ctx, span)
+	// Streamed like train: only the held-out requests that can judge the model are kept.
+	data, err := ranking.NewEvalCollector(span.Kind)
 	if err != nil {
 		return err
 	}
-	_, test := ranking.SplitByTime(queries, *holdout)
-	rep := ranking.Evaluate(m, test)
-	if m != nil && len(test) > 0 && !m.TrainedUntil.Before(rep.From) {
+	if _, err := store.QueriesSplit(ctx, span, *holdout, data.Add); err != nil {
+		return err
+	}
+	rep := data.Evaluate(m)
+	if m != nil && data.TestRequests > 0 && !m.TrainedUntil.Before(rep.From) {
 		fmt.Fprintf(stderr, "ranking eval: warning: model %s was trained on requests up to %s, inside the held-out span from %s: the figures flatter it\n",
 			m.Version, m.TrainedUntil.Format(time.RFC3339), rep.From.Format(time.RFC3339))
 	}
@@ -324,7 +331,7 @@ func runRankingEval(ctx context.Context, args []string, getenv env, stdout, stde
 	if m != nil {
 		fmt.Fprintf(stdout, "model %s (trained up to %s)\n", m.Version, m.TrainedUntil.Format(time.RFC3339))
 	}
-	printReport(stdout, len(test), rep)
+	printReport(stdout, data.TestRequests, rep)
 	return nil
 }
 

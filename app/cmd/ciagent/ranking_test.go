@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
@@ -92,6 +95,44 @@ func TestRankingCommands(t *testing.T) {
 		t.Fatalf("ranking train: version %q, hold-out %+v; want a stored model that beats the proposers", m.Version, m.Holdout)
 	}
 
+	// Streamed, the command counts, trains and evaluates what the in-memory path does on the
+	// same span: every request held, split by time.
+	pool, err := pgxpool.New(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	all, err := ranking.NewStore(pool).AllQueries(t.Context(), ranking.Span{Kind: ranking.KindCIExplain, Since: rankingtest.Start, Until: sim.Until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, test := ranking.SplitByTime(all, 0.2)
+	want, err := ranking.Train(ranking.KindCIExplain, train, ranking.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReport := ranking.Evaluate(want, test)
+	if m.Queries != want.Queries || m.Pairs != want.Pairs || !m.TrainedFrom.Equal(want.TrainedFrom) || !m.TrainedUntil.Equal(want.TrainedUntil) ||
+		m.Holdout.Queries != wantReport.Queries || m.Holdout.MRRQueries != wantReport.MRRQueries || !m.Holdout.From.Equal(wantReport.From) || !m.Holdout.Until.Equal(wantReport.Until) {
+		t.Errorf("ranking train: %d queries, %d pairs, %s … %s, hold-out %+v; in memory %d, %d, %s … %s, %+v",
+			m.Queries, m.Pairs, m.TrainedFrom, m.TrainedUntil, *m.Holdout, want.Queries, want.Pairs, want.TrainedFrom, want.TrainedUntil, wantReport)
+	}
+	for j := range want.Weights {
+		if d := math.Abs(m.Weights[j] - want.Weights[j]); d > 1e-9 {
+			t.Errorf("ranking train: weight of %s %v; in memory %v", want.Features[j], m.Weights[j], want.Weights[j])
+		}
+	}
+	if math.Abs(m.Holdout.Model.NDCG3-wantReport.Model.NDCG3) > 1e-9 || math.Abs(m.Holdout.Model.MRR-wantReport.Model.MRR) > 1e-9 {
+		t.Errorf("ranking train: hold-out model figures %+v; in memory %+v", m.Holdout.Model, wantReport.Model)
+	}
+	text, _ := ciagent("ranking", "train", "--since", since, "--until", until, "--dry-run")
+	for _, line := range []string{fmt.Sprintf("trained on %d requests (%d with feedback that tells propositions apart, %d pairs)", len(train), want.Queries, want.Pairs),
+		fmt.Sprintf("held-out: %d requests, %s … %s; %d with feedback", len(test), wantReport.From.Format(time.RFC3339), wantReport.Until.Format(time.RFC3339), wantReport.Queries)} {
+		if !strings.Contains(text, line) {
+			t.Errorf("ranking train --dry-run printed %q; want it to say %q", text, line)
+		}
+	}
+
 	// A model the hold-out cannot judge is not stored, and the command says so as an error
 	// (exit 2), after its report, so that a scheduled job sees it.
 	var report, refusal bytes.Buffer
@@ -105,7 +146,8 @@ func TestRankingCommands(t *testing.T) {
 	}
 
 	out, errOut := ciagent("ranking", "eval", "--since", since, "--until", until)
-	if !strings.Contains(out, "model "+m.Version) || !strings.Contains(out, "NDCG@3") || strings.Contains(errOut, "warning") {
+	if !strings.Contains(out, "model "+m.Version) || !strings.Contains(out, "NDCG@3") || strings.Contains(errOut, "warning") ||
+		!strings.Contains(out, fmt.Sprintf("held-out: %d requests, %s … %s; %d with feedback", len(test), wantReport.From.Format(time.RFC3339), wantReport.Until.Format(time.RFC3339), wantReport.Queries)) {
 		t.Errorf("ranking eval printed %q (stderr %q); want the model %s's figures and no leakage warning", out, errOut, m.Version)
 	}
 	t.Logf("ranking eval:\n%s", out)

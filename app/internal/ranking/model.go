@@ -55,15 +55,14 @@ func (o TrainOptions) withDefaults() TrainOptions {
 var ErrNoPairs = errors.New("no request has propositions with different feedback: nothing to learn from")
 
 // Train fits a model of kind on queries (vectors and labels filled, candidates in proposer
-// order).
+// order). The standardisation is over every row of queries, in two passes; a Collector trains
+// the same model from a stream without holding the requests that teach nothing.
 func Train(kind string, queries []*Query, opts TrainOptions) (*Model, error) {
-	opts = opts.withDefaults()
-	names := FeatureNames(kind)
-	if names == nil {
-		return nil, fmt.Errorf("unknown kind %q", kind)
+	m, err := newModel(kind, opts)
+	if err != nil {
+		return nil, err
 	}
-	d := len(names)
-	m := &Model{Kind: kind, Features: names, Mean: make([]float64, d), Std: make([]float64, d), Weights: make([]float64, d), Options: opts}
+	d := len(m.Features)
 
 	// Standardise over every row, so that L2 and the learning rate mean the same for each feature.
 	var rows float64
@@ -93,6 +92,26 @@ func Train(kind string, queries []*Query, opts TrainOptions) (*Model, error) {
 	}
 	for j := range m.Std {
 		m.Std[j] = math.Sqrt(m.Std[j] / rows)
+	}
+	return m.fit(queries)
+}
+
+// newModel is an untrained model of kind.
+func newModel(kind string, opts TrainOptions) (*Model, error) {
+	names := FeatureNames(kind)
+	if names == nil {
+		return nil, fmt.Errorf("unknown kind %q", kind)
+	}
+	d := len(names)
+	return &Model{Kind: kind, Features: names, Mean: make([]float64, d), Std: make([]float64, d), Weights: make([]float64, d), Options: opts.withDefaults()}, nil
+}
+
+// fit learns m's weights from the pairs of queries, m.Mean and m.Std (the deviations before
+// the floor for constant features) already set.
+func (m *Model) fit(queries []*Query) (*Model, error) {
+	opts := m.Options
+	d := len(m.Features)
+	for j := range m.Std {
 		if m.Std[j] < 1e-9 {
 			m.Std[j] = 1 // a constant feature: its weight stays at its prior
 		}
@@ -122,6 +141,9 @@ func Train(kind string, queries []*Query, opts TrainOptions) (*Model, error) {
 		}
 		ps.queries++
 		for _, x := range q.X {
+			if len(x) != d {
+				return nil, fmt.Errorf("request %s: vector of %d features; want %d", q.RequestID, len(x), d)
+			}
 			ps.z = append(ps.z, m.standardise(x))
 		}
 		if m.TrainedFrom.IsZero() || q.At.Before(m.TrainedFrom) {
@@ -138,7 +160,7 @@ func Train(kind string, queries []*Query, opts TrainOptions) (*Model, error) {
 
 	// The prior: all weight on proposer_rank_inv, which reproduces the proposer's order.
 	prior := make([]float64, d)
-	prior[slices.Index(names, "proposer_rank_inv")] = 1
+	prior[slices.Index(m.Features, "proposer_rank_inv")] = 1
 	copy(m.Weights, prior)
 
 	// Full-batch Adam on the mean pair loss plus L2·‖w − prior‖²/2.

@@ -1,6 +1,7 @@
 package ranking
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -157,8 +159,67 @@ type Span struct {
 // order), feature vectors computed with the feedback history as it stood when the request was
 // answered, and labels from the feedback given on it. fn may keep the query.
 func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) error {
+	_, err := s.queries(ctx, span, -1, func(q *Query, _ bool) error { return fn(q) })
+	return err
+}
+
+// SplitCount is how many requests of a span fall on each side of a time split.
+type SplitCount struct {
+	Train, HeldOut int
+}
+
+// QueriesSplit streams the requests of span as Queries does and tells fn whether each one is
+// held out: among the newest holdout share (0 ≤ holdout ≤ 1) of the span's requests by request
+// time, exactly the requests SplitByTime would put in its test part of AllQueries (ties in
+// request time go by request id, as the stream comes). It counts the span and finds the cut
+// first, with two queries that read only the requests' ids and times, in the same snapshot as
+// the stream: no request needs to be held to know its side.
+func (s *Store) QueriesSplit(ctx context.Context, span Span, holdout float64, fn func(q *Query, heldOut bool) error) (SplitCount, error) {
+	if holdout < 0 || holdout > 1 || math.IsNaN(holdout) {
+		return SplitCount{}, fmt.Errorf("holdout %v: want 0 ≤ share ≤ 1", holdout)
+	}
+	return s.queries(ctx, span, holdout, fn)
+}
+
+// querier is a connection or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// spanRequests is the filter of the requests a span selects ($1 kind, $2 since, $3 until):
+// the requests stream's, and the split's count and cut (a request without propositions is not
+// streamed, so it is not counted either).
+const spanRequests = `
+	FROM requests r
+	WHERE r.kind = $1 AND r.id >= ciagent_uuid7_floor($2) AND r.id < ciagent_uuid7_floor($3)
+	  AND EXISTS (SELECT 1 FROM propositions p WHERE p.request_id = r.id)`
+
+// splitCut counts the span's requests and returns the key (request time, id) of the first
+// held-out one; ok is false when none is held out.
+func splitCut(ctx context.Context, db querier, kind string, since, until time.Time, holdout float64) (count SplitCount, at time.Time, id [16]byte, ok bool, err error) {
+	var n int
+	if err = db.QueryRow(ctx, `SELECT count(*)`+spanRequests, kind, since, until).Scan(&n); err != nil {
+		return count, at, id, false, fmt.Errorf("counting requests: %w", err)
+	}
+	// SplitByTime's rounding: the oldest round(n·(1 − holdout)) requests train.
+	cut := max(0, min(n, int(math.Round(float64(n)*(1-holdout)))))
+	count = SplitCount{Train: cut, HeldOut: n - cut}
+	if cut == n {
+		return count, at, id, false, nil
+	}
+	if err = db.QueryRow(ctx, `SELECT r.received_at, r.id`+spanRequests+`
+		ORDER BY r.received_at, r.id OFFSET $4 LIMIT 1`, kind, since, until, cut).Scan(&at, &id); err != nil {
+		return count, at, id, false, fmt.Errorf("finding the hold-out cut: %w", err)
+	}
+	return count, at.UTC(), id, true, nil
+}
+
+// queries is Queries, and with holdout ≥ 0 QueriesSplit.
+func (s *Store) queries(ctx context.Context, span Span, holdout float64, fn func(q *Query, heldOut bool) error) (SplitCount, error) {
+	var count SplitCount
 	if !ValidKind(span.Kind) {
-		return fmt.Errorf("unknown kind %q (want one of %s)", span.Kind, strings.Join(Kinds, ", "))
+		return count, fmt.Errorf("unknown kind %q (want one of %s)", span.Kind, strings.Join(Kinds, ", "))
 	}
 	until := span.Until
 	if until.IsZero() {
@@ -178,14 +239,41 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 	// just ahead of each request's time.
 	reqConn, err := s.db.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("connecting: %w", err)
+		return count, fmt.Errorf("connecting: %w", err)
 	}
 	defer reqConn.Release()
 	fbConn, err := s.db.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("connecting: %w", err)
+		return count, fmt.Errorf("connecting: %w", err)
 	}
 	defer fbConn.Release()
+
+	// With a split, the count, the cut and the stream read one snapshot: a request the
+	// pipeline writes meanwhile cannot move the cut away from the requests streamed.
+	var reqDB querier = reqConn
+	var cutAt time.Time
+	var cutID [16]byte
+	hasCut := false
+	if holdout >= 0 {
+		tx, err := reqConn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return count, fmt.Errorf("reading requests: %w", err)
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		reqDB = tx
+		if count, cutAt, cutID, hasCut, err = splitCut(ctx, tx, span.Kind, since, until, holdout); err != nil {
+			return count, err
+		}
+	}
+	heldOut := func(q *Query) bool {
+		if !hasCut {
+			return false
+		}
+		if !q.At.Equal(cutAt) {
+			return q.At.After(cutAt)
+		}
+		return bytes.Compare(q.RequestID[:], cutID[:]) >= 0
+	}
 
 	fbRows, err := fbConn.Query(ctx, `
 		SELECT r.repo, f.cause_id, coalesce(p.category, ''), f.outcome, f.at
@@ -196,7 +284,7 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 		WHERE f.cause_id <> '' AND r.kind = $1 AND f.at < $2
 		ORDER BY f.at`, span.Kind, until)
 	if err != nil {
-		return fmt.Errorf("reading feedback: %w", err)
+		return count, fmt.Errorf("reading feedback: %w", err)
 	}
 	defer fbRows.Close()
 	history := NewHistory()
@@ -225,7 +313,7 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 		}
 	}
 
-	rows, err := reqConn.Query(ctx, `
+	rows, err := reqDB.Query(ctx, `
 		SELECT r.id, r.received_at, r.repo, r.ranker_version,
 		       p.rank, p.cause_id, p.category, p.score, p.features,
 		       coalesce(l.accepted, 0), coalesce(l.rejected, 0)
@@ -238,7 +326,7 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 		WHERE r.kind = $1 AND r.id >= ciagent_uuid7_floor($2) AND r.id < ciagent_uuid7_floor($3)
 		ORDER BY r.id, p.rank`, span.Kind, since, until)
 	if err != nil {
-		return fmt.Errorf("reading requests: %w", err)
+		return count, fmt.Errorf("reading requests: %w", err)
 	}
 	defer rows.Close()
 
@@ -267,7 +355,7 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 		q.X = vectors(q, history)
 		qid++
 		q.QID = qid
-		err := fn(q)
+		err := fn(q, heldOut(q))
 		q, acc, rej = nil, nil, nil
 		return err
 	}
@@ -281,29 +369,31 @@ func (s *Store) Queries(ctx context.Context, span Span, fn func(*Query) error) e
 			nAcc, nRej int
 		)
 		if err := rows.Scan(&id, &at, &repo, &rv, &c.Rank, &c.CauseID, &c.Category, &c.Score, &features, &nAcc, &nRej); err != nil {
-			return fmt.Errorf("reading requests: %w", err)
+			return count, fmt.Errorf("reading requests: %w", err)
 		}
 		if q == nil || q.RequestID != id {
 			if err := flush(); err != nil {
-				return err
+				return count, err
 			}
 			q = &Query{RequestID: id, Kind: span.Kind, Repo: repo, At: at.UTC(), RankerVersion: rv}
 		}
 		if len(features) > 0 {
 			if err := json.Unmarshal(features, &c.Stored); err != nil {
-				return fmt.Errorf("request %s: features of %s: %w", q.RequestID, c.CauseID, err)
+				return count, fmt.Errorf("request %s: features of %s: %w", q.RequestID, c.CauseID, err)
 			}
 		}
 		q.Cands = append(q.Cands, c)
 		acc, rej = append(acc, nAcc), append(rej, nRej)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading requests: %w", err)
+		return count, fmt.Errorf("reading requests: %w", err)
 	}
-	return flush()
+	return count, flush()
 }
 
-// AllQueries collects Queries into memory (for training and evaluation).
+// AllQueries collects Queries into memory: every request of the span, informative or not, so
+// its memory grows with traffic. Training and evaluation stream through QueriesSplit and a
+// Collector instead; this is for tests and small spans.
 func (s *Store) AllQueries(ctx context.Context, span Span) ([]*Query, error) {
 	var out []*Query
 	err := s.Queries(ctx, span, func(q *Query) error {
