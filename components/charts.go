@@ -28,6 +28,10 @@ var (
 	ChartArgoRollouts      = Chart{"https://argoproj.github.io/argo-helm", "argo-rollouts", "2.41.0"}
 	ChartMetricsServer     = Chart{"https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1"}
 	ChartPrometheusAdapter = Chart{"https://prometheus-community.github.io/helm-charts", "prometheus-adapter", "5.3.0"}
+	// Chaos Mesh for the game days (phase 7, behind ci-agent:chaosMesh). Its CRDs are in the
+	// chart's crds/ directory, which Helm installs but never upgrades: a bump applies them first
+	// (docs/runbooks/chaos-game-day.md).
+	ChartChaosMesh = Chart{"https://charts.chaos-mesh.org", "chaos-mesh", "2.8.3"}
 	// Plain manifests as a release of their own, for objects whose CRDs another release
 	// installs as templates (docs/decisions/infra-0006-cluster-issuers-in-their-own-release.md).
 	ChartRaw = Chart{"https://bedag.github.io/helm-charts/", "raw", "2.0.2"}
@@ -38,6 +42,7 @@ var PinnedCharts = []Chart{
 	ChartLoadBalancerController, ChartExternalDNS, ChartCertManager, ChartKubePrometheusStack,
 	ChartBlackboxExporter, ChartLoki, ChartAlloy, ChartArgoCD, ChartArgoCDApps, ChartClusterAutoscaler,
 	ChartExternalSecrets, ChartArgoRollouts, ChartMetricsServer, ChartPrometheusAdapter, ChartRaw,
+	ChartChaosMesh,
 }
 
 // release installs a pinned chart as a helm/v3.Release (Helm runs inside the provider, so the

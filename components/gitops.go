@@ -25,6 +25,9 @@ type GitOpsArgs struct {
 	// Values are extra Helm parameters the platform knows and Git does not (image repository,
 	// database and cache endpoints, certificate ARN). Default none.
 	Values map[string]pulumi.StringInput
+	// ChaosInjection annotates the app namespace for Chaos Mesh's namespace filter
+	// (ChaosInjectAnnotation), so that game-day experiments may select its pods. Default false.
+	ChaosInjection bool
 }
 
 // GitOps is Argo CD installed by Helm and an Application for this environment that points at
@@ -53,10 +56,12 @@ func NewGitOps(ctx *pulumi.Context, name string, args *GitOpsArgs, opts ...pulum
 	child := pulumi.Parent(c)
 
 	// Pulumi owns the namespace (quotas and limits attach to it); Argo CD only fills it.
-	ns, err := corev1.NewNamespace(ctx, name+"-app-ns", &corev1.NamespaceArgs{
-		Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(args.AppNamespace),
-			Labels: pulumi.StringMap{"pod-security.kubernetes.io/enforce": pulumi.String("restricted")}},
-	}, child)
+	meta := metav1.ObjectMetaArgs{Name: pulumi.String(args.AppNamespace),
+		Labels: pulumi.StringMap{"pod-security.kubernetes.io/enforce": pulumi.String("restricted")}}
+	if args.ChaosInjection {
+		meta.Annotations = ChaosInjectAnnotations()
+	}
+	ns, err := corev1.NewNamespace(ctx, name+"-app-ns", &corev1.NamespaceArgs{Metadata: meta}, child)
 	if err != nil {
 		return nil, err
 	}

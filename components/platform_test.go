@@ -248,6 +248,29 @@ func TestGitOps(t *testing.T) {
 	eq(t, "Application after Argo Rollouts", apps.DependsOn(rollouts), true)
 }
 
+// TestGitOpsChaosInjection: the app namespace carries Chaos Mesh's inject annotation only when
+// asked (phase 7 with ci-agent:chaosMesh), since the namespace filter lets nothing else in.
+func TestGitOpsChaosInjection(t *testing.T) {
+	for _, inject := range []bool{false, true} {
+		t.Run(fmt.Sprint("chaosInjection=", inject), func(t *testing.T) {
+			m := withK8s(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+				_, err := components.NewGitOps(ctx, "gitops", &components.GitOpsArgs{
+					Environment: "dev", RepoURL: "https://github.com/ci-agent/ci-agent.git", Revision: "main",
+					ChaosInjection: inject,
+				}, k8s)
+				return err
+			})
+			meta := one(t, m, "kubernetes:core/v1:Namespace", "gitops-app-ns").Input("metadata")
+			want := any(nil)
+			if inject {
+				want = "enabled"
+			}
+			eq(t, "inject annotation", get(meta, "annotations", components.ChaosInjectAnnotation), want)
+			eq(t, "pod security", get(meta, "labels", "pod-security.kubernetes.io/enforce"), "restricted")
+		})
+	}
+}
+
 func TestAppAccess(t *testing.T) {
 	m := run(t, func(ctx *pulumi.Context) error {
 		_, err := components.NewAppAccess(ctx, "app", &components.AppAccessArgs{
@@ -296,6 +319,42 @@ func TestMetricsServer(t *testing.T) {
 	ms := releaseOf(t, m, components.ChartMetricsServer)
 	eq(t, "metrics-server namespace", ms.Input("namespace"), "kube-system")
 	eq(t, "metrics-server replicas", get(ms.Input("values"), "replicas"), 2)
+}
+
+func TestChaosMesh(t *testing.T) {
+	m := withK8s(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		return components.NewChaosMesh(ctx, "chaos-mesh", 2, k8s)
+	})
+	cm := releaseOf(t, m, components.ChartChaosMesh)
+	eq(t, "chaos-mesh repo", components.ChartChaosMesh.Repo, "https://charts.chaos-mesh.org")
+	eq(t, "chaos-mesh namespace", cm.Input("namespace"), "chaos-mesh")
+	eq(t, "chaos-mesh release name", cm.Input("name"), "chaos-mesh")
+	values := cm.Input("values")
+	for _, tc := range []struct {
+		path []any
+		want any
+	}{
+		{[]any{"chaosDaemon", "runtime"}, "containerd"},
+		{[]any{"chaosDaemon", "socketPath"}, "/run/containerd/containerd.sock"},
+		{[]any{"chaosDaemon", "mtls", "enabled"}, true},
+		{[]any{"chaosDaemon", "resources", "requests"}, map[string]any{"cpu": "25m", "memory": "64Mi"}},
+		{[]any{"dashboard", "create"}, false},
+		{[]any{"dashboard", "securityMode"}, true},
+		{[]any{"dnsServer", "create"}, false},
+		{[]any{"controllerManager", "replicaCount"}, 2},
+		{[]any{"controllerManager", "enableFilterNamespace"}, true},
+		{[]any{"controllerManager", "allowHostNetworkTesting"}, false},
+		{[]any{"controllerManager", "resources", "requests"}, map[string]any{"cpu": "25m", "memory": "256Mi"}},
+		{[]any{"clusterScoped"}, true},
+		{[]any{"rbac", "create"}, true},
+		{[]any{"enableProfiling"}, false},
+	} {
+		eq(t, fmt.Sprint(tc.path), get(values, tc.path...), tc.want)
+	}
+
+	if err := runErr(func(ctx *pulumi.Context) error { return components.NewChaosMesh(ctx, "chaos-mesh", 0) }); err == nil {
+		t.Error("NewChaosMesh with 0 controller replicas: no error")
+	}
 }
 
 func TestCache(t *testing.T) {

@@ -59,7 +59,7 @@ type Config struct {
 	BackupVaultLock     bool
 	BackupRetentionDays int
 
-	// Phases 2, 3, 4, 8 and 10.
+	// Phases 2, 3, 4, 7, 8 and 10.
 	Platform PlatformConfig
 }
 
@@ -68,14 +68,18 @@ type Config struct {
 func (c Config) Production() bool { return c.Environment == "prod" }
 
 // inClusterPhases install into the cluster through its API from where pulumi runs.
-var inClusterPhases = []int{2, 3, 4, 8, 10}
+var inClusterPhases = []int{2, 3, 4, 7, 8, 10}
+
+// ChaosInjection reports whether this stack installs Chaos Mesh (phase 7 with
+// ci-agent:chaosMesh) and so opens the app namespace to its experiments.
+func (c Config) ChaosInjection() bool { return c.Enabled(7) && c.Platform.ChaosMesh }
 
 // Warnings are what `pulumi preview` says about a configuration that is valid but will not
 // do what its owner most likely wants; the program goes on.
 func (c Config) Warnings() []string {
 	var out []string
 	if len(c.PublicAccessCidrs) == 0 && slices.ContainsFunc(inClusterPhases, c.Enabled) {
-		out = append(out, "ci-agent:publicAccessCidrs is empty, so the EKS API endpoint is private: phases 2, 3, 4, 8 and 10 "+
+		out = append(out, "ci-agent:publicAccessCidrs is empty, so the EKS API endpoint is private: phases 2, 3, 4, 7, 8 and 10 "+
 			"(and the VPC CNI) talk to it from where `pulumi up` runs, and time out unless that is inside the VPC "+
 			"(a VPN, SSM, a runner in the VPC). Set it to the CIDRs of the machines that deploy.")
 	}
@@ -96,6 +100,9 @@ func (c Config) Warnings() []string {
 		out = append(out, "phase 9 runs but ci-agent:registryOwner is false: this stack does not replicate images (ECR replication is "+
 			"registry-wide and belongs to the stack that owns the repositories), so "+strings.Join(c.SecondaryRegions, " and ")+
 			" get images only if the owner stack replicates to them.")
+	}
+	if c.Platform.ChaosMesh && !c.Enabled(7) {
+		out = append(out, "ci-agent:chaosMesh is true but phase 7 is not in ci-agent:phases: Chaos Mesh is not installed.")
 	}
 	if c.Enabled(3) && c.Platform.AlertSMTPSmarthost == "" {
 		out = append(out, "ci-agent:alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach "+

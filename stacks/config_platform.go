@@ -23,6 +23,10 @@ type PlatformConfig struct {
 	GitRepoURL  string
 	GitRevision string
 
+	// Phase 7: load, chaos and security QA. ChaosMesh installs Chaos Mesh for the game days
+	// and opens the app namespace to it (infra-0009). Default false.
+	ChaosMesh bool
+
 	// Phase 8: scaling.
 	RedisNodeType string
 	RedisReplicas int
@@ -38,7 +42,7 @@ type PlatformConfig struct {
 	AnomalyThresholdUSD           float64
 }
 
-// loadPlatform reads the keys of the phases that run on the cluster (2, 3, 4, 8, 10).
+// loadPlatform reads the keys of the phases that run on the cluster (2, 3, 4, 7, 8, 10).
 func (c *Config) loadPlatform(r *reader) {
 	prod := c.Production()
 	p := &c.Platform
@@ -58,6 +62,8 @@ func (c *Config) loadPlatform(r *reader) {
 
 	p.GitRepoURL = r.str("gitRepoUrl", "https://github.com/ci-agent/ci-agent.git")
 	p.GitRevision = r.str("gitRevision", "main")
+
+	p.ChaosMesh = r.bool("chaosMesh", false)
 
 	p.RedisNodeType = r.str("redisNodeType", map[bool]string{true: "cache.t4g.small", false: "cache.t4g.micro"}[prod])
 	p.RedisReplicas = r.int("redisReplicas", pick(prod, 2, 1))

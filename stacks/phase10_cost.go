@@ -27,9 +27,11 @@ func phase10Cost(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption)
 	for _, ns := range pc.QuotaNamespaces {
 		var opts []pulumi.ResourceOption
 		if p.GitOps == nil || ns != p.GitOps.AppNamespace {
-			created, err := corev1.NewNamespace(ctx, "ns-"+ns, &corev1.NamespaceArgs{
-				Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(ns)},
-			}, k8s...)
+			meta := metav1.ObjectMetaArgs{Name: pulumi.String(ns)}
+			if ns == components.DefaultAppNamespace && cfg.ChaosInjection() {
+				meta.Annotations = components.ChaosInjectAnnotations() // as phase 4 does
+			}
+			created, err := corev1.NewNamespace(ctx, "ns-"+ns, &corev1.NamespaceArgs{Metadata: meta}, k8s...)
 			if err != nil {
 				return err
 			}

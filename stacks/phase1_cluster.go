@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	storagev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/storage/v1"
@@ -52,7 +54,7 @@ func phase1Cluster(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOptio
 	}
 	p.Registry = registry
 
-	if cfg.Enabled(2) || cfg.Enabled(3) || cfg.Enabled(4) || cfg.Enabled(8) || cfg.Enabled(10) {
+	if slices.ContainsFunc(inClusterPhases, cfg.Enabled) {
 		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{
 			Kubeconfig: cluster.Kubeconfig, EnableServerSideApply: pulumi.Bool(true),
 		}, parent)

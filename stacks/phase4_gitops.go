@@ -71,6 +71,7 @@ func phase4GitOps(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption
 	gitops, err := components.NewGitOps(ctx, "gitops", &components.GitOpsArgs{
 		Environment: cfg.Environment, RepoURL: cfg.Platform.GitRepoURL, Revision: cfg.Platform.GitRevision,
 		AppNamespace: app.Namespace, AutoSync: !cfg.Production(), Values: values,
+		ChaosInjection: cfg.ChaosInjection(),
 	}, p.onCluster(parent)...)
 	if err != nil {
 		return err
