@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -207,8 +207,10 @@ func createdConcurrently(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == "42P07" || pgErr.Code == "23505") // duplicate_table, unique_violation
 }
 
-// DropPartitionsBefore drops the day partitions of requests and propositions that end on or
-// before cutoff, and returns their names.
+// dropPartitionsBefore drops the day partitions of requests and propositions that end on or
+// before cutoff, and returns their names. A day's feedback keeps what the ranking history
+// groups it by: its rows get the request's kind and repo and the proposition's category in
+// the transaction that drops the day, so no moment exists where they are lost.
 func dropPartitionsBefore(ctx context.Context, db *pgxpool.Pool, cutoff time.Time) ([]string, error) {
 	rows, err := db.Query(ctx, `
 		SELECT c.relname, p.relname
@@ -220,31 +222,83 @@ func dropPartitionsBefore(ctx context.Context, db *pgxpool.Pool, cutoff time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("listing partitions: %w", err)
 	}
-	type part struct{ name, parent string }
-	var old []part
+	old := map[string]map[string]string{} // day → parent table → partition
 	for rows.Next() {
-		var pt part
-		if err := rows.Scan(&pt.name, &pt.parent); err != nil {
+		var name, parent string
+		if err := rows.Scan(&name, &parent); err != nil {
 			return nil, err
 		}
-		day, err := time.Parse("20060102", strings.TrimPrefix(pt.name, pt.parent+"_p"))
+		suffix := strings.TrimPrefix(name, parent+"_p")
+		day, err := time.Parse("20060102", suffix)
 		if err != nil {
 			continue // not ours
 		}
 		if !day.Add(24 * time.Hour).After(cutoff) {
-			old = append(old, pt)
+			if old[suffix] == nil {
+				old[suffix] = map[string]string{}
+			}
+			old[suffix][parent] = name
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing partitions: %w", err)
 	}
-	sort.Slice(old, func(i, j int) bool { return old[i].name < old[j].name })
 	var dropped []string
-	for _, pt := range old {
-		if _, err := db.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{pt.name}.Sanitize()); err != nil {
-			return dropped, fmt.Errorf("dropping partition %s: %w", pt.name, err)
+	for _, day := range slices.Sorted(maps.Keys(old)) {
+		parts := old[day]
+		if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			// Every replica runs this hourly. Two at once would each update the day's feedback
+			// and then wait on the other's read of the partition to drop it: a deadlock. One at
+			// a time; the second finds the day gone.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ciagent_retention'))`); err != nil {
+				return fmt.Errorf("waiting for another replica's retention: %w", err)
+			}
+			exists := func(name string) (bool, error) {
+				var ok bool
+				err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, pgx.Identifier{name}.Sanitize()).Scan(&ok)
+				return ok, err
+			}
+			reqs, ok := parts["requests"]
+			if ok {
+				// Another replica may have dropped the day while this one waited.
+				found, err := exists(reqs)
+				if err != nil {
+					return err
+				}
+				ok = found
+			}
+			if ok {
+				category := "NULL"
+				if props, ok := parts["propositions"]; ok {
+					if found, err := exists(props); err != nil {
+						return err
+					} else if found {
+						category = `(SELECT p.category FROM ` + pgx.Identifier{props}.Sanitize() + ` p
+							WHERE p.request_id = f.request_id AND p.cause_id = f.cause_id LIMIT 1)`
+					}
+				}
+				if _, err := tx.Exec(ctx, `UPDATE feedback f SET kind = r.kind, repo = r.repo, category = `+category+`
+					FROM `+pgx.Identifier{reqs}.Sanitize()+` r
+					WHERE f.request_id = r.id AND f.kind IS NULL`); err != nil {
+					return fmt.Errorf("keeping the context of %s's feedback: %w", reqs, err)
+				}
+			}
+			for _, table := range partitionedTables {
+				if name, ok := parts[table]; ok {
+					if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{name}.Sanitize()); err != nil {
+						return fmt.Errorf("dropping partition %s: %w", name, err)
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			return dropped, err
 		}
-		dropped = append(dropped, pt.name)
+		for _, table := range partitionedTables {
+			if name, ok := parts[table]; ok {
+				dropped = append(dropped, name)
+			}
+		}
 	}
 	return dropped, nil
 }

@@ -225,6 +225,54 @@ func TestRetentionDropsOldPartitions(t *testing.T) {
 	}
 }
 
+// Retention drops a day's requests, but its feedback keeps the request's kind and repo and
+// the proposition's category (the ranking history groups by them); feedback on requests still
+// kept is left to read them from the request.
+func TestRetentionKeepsFeedbackContext(t *testing.T) {
+	dbURL, w := migratedWriter(t)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	old, recent := testEvent(1), testEvent(2)
+	old.ID = uuidAt(today.AddDate(0, 0, -40).Add(time.Hour))
+	old.Repo = "acme/old"
+	recent.ID = uuidAt(today.Add(time.Hour))
+	batch := []*Event{old, recent,
+		NewFeedback(old.ID, "go.vet", "rejected", "bob", today),          // a proposition: its category is kept
+		NewFeedback(old.ID, "", "accepted", "bob", today),                // the whole answer: no category
+		NewFeedback(recent.ID, "go.undefined", "accepted", "bob", today), // still has its request
+	}
+	if _, err := w.write(t.Context(), records(batch)); err != nil {
+		t.Fatal(err)
+	}
+	p := openTest(t, Config{DatabaseURL: dbURL, RetentionDays: 30})
+	defer closeTest(t, p)
+	if err := p.Maintain(t.Context(), time.Now()); err != nil {
+		t.Fatalf("Maintain: %v", err)
+	}
+	tests := []struct {
+		request uuid.UUID
+		cause   string
+		want    string // kind|repo|category, "NULL" for a NULL column
+	}{
+		{old.ID, "go.vet", "ci_explain|acme/old|lint"},
+		{old.ID, "", "ci_explain|acme/old|NULL"},
+		{recent.ID, "go.undefined", "NULL|NULL|NULL"},
+	}
+	for _, tc := range tests {
+		var got string
+		if err := p.db.QueryRow(t.Context(), `SELECT concat_ws('|', coalesce(kind, 'NULL'), coalesce(repo, 'NULL'), coalesce(category, 'NULL'))
+			FROM feedback WHERE request_id = $1 AND cause_id = $2`, [16]byte(tc.request), tc.cause).Scan(&got); err != nil {
+			t.Fatalf("feedback on %s/%q: %v", tc.request, tc.cause, err)
+		}
+		if got != tc.want {
+			t.Errorf("feedback on %s/%q after retention = %s; want %s", tc.request, tc.cause, got, tc.want)
+		}
+	}
+	var n int
+	if err := p.db.QueryRow(t.Context(), `SELECT count(*) FROM requests WHERE id = $1`, [16]byte(old.ID)).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the 40-day-old request is still there (%d, %v); want its partition dropped", n, err)
+	}
+}
+
 // TestWriteRoundTripAndIdempotent writes a batch spanning two days through the binary COPY
 // encoding, reads every column back, then writes it again with one new event: only the new
 // event's rows are inserted, and nothing is duplicated.

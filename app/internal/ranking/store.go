@@ -119,15 +119,17 @@ func (s *Store) latestIDs(ctx context.Context) (map[string]int64, error) {
 }
 
 // LoadHistory reads every piece of proposition-level feedback into a History, as serving needs
-// it now.
+// it now. Feedback on requests that retention has dropped counts with the kind, repo and
+// category the pipeline kept on it (migration 00002).
 func (s *Store) LoadHistory(ctx context.Context) (*History, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT r.kind, r.repo, f.cause_id, coalesce(p.category, ''), f.outcome, count(*), max(f.at)
+		SELECT coalesce(r.kind, f.kind), coalesce(r.repo, f.repo), f.cause_id,
+			coalesce(p.category, f.category, ''), f.outcome, count(*), max(f.at)
 		FROM feedback f
-		JOIN requests r ON r.id = f.request_id
+		LEFT JOIN requests r ON r.id = f.request_id
 		LEFT JOIN LATERAL (SELECT category FROM propositions p
 			WHERE p.request_id = f.request_id AND p.cause_id = f.cause_id LIMIT 1) p ON true
-		WHERE f.cause_id <> ''
+		WHERE f.cause_id <> '' AND coalesce(r.kind, f.kind) IS NOT NULL
 		GROUP BY 1, 2, 3, 4, 5`)
 	if err != nil {
 		return nil, fmt.Errorf("reading feedback history: %w", err)
@@ -276,12 +278,12 @@ func (s *Store) queries(ctx context.Context, span Span, holdout float64, fn func
 	}
 
 	fbRows, err := fbConn.Query(ctx, `
-		SELECT r.repo, f.cause_id, coalesce(p.category, ''), f.outcome, f.at
+		SELECT coalesce(r.repo, f.repo), f.cause_id, coalesce(p.category, f.category, ''), f.outcome, f.at
 		FROM feedback f
-		JOIN requests r ON r.id = f.request_id
+		LEFT JOIN requests r ON r.id = f.request_id
 		LEFT JOIN LATERAL (SELECT category FROM propositions p
 			WHERE p.request_id = f.request_id AND p.cause_id = f.cause_id LIMIT 1) p ON true
-		WHERE f.cause_id <> '' AND r.kind = $1 AND f.at < $2
+		WHERE f.cause_id <> '' AND coalesce(r.kind, f.kind) = $1 AND f.at < $2
 		ORDER BY f.at`, span.Kind, until)
 	if err != nil {
 		return count, fmt.Errorf("reading feedback: %w", err)
