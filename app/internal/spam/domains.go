@@ -220,12 +220,15 @@ func (l *domainLists) check(host string) domainVerdict {
 
 // brandNamed returns the brand a host's name holds as a word of its own (github-scanner.com,
 // scan.github-alerts.io) or joined to another (githubscanner.com), the public suffix aside.
-// The brand's own domains and allowlisted ones were answered before this is asked.
+// The brand's own domains and allowlisted ones were answered before this is asked. The
+// brand's name alone on another suffix (google.co.uk, github.dev, paypal.me) is the brand's,
+// as the lookalike checks take it too: brands hold their name under many suffixes.
 func brandNamed(host string) string {
 	suffix, _ := publicsuffix.PublicSuffix(host)
 	rest := strings.TrimSuffix(strings.TrimSuffix(host, suffix), ".")
+	own := registrableLabel(host)
 	for _, t := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
-		if _, ok := comboBrands[t]; ok {
+		if _, ok := comboBrands[t]; ok && t != own {
 			return t
 		}
 		for _, b := range comboJoinable {
@@ -436,7 +439,8 @@ func levenshteinWithin(a, b string, k int) bool {
 // devDomains are where developers link every day: links there do not count as link spam,
 // as a new account's links, or as lookalikes, and they mark a text as developer talk.
 var devDomains = []string{
-	"github.com", "githubusercontent.com", "github.io", "github.blog", "githubassets.com", "gitlab.com",
+	"github.com", "githubusercontent.com", "github.io", "github.blog", "githubassets.com", "githubstatus.com",
+	"githubnext.com", "githubapp.com", "github.dev", "gitlab.com",
 	"gitlab.io", "bitbucket.org", "atlassian.net", "atlassian.com", "sourceforge.net", "codeberg.org",
 	"stackoverflow.com", "stackexchange.com", "superuser.com", "serverfault.com", "askubuntu.com",
 	"golang.org", "go.dev", "python.org", "pypi.org", "readthedocs.io", "readthedocs.org", "npmjs.com",
