@@ -39,7 +39,9 @@ func runAPIKey(ctx context.Context, args []string, getenv env, stdin io.Reader, 
 		return usageErrorf("usage: ciagent apikey new [--scopes LIST] NAME")
 	}
 	scopes := api.AllScopes
-	if *scopeList != "" {
+	// Given, even empty (--scopes "$SCOPES" with nothing in it), the list is read: an empty
+	// one is an error, not a key that may do everything.
+	if flagSet(fs, "scopes") {
 		var err error
 		if scopes, err = api.ParseScopes(*scopeList); err != nil {
 			return usageErrorf("--scopes: %v", err)
