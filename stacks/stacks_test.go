@@ -494,24 +494,8 @@ func TestDatabaseOverride(t *testing.T) {
 // own; the overrides are the only source of database.host and database.secretArn, and the
 // role decrypts through Secrets Manager of that region.
 func TestRecoveryStack(t *testing.T) {
-	const (
-		host   = "ci-agent-prod-eu-west-1.abc123.eu-west-1.rds.amazonaws.com"
-		secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf"
-		key    = "arn:aws:kms:eu-west-1:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444"
-	)
-	cfg, err := plan.LoadStackConfig("..", "prod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg["aws:region"] = "eu-west-1"
-	cfg["ci-agent:phases"] = "[1, 2, 3, 4, 8]"
-	cfg["ci-agent:secondaryRegions"] = "[]"
-	cfg["ci-agent:secondaryVpcCidrs"] = "[]"
-	cfg["ci-agent:vpcCidr"] = "10.3.0.0/16"
-	cfg["ci-agent:registryOwner"] = "false" // prod's replication made the repository there
-	cfg["ci-agent:databaseHostOverride"] = host
-	cfg["ci-agent:databaseSecretArnOverride"] = secret
-	cfg["ci-agent:databaseKeyArnOverride"] = key
+	cfg := recoveryConfig(t)
+	host, secret, key := cfg["ci-agent:databaseHostOverride"], cfg["ci-agent:databaseSecretArnOverride"], cfg["ci-agent:databaseKeyArnOverride"]
 	m, err := plan.Run("prod-eu-west-1", cfg, stacks.Program)
 	if err != nil {
 		t.Fatal(err)
