@@ -174,7 +174,7 @@ func (s *scan) closeStep(verdict []byte) {
 	s.cur.nTail = 0
 	for i := min(stepTail, s.ringLen); i > 0; i-- { // the ring's latest lines, oldest first
 		l := &s.ring[(s.ringPos-i+len(s.ring))%len(s.ring)]
-		if l.line > s.cur.start && l.line > s.cur.cmd.line {
+		if l.line >= s.cur.start && l.line > s.cur.cmd.line { // the step's lines, not its echo
 			s.cur.tail[s.cur.nTail].set(l.line, l.text, false)
 			s.cur.nTail++
 		}

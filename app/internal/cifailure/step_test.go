@@ -32,6 +32,9 @@ func TestUnknownShowsTheFailedStep(t *testing.T) {
 		{"location-without-error-word.log", []int{1, 2, 3, 4, 5}},
 		// "rake aborted!" and the message under it.
 		{"aborted.log", []int{1, 2, 3, 4, 5}},
+		// A step without an echo starts after the last successful one: its first line is one
+		// of its last lines too.
+		{"step-after-a-success.log", []int{4, 5}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
