@@ -215,6 +215,11 @@ func (l *domainLists) check(host string) domainVerdict {
 		}
 		return domainVerdict{kind: kind, target: b, lure: lure}
 	}
+	if isTenantSite(asciiHost) {
+		// A project's own site on a hosting platform (github-readme-stats.vercel.app) is named
+		// after the platform it serves; the campaigns buy domains of their own.
+		return domainVerdict{}
+	}
 	return domainVerdict{named: brandNamed(asciiHost)}
 }
 

@@ -52,9 +52,10 @@ var phrases = newPhraseSet(map[int][]string{
 	// ("I found a security issue in your repo") is not here: a real report may link a
 	// third-party project named after the platform.
 	phAlert: {
-		"we have|ve detected|identified|noticed|flagged", "we've|weve|we detected|identified|noticed|flagged",
-		"has|have been detected|identified|flagged", "was|were detected|identified|flagged",
-		"security alert|warning|notice", "action required",
+		// Not "identified", "security warning" or "action required": maintainers write them too
+		// ("we have identified the regression", "security warning: … in our fork").
+		"we have|ve detected|noticed|flagged", "we've|weve|we detected|noticed|flagged",
+		"has|have been detected|flagged", "was|were detected|flagged", "security alert",
 		"your repository|repo|account|organization|project has been flagged|suspended|compromised|restricted|locked|disabled|deactivated|removed|deleted|banned|reported",
 		"your repository|repo|account|organization|project was|is flagged|suspended|compromised|restricted|locked|disabled|deactivated|removed|deleted|banned|reported",
 		"your repository|repo|account|organization|project will be flagged|suspended|restricted|locked|disabled|deactivated|removed|deleted|banned",
