@@ -68,6 +68,8 @@ func TestCLI(t *testing.T) {
 		{"apikey -h", []string{"apikey", "-h"}, "", exitOK, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
 		{"apikey new -h mints no key", []string{"apikey", "new", "-h"}, "", exitOK, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
 		{"apikey new --help mints no key", []string{"apikey", "new", "--help"}, "", exitOK, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
+		{"ranking train NaN holdout", []string{"ranking", "train", "--holdout", "NaN"}, "", exitUsage, "", "--holdout NaN"},
+		{"ranking train NaN l2", []string{"ranking", "train", "--l2", "NaN"}, "", exitUsage, "", "--l2 NaN"},
 		{"apikey new with scopes", []string{"apikey", "new", "--scopes", "spam,feedback", "mod-bot"}, "", exitOK, "cia_", "mod-bot sha256:"},
 		{"apikey new prints the scopes", []string{"apikey", "new", "--scopes", "feedback,spam", "mod-bot"}, "", exitOK, "cia_", " scopes=spam,feedback\n"},
 		{"apikey new empty scopes mints no all-powerful key", []string{"apikey", "new", "--scopes", "", "x"}, "", exitUsage, "", `unknown scope ""`},

@@ -201,10 +201,10 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	if fs.NArg() > 0 {
 		return usageErrorf("ranking train takes no arguments (got %q)", fs.Args())
 	}
-	if *holdout < 0 || *holdout >= 1 {
+	if !(*holdout >= 0 && *holdout < 1) { // NaN too
 		return usageErrorf("--holdout %v: want 0 ≤ share < 1", *holdout)
 	}
-	if *epochs < 0 || *l2 < 0 {
+	if *epochs < 0 || !(*l2 >= 0) {
 		return usageErrorf("--epochs %d, --l2 %v: want neither negative (0 is the default)", *epochs, *l2)
 	}
 	span, err := f.span(time.Now())
