@@ -250,3 +250,25 @@ func TestScopesRoundTrip(t *testing.T) {
 		t.Error("NewKey with no scope succeeded; want an error")
 	}
 }
+
+// A rotated key keeps its client's name (rotate-secrets runbook): the old and the new line load
+// side by side and both authenticate as that client, so feedback ownership carries over.
+func TestRotatedKeyKeepsItsName(t *testing.T) {
+	oldKey, oldLine, err := NewKey("client-acme", ScopeExplain|ScopeFeedback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, newLine, err := NewKey("client-acme", ScopeExplain|ScopeFeedback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ParseKeySet(strings.NewReader(oldLine+"\n"+newLine+"\n"), "keys")
+	if err != nil {
+		t.Fatalf("two lines of one client: %v", err)
+	}
+	for _, key := range []string{oldKey, newKey} {
+		if got, ok := keys.Verify("Bearer " + key); !ok || got.Name != "client-acme" || got.Scopes != ScopeExplain|ScopeFeedback {
+			t.Errorf("Verify = %+v, %v; want client-acme with explain,feedback", got, ok)
+		}
+	}
+}
