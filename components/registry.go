@@ -86,7 +86,12 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		return c, nil
 	}
 
-	key, err := newKey(ctx, name+"-kms", "ECR images of "+name, nil, child)
+	// The repositories hold every stack's images (dev and the DR recovery stack pull from
+	// them), and the key is what reads them: a destroy of the owner stack, or flipping
+	// registryOwner, must not delete them with it. Pulumi forgets them instead; an operator
+	// deletes them by hand when they are really unwanted (docs/infra.md, Registry).
+	keep := pulumi.RetainOnDelete(true)
+	key, err := newKey(ctx, name+"-kms", "ECR images of "+name, nil, child, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +124,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{ecr.RepositoryEncryptionConfigurationArgs{
 				EncryptionType: pulumi.String("KMS"), KmsKey: key.Arn,
 			}},
-		}, child)
+		}, child, keep)
 		if err != nil {
 			return nil, err
 		}

@@ -25,6 +25,13 @@ func TestRegistry(t *testing.T) {
 	eq(t, "encryptionType", get(repo.Input("encryptionConfigurations"), 0, "encryptionType"), "KMS")
 	eq(t, "kmsKey", get(repo.Input("encryptionConfigurations"), 0, "kmsKey"), one(t, m, "aws:kms/key:Key", "ecr-kms").Output("arn"))
 
+	// Every stack's images live here: a destroy of the owner forgets them, it does not delete them.
+	for _, r := range []*plan.Resource{repo, one(t, m, "aws:kms/key:Key", "ecr-kms")} {
+		if !r.RetainOnDelete {
+			t.Errorf("%s %s: RetainOnDelete false; want true", r.Type, r.Name)
+		}
+	}
+
 	lifecycle := policyDoc(t, one(t, m, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "ecr-ci-agent-lifecycle"), "policy")
 	eq(t, "rule 1 expires untagged", get(lifecycle, "rules", 0, "selection", "tagStatus"), "untagged")
 	eq(t, "rule 1 after days", get(lifecycle, "rules", 0, "selection", "countNumber"), 7.0)

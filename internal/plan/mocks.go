@@ -49,6 +49,8 @@ type Resource struct {
 	// Aliases are the URNs it may have had before (pulumi.Aliases), which the engine adopts
 	// instead of creating it anew.
 	Aliases []string
+	// RetainOnDelete: the engine forgets the resource instead of deleting it.
+	RetainOnDelete bool
 }
 
 // DependsOn reports whether r waits for other explicitly (pulumi.DependsOn).
@@ -191,7 +193,9 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	parent := ""
 	remote := false
 	var ignore, deps, aliases []string
+	retain := false
 	if args.RegisterRPC != nil {
+		retain = args.RegisterRPC.GetRetainOnDelete()
 		parent = args.RegisterRPC.GetParent()
 		remote = args.RegisterRPC.GetRemote()
 		ignore = args.RegisterRPC.GetIgnoreChanges()
@@ -209,7 +213,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	r := &Resource{
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent,
 		Custom: args.Custom, Remote: remote, Inputs: args.Inputs, Provider: args.Provider,
-		IgnoreChanges: ignore, Dependencies: deps, Aliases: aliases,
+		IgnoreChanges: ignore, Dependencies: deps, Aliases: aliases, RetainOnDelete: retain,
 	}
 	if p, ok := m.byURN[parent]; ok {
 		r.Phase = p.Phase
