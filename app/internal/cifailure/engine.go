@@ -294,7 +294,11 @@ type scan struct {
 	// by pointer when a step fails.
 	steps        [2]step
 	cur, failed  *step
-	lastErrorish int // the latest error-ish line's number
+	lastErrorish int  // the latest error-ish line's number
+	parked       bool // cur's output is over, its verdict may come later (park)
+	sealed       bool // … and later steps ran after the failure: they do not replace it
+	header       bool // in a GitHub Actions step's header group (its env and shell lines)
+	shell        bool // in a Jenkins shell step: "+ cmd" trace lines are command echoes
 
 	// An overlong line's head and the last MaxLineBytes of it.
 	longHead, longTail []byte
@@ -428,6 +432,9 @@ func (s *scan) hit(lit int32) {
 func (s *scan) line(raw []byte, hit func(int32)) {
 	text, kind := s.norm.normalize(raw)
 	if kind == lineFraming || len(text) == 0 {
+		if s.norm.mark != markNone {
+			s.stepMark(s.norm.mark, text)
+		}
 		return
 	}
 	if s.keys.Secret(text) {
@@ -612,7 +619,11 @@ func (s *scan) answer() *Answer {
 		slices.SortFunc(a.evidence, func(x, y *Evidence) int { return x.Line - y.Line })
 		a.evidence = slices.CompactFunc(a.evidence, func(x, y *Evidence) bool { return x.Line == y.Line })
 		ownFirst := a.evidence[0].Line
-		if c.Weight < genericWeight {
+		switch {
+		case c.Weight < genericWeight && c.Category == CategoryUnknown:
+			// A CI's verdict ("Process completed with exit code 1"): the failed step's lines.
+			a.evidence = s.verdictEvidence(a.evidence)
+		case c.Weight < genericWeight:
 			a.evidence = append(s.wrappedBefore(ownFirst), a.evidence...)
 		}
 		f := Features{
@@ -706,7 +717,7 @@ func (s *scan) lastAFor(pi int, b *Evidence) *Evidence {
 // own words over the CI's "exit code 1" wrapper; the last lines when nothing looks like an error.
 func (s *scan) unknown() Proposition {
 	sus := s.suspects()
-	picked := s.stepEvidence(sus)
+	picked := s.stepEvidence(sus, maxEvidence)
 	for _, l := range sus {
 		if picked != nil {
 			break

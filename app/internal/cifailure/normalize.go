@@ -6,7 +6,8 @@ import "bytes"
 // frame of a progress line, without ANSI escapes, timestamps or CI framing. It reuses one
 // buffer, so the returned slice is valid until the next call.
 type normalizer struct {
-	buf []byte
+	buf  []byte
+	mark stepMark // what the line says about steps (step.go), markNone for most lines
 }
 
 // lineKind tells the engine what a normalised line is.
@@ -19,6 +20,7 @@ const (
 )
 
 func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
+	n.mark = markNone
 	line := raw
 	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
 		line = line[:len(line)-1]
@@ -27,6 +29,9 @@ func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
 	// A progress bar redraws with \r: what stays on screen is the last non-empty frame.
 	// GitLab and Travis also put their section markers before a \r.
 	if i := bytes.LastIndexByte(line, '\r'); i >= 0 {
+		if bytes.Contains(line, sectionPrefix) { // GitLab's markers end in \r and may share a line
+			n.mark = sectionMark(line)
+		}
 		line = lastFrame(line)
 	}
 	// Travis glues its fold/timer markers to the next output with an erase-line escape and no
@@ -41,7 +46,7 @@ func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
 	}
 	line = stripRunLogPrefix(line)
 	line = stripTimestamp(line)
-	return stripFraming(line)
+	return n.stripFraming(line)
 }
 
 func lastFrame(line []byte) []byte {
@@ -168,6 +173,8 @@ var (
 	pipelinePref  = []byte("[Pipeline] ")
 	sectionStart  = []byte("section_start:")
 	sectionEnd    = []byte("section_end:")
+	sectionPrefix = []byte("section_")
+	ghaRun        = []byte("Run ")
 	travisFold    = []byte("travis_fold:")
 	travisTime    = []byte("travis_time:")
 	ghaCommand    = []byte("::")
@@ -188,7 +195,7 @@ var framingFirst = func() (t [256]bool) {
 	return t
 }()
 
-func stripFraming(line []byte) ([]byte, lineKind) {
+func (n *normalizer) stripFraming(line []byte) ([]byte, lineKind) {
 	if len(line) == 0 || !framingFirst[line[0]] {
 		return line, lineText
 	}
@@ -202,9 +209,14 @@ func stripFraming(line []byte) ([]byte, lineKind) {
 		rest := line[end+1:]
 		switch string(marker) {
 		case "endgroup":
+			n.mark = markGroupEnd
 			return nil, lineFraming
 		case "error":
 			return rest, lineCIError
+		case "group":
+			if bytes.HasPrefix(rest, ghaRun) {
+				n.mark = markStepEcho // the step's header: "Run <command>"
+			}
 		}
 		return rest, lineText
 	case bytes.HasPrefix(line, ghaCommand):
@@ -223,9 +235,14 @@ func stripFraming(line []byte) ([]byte, lineKind) {
 		}
 		return rest, lineText
 	case bytes.HasPrefix(line, pipelinePref):
+		n.mark = pipelineMark(line[len(pipelinePref):])
 		return line[len(pipelinePref):], lineFraming
-	case bytes.HasPrefix(line, sectionStart), bytes.HasPrefix(line, sectionEnd),
-		bytes.HasPrefix(line, travisFold), bytes.HasPrefix(line, travisTime):
+	case bytes.HasPrefix(line, sectionStart), bytes.HasPrefix(line, sectionEnd):
+		if n.mark == markNone {
+			n.mark = sectionMark(line)
+		}
+		return nil, lineFraming
+	case bytes.HasPrefix(line, travisFold), bytes.HasPrefix(line, travisTime):
 		return nil, lineFraming
 	case bytes.HasPrefix(line, gitlabJobFail), bytes.HasPrefix(line, travisDone),
 		bytes.HasPrefix(line, travisCommand) && bytes.Contains(line, []byte("\" exited with ")):

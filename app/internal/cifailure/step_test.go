@@ -62,6 +62,57 @@ func TestUnknownShowsTheFailedStep(t *testing.T) {
 	}
 }
 
+// TestVerdictShowsTheFailedStep: on GitHub Actions, GitLab and Jenkins logs an answer that rests
+// on the CI's verdict alone (category unknown, built-in causes) shows the failed step's lines:
+// the step tracker knows where these CIs start a step and which verdict ends it.
+func TestVerdictShowsTheFailedStep(t *testing.T) {
+	eng := builtinEngine(t)
+	tests := []struct {
+		file      string // under testdata/engine/unknown/
+		cause     string // the top proposition: the CI's verdict
+		wantLines []int  // its evidence lines
+	}{
+		// GitHub Actions: the step starts at "##[group]Run <cmd>", its header group (the
+		// script, shell and env lines) is not its output, and an earlier step's error is not
+		// shown.
+		{"github-actions-step.log", "gha.process-exit-code", []int{7, 13, 14, 15, 17}},
+		// GitLab: the job script's section ends before after_script runs its own "$ cmd"; the
+		// job's verdict is about the script's last command.
+		{"gitlab-step-script.log", "gitlab.job-failed-exit-code", []int{4, 5, 6, 7, 14}},
+		// Jenkins pipeline: "+ cmd" traces in "[Pipeline] sh" steps; the post actions' shell
+		// step runs after the failure, and the verdict comes at the pipeline's end.
+		{"jenkins-pipeline-sh.log", "jenkins.script-exit-code", []int{15, 16, 17, 18, 31}},
+		// Jenkins freestyle: "[ws] $ /bin/sh -xe …" then "+ cmd" traces, "Build step '…'
+		// marked build as failure".
+		{"jenkins-freestyle.log", "jenkins.finished-failure", []int{6, 7, 8, 9, 11}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/engine/unknown/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ans, err := eng.Explain(context.Background(), strings.NewReader(string(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			top := ans.Propositions[0]
+			if ans.Category != CategoryUnknown || top.CauseID != tc.cause {
+				t.Fatalf("answer = %q, %s; want unknown, %s", ans.Category, top.CauseID, tc.cause)
+			}
+			var lines []int
+			var texts []string
+			for _, ev := range top.Evidence {
+				lines = append(lines, ev.Line)
+				texts = append(texts, ev.Text)
+			}
+			if !slices.Equal(lines, tc.wantLines) {
+				t.Errorf("evidence lines = %v; want %v\n%s", lines, tc.wantLines, strings.Join(texts, "\n"))
+			}
+		})
+	}
+}
+
 // The failed step's command, head and tail lines are shown too: redacted like every other.
 func TestUnknownStepLinesAreRedacted(t *testing.T) {
 	eng := testEngine(t, Options{})
@@ -152,6 +203,12 @@ func TestVerdictOf(t *testing.T) {
 		{`The command "./get" failed. Retrying, 2 of 3.`, lineText, verdictNone},
 		{"The command line is long", lineText, verdictNone},
 		{"src/a.go:3:2: undefined: y", lineCIError, verdictNone}, // a ##[error] annotation
+		{"ERROR: script returned exit code 2", lineText, verdictStep},
+		{"ERROR: script returned exit code 0", lineText, verdictNone},
+		{"Build step 'Execute shell' marked build as failure", lineText, verdictStep},
+		{"Build step 'Execute shell' finished", lineText, verdictNone},
+		{"Finished: FAILURE", lineText, verdictJob},
+		{"Finished: SUCCESS", lineText, verdictNone},
 	}
 	for _, tc := range tests {
 		if got := verdictOf([]byte(tc.line), tc.kind); got != tc.want {
@@ -180,5 +237,47 @@ func TestWrapperShowsTheStepsFirstError(t *testing.T) {
 	}
 	if ans.Propositions[0].CauseID != "t.generic" || !slices.Equal(lines, []int{2, 3, 4, 5, 6}) {
 		t.Errorf("got %s with lines %v; want t.generic with [2 3 4 5 6]", ans.Propositions[0].CauseID, lines)
+	}
+}
+
+// The normaliser's marks on the CI framing that bounds steps.
+func TestStepMarks(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want stepMark
+	}{
+		{"2026-03-02T09:00:03.0000000Z ##[group]Run make check", markStepEcho},
+		{"##[group]Operating System", markNone},
+		{"2026-03-02T09:00:03.0500000Z ##[endgroup]", markGroupEnd},
+		{"section_end:1770000009:step_script\r\x1b[0K", markScriptEnd},
+		{"section_end:1770000009:build_script\r\x1b[0K", markScriptEnd},
+		{"section_end:1770000009:prepare_script\r\x1b[0Ksection_start:1770000009:step_script\r\x1b[0KExecuting", markNone},
+		{"section_end:1770000009:step_script\r\x1b[0Ksection_start:1770000009:after_script\r\x1b[0KRunning after_script", markScriptEnd},
+		{"section_start:1770000009:after_script[collapsed=true]\r\x1b[0KRunning after_script", markScriptEnd},
+		{"[Pipeline] sh", markShell},
+		{"[2026-03-02T09:00:03.000Z] [Pipeline] bat", markShell},
+		{"[Pipeline] { (Declarative: Post Actions)", markPostSteps},
+		{"[Pipeline] // stage", markPipeline},
+		{"$ make check", markNone},
+	}
+	for _, tc := range tests {
+		var n normalizer
+		if n.normalize([]byte(tc.raw)); n.mark != tc.want {
+			t.Errorf("normalize(%q): mark %d; want %d", tc.raw, n.mark, tc.want)
+		}
+	}
+}
+
+func TestJenkinsEcho(t *testing.T) {
+	for line, want := range map[string]bool{
+		"[widgets] $ /bin/sh -xe /tmp/jenkins1.sh": true,
+		"[my job] $ /opt/maven/bin/mvn -B verify":  true,
+		"[INFO] Building widgets 1.0":              false,
+		"[INFO] [x] $ not an echo":                 false,
+		"[ws] $ ":                                  false,
+	} {
+		if got := jenkinsEcho([]byte(line)); got != want {
+			t.Errorf("jenkinsEcho(%q) = %v; want %v", line, got, want)
+		}
 	}
 }
