@@ -328,7 +328,13 @@ func TestLoadOverridesBuiltin(t *testing.T) {
 
 func FuzzExplain(f *testing.F) {
 	eng := testEngine(f, Options{MaxLineBytes: 1024})
-	for _, s := range []string{"undefined: x\n", "panic: a\ngoroutine 1 [running]:\n", "\x1b[31m\r\n", "\x1f\x8b\x08", "##[error]x"} {
+	for _, s := range []string{"undefined: x\n", "panic: a\ngoroutine 1 [running]:\n", "\x1b[31m\r\n", "\x1f\x8b\x08", "##[error]x",
+		// The step tracker's framing, one per CI system, so the fuzzer starts inside it.
+		"$ make\nerror: x\nThe command \"make\" exited with 2.\n",
+		"##[group]Run make\nshell: bash\n##[endgroup]\nerror: x\n##[error]Process completed with exit code 1.\n",
+		"section_start:1:step_script\r\x1b[0K$ make\nerror: x\nsection_end:1:step_script\r\x1b[0KERROR: Job failed: exit code 1\n",
+		"[Pipeline] sh\n+ make\nerror: x\nERROR: script returned exit code 2\nFinished: FAILURE\n",
+	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
@@ -341,6 +347,16 @@ func FuzzExplain(f *testing.F) {
 		}
 		if len(ans.Propositions) == 0 {
 			t.Fatalf("Explain(%q) gave no propositions", input)
+		}
+		// Every shown line is a line of the log, shown once per proposition.
+		for _, p := range ans.Propositions {
+			seen := map[int]bool{}
+			for _, ev := range p.Evidence {
+				if ev.Line < 1 || ev.Line > ans.Lines || seen[ev.Line] {
+					t.Fatalf("Explain(%q): %s shows line %d (log of %d lines, seen before: %v)", input, p.CauseID, ev.Line, ans.Lines, seen[ev.Line])
+				}
+				seen[ev.Line] = true
+			}
 		}
 	})
 }
