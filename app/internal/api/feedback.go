@@ -72,14 +72,14 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 		s.retryLater(w, r, "feedback is not recorded: the server runs without the logging pipeline")
 		return
 	}
-	answeredTo, err := s.recorder.FindTarget(r.Context(), reqID, req.CauseID)
-	if err == nil && answeredTo != Client(r.Context()) && !feedbackOnAnyAnswer(r.Context()) {
-		// A key with scopes judges only its own answers: another client's labels would be
-		// training data nobody asked it for. 404, as for an unknown id: whether another
-		// client's request exists is not this client's to learn.
-		err = pipeline.ErrNotFound
+	// A key with scopes judges only its own answers: another client's labels would be training
+	// data nobody asked it for. Such an answer is a 404 as an unknown id is, with the same
+	// timing: whether another client's request exists is not this client's to learn.
+	owner := Client(r.Context())
+	if feedbackOnAnyAnswer(r.Context()) {
+		owner = ""
 	}
-	switch {
+	switch err := s.recorder.FindTarget(r.Context(), reqID, req.CauseID, owner); {
 	case errors.Is(err, pipeline.ErrNotFound) && req.CauseID != "":
 		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no answer %s with a proposition %q", reqID, req.CauseID))
 		return

@@ -26,10 +26,10 @@ type Recorder interface {
 	Record(ctx context.Context, ev *pipeline.Event) error
 	// InputCapture says how much of an input to keep (hash and size always).
 	InputCapture() *pipeline.Capture
-	// FindTarget returns the client (API key name) requestID was answered to when it was
-	// (with the proposition causeID, unless empty), pipeline.ErrNotFound when not,
-	// pipeline.ErrUnavailable when it cannot tell.
-	FindTarget(ctx context.Context, requestID uuid.UUID, causeID string) (client string, err error)
+	// FindTarget returns nil when requestID (and causeID, unless empty) was answered to
+	// client ("" = to any client), pipeline.ErrNotFound when not, pipeline.ErrUnavailable
+	// when it cannot tell.
+	FindTarget(ctx context.Context, requestID uuid.UUID, causeID, client string) error
 	RetryAfter() time.Duration
 }
 

@@ -397,42 +397,41 @@ var ErrNotFound = errors.New("not found")
 var ErrUnavailable = errors.New("database unavailable")
 
 // FindTarget checks that feedback about requestID (and causeID, unless empty) has something
-// to be about: an acknowledged request, pending or committed, with that proposition. It
-// returns the client (API key name) the answer was given to.
-func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID string) (client string, err error) {
+// to be about: an acknowledged request, pending or committed, with that proposition, answered
+// to client ("" accepts any client). An answer given to another client is not found, exactly
+// as an unknown id is, and after the same wait: the answer does not tell that it exists.
+func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID, client string) error {
 	// Stored cause ids went through cleanText; a NUL byte would make PostgreSQL refuse the
 	// query (22021), which would read as "database unavailable" and a 503 to retry forever.
 	causeID = cleanText(causeID)
+	answeredTo := func(c string) bool { return client == "" || c == client }
 	p.pendMu.Lock()
 	answer, ok := p.pending[requestID]
 	p.pendMu.Unlock()
-	if ok {
-		if causeID == "" || slices.Contains(answer.causes, causeID) {
-			return answer.client, nil
-		}
-		return "", ErrNotFound
+	if ok && answeredTo(answer.client) && (causeID == "" || slices.Contains(answer.causes, causeID)) {
+		return nil
 	}
 	if p.db == nil || requestID.Version() != 7 {
-		return "", ErrNotFound
+		return ErrNotFound
 	}
 	// Another replica may have answered the request a moment ago and not committed it yet:
 	// its writer waits up to FlushInterval for a batch and may have a queue. A recent id is looked for again,
 	// for up to recentWait, before it is called unknown (404 tells the client not to retry).
 	deadline := time.Now().Add(recentWait)
 	for {
-		client, found, err := p.committed(ctx, requestID, causeID)
+		owner, found, err := p.committed(ctx, requestID, causeID)
 		if err != nil {
-			return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
-		if found {
-			return client, nil
+		if found && answeredTo(owner) {
+			return nil
 		}
 		if age := time.Since(UUIDTime(requestID)); age > recentAge || age < -recentAge || !time.Now().Before(deadline) {
-			return "", ErrNotFound
+			return ErrNotFound
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+			return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		case <-time.After(recentPoll):
 		}
 	}

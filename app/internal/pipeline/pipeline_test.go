@@ -346,10 +346,15 @@ func TestSpoolOnlyKeepsEverything(t *testing.T) {
 		}
 		acked = append(acked, ev.ID)
 	}
-	if client, err := p.FindTarget(t.Context(), acked[0], "go.undefined"); err != nil || client != "ci" {
-		t.Errorf("FindTarget(pending request) = %q, %v; want its client \"ci\"", client, err)
+	for _, client := range []string{"", "ci"} {
+		if err := p.FindTarget(t.Context(), acked[0], "go.undefined", client); err != nil {
+			t.Errorf("FindTarget(pending request, client %q) = %v; want found", client, err)
+		}
 	}
-	if _, err := p.FindTarget(t.Context(), acked[0], "no.such.cause"); !errors.Is(err, ErrNotFound) {
+	if err := p.FindTarget(t.Context(), acked[0], "go.undefined", "other"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FindTarget(pending request, another client) = %v; want ErrNotFound", err)
+	}
+	if err := p.FindTarget(t.Context(), acked[0], "no.such.cause", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FindTarget(pending request, unknown cause) = %v; want ErrNotFound", err)
 	}
 	if err := p.SpoolCheck(t.Context()); err == nil {
@@ -476,8 +481,8 @@ func TestFindTargetWaitsForAnotherReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The other replica has never seen ev, and it is not committed for another ~500 ms.
-	if client, err := asked.FindTarget(t.Context(), ev.ID, "go.undefined"); err != nil || client != "ci" {
-		t.Errorf("FindTarget(answered elsewhere, committing) = %q, %v; want its client \"ci\"", client, err)
+	if err := asked.FindTarget(t.Context(), ev.ID, "go.undefined", "ci"); err != nil {
+		t.Errorf("FindTarget(answered elsewhere, committing) = %v; want found", err)
 	}
 
 	old := uuid.Must(uuid.NewV7())
@@ -485,8 +490,42 @@ func TestFindTargetWaitsForAnotherReplica(t *testing.T) {
 	for i := range 6 {
 		old[i] = byte(ms >> (40 - 8*i)) // a UUIDv7 of an hour ago
 	}
-	if _, err := asked.FindTarget(t.Context(), old, ""); !errors.Is(err, ErrNotFound) {
+	if err := asked.FindTarget(t.Context(), old, "", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FindTarget(old unknown id) = %v; want ErrNotFound", err)
+	}
+}
+
+// Another client's recent answer is not found only after the wait an unknown recent id gets:
+// how long the answer takes must not tell that the id exists.
+func TestFindTargetAnotherClientsAnswer(t *testing.T) {
+	p := openTest(t, Config{DatabaseURL: pgtest.URL(t), FlushInterval: 10 * time.Millisecond})
+	defer closeTest(t, p)
+	ev := testEvent(1) // answered to "ci"
+	if err := p.Record(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	unknown := uuid.Must(uuid.NewV7())
+	for _, tc := range []struct {
+		name         string
+		id           uuid.UUID
+		client       string
+		wantFound    bool
+		wantFullWait bool
+	}{
+		{"own answer", ev.ID, "ci", true, false},
+		{"any client", ev.ID, "", true, false},
+		{"another client's answer", ev.ID, "other", false, true},
+		{"unknown recent id", unknown, "other", false, true},
+	} {
+		start := time.Now()
+		err := p.FindTarget(t.Context(), tc.id, "", tc.client)
+		took := time.Since(start)
+		if found := err == nil; found != tc.wantFound || err != nil && !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: FindTarget = %v; want found %v", tc.name, err, tc.wantFound)
+		}
+		if tc.wantFullWait && took < recentWait {
+			t.Errorf("%s: not found after %v; want the whole %v an unknown recent id waits", tc.name, took, recentWait)
+		}
 	}
 }
 
