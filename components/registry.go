@@ -27,9 +27,17 @@ type RegistryArgs struct {
 	ReplicaRegions []string
 	// KeepTagged keeps this many tagged images per repository. Default 30.
 	KeepTagged int
+	// KeepDeployed keeps this many images tagged DeployedTagPrefix, whatever KeepTagged says:
+	// the release marks what it deploys to prod, so the tag prod runs (and the ones a rollback
+	// goes back to) never expire however far dev's pushes run ahead. Default 100.
+	KeepDeployed int
 	// UntaggedDays expires untagged images (build leftovers) after this many days. Default 7.
 	UntaggedDays int
 }
+
+// DeployedTagPrefix starts the tag deploy.yml adds to an image it deploys to prod
+// (deployed-prod-<sha>); the lifecycle policy keeps such images apart from the rest.
+const DeployedTagPrefix = "deployed-"
 
 // Registry is ECR: immutable tags, scan on push, KMS, lifecycle, cross-region replication.
 type Registry struct {
@@ -63,6 +71,9 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	}
 	if args.KeepTagged == 0 {
 		args.KeepTagged = 30
+	}
+	if args.KeepDeployed == 0 {
+		args.KeepDeployed = 100
 	}
 	if args.UntaggedDays == 0 {
 		args.UntaggedDays = 7
@@ -103,8 +114,16 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 				"countUnit": "days", "countNumber": args.UntaggedDays},
 			"action": map[string]any{"type": "expire"},
 		},
+		// An image a higher-priority rule's tags select cannot be expired by a lower one: the
+		// deployed images are counted here, and rule 3 never sees them.
 		map[string]any{
-			"rulePriority": 2, "description": fmt.Sprintf("keep the last %d tagged images", args.KeepTagged),
+			"rulePriority": 2, "description": fmt.Sprintf("keep the last %d images deployed to prod", args.KeepDeployed),
+			"selection": map[string]any{"tagStatus": "tagged", "tagPrefixList": []string{DeployedTagPrefix},
+				"countType": "imageCountMoreThan", "countNumber": args.KeepDeployed},
+			"action": map[string]any{"type": "expire"},
+		},
+		map[string]any{
+			"rulePriority": 3, "description": fmt.Sprintf("keep the last %d tagged images", args.KeepTagged),
 			"selection": map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan",
 				"countNumber": args.KeepTagged},
 			"action": map[string]any{"type": "expire"},

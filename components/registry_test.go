@@ -1,6 +1,7 @@
 package components_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,11 @@ func TestRegistry(t *testing.T) {
 	lifecycle := policyDoc(t, one(t, m, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "ecr-ci-agent-lifecycle"), "policy")
 	eq(t, "rule 1 expires untagged", get(lifecycle, "rules", 0, "selection", "tagStatus"), "untagged")
 	eq(t, "rule 1 after days", get(lifecycle, "rules", 0, "selection", "countNumber"), 7.0)
-	eq(t, "rule 2 keeps N", get(lifecycle, "rules", 1, "selection", "countNumber"), 20.0)
+	// Rule 2 comes before "keep the last N": what prod runs is never counted among dev's pushes.
+	eq(t, "rule 2 selects deployed images", get(lifecycle, "rules", 1, "selection", "tagPrefixList"), []any{"deployed-"})
+	eq(t, "rule 2 keeps 100 deployed", get(lifecycle, "rules", 1, "selection", "countNumber"), 100.0)
+	eq(t, "rule 3 is the catch-all", get(lifecycle, "rules", 2, "selection", "tagStatus"), "any")
+	eq(t, "rule 3 keeps N", get(lifecycle, "rules", 2, "selection", "countNumber"), 20.0)
 
 	replication := one(t, m, "aws:ecr/replicationConfiguration:ReplicationConfiguration", "ecr-replication")
 	dest := get(replication.Input("replicationConfiguration"), "rules", 0, "destinations")
@@ -101,5 +106,16 @@ func TestRegistryUseExisting(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The release marks what it deploys to prod with the prefix the lifecycle policy protects.
+func TestDeployMarksProdImagesForTheLifecyclePolicy(t *testing.T) {
+	workflow, err := os.ReadFile("../.github/workflows/deploy.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `--image-tag "` + components.DeployedTagPrefix + `prod-$TAG"`; !strings.Contains(string(workflow), want) {
+		t.Errorf("deploy.yml never tags an image %s; the lifecycle policy keeps only %q images", want, components.DeployedTagPrefix)
 	}
 }
