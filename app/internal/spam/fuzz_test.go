@@ -41,7 +41,8 @@ func FuzzNormalize(f *testing.F) {
 func FuzzExtractURLs(f *testing.F) {
 	for _, s := range []string{"https://example.com/a?b=c", "www.x.org", "a@b.com", "ｂｉｔ．ｌｙ/x", "http://[::1]:80/", "https://user@evil.example:8080/x", "README.md setup.py", "xn--gthub-cta.com",
 		"txt WIN to 87121", "reply to", "call 09061701461", "#12345 to 54321", "150p", "sub me", "check out my channel",
-		"I can fix it, contact me on telegram @x", "dm me on whatsapp: +1 (415) 555-0198", "https://t.me/x", "https://metamask-support.com", "https://a.github.com.login-x.net"} {
+		"I can fix it, contact me on telegram @x", "dm me on whatsapp: +1 (415) 555-0198", "https://t.me/x", "https://metamask-support.com", "https://a.github.com.login-x.net",
+		"We have detected a security vulnerability in your repository, see https://github-scanner.com", "security alert githubscanner.com x.vercel.app github.dev"} {
 		f.Add(s)
 	}
 	c, err := New(DefaultConfig())
