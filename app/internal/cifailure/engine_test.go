@@ -80,10 +80,7 @@ func TestExplain(t *testing.T) {
 			if !slices.Equal(ids, tc.wantIDs) {
 				t.Fatalf("Explain(%q) causes = %v; want %v", tc.log, ids, tc.wantIDs)
 			}
-			var lines []int
-			for _, ev := range ans.Propositions[0].Evidence {
-				lines = append(lines, ev.Line)
-			}
+			lines, _ := evidenceOf(ans.Propositions[0])
 			if !slices.Equal(lines, tc.wantLines) {
 				t.Errorf("Explain(%q) evidence lines = %v; want %v", tc.log, lines, tc.wantLines)
 			}
@@ -324,6 +321,15 @@ func TestLoadOverridesBuiltin(t *testing.T) {
 	if _, err := Load(dir + "/missing"); err == nil {
 		t.Error("Load(missing dir) succeeded; want an error")
 	}
+}
+
+// evidenceOf lists a proposition's evidence: its line numbers and texts.
+func evidenceOf(p Proposition) (lines []int, texts []string) {
+	for _, ev := range p.Evidence {
+		lines = append(lines, ev.Line)
+		texts = append(texts, ev.Text)
+	}
+	return lines, texts
 }
 
 func FuzzExplain(f *testing.F) {

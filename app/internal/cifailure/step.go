@@ -80,7 +80,6 @@ var (
 	exitStatus   = []byte("exit status ")
 	failedTimes  = []byte(" times.")
 	failedDuring = []byte("\" failed and exited with ")
-	jobFailed    = []byte("ERROR: Job failed")
 	// Jenkins: a pipeline's "ERROR: script returned exit code 1", a freestyle job's "Build step
 	// 'Execute shell' marked build as failure", and the job's "Finished: FAILURE".
 	scriptReturned = []byte("ERROR: script returned exit code ")
@@ -91,12 +90,7 @@ var (
 
 // verdictFirst marks the first bytes of the verdicts verdictOf finds in lines the normaliser
 // does not mark as the CI's own.
-var verdictFirst = func() (t [256]bool) {
-	for _, m := range [][]byte{travisCommand, scriptReturned, buildStep, finishedFail} {
-		t[m[0]] = true
-	}
-	return t
-}()
+var verdictFirst = firstBytes(travisCommand, scriptReturned, buildStep, finishedFail)
 
 // verdictOf classifies a line the normaliser marked as the CI's own (lineCIError), or Travis's
 // verdict after retries ("The command "x" failed 3 times."), which it does not mark.
@@ -112,7 +106,7 @@ func verdictOf(text []byte, kind lineKind) int {
 		}
 		return verdictNone
 	}
-	if bytes.HasPrefix(text, travisDone) || bytes.HasPrefix(text, jobFailed) {
+	if bytes.HasPrefix(text, travisDone) || bytes.HasPrefix(text, gitlabJobFail) {
 		return verdictJob
 	}
 	code := -1

@@ -49,12 +49,7 @@ func TestUnknownShowsTheFailedStep(t *testing.T) {
 			if ans.Category != CategoryUnknown {
 				t.Fatalf("category = %q; want unknown", ans.Category)
 			}
-			var lines []int
-			var texts []string
-			for _, ev := range ans.Propositions[0].Evidence {
-				lines = append(lines, ev.Line)
-				texts = append(texts, ev.Text)
-			}
+			lines, texts := evidenceOf(ans.Propositions[0])
 			if !slices.Equal(lines, tc.wantLines) {
 				t.Errorf("evidence lines = %v; want %v\n%s", lines, tc.wantLines, strings.Join(texts, "\n"))
 			}
@@ -100,12 +95,7 @@ func TestVerdictShowsTheFailedStep(t *testing.T) {
 			if ans.Category != CategoryUnknown || top.CauseID != tc.cause {
 				t.Fatalf("answer = %q, %s; want unknown, %s", ans.Category, top.CauseID, tc.cause)
 			}
-			var lines []int
-			var texts []string
-			for _, ev := range top.Evidence {
-				lines = append(lines, ev.Line)
-				texts = append(texts, ev.Text)
-			}
+			lines, texts := evidenceOf(top)
 			if !slices.Equal(lines, tc.wantLines) {
 				t.Errorf("evidence lines = %v; want %v\n%s", lines, tc.wantLines, strings.Join(texts, "\n"))
 			}
@@ -126,10 +116,7 @@ func TestUnknownStepLinesAreRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var shown []string
-	for _, ev := range ans.Propositions[0].Evidence {
-		shown = append(shown, ev.Text)
-	}
+	_, shown := evidenceOf(ans.Propositions[0])
 	all := strings.Join(shown, "\n")
 	for _, secret := range []string{"AKIAQWERTYUIOPASDFGH", "MIIEowIBAAKCAQEAu1SU1"} {
 		if strings.Contains(all, secret) {
@@ -231,10 +218,7 @@ func TestWrapperShowsTheStepsFirstError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []int
-	for _, ev := range ans.Propositions[0].Evidence {
-		lines = append(lines, ev.Line)
-	}
+	lines, _ := evidenceOf(ans.Propositions[0])
 	if ans.Propositions[0].CauseID != "t.generic" || !slices.Equal(lines, []int{2, 3, 4, 5, 6}) {
 		t.Errorf("got %s with lines %v; want t.generic with [2 3 4 5 6]", ans.Propositions[0].CauseID, lines)
 	}
