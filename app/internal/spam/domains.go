@@ -229,10 +229,8 @@ func (l *domainLists) check(host string) domainVerdict {
 // brand's name alone on another suffix (google.co.uk, github.dev, paypal.me) is the brand's,
 // as the lookalike checks take it too: brands hold their name under many suffixes.
 func brandNamed(host string) string {
-	suffix, _ := publicsuffix.PublicSuffix(host)
-	rest := strings.TrimSuffix(strings.TrimSuffix(host, suffix), ".")
 	own := registrableLabel(host)
-	for _, t := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+	for _, t := range nameWords(withoutPublicSuffix(host)) {
 		if _, ok := comboBrands[t]; ok && t != own {
 			return t
 		}
@@ -252,8 +250,19 @@ func brandNamed(host string) string {
 // alone is not enough: uniswap-analytics.xyz and github-readme-stats are real projects.
 // money reports a wallet, exchange or payment brand.
 func comboSquat(host string) (brandName, lure string, money bool) {
+	return brandBesideLure(withoutPublicSuffix(host))
+}
+
+// withoutPublicSuffix is host without its public suffix: "login.metamask-support" for
+// login.metamask-support.co.uk.
+func withoutPublicSuffix(host string) string {
 	suffix, _ := publicsuffix.PublicSuffix(host)
-	return brandBesideLure(strings.TrimSuffix(strings.TrimSuffix(host, suffix), "."))
+	return strings.TrimSuffix(strings.TrimSuffix(host, suffix), ".")
+}
+
+// nameWords splits a domain name or an address's local part at dots, hyphens and underscores.
+func nameWords(name string) []string {
+	return strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '-' || r == '_' })
 }
 
 // brandBesideLure is comboSquat's test on a name split at dots, hyphens and underscores: a
@@ -263,7 +272,7 @@ func brandBesideLure(rest string) (brandName, lure string, money bool) {
 	// strongLure is the first lure that counts beside any brand, wherever it stands:
 	// github-security-alert.com as well as github-alert-security.com.
 	var strongLure string
-	for _, t := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+	for _, t := range nameWords(rest) {
 		if bt, ok := comboBrands[t]; ok {
 			if brandName == "" {
 				brandName, tier = t, bt
