@@ -118,18 +118,26 @@ func (s *Store) latestIDs(ctx context.Context) (map[string]int64, error) {
 	return out, rows.Err()
 }
 
-// LoadHistory reads every piece of proposition-level feedback into a History, as serving needs
-// it now. Feedback on requests that retention has dropped counts with the kind, repo and
-// category the pipeline kept on it (migration 00002).
-func (s *Store) LoadHistory(ctx context.Context) (*History, error) {
-	rows, err := s.db.Query(ctx, `
-		SELECT coalesce(r.kind, f.kind), coalesce(r.repo, f.repo), f.cause_id,
-			coalesce(p.category, f.category, ''), f.outcome, count(*), max(f.at)
+// causeFeedback is proposition-level feedback with what the history groups it by: the
+// request's kind and repo and the proposition's category, read from the request while it is
+// kept and, once retention has dropped it, from the copy the pipeline put on the feedback
+// (migration 00002). kind is NULL for feedback whose request went before that copy existed.
+const causeFeedback = `(
+		SELECT coalesce(r.kind, f.kind) AS kind, coalesce(r.repo, f.repo) AS repo, f.cause_id,
+			coalesce(p.category, f.category, '') AS category, f.outcome, f.at
 		FROM feedback f
 		LEFT JOIN requests r ON r.id = f.request_id
 		LEFT JOIN LATERAL (SELECT category FROM propositions p
 			WHERE p.request_id = f.request_id AND p.cause_id = f.cause_id LIMIT 1) p ON true
-		WHERE f.cause_id <> '' AND coalesce(r.kind, f.kind) IS NOT NULL
+		WHERE f.cause_id <> '') AS cause_feedback`
+
+// LoadHistory reads every piece of proposition-level feedback into a History, as serving needs
+// it now.
+func (s *Store) LoadHistory(ctx context.Context) (*History, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT kind, repo, cause_id, category, outcome, count(*), max(at)
+		FROM `+causeFeedback+`
+		WHERE kind IS NOT NULL
 		GROUP BY 1, 2, 3, 4, 5`)
 	if err != nil {
 		return nil, fmt.Errorf("reading feedback history: %w", err)
@@ -278,13 +286,10 @@ func (s *Store) queries(ctx context.Context, span Span, holdout float64, fn func
 	}
 
 	fbRows, err := fbConn.Query(ctx, `
-		SELECT coalesce(r.repo, f.repo), f.cause_id, coalesce(p.category, f.category, ''), f.outcome, f.at
-		FROM feedback f
-		LEFT JOIN requests r ON r.id = f.request_id
-		LEFT JOIN LATERAL (SELECT category FROM propositions p
-			WHERE p.request_id = f.request_id AND p.cause_id = f.cause_id LIMIT 1) p ON true
-		WHERE f.cause_id <> '' AND coalesce(r.kind, f.kind) = $1 AND f.at < $2
-		ORDER BY f.at`, span.Kind, until)
+		SELECT repo, cause_id, category, outcome, at
+		FROM `+causeFeedback+`
+		WHERE kind = $1 AND at < $2
+		ORDER BY at`, span.Kind, until)
 	if err != nil {
 		return count, fmt.Errorf("reading feedback: %w", err)
 	}
