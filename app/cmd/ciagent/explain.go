@@ -18,7 +18,7 @@ import (
 func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("explain", stderr)
 	format := fs.String("format", "text", "output: text (for people), json (the API's answer) or github (::error annotations for a CI step)")
-	top := fs.Int("top", 5, "propositions to show at most")
+	top := fs.Int("top", 5, "propositions to show at most (with --server, no more than the server answers: 5)")
 	kbDir := fs.String("kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
 	server := fs.String("server", "", "ask this filter API server (e.g. http://127.0.0.1:8080) instead of classifying locally")
 	apiKey := fs.String("api-key", "", "API key for --server (default: env CIAGENT_API_KEY)")

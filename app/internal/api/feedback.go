@@ -79,7 +79,8 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	if feedbackOnAnyAnswer(r.Context()) {
 		owner = ""
 	}
-	switch err := s.recorder.FindTarget(r.Context(), reqID, req.CauseID, owner); {
+	target, err := s.recorder.FindTarget(r.Context(), reqID, req.CauseID, owner)
+	switch {
 	case errors.Is(err, pipeline.ErrNotFound) && req.CauseID != "":
 		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no answer %s with a proposition %q", reqID, req.CauseID))
 		return
@@ -96,6 +97,7 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 		actor = Client(r.Context())
 	}
 	ev := pipeline.NewFeedback(reqID, req.CauseID, req.Outcome, actor, time.Now())
+	ev.Feedback.Target = target
 	if !s.record(w, r, ev) {
 		return
 	}

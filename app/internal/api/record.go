@@ -26,10 +26,10 @@ type Recorder interface {
 	Record(ctx context.Context, ev *pipeline.Event) error
 	// InputCapture says how much of an input to keep (hash and size always).
 	InputCapture() *pipeline.Capture
-	// FindTarget returns nil when requestID (and causeID, unless empty) was answered to
-	// client ("" = to any client), pipeline.ErrNotFound when not, pipeline.ErrUnavailable
-	// when it cannot tell.
-	FindTarget(ctx context.Context, requestID uuid.UUID, causeID, client string) error
+	// FindTarget returns what feedback on requestID (and causeID, unless empty) is about
+	// when it was answered to client ("" = to any client), pipeline.ErrNotFound when not,
+	// pipeline.ErrUnavailable when it cannot tell.
+	FindTarget(ctx context.Context, requestID uuid.UUID, causeID, client string) (pipeline.Target, error)
 	RetryAfter() time.Duration
 }
 

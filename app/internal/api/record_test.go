@@ -107,8 +107,12 @@ func TestAnswersAreRecordedAndFeedbackWorks(t *testing.T) {
 	if !waitRow(t, conn, "SELECT EXISTS (SELECT 1 FROM propositions WHERE request_id = $1 AND rank = 1 AND cause_id = $2 AND features ? 'weight')", [16]byte(explainID), cause) {
 		t.Errorf("proposition 1 of %s (%s, with features) never reached propositions", explainID, cause)
 	}
-	if !waitRow(t, conn, "SELECT count(*) = 1 FROM feedback WHERE request_id = $1 AND cause_id = $2 AND outcome = 'accepted' AND actor = 'alice'", [16]byte(explainID), cause) {
-		t.Errorf("feedback on %s: want exactly one row", explainID)
+	// The feedback carries what it is about (the request's kind and repo, the proposition's
+	// category) from the start: retention may drop the request before the feedback is written.
+	if !waitRow(t, conn, `SELECT count(*) = 1 FROM feedback f WHERE request_id = $1 AND cause_id = $2 AND outcome = 'accepted' AND actor = 'alice'
+		AND kind = 'ci_explain' AND repo = 'acme/api'
+		AND category = (SELECT category FROM propositions WHERE request_id = f.request_id AND cause_id = f.cause_id)`, [16]byte(explainID), cause) {
+		t.Errorf("feedback on %s: want exactly one row, with the request's kind and repo and the proposition's category", explainID)
 	}
 
 	// A spam check is recorded too, with its reasons as propositions.

@@ -15,7 +15,18 @@ import (
 // uvarint lengths. It is several times cheaper than JSON for both writing (every request pays
 // it) and reading (replay), and the version byte lets the format change: a reader refuses a
 // version it does not know instead of misreading it.
-const codecVersion = 1
+//
+// Version 2 added the feedback's Target. Version 1 records are still read (their feedback has
+// no Target): a spool left by the previous release replays after an upgrade, losing nothing.
+const (
+	codecVersion = 2
+	codecV1      = 1
+)
+
+// readableVersion reports whether a record's first byte is a version this release reads.
+func readableVersion(b []byte) bool {
+	return len(b) > 0 && (b[0] == codecVersion || b[0] == codecV1)
+}
 
 // maxCollection bounds any count in a record, so a corrupt one cannot make the decoder
 // allocate without limit.
@@ -90,6 +101,9 @@ func encodeEvent(b []byte, ev *Event) []byte {
 		b = appendString(b, f.Outcome)
 		b = appendString(b, f.Actor)
 		b = binary.AppendVarint(b, timeNano(f.At))
+		b = appendString(b, f.Kind)
+		b = appendString(b, f.Repo)
+		b = appendString(b, f.Category)
 	}
 	return b
 }
@@ -100,8 +114,9 @@ var errShortRecord = errors.New("record ends early")
 // field is a slice of that copy (one allocation for the record's text, not one per field);
 // the writer reads the record's bytes in place (see copyBatch.add).
 type decoder[T string | []byte] struct {
-	b   T
-	err error
+	b       T
+	version byte // the record's codec version
+	err     error
 }
 
 func (d *decoder[T]) fail(err error) {
@@ -198,13 +213,13 @@ func unixNano(n int64) time.Time {
 
 // decodeEvent reads an event encoded by encodeEvent. Bad input is an error, never a panic.
 func decodeEvent(b []byte) (*Event, error) {
-	if len(b) == 0 || b[0] != codecVersion {
+	if !readableVersion(b) {
 		if len(b) > 0 && b[0] == '{' {
 			return nil, errors.New("JSON record: not written by this version")
 		}
 		return nil, fmt.Errorf("unknown record version")
 	}
-	d := &decoder[string]{b: string(b[1:])}
+	d := &decoder[string]{b: string(b[1:]), version: b[0]}
 	ev := &Event{}
 	ev.Kind = d.string()
 	ev.ID = d.uuid()
@@ -260,6 +275,11 @@ func decodeEvent(b []byte) (*Event, error) {
 		f.Outcome = d.string()
 		f.Actor = d.string()
 		f.At = unixNano(d.varint())
+		if d.version >= 2 {
+			f.Kind = d.string()
+			f.Repo = d.string()
+			f.Category = d.string()
+		}
 		ev.Feedback = f
 	}
 	if d.err != nil {

@@ -24,6 +24,8 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"proposition with empty features", &Event{Kind: KindSpamCheck, ID: uuid.Must(uuid.NewV7()), ReceivedAt: time.Unix(1, 5).UTC(),
 			Propositions: []Proposition{{Rank: 1, CauseID: "x", Features: map[string]float64{}}}}},
 		{"feedback", NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7))},
+		{"feedback with its target", withTarget(NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7)),
+			Target{Kind: KindCIExplain, Repo: "acme/api", Category: "lint"})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,11 +54,58 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 }
 
+func withTarget(ev *Event, t Target) *Event {
+	ev.Feedback.Target = t
+	return ev
+}
+
+// asVersion1 rewrites a record of a request, or of feedback without a Target, into the
+// version 1 encoding the previous release wrote: the same fields, without the Target's three
+// (empty) strings at the end of a feedback record.
+func asVersion1(t *testing.T, ev *Event) []byte {
+	t.Helper()
+	if ev.Feedback != nil && ev.Feedback.Target != (Target{}) {
+		t.Fatal("version 1 has no Target")
+	}
+	b := encodeEvent(nil, ev)
+	if ev.Feedback != nil {
+		b = b[:len(b)-3] // three empty strings, one length byte each
+	}
+	b[0] = codecV1
+	return b
+}
+
+// A spool written by the previous release (version 1) replays after an upgrade: its records
+// decode to the same events, and the writer takes them (feedback without a Target).
+func TestCodecReadsVersion1(t *testing.T) {
+	for _, ev := range []*Event{testEvent(1), NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7))} {
+		b := asVersion1(t, ev)
+		got, err := decodeEvent(b)
+		if err != nil {
+			t.Fatalf("decodeEvent(version 1 %s): %v", ev.Kind, err)
+		}
+		if got.Kind != ev.Kind || got.ID != ev.ID || len(got.Propositions) != len(ev.Propositions) ||
+			(ev.Feedback != nil) != (got.Feedback != nil) || ev.Feedback != nil && (*got.Feedback != Feedback{
+			RequestID: ev.Feedback.RequestID, CauseID: ev.Feedback.CauseID, Outcome: ev.Feedback.Outcome,
+			Actor: ev.Feedback.Actor, At: got.Feedback.At,
+		} || !got.Feedback.At.Equal(ev.Feedback.At)) {
+			t.Errorf("version 1 %s decodes to %+v; want %+v", ev.Kind, got, ev)
+		}
+		var cb copyBatch
+		cb.reset()
+		if err := cb.add(b); err != nil {
+			t.Errorf("copyBatch.add(version 1 %s) = %v; want it written", ev.Kind, err)
+		}
+	}
+}
+
 // FuzzDecodeEvent: a record that passed its checksum but holds anything must give an error,
 // not a panic or a huge allocation.
 func FuzzDecodeEvent(f *testing.F) {
 	f.Add(encodeEvent(nil, testEvent(1)))
 	f.Add(encodeEvent(nil, NewFeedback(uuid.Must(uuid.NewV7()), "c", "accepted", "a", time.Now())))
+	f.Add(encodeEvent(nil, withTarget(NewFeedback(uuid.Must(uuid.NewV7()), "c", "accepted", "a", time.Now()), Target{Kind: KindSpamCheck, Repo: "r", Category: "x"})))
+	f.Add(append([]byte{codecV1}, encodeEvent(nil, testEvent(2))[1:]...))
 	f.Add([]byte{codecVersion, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ev, err := decodeEvent(b)

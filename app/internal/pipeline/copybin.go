@@ -191,13 +191,34 @@ func (cb *copyBatch) add(rec []byte) error {
 			return fmt.Errorf("%w: feedback event without feedback", ErrInvalidEvent)
 		}
 		c := &cb.fbs
-		c.row(6)
+		c.row(9)
 		c.uuid(id)
 		c.uuid(d.uuid())
-		c.text(d.string()) // cause_id
+		cause := d.string()
+		c.text(cause)
 		c.text(d.string()) // outcome
 		c.text(d.string()) // actor
 		c.timestamptz(d.varint())
+		// kind, repo, category: NULL when the feedback came without its Target (a version 1
+		// record, or a caller that did not look it up), as retention's copy leaves them
+		// (dropPartitionsBefore); category is NULL for the whole answer.
+		if d.version < 2 {
+			c.null()
+			c.null()
+			c.null()
+		} else if kind, repo, category := d.string(), d.string(), d.string(); len(kind) == 0 {
+			c.null()
+			c.null()
+			c.null()
+		} else {
+			c.text(kind)
+			c.text(repo)
+			if len(cause) == 0 {
+				c.null()
+			} else {
+				c.text(category)
+			}
+		}
 		cb.nfb++
 		return d.end(id)
 	}
@@ -303,10 +324,10 @@ func recordHeader(rec []byte) (id uuid.UUID, feedback bool, err error) {
 // openRecord checks a spool record's version and reads its kind and id, which every record
 // starts with; d is left at the field after them.
 func openRecord(rec []byte) (d *decoder[[]byte], kind []byte, id uuid.UUID, err error) {
-	if len(rec) == 0 || rec[0] != codecVersion {
+	if !readableVersion(rec) {
 		return nil, nil, id, fmt.Errorf("%w: unknown record version", ErrInvalidEvent)
 	}
-	d = &decoder[[]byte]{b: rec[1:]}
+	d = &decoder[[]byte]{b: rec[1:], version: rec[0]}
 	kind = d.string()
 	id = d.uuid()
 	if d.err != nil {

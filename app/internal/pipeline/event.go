@@ -76,6 +76,20 @@ type Feedback struct {
 	Outcome   string    `json:"outcome"`
 	Actor     string    `json:"actor,omitempty"`
 	At        time.Time `json:"at"`
+	// Target is what FindTarget read about the answer when the feedback was accepted; zero
+	// when unknown (the row's columns are then NULL, and read from the request while it is kept).
+	Target
+}
+
+// Target is what the ranking history groups feedback by: the request's kind and repository,
+// and the proposition's category ("" for the whole answer, or a proposition without one).
+// Feedback carries it from the moment it is accepted, because the request may be gone by the
+// time the feedback is written: retention can drop its day while the feedback waits in the
+// spool (a database outage at the retention edge).
+type Target struct {
+	Kind     string `json:"kind,omitempty"`
+	Repo     string `json:"repo,omitempty"`
+	Category string `json:"category,omitempty"`
 }
 
 // feedbackNamespace makes feedback ids deterministic: the same request, cause, outcome and actor

@@ -126,8 +126,8 @@ type Pipeline struct {
 	wake         chan struct{}
 
 	pendMu sync.Mutex
-	// pending holds, for each acknowledged request not yet committed, its client and its
-	// propositions' cause ids: all FindTarget needs. Not the event itself: that would keep
+	// pending holds, for each acknowledged request not yet committed, its client, kind and
+	// repo and its propositions' cause ids and categories: all FindTarget needs. Not the event itself: that would keep
 	// every spooled input in memory, so the heap would grow with the spool (up to its cap)
 	// during an outage.
 	pending map[uuid.UUID]pendingAnswer
@@ -140,8 +140,10 @@ type Pipeline struct {
 }
 
 type pendingAnswer struct {
-	client string
-	causes []string
+	client     string
+	kind, repo string
+	causes     []string
+	categories []string // causes[i]'s category
 }
 
 type queued struct {
@@ -371,12 +373,15 @@ func (p *Pipeline) addPending(ev *Event) {
 	if ev.Kind == KindFeedback {
 		return
 	}
-	causes := make([]string, len(ev.Propositions))
+	// Clones, not views into a spool record or a decoded event.
+	a := pendingAnswer{client: strings.Clone(ev.Client), kind: strings.Clone(ev.Kind), repo: strings.Clone(ev.Repo),
+		causes: make([]string, len(ev.Propositions)), categories: make([]string, len(ev.Propositions))}
 	for i, pr := range ev.Propositions {
-		causes[i] = strings.Clone(pr.CauseID) // not a view into a spool record or a decoded event
+		a.causes[i] = strings.Clone(pr.CauseID)
+		a.categories[i] = strings.Clone(pr.Category)
 	}
 	p.pendMu.Lock()
-	p.pending[ev.ID] = pendingAnswer{client: strings.Clone(ev.Client), causes: causes}
+	p.pending[ev.ID] = a
 	p.pendMu.Unlock()
 }
 
@@ -398,9 +403,10 @@ var ErrUnavailable = errors.New("database unavailable")
 
 // FindTarget checks that feedback about requestID (and causeID, unless empty) has something
 // to be about: an acknowledged request, pending or committed, with that proposition, answered
-// to client ("" accepts any client). An answer given to another client is not found, exactly
-// as an unknown id is, and after the same wait: the answer does not tell that it exists.
-func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID, client string) error {
+// to client ("" accepts any client). It returns what the feedback should carry (Feedback's
+// Target). An answer given to another client is not found, exactly as an unknown id is, and
+// after the same wait: the answer does not tell that it exists.
+func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID, client string) (Target, error) {
 	// Stored cause ids went through cleanText; a NUL byte would make PostgreSQL refuse the
 	// query (22021), which would read as "database unavailable" and a 503 to retry forever.
 	causeID = cleanText(causeID)
@@ -408,30 +414,35 @@ func (p *Pipeline) FindTarget(ctx context.Context, requestID uuid.UUID, causeID,
 	p.pendMu.Lock()
 	answer, ok := p.pending[requestID]
 	p.pendMu.Unlock()
-	if ok && answeredTo(answer.client) && (causeID == "" || slices.Contains(answer.causes, causeID)) {
-		return nil
+	if ok && answeredTo(answer.client) {
+		if causeID == "" {
+			return Target{Kind: answer.kind, Repo: answer.repo}, nil
+		}
+		if i := slices.Index(answer.causes, causeID); i >= 0 {
+			return Target{Kind: answer.kind, Repo: answer.repo, Category: answer.categories[i]}, nil
+		}
 	}
 	if p.db == nil || requestID.Version() != 7 {
-		return ErrNotFound
+		return Target{}, ErrNotFound
 	}
 	// Another replica may have answered the request a moment ago and not committed it yet:
 	// its writer waits up to FlushInterval for a batch and may have a queue. A recent id is looked for again,
 	// for up to recentWait, before it is called unknown (404 tells the client not to retry).
 	deadline := time.Now().Add(recentWait)
 	for {
-		owner, found, err := p.committed(ctx, requestID, causeID)
+		owner, target, found, err := p.committed(ctx, requestID, causeID)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return Target{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		if found && answeredTo(owner) {
-			return nil
+			return target, nil
 		}
 		if age := time.Since(UUIDTime(requestID)); age > recentAge || age < -recentAge || !time.Now().Before(deadline) {
-			return ErrNotFound
+			return Target{}, ErrNotFound
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+			return Target{}, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		case <-time.After(recentPoll):
 		}
 	}
@@ -448,23 +459,24 @@ const (
 // The feedback target queries (TestHotQueriesUseIndexes checks their plans): the request by
 // id, or the request with one of its propositions. Both read one partition's primary key.
 const (
-	targetRequestQuery     = `SELECT client FROM requests WHERE id = $1`
-	targetPropositionQuery = `SELECT r.client FROM requests r
-		WHERE r.id = $1 AND EXISTS (SELECT 1 FROM propositions p WHERE p.request_id = $1 AND p.cause_id = $2)`
+	targetRequestQuery     = `SELECT client, kind, repo FROM requests WHERE id = $1`
+	targetPropositionQuery = `SELECT r.client, r.kind, r.repo, p.category FROM requests r
+		JOIN propositions p ON p.request_id = $1 AND p.cause_id = $2
+		WHERE r.id = $1 LIMIT 1`
 )
 
 // committed reports whether the database holds requestID (with the proposition causeID,
-// unless empty), and the client it was answered to.
-func (p *Pipeline) committed(ctx context.Context, requestID uuid.UUID, causeID string) (client string, found bool, err error) {
+// unless empty), the client it was answered to, and the feedback's Target.
+func (p *Pipeline) committed(ctx context.Context, requestID uuid.UUID, causeID string) (client string, target Target, found bool, err error) {
 	if causeID == "" {
-		err = p.db.QueryRow(ctx, targetRequestQuery, [16]byte(requestID)).Scan(&client)
+		err = p.db.QueryRow(ctx, targetRequestQuery, [16]byte(requestID)).Scan(&client, &target.Kind, &target.Repo)
 	} else {
-		err = p.db.QueryRow(ctx, targetPropositionQuery, [16]byte(requestID), causeID).Scan(&client)
+		err = p.db.QueryRow(ctx, targetPropositionQuery, [16]byte(requestID), causeID).Scan(&client, &target.Kind, &target.Repo, &target.Category)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
+		return "", Target{}, false, nil
 	}
-	return client, err == nil, err
+	return client, target, err == nil, err
 }
 
 // Ping checks the database (nil in spool-only mode: the spool is what matters then).

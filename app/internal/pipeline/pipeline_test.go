@@ -347,14 +347,18 @@ func TestSpoolOnlyKeepsEverything(t *testing.T) {
 		acked = append(acked, ev.ID)
 	}
 	for _, client := range []string{"", "ci"} {
-		if err := p.FindTarget(t.Context(), acked[0], "go.undefined", client); err != nil {
-			t.Errorf("FindTarget(pending request, client %q) = %v; want found", client, err)
+		got, err := p.FindTarget(t.Context(), acked[0], "go.vet", client)
+		if want := (Target{Kind: KindCIExplain, Repo: "acme/api", Category: "lint"}); err != nil || got != want {
+			t.Errorf("FindTarget(pending request, client %q) = %+v, %v; want %+v", client, got, err, want)
 		}
 	}
-	if err := p.FindTarget(t.Context(), acked[0], "go.undefined", "other"); !errors.Is(err, ErrNotFound) {
+	if got, err := p.FindTarget(t.Context(), acked[0], "", ""); err != nil || got != (Target{Kind: KindCIExplain, Repo: "acme/api"}) {
+		t.Errorf("FindTarget(pending request, whole answer) = %+v, %v; want its kind and repo, no category", got, err)
+	}
+	if _, err := p.FindTarget(t.Context(), acked[0], "go.undefined", "other"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FindTarget(pending request, another client) = %v; want ErrNotFound", err)
 	}
-	if err := p.FindTarget(t.Context(), acked[0], "no.such.cause", ""); !errors.Is(err, ErrNotFound) {
+	if _, err := p.FindTarget(t.Context(), acked[0], "no.such.cause", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FindTarget(pending request, unknown cause) = %v; want ErrNotFound", err)
 	}
 	if err := p.SpoolCheck(t.Context()); err == nil {
@@ -481,8 +485,12 @@ func TestFindTargetWaitsForAnotherReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The other replica has never seen ev, and it is not committed for another ~500 ms.
-	if err := asked.FindTarget(t.Context(), ev.ID, "go.undefined", "ci"); err != nil {
-		t.Errorf("FindTarget(answered elsewhere, committing) = %v; want found", err)
+	got, err := asked.FindTarget(t.Context(), ev.ID, "go.undefined", "ci")
+	if want := (Target{Kind: KindCIExplain, Repo: "acme/api", Category: "compile"}); err != nil || got != want {
+		t.Errorf("FindTarget(answered elsewhere, committing) = %+v, %v; want %+v", got, err, want)
+	}
+	if got, err := asked.FindTarget(t.Context(), ev.ID, "", "ci"); err != nil || got != (Target{Kind: KindCIExplain, Repo: "acme/api"}) {
+		t.Errorf("FindTarget(answered elsewhere, whole answer) = %+v, %v; want its kind and repo, no category", got, err)
 	}
 
 	old := uuid.Must(uuid.NewV7())
@@ -490,7 +498,7 @@ func TestFindTargetWaitsForAnotherReplica(t *testing.T) {
 	for i := range 6 {
 		old[i] = byte(ms >> (40 - 8*i)) // a UUIDv7 of an hour ago
 	}
-	if err := asked.FindTarget(t.Context(), old, "", ""); !errors.Is(err, ErrNotFound) {
+	if _, err := asked.FindTarget(t.Context(), old, "", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FindTarget(old unknown id) = %v; want ErrNotFound", err)
 	}
 }
@@ -518,7 +526,7 @@ func TestFindTargetAnotherClientsAnswer(t *testing.T) {
 		{"unknown recent id", unknown, "other", false, true},
 	} {
 		start := time.Now()
-		err := p.FindTarget(t.Context(), tc.id, "", tc.client)
+		_, err := p.FindTarget(t.Context(), tc.id, "", tc.client)
 		took := time.Since(start)
 		if found := err == nil; found != tc.wantFound || err != nil && !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: FindTarget = %v; want found %v", tc.name, err, tc.wantFound)

@@ -248,23 +248,41 @@ func TestRetentionKeepsFeedbackContext(t *testing.T) {
 	if err := p.Maintain(t.Context(), time.Now()); err != nil {
 		t.Fatalf("Maintain: %v", err)
 	}
+	// Feedback accepted before the day was dropped (FindTarget read its Target) but written
+	// after it: it waited in the spool through a database outage at the retention edge. It
+	// keeps its context although the request is gone. A version 1 record (an older
+	// release's spool) has no Target: its feedback is written, with NULLs.
+	lateEvs := []*Event{
+		withTarget(NewFeedback(old.ID, "go.undefined", "accepted", "carol", today), Target{Kind: KindCIExplain, Repo: "acme/old", Category: "compile"}),
+		withTarget(NewFeedback(old.ID, "", "rejected", "carol", today), Target{Kind: KindCIExplain, Repo: "acme/old"}),
+		NewFeedback(old.ID, "go.vet", "accepted", "dave", today),
+	}
+	late := records(lateEvs)
+	late[2].rec = asVersion1(t, lateEvs[2])
+	if _, err := w.write(t.Context(), late); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		request uuid.UUID
 		cause   string
+		actor   string
 		want    string // kind|repo|category, "NULL" for a NULL column
 	}{
-		{old.ID, "go.vet", "ci_explain|acme/old|lint"},
-		{old.ID, "", "ci_explain|acme/old|NULL"},
-		{recent.ID, "go.undefined", "NULL|NULL|NULL"},
+		{old.ID, "go.vet", "bob", "ci_explain|acme/old|lint"},
+		{old.ID, "", "bob", "ci_explain|acme/old|NULL"},
+		{recent.ID, "go.undefined", "bob", "NULL|NULL|NULL"},
+		{old.ID, "go.undefined", "carol", "ci_explain|acme/old|compile"},
+		{old.ID, "", "carol", "ci_explain|acme/old|NULL"},
+		{old.ID, "go.vet", "dave", "NULL|NULL|NULL"},
 	}
 	for _, tc := range tests {
 		var got string
 		if err := p.db.QueryRow(t.Context(), `SELECT concat_ws('|', coalesce(kind, 'NULL'), coalesce(repo, 'NULL'), coalesce(category, 'NULL'))
-			FROM feedback WHERE request_id = $1 AND cause_id = $2`, [16]byte(tc.request), tc.cause).Scan(&got); err != nil {
-			t.Fatalf("feedback on %s/%q: %v", tc.request, tc.cause, err)
+			FROM feedback WHERE request_id = $1 AND cause_id = $2 AND actor = $3`, [16]byte(tc.request), tc.cause, tc.actor).Scan(&got); err != nil {
+			t.Fatalf("%s's feedback on %s/%q: %v", tc.actor, tc.request, tc.cause, err)
 		}
 		if got != tc.want {
-			t.Errorf("feedback on %s/%q after retention = %s; want %s", tc.request, tc.cause, got, tc.want)
+			t.Errorf("%s's feedback on %s/%q after retention = %s; want %s", tc.actor, tc.request, tc.cause, got, tc.want)
 		}
 	}
 	var n int

@@ -2,7 +2,8 @@
 -- per-repository acceptance history. Retention drops a day's requests and propositions, and with
 -- them the kind, repository and category that history groups feedback by. Just before a day is
 -- dropped, its feedback rows get those three copied here (dropPartitionsBefore); until then they
--- are NULL and read from the request, which is the one place they are written.
+-- are NULL and read from the request. (Since spool version 2 the writer fills them with the
+-- feedback itself, and the copy serves the rows written before.)
 
 -- +goose Up
 ALTER TABLE feedback
