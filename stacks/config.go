@@ -37,6 +37,12 @@ type Config struct {
 	// DR region), and this stack only points the app at them (infra-0008). Default true.
 	RegistryOwner bool
 
+	// Phase 5: CI/CD. GitHubRepository ("owner/name") is the repository whose workflows
+	// may assume the CI roles; required with phase 5. GitHubOIDCProviderArn names the
+	// account's GitHub OIDC provider when it exists already; empty creates it.
+	GitHubRepository      string
+	GitHubOIDCProviderArn string
+
 	// Phase 6: database.
 	DbInstanceClass        string
 	DbAllocatedStorage     int
@@ -140,6 +146,8 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	object(&r, "repositories", &c.Repositories, []string{"ci-agent"})
 	c.EcrKeepTagged = r.int("ecrKeepTagged", 30)
 	c.RegistryOwner = r.bool("registryOwner", true)
+	c.GitHubRepository = r.str("githubRepository", "")
+	c.GitHubOIDCProviderArn = r.str("githubOidcProviderArn", "")
 
 	c.DbInstanceClass = r.str("dbInstanceClass", "db.t4g.medium")
 	c.DbAllocatedStorage = r.int("dbAllocatedStorage", 100)
@@ -239,6 +247,9 @@ func (c Config) validate() error {
 				return fmt.Errorf("config ci-agent:phases: phase %d needs phase %d", n, need)
 			}
 		}
+	}
+	if c.Enabled(5) && c.GitHubRepository == "" {
+		return fmt.Errorf("config ci-agent:githubRepository: phase 5 needs the GitHub repository (owner/name) whose workflows assume the CI roles")
 	}
 	if c.Enabled(9) {
 		if err := c.validateDR(); err != nil {

@@ -17,7 +17,7 @@ import (
 
 // phaseNames names the roadmap phases this program implements.
 var phaseNames = map[int]string{
-	1: "cluster", 2: "edge", 3: "observability", 4: "gitops", 6: "database", 7: "qa", 8: "scaling", 9: "dr", 10: "cost",
+	1: "cluster", 2: "edge", 3: "observability", 4: "gitops", 5: "cicd", 6: "database", 7: "qa", 8: "scaling", 9: "dr", 10: "cost",
 }
 
 // phaseNeeds lists, per phase, the phases whose resources it builds on.
@@ -26,7 +26,7 @@ var phaseNeeds = map[int][]int{
 }
 
 // phaseOrder is the order phases run in: dependencies first.
-var phaseOrder = []int{1, 2, 6, 3, 8, 4, 7, 9, 10}
+var phaseOrder = []int{1, 2, 6, 3, 8, 4, 5, 7, 9, 10}
 
 // Platform carries what one phase hands the next.
 type Platform struct {
@@ -68,7 +68,7 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 	}
 	p := &Platform{Config: cfg, AccountID: identity.AccountId}
 	runners := map[int]func(*pulumi.Context, *Platform, pulumi.ResourceOption) error{
-		1: phase1Cluster, 2: phase2Edge, 3: phase3Observability, 4: phase4GitOps,
+		1: phase1Cluster, 2: phase2Edge, 3: phase3Observability, 4: phase4GitOps, 5: phase5CICD,
 		6: phase6Database, 7: phase7QA, 8: phase8Scaling, 9: phase9DR, 10: phase10Cost,
 	}
 	for _, n := range phaseOrder {

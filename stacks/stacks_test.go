@@ -66,7 +66,7 @@ func TestStacks(t *testing.T) {
 	}{
 		{"dev", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase6-database", "phase7-qa", "phase8-scaling"},
 			1, false, nil, false, true},
-		{"prod", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase6-database", "phase7-qa", "phase8-scaling", "phase9-dr"},
+		{"prod", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase5-cicd", "phase6-database", "phase7-qa", "phase8-scaling", "phase9-dr"},
 			3, true, []string{"ap-southeast-1", "eu-west-1"}, true, false},
 	}
 	for _, tc := range tests {
@@ -78,6 +78,10 @@ func TestStacks(t *testing.T) {
 				phases = append(phases, r.Name)
 			}
 			eq(t, "phases", phases, tc.phases)
+			// The GitHub OIDC provider and the CI roles are account-wide: prod owns them.
+			if got := m.Named("aws:iam/role:Role", "ci-release") != nil; got != (tc.stack == "prod") {
+				t.Errorf("stack %s creates the CI roles: %v; want only prod to", tc.stack, got)
+			}
 			for _, r := range m.Resources() {
 				if r.Phase == "" {
 					t.Errorf("%s %s belongs to no phase", r.Type, r.Name)
@@ -245,6 +249,18 @@ func cloudPhases(m *plan.Mocks) map[string]bool {
 	return out
 }
 
+// pricedPhases are the cloud phases with something AWS bills: IAM (phase 5's roles and
+// provider, whatever else a phase has) is free.
+func pricedPhases(m *plan.Mocks) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range m.Resources() {
+		if (strings.HasPrefix(r.Type, "aws:") && !strings.HasPrefix(r.Type, "aws:iam/")) || strings.HasPrefix(r.Type, "eks:") {
+			out[r.Phase] = true
+		}
+	}
+	return out
+}
+
 // TestPolicy runs every policy rule over every resource of both stacks.
 func TestPolicy(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} {
@@ -334,9 +350,9 @@ func TestCost(t *testing.T) {
 		m := runStack(t, stack)
 		cost := plan.Estimate(m.Resources())
 		totals[stack] = cost.Total
-		cloud := cloudPhases(m)
+		priced := pricedPhases(m)
 		for _, phase := range m.ByType(plan.PhaseType) {
-			if cloud[phase.Name] && cost.ByPhase[phase.Name] <= 0 {
+			if priced[phase.Name] && cost.ByPhase[phase.Name] <= 0 {
 				t.Errorf("stack %s: phase %s costs %v; every phase should cost something", stack, phase.Name, cost.ByPhase[phase.Name])
 			}
 		}
@@ -373,7 +389,8 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown environment", map[string]string{"ci-agent:environment": "qa"}, "want dev or prod"},
 		{"DR without database", map[string]string{"ci-agent:phases": "[1, 9]"}, "phase 9 needs phase 6"},
 		{"scaling without edge", map[string]string{"ci-agent:phases": "[1, 8]"}, "phase 8 needs phase 2"},
-		{"unknown phase", map[string]string{"ci-agent:phases": "[1, 5]"}, "unknown phase 5"},
+		{"unknown phase", map[string]string{"ci-agent:phases": "[1, 11]"}, "unknown phase 11"},
+		{"CI roles without a repository", map[string]string{"ci-agent:phases": "[1, 5]"}, "ci-agent:githubRepository: phase 5 needs"},
 		{"malformed number", map[string]string{"ci-agent:nodeMin": "three"}, "nodeMin"},
 		{"min above max", map[string]string{"ci-agent:nodeMin": "12"}, "nodeMin <= nodeDesired <= nodeMax"},
 		{"DR range overlaps the primary", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:secondaryVpcCidrs": `["10.0.128.0/17", "10.2.0.0/16"]`},
