@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -70,8 +73,13 @@ func checkSpam(t *testing.T, base, text string) map[string]bool {
 // waitForMetric polls base's /metrics until a line equals want, for up to 10 s.
 func waitForMetric(t *testing.T, base, want string) {
 	t.Helper()
+	waitForMetricWithin(t, base, want, 10*time.Second)
+}
+
+func waitForMetricWithin(t *testing.T, base, want string, within time.Duration) {
+	t.Helper()
 	var last string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		resp, err := http.Get(base + "/metrics")
 		if err != nil {
 			t.Fatal(err)
@@ -91,23 +99,86 @@ func waitForMetric(t *testing.T, base, want string) {
 	t.Fatalf("/metrics never had %q (last fingerprint line %q)", want, last)
 }
 
-// Without a reachable Redis the service starts without the cache and the shared memory, and
-// says so once: both used to dial (and wait out a ping) on their own.
-func TestDialRedis(t *testing.T) {
+// openRedis: no URL is no client and no word; a malformed URL stops the start (a typo in
+// REDIS_URL must not ship as a silently cache-less service); a Redis that does not answer is
+// one warning and a client that connects later; every line, go-redis's own included, is JSON.
+func TestOpenRedis(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	if rdb := dialRedis(context.Background(), "", logger); rdb != nil || logs.Len() != 0 {
-		t.Errorf("no REDIS_URL: client %v, logs %q; want neither", rdb, logs.String())
+	if rdb, err := openRedis(context.Background(), "", logger); rdb != nil || err != nil || logs.Len() != 0 {
+		t.Errorf("no REDIS_URL: client %v, error %v, logs %q; want none of them", rdb, err, logs.String())
 	}
-	if rdb := dialRedis(context.Background(), "redis://127.0.0.1:1/0", logger); rdb != nil {
-		t.Error("an unreachable Redis gave a client; want none")
+	for _, bad := range []string{"http://x", "redis://127.0.0.1/abc"} {
+		if rdb, err := openRedis(context.Background(), bad, logger); rdb != nil || err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
+			t.Errorf("REDIS_URL %s: client %v, error %v; want a REDIS_URL error", bad, rdb, err)
+		}
 	}
-	if n := strings.Count(logs.String(), `"level":"WARN"`); n != 1 || !strings.Contains(logs.String(), "answer cache off, near-duplicate memory not shared") {
-		t.Errorf("an unreachable Redis logged %d warnings: %s; want one naming both", n, logs.String())
-	}
-	rdb := dialRedis(context.Background(), redistest.URL(t), logger)
-	if rdb == nil {
-		t.Fatal("the test Redis gave no client")
+	rdb, err := openRedis(context.Background(), "redis://127.0.0.1:1/0", logger)
+	if err != nil || rdb == nil {
+		t.Fatalf("an unreachable Redis: client %v, error %v; want a client that connects later", rdb, err)
 	}
 	rdb.Close()
+	if n := strings.Count(logs.String(), "Redis not answering at start"); n != 1 {
+		t.Errorf("an unreachable Redis logged %d start warnings: %s; want one", n, logs.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("log line %q is not JSON", line)
+		}
+	}
+}
+
+// A replica that starts while Redis is away gets the shared near-duplicate memory once Redis
+// answers, without a restart: its client and its follower keep trying.
+func TestReplicaStartedBeforeRedisShares(t *testing.T) {
+	redisURL, stream := redistest.URL(t), redistest.Key(t, "ciagent:test")
+	target, err := url.Parse(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A port nothing listens on yet; the proxy to the real Redis opens on it later.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := l.Addr().String()
+	l.Close()
+	proxied := *target
+	proxied.Host = late
+
+	bin := buildCIAgent(t)
+	env := []string{"CIAGENT_SPAM_DUP_STREAM=" + stream, "DATABASE_URL="}
+	_, a := startServe(t, bin, append(env, "REDIS_URL="+proxied.String(), "CIAGENT_SPOOL_DIR="+t.TempDir())...)
+	_, b := startServe(t, bin, append(env, "REDIS_URL="+redisURL, "CIAGENT_SPOOL_DIR="+t.TempDir())...)
+
+	proxy, err := net.Listen("tcp", late)
+	if err != nil {
+		t.Skipf("the port %s was taken in between: %v", late, err)
+	}
+	defer proxy.Close()
+	go func() {
+		for {
+			in, err := proxy.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target.Host)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(out, in); out.Close() }()
+			go func() { _, _ = io.Copy(in, out); in.Close() }()
+		}
+	}()
+
+	const text = "Dear developers, a limited grant of free credits awaits every contributor of this repository, register at the partner portal before the weekend."
+	if checkSpam(t, b, text)[spam.CodeNearDuplicate] {
+		t.Fatal("first sighting, on replica B, is already a near duplicate")
+	}
+	// The follower's back-off after failures at start reaches a few seconds, not more.
+	waitForMetricWithin(t, a, `ciagent_spam_fingerprints_total{result="received"} 1`, 45*time.Second)
+	if !checkSpam(t, a, text)[spam.CodeNearDuplicate] {
+		t.Error("replica A, started before Redis answered, does not see B's text as a near duplicate")
+	}
 }

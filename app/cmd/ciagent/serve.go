@@ -103,6 +103,13 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	if err != nil {
 		return err
 	}
+	rdb, err := openRedis(ctx, cfg.redisURL, logger)
+	if err != nil {
+		return err
+	}
+	if rdb != nil {
+		defer rdb.Close()
+	}
 	kb, err := cifailure.Load(cfg.kbDir)
 	if err != nil {
 		return fmt.Errorf("loading the knowledge base: %w", err)
@@ -121,9 +128,7 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	defer stopRanking()
 	opts = append(opts, rankingOpts...)
 	opts = append(opts, api.WithSpamChecker(checker))
-	rdb := dialRedis(ctx, cfg.redisURL, logger)
 	if rdb != nil {
-		defer rdb.Close()
 		opts = append(opts, api.WithAnswerCache(answercache.New(rdb, answercache.DefaultTTL)))
 		logger.Info("answer cache on", "ttl", answercache.DefaultTTL.String())
 	}
@@ -141,19 +146,26 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	return srv.Serve(ctx, addrNotifier(ready))
 }
 
-// dialRedis connects to the optional Redis once, for the answer cache and the shared
-// near-duplicate memory. Both only save work or add recall, so without Redis (none configured,
-// or not answering) the service answers as before: nil, and one warning.
-func dialRedis(ctx context.Context, url string, logger *slog.Logger) *redis.Client {
+// openRedis makes the client of the optional Redis, for the answer cache and the shared
+// near-duplicate memory; nil when none is configured. A malformed URL is a configuration
+// error. A Redis that does not answer at start is one warning, and the client is kept: it
+// connects once Redis answers (a replica started during a Redis restart gets its shared memory
+// back then, not at its own next restart), and until then a lookup fails (within the
+// client's 2 s dial timeout; go-redis stops dialling per call after repeated failures), which
+// costs only the cache hit, as when Redis goes away later. go-redis's own log lines go to logger.
+func openRedis(ctx context.Context, url string, logger *slog.Logger) (*redis.Client, error) {
 	if url == "" {
-		return nil
+		return nil, nil
 	}
-	rdb, err := redisconn.Dial(ctx, url)
+	rdb, err := redisconn.Open(url)
 	if err != nil {
-		logger.Warn("Redis unavailable: answer cache off, near-duplicate memory not shared", "err", err)
-		return nil
+		return nil, err
 	}
-	return rdb
+	redisconn.LogTo(logger)
+	if err := redisconn.Ping(ctx, rdb); err != nil {
+		logger.Warn("Redis not answering at start: the answer cache and the shared near-duplicate memory work once it does", "err", err)
+	}
+	return rdb, nil
 }
 
 // shareNearDuplicates connects the spam proposer's near-duplicate memory with the other
