@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -43,14 +41,8 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	var req FeedbackRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, r, http.StatusBadRequest, "invalid JSON body: "+err.Error())
-		return
-	}
-	if dec.More() {
-		writeError(w, r, http.StatusBadRequest, "invalid JSON body: more than one value")
+	if err := decodeJSONBody(body, &req); err != nil {
+		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	reqID, err := uuid.Parse(strings.TrimSpace(req.RequestID))

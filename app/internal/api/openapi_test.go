@@ -111,3 +111,23 @@ func checkObject(t *testing.T, doc openAPIDoc, schema string, obj map[string]jso
 		}
 	}
 }
+
+// Every route that reads a request body says what a body that stops arriving gets (408) and
+// one over the cap (413): the JSON endpoints answer them as explain does.
+func TestOpenAPIBodyStatuses(t *testing.T) {
+	doc := loadSpec(t)
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			o, ok := op.(map[string]any)
+			if !ok || o["requestBody"] == nil {
+				continue
+			}
+			responses, _ := o["responses"].(map[string]any)
+			for _, status := range []string{"408", "413"} {
+				if _, ok := responses[status]; !ok {
+					t.Errorf("openapi.yaml: %s %s reads a body but does not document %s", strings.ToUpper(method), path, status)
+				}
+			}
+		}
+	}
+}

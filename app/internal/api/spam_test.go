@@ -75,15 +75,25 @@ func TestSpamCheck(t *testing.T) {
 		wantMsg                 string
 	}{
 		{"missing text", `{"kind":"issue"}`, "", 400, `"text" is required`},
-		{"text wrong type", `{"text":42}`, "", 400, `field "text" must be a string, got number`},
-		{"age wrong type", `{"text":"x","author":{"account_age_days":"old"}}`, "", 400, `author.account_age_days`},
+		{"text wrong type", `{"text":42}`, "", 400, `field "text" must be a string, got a number`},
+		{"age wrong type", `{"text":"x","author":{"account_age_days":"old"}}`, "", 400, `field "author.account_age_days" must be a whole number, got a string`},
+		// 1e3 is a whole number to JSON Schema but not to the decoder: said plainly, not as
+		// "must be a number, got number 1e3".
+		{"age with an exponent", `{"text":"x","author":{"account_age_days":1e3}}`, "", 400, `field "author.account_age_days" must be a whole number in plain digits (such as 1000), got 1e3`},
+		{"age with a fraction", `{"text":"x","author":{"account_age_days":1.5}}`, "", 400, `field "author.account_age_days" must be a whole number in plain digits (such as 1000), got 1.5`},
+		{"age past 64 bits", `{"text":"x","author":{"prior_contributions":99999999999999999999}}`, "", 400, `field "author.prior_contributions" is out of range, got 99999999999999999999`},
+		{"author not an object", `{"text":"x","author":"me"}`, "", 400, `field "author" must be an object, got a string`},
+		{"an array", `[{"text":"x"}]`, "", 400, `request must be a JSON object, got an array`},
 		{"unknown field", `{"text":"x","extra":1}`, "", 400, `unknown field "extra"`},
+		{"unknown nested field", `{"text":"x","context":{"repo":"o/r","pr":1}}`, "", 400, `unknown field "context.pr"`},
+		{"unknown field in author", `{"text":"x","author":{"login":"a","Age":1}}`, "", 400, `unknown field "author.Age"`},
+		{"known field in another case", `{"text":"x","Author":{"LOGIN":"a"},"context":{"pr":1}}`, "", 400, `unknown field "context.pr"`},
 		{"not json", `hello`, "", 400, "invalid JSON"},
 		{"empty body", ``, "", 400, "empty request body"},
 		{"wrong content type", `{"text":"x"}`, "text/plain", 415, "application/json"},
 		{"over the body cap", `{"text":"` + strings.Repeat("a", maxSpamBody) + `"}`, "", 413, "larger than"},
 		{"text over the text cap", `{"text":"` + strings.Repeat("a", spam.MaxTextBytes+1) + `"}`, "", 413, "larger than"},
-		{"invalid UTF-8", "{\"text\":\"\xff enter your seed phrase\"}", "", 400, "not valid UTF-8"},
+		{"invalid UTF-8", "{\"text\":\"\xff enter your seed phrase\"}", "", 400, "request is not valid UTF-8 (invalid byte at 9)"},
 	}
 	t.Run("a compressed body", func(t *testing.T) {
 		// The header used to be ignored, and the gzip bytes reported as "not valid UTF-8".
