@@ -73,7 +73,7 @@ func TestCLI(t *testing.T) {
 		{"apikey new with scopes", []string{"apikey", "new", "--scopes", "spam,feedback", "mod-bot"}, "", exitOK, "cia_", "mod-bot sha256:"},
 		{"apikey new prints the scopes", []string{"apikey", "new", "--scopes", "feedback,spam", "mod-bot"}, "", exitOK, "cia_", " scopes=spam,feedback\n"},
 		{"apikey new empty scopes mints no all-powerful key", []string{"apikey", "new", "--scopes", "", "x"}, "", exitUsage, "", `unknown scope ""`},
-		{"apikey new unknown scope", []string{"apikey", "new", "--scopes", "admin", "x"}, "", exitUsage, "", `unknown scope "admin": want some of explain,spam,feedback:any,export`},
+		{"apikey new unknown scope", []string{"apikey", "new", "--scopes", "admin", "x"}, "", exitUsage, "", `unknown scope "admin": want some of explain,spam,feedback,feedback:any,export`},
 		{"apikey name starting with -", []string{"apikey", "new", "--", "-ci"}, "", exitUsage, "", `"-ci" starts with '-'`},
 		{"apikey new without name", []string{"apikey", "new"}, "", exitUsage, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
 		{"eval --data missing", []string{"eval", "--data", "testdata/nope"}, "", exitInput, "", "--data testdata/nope: no such directory"},

@@ -88,7 +88,13 @@ func ParseScopes(list string) (Scopes, error) {
 	for name := range strings.SplitSeq(list, ",") {
 		i := slices.IndexFunc(scopeNames, func(n scopeName) bool { return n.name == name })
 		if i < 0 {
-			return 0, fmt.Errorf("unknown scope %q: want some of %s", name, AllScopes)
+			// Every name, not AllScopes.String(): that folds feedback into feedback:any, and
+			// whoever reads the list would grant the wider scope.
+			all := make([]string, len(scopeNames))
+			for j, n := range scopeNames {
+				all[j] = n.name
+			}
+			return 0, fmt.Errorf("unknown scope %q: want some of %s", name, strings.Join(all, ","))
 		}
 		s |= scopeNames[i].scopes
 	}
@@ -108,6 +114,11 @@ func LoadKeySet(path string) (*KeySet, error) {
 // ParseKeySet reads the keys file format; source names it in errors.
 func ParseKeySet(r io.Reader, source string) (*KeySet, error) {
 	ks := &KeySet{}
+	type place struct {
+		line int
+		name string
+	}
+	seen := map[[sha256.Size]byte]place{}
 	sc := bufio.NewScanner(io.LimitReader(r, 4<<20))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -122,6 +133,14 @@ func ParseKeySet(r io.Reader, source string) (*KeySet, error) {
 		if err != nil || len(raw) != sha256.Size {
 			return nil, fmt.Errorf("%s:%d: the hash must be 64 hex digits", source, n)
 		}
+		// One key, one line: Verify would let the last line win, so a restricting line
+		// appended for a key already there would silently change nothing. Two keys under one
+		// name (a rotation) are two hashes, and load side by side.
+		hash := [sha256.Size]byte(raw)
+		if first, dup := seen[hash]; dup {
+			return nil, fmt.Errorf("%s:%d: this key's hash is already on line %d (key %q): keep one line per key", source, n, first.line, first.name)
+		}
+		seen[hash] = place{n, fields[0]}
 		key := Key{Name: fields[0], Scopes: AllScopes}
 		if len(fields) == 3 {
 			list, ok := strings.CutPrefix(fields[2], "scopes=")
@@ -133,7 +152,7 @@ func ParseKeySet(r io.Reader, source string) (*KeySet, error) {
 			}
 		}
 		ks.keys = append(ks.keys, key)
-		ks.hashes = append(ks.hashes, [sha256.Size]byte(raw))
+		ks.hashes = append(ks.hashes, hash)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)

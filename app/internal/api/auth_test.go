@@ -67,6 +67,7 @@ func TestParseKeySetRejects(t *testing.T) {
 		"ci" + hash + " scopes=explain,\n",      // trailing comma
 		"ci" + hash + " scopes=Explain\n",       // scopes are lower case, as documented
 		"ci" + hash + " scopes=explain spam\n",  // one field
+		"ci" + hash + "\nci" + hash + "\n",      // one key on two lines: which scopes would hold?
 	} {
 		if _, err := ParseKeySet(strings.NewReader(in), "keys"); err == nil {
 			t.Errorf("ParseKeySet(%q) succeeded; want an error", in)
@@ -270,5 +271,36 @@ func TestRotatedKeyKeepsItsName(t *testing.T) {
 		if got, ok := keys.Verify("Bearer " + key); !ok || got.Name != "client-acme" || got.Scopes != ScopeExplain|ScopeFeedback {
 			t.Errorf("Verify = %+v, %v; want client-acme with explain,feedback", got, ok)
 		}
+	}
+}
+
+// A key's hash on a second line is an error naming both lines: the last line used to win
+// silently, so a "restricted" line appended for an existing key left it unrestricted.
+func TestParseKeySetRepeatedHash(t *testing.T) {
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name, file, wantErr string
+	}{
+		{"restricted line appended", "ci " + hash + "\n# later\nci " + hash + " scopes=explain\n", "keys:3: this key's hash is already on line 1"},
+		{"under another name", "ci " + hash + " scopes=spam\nbot " + hash + "\n", `keys:2: this key's hash is already on line 1 (key "ci")`},
+		{"in upper case", "ci " + hash + "\nci " + strings.ToUpper(hash[:7]) + strings.Repeat("AB", 32) + "\n", "keys:2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseKeySet(strings.NewReader(tc.file), "keys")
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseKeySet(%q) = %v; want an error containing %q", tc.file, err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// The unknown-scope error lists every scope a line may name, feedback included: Scopes.String
+// folds feedback into feedback:any, and a reader of that list granted the wider one.
+func TestUnknownScopeListsEveryScope(t *testing.T) {
+	_, err := ParseScopes("explain,admin")
+	want := `unknown scope "admin": want some of explain,spam,feedback,feedback:any,export`
+	if err == nil || err.Error() != want {
+		t.Errorf("ParseScopes(%q) = %v; want %q", "explain,admin", err, want)
 	}
 }
