@@ -43,6 +43,17 @@ func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader,
 	if *top < 1 {
 		return usageErrorf("--top %d: want at least 1", *top)
 	}
+	// Flags that would be silently ignored are mistakes: a user who gives --repo expects it
+	// recorded, and a --kb with --server expects those causes used.
+	if *server == "" {
+		for _, name := range []string{"repo", "job", "provider", "api-key"} {
+			if flagSet(fs, name) {
+				return usageErrorf("--%s is sent to a server: give --server too (a local explain records nothing)", name)
+			}
+		}
+	} else if flagSet(fs, "kb") {
+		return usageErrorf("--kb is the local knowledge base; with --server the server answers from its own (its --kb)")
+	}
 
 	name := fs.Arg(0)
 	in := stdin

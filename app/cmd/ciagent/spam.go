@@ -59,6 +59,12 @@ func runSpam(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 		if fs.NArg() > 0 {
 			return usageErrorf("--jsonl reads stdin and takes no FILE (got %d arguments)", fs.NArg())
 		}
+		if flagSet(fs, "format") {
+			return usageErrorf("--jsonl writes one JSON answer per line; --format is for one text")
+		}
+		if flagSet(fs, "kind") {
+			return usageErrorf(`--jsonl takes each text's kind from its line ("kind" field); --kind is for one text`)
+		}
 		return spamJSONL(checker, stdin, stdout)
 	}
 	if fs.NArg() > 1 {
