@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ci-agent/ci-agent/app/internal/pgconf"
 	"github.com/ci-agent/ci-agent/app/internal/redact"
 )
 
@@ -188,9 +189,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.R
 				}
 			}
 		}
-		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		pool, err := pgconf.NewPool(ctx, cfg.DatabaseURL)
 		if err != nil {
-			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+			return nil, err
 		}
 		p.db = pool
 		p.queue = make(chan queued, cfg.QueueEvents)

@@ -21,6 +21,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for goose
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/ci-agent/ci-agent/app/internal/pgconf"
 )
 
 //go:embed migrations/*.sql
@@ -305,6 +307,7 @@ func dropPartitionsBefore(ctx context.Context, db *pgxpool.Pool, cutoff time.Tim
 
 // pgWriter owns one connection and writes batches through per-connection staging tables.
 type pgWriter struct {
+	url        string // parsed again for each connection (pgconf: a rotated password)
 	cfg        *pgx.ConnConfig
 	conn       *pgx.Conn
 	partitions map[time.Time]bool
@@ -315,11 +318,11 @@ type pgWriter struct {
 }
 
 func newPGWriter(url string) (*pgWriter, error) {
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := pgconf.Conn(url)
 	if err != nil {
-		return nil, fmt.Errorf("parsing DATABASE_URL: %w", err)
+		return nil, err
 	}
-	return &pgWriter{cfg: cfg, partitions: map[time.Time]bool{}}, nil
+	return &pgWriter{url: url, cfg: cfg, partitions: map[time.Time]bool{}}, nil
 }
 
 // The staging tables are temporary (never WAL-logged, no indexes), created once per
@@ -351,6 +354,9 @@ func (w *pgWriter) connect(ctx context.Context) error {
 			return err
 		}
 		w.migrate = nil
+	}
+	if err := pgconf.Refresh(w.url, w.cfg); err != nil {
+		return err
 	}
 	conn, err := pgx.ConnectConfig(ctx, w.cfg)
 	if err != nil {
