@@ -95,9 +95,18 @@ func NewCache(ctx *pulumi.Context, name string, args *CacheArgs, opts ...pulumi.
 		KmsKeyId:                 key.Arn,
 		TransitEncryptionEnabled: pulumi.Bool(true),
 		AuthToken:                token.Result,
-		SnapshotRetentionLimit:   pulumi.Int(1),
-		AutoMinorVersionUpgrade:  pulumi.Bool(true),
-		ApplyImmediately:         pulumi.Bool(false),
+		// Explicit, not the provider's default: a new token (rotate-secrets.md replaces
+		// cache-auth-token) is added next to the old one, both valid, while the pods move to
+		// the new URL; the runbook's second step (SET, aws CLI) then drops the old one. SET
+		// from here would cut off every pod still on the old URL at once.
+		AuthTokenUpdateStrategy: pulumi.String("ROTATE"),
+		SnapshotRetentionLimit:  pulumi.Int(1),
+		AutoMinorVersionUpgrade: pulumi.Bool(true),
+		// Immediately, not in the maintenance window: the URL secret below changes at once, so
+		// a token change deferred to the window would leave the pods with a token the cache
+		// refuses until then. This also applies other modifications (node type, engine
+		// version) at `pulumi up` instead of in the window; the app answers without Redis.
+		ApplyImmediately: pulumi.Bool(true),
 	}, child)
 	if err != nil {
 		return nil, err

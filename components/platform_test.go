@@ -375,6 +375,10 @@ func TestCache(t *testing.T) {
 			"numCacheClusters":         float64(nodes),
 			"automaticFailoverEnabled": nodes >= 2,
 			"multiAzEnabled":           nodes >= 2,
+			// A token rotation (rotate-secrets.md) adds the new token next to the old one at
+			// once, since the URL secret changes at once too.
+			"authTokenUpdateStrategy": "ROTATE",
+			"applyImmediately":        true,
 		} {
 			eq(t, "redis "+k, rg.Input(k), want)
 		}
