@@ -56,6 +56,12 @@ for env in dev prod; do
 	expect "$env ALB ingress class" "$f" '^  ingressClassName: alb$'
 	expect "$env ALB to pod IPs" "$f" 'alb.ingress.kubernetes.io/target-type: ip'
 	expect "$env DATABASE_URL from a Secret" "$f" 'name: DATABASE_URL'
+	# The rotated password reaches new connections through a mounted passfile, never the URL.
+	expect "$env DATABASE_URL names the passfile" "$f" 'DATABASE_URL: "postgres://\{\{ \.username \| urlquery \}\}@[^":]+:[0-9]+/[^"]*passfile=/etc/ciagent/database/pgpass"'
+	refute "$env no password in DATABASE_URL" "$f" 'DATABASE_URL: .*\.password'
+	expect "$env passfile line" "$f" 'pgpass: "\*:\*:\*:.*\.password'
+	expect "$env passfile mounted as a directory" "$f" 'mountPath: /etc/ciagent/database$'
+	expect "$env database secret refreshed every 5m" "$f" 'refreshInterval: 5m$'
 	expect "$env ExternalSecret" "$f" '^kind: ExternalSecret'
 	expect "$env IRSA" "$f" 'eks.amazonaws.com/role-arn'
 	expect "$env API keys" "$f" 'CIAGENT_API_KEYS_FILE'

@@ -52,6 +52,19 @@ app.kubernetes.io/part-of: ci-agent
 {{- end }}
 {{- end }}
 
+{{/* The Secret whose pgpass key is the database passfile: the one External Secrets builds
+(an existing Secret brings its own DATABASE_URL, with or without a password). */}}
+{{- define "ci-agent.databasePassfileSecret" -}}
+{{- if and .Values.externalSecrets.enabled .Values.database.secretArn (not .Values.database.existingSecret) }}
+{{- printf "%s-database" (include "ci-agent.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* Where the database passfile is mounted; DATABASE_URL's passfile parameter names it. */}}
+{{- define "ci-agent.databasePassfile" -}}
+/etc/ciagent/database/pgpass
+{{- end }}
+
 {{- define "ci-agent.apiKeysSecret" -}}
 {{- if .Values.apiKeys.existingSecret }}
 {{- .Values.apiKeys.existingSecret }}
@@ -179,6 +192,12 @@ spec:
           mountPath: /etc/ciagent/api-keys
           readOnly: true
         {{- end }}
+        {{- if include "ci-agent.databasePassfileSecret" . }}
+        # A directory, not a subPath: only a directory mount sees the kubelet's updates.
+        - name: database-passfile
+          mountPath: {{ include "ci-agent.databasePassfile" . | dir }}
+          readOnly: true
+        {{- end }}
   volumes:
     - name: spool
       {{- if .Values.spool.existingClaim }}
@@ -199,6 +218,15 @@ spec:
         items:
           - key: keys
             path: keys
+    {{- end }}
+    {{- with include "ci-agent.databasePassfileSecret" . }}
+    - name: database-passfile
+      secret:
+        secretName: {{ . }}
+        defaultMode: 0440
+        items:
+          - key: pgpass
+            path: {{ include "ci-agent.databasePassfile" $ | base }}
     {{- end }}
   {{- if .Values.topologySpread.enabled }}
   topologySpreadConstraints:
