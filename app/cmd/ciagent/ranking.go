@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -64,7 +64,8 @@ func addRankingFlags(fs interface {
 	return f
 }
 
-// span checks the shared flags and returns the span they select.
+// span checks the shared flags and returns the span they select. The bounds go through
+// ranking.ParseSpan, the parser of the HTTP export too.
 func (f *rankingFlags) span(now time.Time) (ranking.Span, error) {
 	if f.dbURL == "" {
 		return ranking.Span{}, usageErrorf("ranking needs a database: set DATABASE_URL or pass --database-url")
@@ -72,53 +73,35 @@ func (f *rankingFlags) span(now time.Time) (ranking.Span, error) {
 	if !ranking.ValidKind(f.kind) {
 		return ranking.Span{}, usageErrorf("--kind %q: want one of %s", f.kind, strings.Join(ranking.Kinds, ", "))
 	}
-	span := ranking.Span{Kind: f.kind}
-	var err error
-	if span.Since, err = parseWhen(f.since, now); err != nil || span.Since.IsZero() {
-		return span, usageErrorf("--since %q: want an RFC 3339 time or an age like 90d", f.since)
+	span, err := ranking.ParseSpan(f.since, f.until, now, "--")
+	if err != nil {
+		return span, usageErrorf("%v", err)
 	}
-	if f.until != "" {
-		if span.Until, err = parseWhen(f.until, now); err != nil {
-			return span, usageErrorf("--until %q: want an RFC 3339 time or an age like 1d", f.until)
-		}
-	}
+	span.Kind = f.kind
 	return span, nil
 }
 
-// parseWhen reads an RFC 3339 time or an age before now ("90d", "36h", "30m").
-func parseWhen(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n < 0 {
-			return time.Time{}, errors.New("bad age")
-		}
-		return now.Add(-time.Duration(n) * 24 * time.Hour), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return time.Time{}, errors.New("bad time")
-	}
-	return now.Add(-d), nil
-}
-
+// openRankingStore connects and refuses a database without the pipeline's tables before
+// anything else happens: a wrong DATABASE_URL gets one clear message, not a missing relation
+// halfway through, and nothing is created in it. With migrate (train, which stores a model)
+// the ranking migrations are applied after that check.
 func openRankingStore(ctx context.Context, url string, migrate bool) (*ranking.Store, func(), error) {
-	if migrate {
-		if err := ranking.Migrate(ctx, url, slog.New(slog.DiscardHandler)); err != nil {
-			return nil, nil, err
-		}
-	}
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
-	return ranking.NewStore(pool), pool.Close, nil
+	store := ranking.NewStore(pool)
+	if err := store.CheckSchema(ctx); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	if migrate {
+		if err := ranking.Migrate(ctx, url, slog.New(slog.DiscardHandler)); err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+	}
+	return store, pool.Close, nil
 }
 
 func runRankingExport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -204,8 +187,13 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	if !(*holdout >= 0 && *holdout < 1) { // NaN too
 		return usageErrorf("--holdout %v: want 0 ≤ share < 1", *holdout)
 	}
-	if *epochs < 0 || !(*l2 >= 0) {
-		return usageErrorf("--epochs %d, --l2 %v: want neither negative (0 is the default)", *epochs, *l2)
+	// Each flag on its own: naming both sent users looking for a problem with the one they
+	// never gave.
+	if *epochs < 0 {
+		return usageErrorf("--epochs %d: want 0 or more (0, the default, means 300)", *epochs)
+	}
+	if !(*l2 >= 0) || math.IsInf(*l2, 1) { // NaN too
+		return usageErrorf("--l2 %v: want a finite number, 0 or more (0, the default, means 0.05)", *l2)
 	}
 	span, err := f.span(time.Now())
 	if err != nil {
@@ -297,7 +285,8 @@ func runRankingEval(ctx context.Context, args []string, getenv env, stdout, stde
 	if err != nil {
 		return err
 	}
-	store, closeStore, err := openRankingStore(ctx, f.dbURL, true)
+	// No migration: a report reads, and a database that never had a model has none to report.
+	store, closeStore, err := openRankingStore(ctx, f.dbURL, false)
 	if err != nil {
 		return err
 	}
@@ -349,13 +338,30 @@ func printReport(w io.Writer, n int, rep ranking.Report) {
 	tw.Flush()
 }
 
-// addRankingServeFlags declares serve's ranking flags.
-func addRankingServeFlags(fs *flag.FlagSet, getenv env, cfg *ranking.ServiceConfig) {
+// addRankingServeFlags declares serve's ranking flags; the returned function checks them once
+// they are parsed. A malformed or non-positive CIAGENT_RANKING_POLL or --ranking-poll is a
+// usage error, like the other settings: it used to fall back to 10 s without a word, and
+// "--ranking-poll 0" polled at the default too.
+func addRankingServeFlags(fs *flag.FlagSet, getenv env, cfg *ranking.ServiceConfig) func() error {
 	poll := 10 * time.Second
-	if d, err := time.ParseDuration(getenv("CIAGENT_RANKING_POLL")); err == nil && d > 0 {
+	var envErr error
+	if v := getenv("CIAGENT_RANKING_POLL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			envErr = usageErrorf("CIAGENT_RANKING_POLL %q: want a positive duration such as 10s or 1m", v)
+		}
 		poll = d
 	}
 	fs.DurationVar(&cfg.PollInterval, "ranking-poll", poll, "how often serve looks for a new ranking model version (env CIAGENT_RANKING_POLL)")
+	return func() error {
+		if envErr != nil {
+			return envErr
+		}
+		if cfg.PollInterval <= 0 {
+			return usageErrorf("--ranking-poll %v: want a positive duration such as 10s or 1m", cfg.PollInterval)
+		}
+		return nil
+	}
 }
 
 // startRanking opens the ranker for serve: the newest model of each kind, hot-reloaded as new

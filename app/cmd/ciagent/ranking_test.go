@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
@@ -24,24 +28,144 @@ import (
 func TestRankingUsageErrors(t *testing.T) {
 	noDB := func(string) string { return "" }
 	for _, tc := range []struct {
-		name string
-		args []string
-		want string
+		name    string
+		args    []string
+		want    string
+		notWant string // a flag the message must not blame
 	}{
-		{"no subcommand", []string{"ranking"}, "needs a subcommand"},
-		{"unknown subcommand", []string{"ranking", "fit"}, "unknown ranking subcommand"},
-		{"export without since", []string{"ranking", "export", "--database-url", "postgres://x"}, "needs --since"},
-		{"no database", []string{"ranking", "train"}, "needs a database"},
-		{"bad format", []string{"ranking", "export", "--since", "1d", "--format", "csv"}, "--format"},
-		{"bad since", []string{"ranking", "eval", "--database-url", "postgres://x", "--since", "yesterday"}, "--since"},
-		{"bad kind", []string{"ranking", "eval", "--database-url", "postgres://x", "--kind", "email"}, "--kind"},
-		{"bad holdout", []string{"ranking", "train", "--database-url", "postgres://x", "--holdout", "1"}, "--holdout"},
+		{"no subcommand", []string{"ranking"}, "needs a subcommand", ""},
+		{"unknown subcommand", []string{"ranking", "fit"}, "unknown ranking subcommand", ""},
+		{"export without since", []string{"ranking", "export", "--database-url", "postgres://x"}, "needs --since", ""},
+		{"no database", []string{"ranking", "train"}, "needs a database", ""},
+		{"bad format", []string{"ranking", "export", "--since", "1d", "--format", "csv"}, "--format", ""},
+		{"bad since", []string{"ranking", "eval", "--database-url", "postgres://x", "--since", "yesterday"}, "--since", ""},
+		{"bad kind", []string{"ranking", "eval", "--database-url", "postgres://x", "--kind", "email"}, "--kind", ""},
+		{"bad holdout", []string{"ranking", "train", "--database-url", "postgres://x", "--holdout", "1"}, "--holdout", ""},
+		{"negative epochs", []string{"ranking", "train", "--database-url", "postgres://x", "--since", "1d", "--epochs", "-1"}, "--epochs -1", "--l2"},
+		{"negative l2", []string{"ranking", "train", "--database-url", "postgres://x", "--since", "1d", "--l2", "-0.5"}, "--l2 -0.5", "--epochs"},
+		{"l2 not a number", []string{"ranking", "train", "--database-url", "postgres://x", "--l2", "NaN"}, "--l2 NaN", "--epochs"},
+		{"export until before since", []string{"ranking", "export", "--database-url", "postgres://x", "--since", "2026-11-08T00:00:00Z", "--until", "2026-11-01T00:00:00Z"},
+			`--until "2026-11-01T00:00:00Z" (2026-11-01T00:00:00Z) is not after --since "2026-11-08T00:00:00Z"`, ""},
+		{"eval until equal to since", []string{"ranking", "eval", "--database-url", "postgres://x", "--since", "2026-11-01T00:00:00Z", "--until", "2026-11-01T00:00:00Z"}, "is not after --since", ""},
+		{"train ages the wrong way round", []string{"ranking", "train", "--database-url", "postgres://x", "--since", "1d", "--until", "30d"}, `--until "30d"`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			err := run(t.Context(), tc.args, noDB, nil, &out, &errOut)
 			if code := exitCode(err, &errOut); code != exitUsage || !strings.Contains(errOut.String(), tc.want) {
 				t.Errorf("ciagent %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(tc.args, " "), code, errOut.String(), exitUsage, tc.want)
+			}
+			if tc.notWant != "" && strings.Contains(errOut.String(), tc.notWant) {
+				t.Errorf("ciagent %s: stderr %q names %s, which was not given", strings.Join(tc.args, " "), errOut.String(), tc.notWant)
+			}
+		})
+	}
+}
+
+// TestRankingWithoutSchema: against a database the pipeline never migrated (a wrong
+// DATABASE_URL), every ranking command refuses up front with one clear message and creates
+// nothing; eval was creating the ranking tables and export, eval and train failed later on
+// a missing relation. On a database with the pipeline's tables but no ranking migration, eval
+// reports the proposers only and still creates nothing.
+func TestRankingWithoutSchema(t *testing.T) {
+	url := pgtest.URL(t)
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	pool, err := pgxpool.New(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	relations := func() []string {
+		t.Helper()
+		rows, err := pool.Query(t.Context(), `SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	out := filepath.Join(t.TempDir(), "rows.svm")
+	for _, args := range [][]string{
+		{"ranking", "eval", "--since", "30d"},
+		{"ranking", "export", "--since", "30d", "--out", out},
+		{"ranking", "export", "--since", "30d", "--format", "jsonl"},
+		{"ranking", "train", "--since", "30d", "--dry-run"},
+		{"ranking", "train", "--since", "30d", "--kind", "spam_check"},
+	} {
+		t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), args, getenv, nil, &stdout, &stderr)
+			code := exitCode(err, &stderr)
+			if code != exitInput || !strings.Contains(stderr.String(), "the database has no ciagent schema") || !strings.Contains(stderr.String(), "run `ciagent migrate`") {
+				t.Errorf("ciagent %s on an empty database: exit %d, stderr %q; want exit %d saying it has no ciagent schema and to run `ciagent migrate`",
+					strings.Join(args, " "), code, stderr.String(), exitInput)
+			}
+			if got := relations(); len(got) != 0 {
+				t.Errorf("ciagent %s on an empty database created %v; want nothing", strings.Join(args, " "), got)
+			}
+		})
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused export created %s (%v); want no file", out, err)
+	}
+
+	if err := pipeline.Migrate(t.Context(), url, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"ranking", "eval", "--since", "30d"}, getenv, nil, &stdout, &stderr); err != nil || !strings.Contains(stderr.String(), "no ci_explain model yet") {
+		t.Errorf("ranking eval without the ranking migration: %v, stderr %q; want the proposers' figures and \"no ci_explain model yet\"", err, stderr.String())
+	}
+	if slices.Contains(relations(), "ranking_models") {
+		t.Errorf("ranking eval created ranking_models; a report must not change the schema")
+	}
+}
+
+// TestRankingServePoll: a poll interval serve cannot use, from the environment or the flag,
+// stops serve before it starts; it used to fall back to 10 s (a bad env) or be taken (0, -1s).
+func TestRankingServePoll(t *testing.T) {
+	tests := []struct {
+		name, env string
+		args      []string
+		want      time.Duration
+		wantErr   string
+	}{
+		{"default", "", nil, 10 * time.Second, ""},
+		{"env", "30s", nil, 30 * time.Second, ""},
+		{"flag over env", "30s", []string{"--ranking-poll", "1m"}, time.Minute, ""},
+		{"env not a duration", "soon", nil, 0, `CIAGENT_RANKING_POLL "soon": want a positive duration`},
+		{"env zero", "0s", nil, 0, `CIAGENT_RANKING_POLL "0s"`},
+		{"env negative", "-1s", nil, 0, `CIAGENT_RANKING_POLL "-1s"`},
+		{"flag zero", "", []string{"--ranking-poll", "0"}, 0, "--ranking-poll 0s: want a positive duration"},
+		{"flag negative", "", []string{"--ranking-poll", "-1s"}, 0, "--ranking-poll -1s"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == "CIAGENT_RANKING_POLL" {
+					return tc.env
+				}
+				return ""
+			}
+			cfg, err := parseServeFlags(tc.args, getenv, io.Discard)
+			var ue *usageError
+			switch {
+			case tc.wantErr != "":
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("serve %v with CIAGENT_RANKING_POLL=%q: err %v; want a usage error saying %q", tc.args, tc.env, err, tc.wantErr)
+				}
+			case err != nil:
+				t.Errorf("serve %v with CIAGENT_RANKING_POLL=%q: %v", tc.args, tc.env, err)
+			case cfg.ranking.PollInterval != tc.want:
+				t.Errorf("serve %v with CIAGENT_RANKING_POLL=%q: poll %v; want %v", tc.args, tc.env, cfg.ranking.PollInterval, tc.want)
 			}
 		})
 	}

@@ -46,7 +46,7 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 	fs.StringVar(&cfg.databaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL for the logging pipeline (env DATABASE_URL); empty: spool only")
 	fs.StringVar(&cfg.spoolDir, "spool-dir", envOr(getenv, "CIAGENT_SPOOL_DIR", "spool"), "directory of the durable spool (env CIAGENT_SPOOL_DIR)")
 	pipelineConfig := addPipelineFlags(fs, getenv)
-	addRankingServeFlags(fs, getenv, &cfg.ranking)
+	checkRankingFlags := addRankingServeFlags(fs, getenv, &cfg.ranking)
 	maxBody := fs.String("max-body", envOr(getenv, "CIAGENT_MAX_BODY", "64MiB"), "request body cap, e.g. 64MiB (env CIAGENT_MAX_BODY)")
 	fs.StringVar(&cfg.kbDir, "kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
 	fs.StringVar(&cfg.redisURL, "redis-url", getenv("REDIS_URL"), "Redis URL (redis:// or rediss://) of the optional answer cache and shared near-duplicate memory (env REDIS_URL); empty: neither")
@@ -67,6 +67,9 @@ func parseServeFlags(args []string, getenv env, stderr io.Writer) (serveConfig, 
 	}
 	cfg.api.MaxBody = n
 	if cfg.pipeline, err = pipelineConfig(cfg.databaseURL, cfg.spoolDir); err != nil {
+		return cfg, err
+	}
+	if err := checkRankingFlags(); err != nil {
 		return cfg, err
 	}
 	if err := cfg.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {

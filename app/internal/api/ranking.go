@@ -104,18 +104,13 @@ func (s *Server) handleRankingExport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("format %q: want svmlight, jsonl or features", format))
 		return
 	}
-	span := ranking.Span{Kind: kind}
-	var err error
-	if span.Since, err = parseTime(q.Get("since")); err != nil || span.Since.IsZero() {
-		writeError(w, r, http.StatusBadRequest, "since: want an RFC 3339 time, e.g. 2026-11-01T00:00:00Z")
+	// The CLI's parser: ?since=30d means what --since 30d does.
+	span, err := ranking.ParseSpan(q.Get("since"), q.Get("until"), time.Now(), "")
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	if v := q.Get("until"); v != "" {
-		if span.Until, err = parseTime(v); err != nil {
-			writeError(w, r, http.StatusBadRequest, "until: want an RFC 3339 time")
-			return
-		}
-	}
+	span.Kind = kind
 	if s.ranking == nil {
 		writeError(w, r, http.StatusServiceUnavailable, "the ranking export needs the database (DATABASE_URL)")
 		return
@@ -151,11 +146,4 @@ func (s *Server) handleRankingExport(w http.ResponseWriter, r *http.Request) {
 		// a short file that looks complete.
 		panic(http.ErrAbortHandler)
 	}
-}
-
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return time.Parse(time.RFC3339, s)
 }

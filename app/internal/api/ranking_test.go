@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
 	"github.com/ci-agent/ci-agent/app/internal/ranking"
+	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
 // threeCauses makes the test knowledge base propose t.single, t.then and t.all.
@@ -49,10 +51,13 @@ func rankingDB(t *testing.T) (string, *ranking.Store, *ranking.Service) {
 	return url, ranking.NewStore(pool), svc
 }
 
-// linearModel prefers the proposer's order (sign 1) or its reverse (sign −1).
-func linearModel(sign float64) *ranking.Model {
-	names := ranking.FeatureNames(ranking.KindCIExplain)
-	m := &ranking.Model{Kind: ranking.KindCIExplain, Features: names,
+// linearModel prefers the proposer's order (sign 1) or its reverse (sign −1) of CI answers.
+func linearModel(sign float64) *ranking.Model { return linearModelOf(ranking.KindCIExplain, sign) }
+
+// linearModelOf is linearModel for answers of kind.
+func linearModelOf(kind string, sign float64) *ranking.Model {
+	names := ranking.FeatureNames(kind)
+	m := &ranking.Model{Kind: kind, Features: names,
 		Mean: make([]float64, len(names)), Std: make([]float64, len(names)), Weights: make([]float64, len(names))}
 	for j, n := range names {
 		m.Std[j] = 1
@@ -372,5 +377,140 @@ func TestRankingExportOneAtATime(t *testing.T) {
 	close(rk.release)
 	if code := <-first; code != http.StatusOK {
 		t.Errorf("the first export = %d; want 200", code)
+	}
+}
+
+// spanRecorder answers every export with nothing and hands on the span it was asked for; it
+// never blocks, so an export the test did not expect cannot hang the handler.
+type spanRecorder struct{ spans chan ranking.Span }
+
+func (r spanRecorder) Rank(string, string, time.Time, []ranking.Candidate) ([]int, string) {
+	return nil, ""
+}
+
+func (r spanRecorder) Export(_ context.Context, _ io.Writer, span ranking.Span, _ string) (int64, error) {
+	select {
+	case r.spans <- span:
+	default:
+	}
+	return 0, nil
+}
+
+// The export's since and until take the forms the CLI takes (one parser: ?since=30d is
+// --since 30d), and a span that ends where or before it starts is a 400 naming both bounds,
+// not an empty 200.
+func TestRankingExportSpanParameters(t *testing.T) {
+	rk := spanRecorder{spans: make(chan ranking.Span, 1)}
+	_, ts := newTestServer(t, Config{}, WithRanking(rk))
+	day := 24 * time.Hour
+	tests := []struct {
+		name, since, until string
+		wantStatus         int
+		wantSinceAgo       time.Duration // since's distance from now, for ages
+		wantSince          time.Time     // for RFC 3339 times
+		wantBody           []string      // for errors
+	}{
+		{"age in days", "30d", "", http.StatusOK, 30 * day, time.Time{}, nil},
+		{"ages as durations", "36h", "12h", http.StatusOK, 36 * time.Hour, time.Time{}, nil},
+		{"RFC 3339 with an offset", "2026-11-01T01:00:00+01:00", "2026-11-08T00:00:00Z", http.StatusOK, 0, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), nil},
+		{"since missing", "", "", http.StatusBadRequest, 0, time.Time{}, []string{`since \"\"`, "30d"}},
+		{"since not a time", "yesterday", "", http.StatusBadRequest, 0, time.Time{}, []string{`since \"yesterday\"`}},
+		{"until not a time", "30d", "soon", http.StatusBadRequest, 0, time.Time{}, []string{`until \"soon\"`}},
+		{"until before since", "2026-11-08T00:00:00Z", "2026-11-01T00:00:00Z", http.StatusBadRequest, 0, time.Time{},
+			[]string{`until \"2026-11-01T00:00:00Z\"`, `since \"2026-11-08T00:00:00Z\"`, "not after"}},
+		{"until equal to since", "2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z", http.StatusBadRequest, 0, time.Time{}, []string{"not after"}},
+		{"ages the wrong way round", "1d", "30d", http.StatusBadRequest, 0, time.Time{}, []string{`until \"30d\"`, `since \"1d\"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := neturl.Values{}
+			if tc.since != "" {
+				q.Set("since", tc.since)
+			}
+			if tc.until != "" {
+				q.Set("until", tc.until)
+			}
+			select {
+			case <-rk.spans: // left by an earlier case that failed
+			default:
+			}
+			asked := time.Now()
+			resp, err := ts.Client().Get(ts.URL + "/v1/ranking/export?" + q.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.wantStatus {
+				t.Fatalf("GET /v1/ranking/export?%s = %d %s; want %d", q.Encode(), resp.StatusCode, body, tc.wantStatus)
+			}
+			for _, w := range tc.wantBody {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("GET /v1/ranking/export?%s = %s; want it to say %s", q.Encode(), body, w)
+				}
+			}
+			if tc.wantStatus != http.StatusOK {
+				return
+			}
+			var span ranking.Span
+			select {
+			case span = <-rk.spans:
+			default:
+				t.Fatalf("GET /v1/ranking/export?%s = 200 without asking for an export", q.Encode())
+			}
+			switch {
+			case !tc.wantSince.IsZero() && !span.Since.Equal(tc.wantSince):
+				t.Errorf("GET /v1/ranking/export?%s exported from %v; want %v", q.Encode(), span.Since, tc.wantSince)
+			case tc.wantSinceAgo > 0 && (span.Since.Before(asked.Add(-tc.wantSinceAgo)) || span.Since.After(asked.Add(-tc.wantSinceAgo+time.Minute))):
+				t.Errorf("GET /v1/ranking/export?%s exported from %v; want %v before %v", q.Encode(), span.Since, tc.wantSinceAgo, asked)
+			}
+		})
+	}
+}
+
+// Spam answers carry ranker_version like CI answers: present and empty while no spam_check
+// model is stored, the model's version once one re-ranks the reasons (docs/spam.md,
+// docs/ranking.md).
+func TestSpamAnswersNameTheSpamModel(t *testing.T) {
+	_, store, svc := rankingDB(t)
+	checker, err := spam.New(spam.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts := newTestServer(t, Config{}, WithSpamChecker(checker), WithRanking(svc))
+	check := func(text string) (spam.Response, []byte) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"text": text})
+		resp, data := post(t, ts.URL+"/v1/spam/check", body, map[string]string{"Content-Type": "application/json"})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST /v1/spam/check: %d %s", resp.StatusCode, data)
+		}
+		var out spam.Response
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out, data
+	}
+	// Two texts: the second check of one text would add a near-duplicate reason.
+	const scam = "URGENT: send your seed phrase to claim the airdrop at http://bit.ly/x "
+	before, raw := check(scam + "@a @b @c @d @e @f @g @h @i @j @k")
+	if !bytes.Contains(raw, []byte(`"ranker_version":""`)) || len(before.Reasons) < 2 {
+		t.Fatalf("spam check without a spam model = %s; want several reasons and \"ranker_version\":\"\"", raw)
+	}
+	version, err := store.SaveModel(t.Context(), linearModelOf(ranking.KindSpamCheck, -1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); svc.Version(ranking.KindSpamCheck) != version; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("model %s not loaded after 30s", version)
+		}
+	}
+	after, raw := check(scam + "@l @m @n @o @p @q @r @s @t @u @v")
+	if after.RankerVersion != version || !strings.HasPrefix(version, ranking.KindSpamCheck+"-") {
+		t.Errorf("spam check with model %s stored: ranker_version %q; want %q", version, after.RankerVersion, version)
+	}
+	if len(after.Reasons) != len(before.Reasons) || after.Reasons[0].Code != before.Reasons[len(before.Reasons)-1].Code {
+		t.Errorf("reasons under the reversing spam model = %s; want the proposer's order %v reversed", raw, before.Reasons)
 	}
 }

@@ -42,17 +42,20 @@ func NewWriter(w io.Writer, format, kind string) (*Writer, error) {
 func (x *Writer) Rows() int64 { return x.rows }
 
 // jsonRow is one JSON-lines row; features are keyed by name, so the file is self-describing.
+// Every field is always written, "" when empty (no omitempty): readers with a fixed schema
+// (pandas, Spark) would otherwise miss a column whenever a span has no repo, no category
+// (spam reasons) or no model version in it. docs/ranking.md lists the fields.
 type jsonRow struct {
 	QID          int64              `json:"qid"`
 	RequestID    string             `json:"request_id"`
 	Kind         string             `json:"kind"`
-	Repo         string             `json:"repo,omitempty"`
+	Repo         string             `json:"repo"`
 	ReceivedAt   time.Time          `json:"received_at"`
 	CauseID      string             `json:"cause_id"`
-	Category     string             `json:"category,omitempty"`
+	Category     string             `json:"category"`
 	ProposerRank int                `json:"proposer_rank"`
 	ServedRank   int                `json:"served_rank"`
-	Ranker       string             `json:"ranker_version,omitempty"`
+	Ranker       string             `json:"ranker_version"`
 	Label        int                `json:"label"`
 	Features     map[string]float64 `json:"features"`
 }

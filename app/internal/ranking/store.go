@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
@@ -56,8 +57,39 @@ type Store struct {
 	db *pgxpool.Pool
 }
 
-// NewStore wraps a pool. The ranking migrations must have been applied (Migrate).
+// NewStore wraps a pool. SaveModel needs the ranking migrations applied (Migrate); the
+// readers do not.
 func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
+
+// ErrNoSchema means the database lacks the logging pipeline's tables that the ranking feeder
+// reads: the wrong database, or one that `ciagent migrate` never ran on.
+var ErrNoSchema = errors.New("the database has no ciagent schema")
+
+// CheckSchema returns ErrNoSchema, naming what is missing, when the pipeline's tables or its
+// UUIDv7 function are absent. It reads the catalog only: a report or an export must not
+// change the schema it reads, and "relation does not exist" halfway through says nothing
+// about which database was meant.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	var requests, propositions, feedback, floor bool
+	if err := s.db.QueryRow(ctx, `SELECT to_regclass('requests') IS NOT NULL, to_regclass('propositions') IS NOT NULL,
+		to_regclass('feedback') IS NOT NULL, to_regprocedure('ciagent_uuid7_floor(timestamptz)') IS NOT NULL`).
+		Scan(&requests, &propositions, &feedback, &floor); err != nil {
+		return fmt.Errorf("checking the schema: %w", err)
+	}
+	var missing []string
+	for _, o := range []struct {
+		name    string
+		present bool
+	}{{"table requests", requests}, {"table propositions", propositions}, {"table feedback", feedback}, {"function ciagent_uuid7_floor", floor}} {
+		if !o.present {
+			missing = append(missing, o.name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w (missing: %s): wrong database, or run `ciagent migrate` first", ErrNoSchema, strings.Join(missing, ", "))
+	}
+	return nil
+}
 
 // SaveModel stores m as a new version and sets m.Version.
 func (s *Store) SaveModel(ctx context.Context, m *Model) (string, error) {
@@ -78,6 +110,9 @@ func (s *Store) SaveModel(ctx context.Context, m *Model) (string, error) {
 
 func version(kind string, id int64) string { return kind + "-" + strconv.FormatInt(id, 10) }
 
+// undefinedTable is PostgreSQL's SQLSTATE for a relation that does not exist.
+const undefinedTable = "42P01"
+
 // ErrNoModel means no model of the kind was ever trained.
 var ErrNoModel = errors.New("no ranking model")
 
@@ -86,7 +121,10 @@ func (s *Store) LatestModel(ctx context.Context, kind string) (*Model, error) {
 	var id int64
 	var body []byte
 	err := s.db.QueryRow(ctx, `SELECT id, model FROM ranking_models WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind).Scan(&id, &body)
-	if errors.Is(err, pgx.ErrNoRows) {
+	// No table: the ranking migrations never ran here, so no model was ever stored. A reader
+	// (eval) says so rather than creating the table to find it empty.
+	var pgErr *pgconn.PgError
+	if errors.Is(err, pgx.ErrNoRows) || errors.As(err, &pgErr) && pgErr.Code == undefinedTable {
 		return nil, ErrNoModel
 	}
 	if err != nil {
