@@ -14,9 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/ci-agent/ci-agent/app/internal/api"
+	"github.com/ci-agent/ci-agent/app/internal/pgconf"
 	"github.com/ci-agent/ci-agent/app/internal/ranking"
 )
 
@@ -86,9 +85,9 @@ func (f *rankingFlags) span(now time.Time) (ranking.Span, error) {
 // halfway through, and nothing is created in it. With migrate (train, which stores a model)
 // the ranking migrations are applied after that check.
 func openRankingStore(ctx context.Context, url string, migrate bool) (*ranking.Store, func(), error) {
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := pgconf.NewPool(ctx, url)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+		return nil, nil, err
 	}
 	store := ranking.NewStore(pool)
 	if err := store.CheckSchema(ctx); err != nil {

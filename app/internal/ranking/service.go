@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ci-agent/ci-agent/app/internal/pgconf"
 )
 
 // ServiceConfig tunes a Service. Zero values mean the defaults.
@@ -50,9 +52,9 @@ type Service struct {
 // the proposers' order and Run keeps trying, the migrations included. The error is for a URL
 // that cannot be parsed.
 func OpenService(ctx context.Context, url string, cfg ServiceConfig, logger *slog.Logger) (*Service, error) {
-	pool, err := pgxpool.New(ctx, url) // connects lazily: nothing here needs the database up
+	pool, err := pgconf.NewPool(ctx, url) // connects lazily: nothing here needs the database up
 	if err != nil {
-		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+		return nil, err
 	}
 	migrateLogger := logger // MigrateFS names the component itself
 	logger = logger.With("component", "ranking")
