@@ -48,7 +48,7 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 
 	lcDir := filepath.Join(*data, "ci-logs", "logchunks")
 	if _, err := os.Stat(lcDir); err == nil {
-		rep, tuning, heldOut, err := cieval.LogChunksSplit(ctx, eng, lcDir, stderr)
+		rep, tuning, heldOut, err := cieval.LogChunksSplit(ctx, eng, lcDir, progressTo(stderr))
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	}
 	cdDir := filepath.Join(*data, "ci-logs", "cidiff-breakages")
 	if _, err := os.Stat(cdDir); err == nil {
-		rep, err := cieval.CIDiff(ctx, eng, cdDir, stderr)
+		rep, err := cieval.CIDiff(ctx, eng, cdDir, progressTo(stderr))
 		if err != nil {
 			return err
 		}
@@ -119,4 +119,39 @@ func existingDir(name, dir string) error {
 		return fmt.Errorf("%s %s: not a directory", name, dir)
 	}
 	return nil
+}
+
+// progressTo is where a long run's "\r…" progress goes: w itself on a terminal, which redraws
+// the line; elsewhere (a CI log, a file) only each phase's last state, one line per phase,
+// instead of thousands of redraws run together on one line.
+func progressTo(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return w
+		}
+	}
+	return &lastLine{w: w}
+}
+
+// lastLine keeps the latest \r-started update and writes it when a newline ends the phase.
+type lastLine struct {
+	w    io.Writer
+	line []byte
+}
+
+func (l *lastLine) Write(p []byte) (int, error) {
+	for _, b := range p {
+		switch b {
+		case '\r':
+			l.line = l.line[:0]
+		case '\n':
+			if _, err := fmt.Fprintf(l.w, "%s\n", l.line); err != nil {
+				return 0, err
+			}
+			l.line = l.line[:0]
+		default:
+			l.line = append(l.line, b)
+		}
+	}
+	return len(p), nil
 }
