@@ -228,6 +228,11 @@ func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
 	if len(head) == 0 {
 		return nil, &InputError{Reason: "empty", Err: errors.New("the log is empty")}
 	}
+	// A short log of blank lines only (a job that printed nothing) has no line to prove
+	// anything: answering "unknown" with blank lines as its evidence would be noise.
+	if len(head) < sniffBytes && len(bytes.TrimSpace(head)) == 0 {
+		return nil, &InputError{Reason: "empty", Err: errors.New("the log is empty (whitespace only)")}
+	}
 	// Git's heuristic for binary content: a NUL byte near the start.
 	if bytes.IndexByte(head, 0) >= 0 {
 		return nil, &InputError{Reason: "binary", Err: errors.New("the input is binary data (it contains NUL bytes), not a text log")}

@@ -138,6 +138,8 @@ func TestExplainBadInput(t *testing.T) {
 		{"gzip header only garbage", []byte{0x1f, 0x8b, 0xff, 0x00, 0x13}, "gzip"},
 		{"truncated gzip", truncated, "gzip"},
 		{"empty gzip", gzipOf(""), "empty"},
+		{"whitespace only", []byte("\n  \r\n\t\n\n"), "empty"},
+		{"whitespace only, gzipped", gzipOf("\n\n\n"), "empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
