@@ -110,6 +110,11 @@ func TestExplainEndpoint(t *testing.T) {
 		{"gzip inside gzip", gz(string(gz("undefined: x\n"))), map[string]string{"Content-Encoding": "gzip"}, 415, "", "gzip inside gzip"},
 		{"gzip inside gzip without the header", gz(string(gz("undefined: x\n"))), nil, 415, "", "gzip inside gzip"},
 	}
+	// A query pair that cannot be decoded is refused, not dropped (the answer would be
+	// recorded under no repository).
+	if resp, data := post(t, ts.URL+"/v1/ci/explain?repo=%zz&job=build", []byte("undefined: x\n"), nil); resp.StatusCode != 400 || !strings.Contains(string(data), "query string") {
+		t.Errorf("POST ?repo=%%zz: %d %s; want 400 naming the query string", resp.StatusCode, data)
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, data := post(t, ts.URL+"/v1/ci/explain?repo=o/r&job=build", tc.body, tc.headers)

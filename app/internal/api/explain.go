@@ -27,7 +27,10 @@ var errLogTooLarge = errors.New("log too large")
 const maxParam = 512
 
 func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := queryParams(w, r)
+	if !ok {
+		return
+	}
 	for _, name := range []string{"repo", "job", "provider"} {
 		if v := q.Get(name); len(v) > maxParam {
 			writeError(w, r, http.StatusBadRequest, fmt.Sprintf("query parameter %s is %d bytes; at most %d", name, len(v), maxParam))

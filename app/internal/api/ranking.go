@@ -82,7 +82,10 @@ func (s *Server) rerankSpam(r *http.Request, req spam.Request, resp *spam.Respon
 
 // handleRankingExport streams learning-to-rank rows: GET /v1/ranking/export?since=…&format=….
 func (s *Server) handleRankingExport(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := queryParams(w, r)
+	if !ok {
+		return
+	}
 	kind := q.Get("kind")
 	if kind == "" {
 		kind = ranking.KindCIExplain

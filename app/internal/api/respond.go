@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -305,4 +306,16 @@ func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// queryParams parses the query string strictly: r.URL.Query() drops a pair it cannot decode
+// (repo=%zz), which would record the answer under no repository without a word. A bad query
+// string is a 400 naming the problem; ok is false once it has been written.
+func queryParams(w http.ResponseWriter, r *http.Request) (q url.Values, ok bool) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("query string: %v", err))
+		return nil, false
+	}
+	return q, true
 }
