@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -180,5 +181,66 @@ func TestNodeGroupRequiresClusterName(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "ClusterName") {
 		t.Errorf("NewNodeGroup without ClusterName: err = %v; want one naming ClusterName", err)
+	}
+}
+
+// TestNodeGroupTagsInstancesAndVolumes: EKS copies no tags to the instances and volumes of a
+// managed node group, so the launch template's tag specifications must carry the tags the
+// stack's transformation puts on the template (its top-level tags, all it can reach), or the
+// cost filters on Environment miss the nodes. Cases: tags from a transformation (as a phase
+// stamps them), and no tags at all (the specifications exist but are empty, which the policy
+// then reports).
+func TestNodeGroupTagsInstancesAndVolumes(t *testing.T) {
+	stamped := map[string]string{"Project": "ci-agent", "Environment": "test", "Phase": "10", "ManagedBy": "pulumi"}
+	// stamp merges the tags into a launch template's top-level tags, as stacks.Tagger does.
+	stamp := func(args *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
+		lt, ok := args.Props.(*ec2.LaunchTemplateArgs)
+		if !ok {
+			return nil
+		}
+		lt.Tags = pulumi.ToStringMap(stamped)
+		return &pulumi.ResourceTransformationResult{Props: args.Props, Opts: args.Opts}
+	}
+	want := map[string]any{}
+	for k, v := range stamped {
+		want[k] = v
+	}
+	tests := []struct {
+		name        string
+		transform   bool
+		wantTags    map[string]any
+		wantFinding bool
+	}{
+		{"tags stamped by the phase", true, want, false},
+		{"no tags", false, map[string]any{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := run(t, func(ctx *pulumi.Context) error {
+				var opts []pulumi.ResourceOption
+				if tc.transform {
+					opts = append(opts, pulumi.Transformations([]pulumi.ResourceTransformation{stamp}))
+				}
+				_, err := components.NewNodeGroup(ctx, "ng", &components.NodeGroupArgs{
+					ClusterName: pulumi.String("ci-agent-test"), NodeRoleArn: pulumi.String("arn:role"),
+					SubnetIDs: pulumi.ToStringArray([]string{"s1"}), VolumeKeyArn: pulumi.String("arn:key"),
+				}, opts...)
+				return err
+			})
+			lt := one(t, m, "aws:ec2/launchTemplate:LaunchTemplate", "ng-lt")
+			specs := lt.Input("tagSpecifications")
+			eq(t, "tag specifications", len(specs.([]any)), 2)
+			for i, kind := range []string{"instance", "volume"} {
+				eq(t, kind+" resourceType", get(specs, i, "resourceType"), kind)
+				eq(t, kind+" tags", get(specs, i, "tags"), tc.wantTags)
+			}
+			var finding bool
+			for _, f := range plan.Check([]*plan.Resource{lt}) {
+				finding = finding || (f.Rule == "tags" && strings.Contains(f.Message, "tagSpecifications"))
+			}
+			if finding != tc.wantFinding {
+				t.Errorf("policy reports the launch template's tag specifications: %v; want %v", finding, tc.wantFinding)
+			}
+		})
 	}
 }

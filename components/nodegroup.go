@@ -90,7 +90,7 @@ func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ..
 	// A launch template (never a launch configuration, which AWS retired) so the root volume
 	// is encrypted with our key and the instance metadata service needs session tokens; hop
 	// limit 1 keeps pods from borrowing the node's role, they use IRSA instead.
-	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{
+	ltArgs := &ec2.LaunchTemplateArgs{
 		Description: pulumi.String("nodes of " + name),
 		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
 			DeviceName: pulumi.String("/dev/xvda"),
@@ -105,7 +105,27 @@ func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ..
 			HttpPutResponseHopLimit: pulumi.Int(1),
 		},
 		UpdateDefaultVersion: pulumi.Bool(true),
-	}, child)
+	}
+	// EKS copies neither the node group's nor the template's own tags to the instances and
+	// volumes it launches, so without tag specifications the nodes, the largest cost, carry no
+	// Environment tag and the budgets and the anomaly monitor (filtered on it) never see them.
+	// They get the template's tags as the phase's transformation leaves them (Project,
+	// Environment, Phase, ManagedBy): a transformation sets only a resource's top-level tags,
+	// so the specifications read that field once NewLaunchTemplate has applied it.
+	registered := make(chan struct{})
+	nodeTags := pulumi.String(name).ToStringOutput().ApplyT(func(string) pulumi.StringMapOutput {
+		<-registered
+		if ltArgs.Tags == nil {
+			return pulumi.StringMap{}.ToStringMapOutput()
+		}
+		return ltArgs.Tags.ToStringMapOutput()
+	}).(pulumi.StringMapOutput)
+	ltArgs.TagSpecifications = ec2.LaunchTemplateTagSpecificationArray{
+		ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: nodeTags},
+		ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: nodeTags},
+	}
+	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", ltArgs, child)
+	close(registered) // the transformations ran inside NewLaunchTemplate; its inputs resolve later
 	if err != nil {
 		return nil, err
 	}

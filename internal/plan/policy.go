@@ -151,6 +151,13 @@ func Check(resources []*Resource) []Finding {
 			if asMap(r.Input("metadataOptions"))["httpTokens"] != "required" {
 				add("imds", r, "instance metadata without IMDSv2 (httpTokens must be required)")
 			}
+			// EKS copies no tags to the instances and volumes of a managed node group; only the
+			// template's tag specifications put the cost-allocation tags on them.
+			for _, kind := range []string{"instance", "volume"} {
+				if missing := specMissingTags(r.Input("tagSpecifications"), kind); len(missing) > 0 {
+					add("tags", r, "the %ss it launches miss the tags %s (tagSpecifications)", kind, strings.Join(missing, ", "))
+				}
+			}
 		case NodeGroupType:
 			if empty(asMap(r.Input("launchTemplate"))["id"]) {
 				add("imds", r, "node group without a launch template: EKS's default one neither requires IMDSv2 nor encrypts the root volume with our key")
@@ -204,6 +211,24 @@ func Check(resources []*Resource) []Finding {
 		return findings[i].String() < findings[j].String()
 	})
 	return findings
+}
+
+// specMissingTags returns the RequiredTags that no tag specification of resourceType carries.
+func specMissingTags(specs any, resourceType string) []string {
+	var missing []string
+	for _, key := range RequiredTags {
+		found := false
+		for _, spec := range asSlice(specs) {
+			m := asMap(spec)
+			if s, _ := asMap(m["tags"])[key].(string); m["resourceType"] == resourceType && s != "" {
+				found = true
+			}
+		}
+		if !found {
+			missing = append(missing, key)
+		}
+	}
+	return missing
 }
 
 // checkIngress allows the whole internet only on 80 and 443 (the load balancer's ports).
