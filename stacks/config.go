@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -110,11 +111,32 @@ func (c Config) Warnings() []string {
 	if c.Platform.ChaosMesh && !c.Enabled(7) {
 		out = append(out, "ci-agent:chaosMesh is true but phase 7 is not in ci-agent:phases: Chaos Mesh is not installed.")
 	}
+	// The program creates the zone of ci-agent:domain with no MX record, so nothing receives
+	// mail there: the SNS e-mail subscription is never confirmed and the budget mails bounce.
+	if c.Enabled(3) && underDomain(c.Platform.AlertEmail, c.Platform.Domain) {
+		out = append(out, "ci-agent:alertEmail is "+c.Platform.AlertEmail+", in the zone this stack creates without MX records: "+
+			"nobody receives the alerts, and the SNS e-mail subscription is never confirmed. Set it to a mailbox that exists.")
+	}
+	if c.Enabled(10) && underDomain(c.Platform.BudgetEmail, c.Platform.Domain) {
+		out = append(out, "ci-agent:budgetEmail is "+c.Platform.BudgetEmail+", in the zone this stack creates without MX records: "+
+			"the budget and cost-anomaly mails bounce. Set it (or alertEmail, its default) to a mailbox that exists.")
+	}
 	if c.Enabled(3) && c.Platform.AlertSMTPSmarthost == "" {
 		out = append(out, "ci-agent:alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach "+
 			c.Platform.AlertEmail+" only if a mail relay is set, and nobody at all without Slack or PagerDuty.")
 	}
 	return out
+}
+
+// underDomain reports whether the e-mail address is at domain or a subdomain of it.
+func underDomain(address, domain string) bool {
+	at := strings.LastIndex(address, "@")
+	if at < 0 || domain == "" {
+		return false
+	}
+	host := strings.ToLower(address[at+1:])
+	domain = strings.ToLower(domain)
+	return host == domain || strings.HasSuffix(host, "."+domain)
 }
 
 // Enabled reports whether the stack runs phase n.
@@ -153,7 +175,12 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c.DbAllocatedStorage = r.int("dbAllocatedStorage", 100)
 	c.DbMaxAllocatedStorage = r.int("dbMaxAllocatedStorage", 2*c.DbAllocatedStorage)
 	c.DbMultiAz = r.bool("dbMultiAz", prod)
-	c.DbBackupRetentionDays = r.int("dbBackupRetentionDays", 30)
+	// AWS Backup's continuous rule (phase 9) sets the instance's retention to its own and keeps
+	// it there, so with phase 9 the two are one value (validate refuses a difference): a
+	// different dbBackupRetentionDays would be set back by AWS Backup after each up, and
+	// every `pulumi up --refresh` would set it again.
+	c.BackupRetentionDays = r.int("backupRetentionDays", 35)
+	c.DbBackupRetentionDays = r.int("dbBackupRetentionDays", pick(c.Enabled(9), c.BackupRetentionDays, 30))
 	c.DbPasswordRotationDays = r.int("dbPasswordRotationDays", 7)
 	c.DatabaseHostOverride = r.str("databaseHostOverride", "")
 	c.DatabaseSecretArnOverride = r.str("databaseSecretArnOverride", "")
@@ -162,7 +189,6 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	object(&r, "secondaryRegions", &c.SecondaryRegions, []string{"eu-west-1", "ap-southeast-1"})
 	object(&r, "secondaryVpcCidrs", &c.SecondaryVpcCidrs, []string{"10.1.0.0/16", "10.2.0.0/16"})
 	c.BackupVaultLock = r.bool("backupVaultLock", prod)
-	c.BackupRetentionDays = r.int("backupRetentionDays", 35)
 
 	c.loadPlatform(&r)
 	if r.err != nil {
@@ -262,7 +288,52 @@ func (c Config) validate() error {
 	if c.NodeMin > c.NodeDesired || c.NodeDesired > c.NodeMax {
 		return fmt.Errorf("config: want nodeMin <= nodeDesired <= nodeMax, got %d/%d/%d", c.NodeMin, c.NodeDesired, c.NodeMax)
 	}
-	return nil
+	return c.validateRanges()
+}
+
+// kubernetesVersion is a control-plane minor version: EKS takes "1.35", and the
+// cluster-autoscaler's image tag is built as "v"+version+".0".
+var kubernetesVersion = regexp.MustCompile(`^\d+\.\d+$`)
+
+// vaultLockMinDays is the MinRetentionDays of phase 9's vault locks (components/dr.go): a locked
+// vault fails backup jobs whose recovery points would be kept less.
+const vaultLockMinDays = 7
+
+// validateRanges checks the keys whose values AWS or the components take only within bounds,
+// so that a wrong value stops the program here, named by its key, rather than in a failed
+// `pulumi up` or a component's error without the key's name.
+func (c Config) validateRanges() error {
+	if !kubernetesVersion.MatchString(c.KubernetesVersion) {
+		return fmt.Errorf("config ci-agent:kubernetesVersion = %q: want a minor version like 1.35 (EKS takes no patch level, "+
+			"and the cluster-autoscaler's image tag is v<version>.0)", c.KubernetesVersion)
+	}
+	// The lifecycle of AWS Backup's rules, the continuous one's maximum being 35 days.
+	if d := c.BackupRetentionDays; d < 1 || d > 35 {
+		return fmt.Errorf("config ci-agent:backupRetentionDays = %d: AWS Backup's continuous backup keeps 1 to 35 days", d)
+	}
+	// RDS keeps automated backups 1..35 days (0 turns them off, and a replica needs them).
+	if d := c.DbBackupRetentionDays; d < 1 || d > 35 {
+		return fmt.Errorf("config ci-agent:dbBackupRetentionDays = %d: RDS keeps automated backups 1 to 35 days", d)
+	}
+	if c.Enabled(9) && c.BackupVaultLock && c.BackupRetentionDays < vaultLockMinDays {
+		return fmt.Errorf("config ci-agent:backupRetentionDays = %d: the locked vault (ci-agent:backupVaultLock) refuses recovery points "+
+			"kept less than %d days", c.BackupRetentionDays, vaultLockMinDays)
+	}
+	if c.Enabled(9) && c.DbBackupRetentionDays != c.BackupRetentionDays {
+		return fmt.Errorf("config ci-agent:dbBackupRetentionDays = %d but ci-agent:backupRetentionDays = %d: with phase 9, AWS Backup's "+
+			"continuous rule sets the instance's retention to its own, so set both to the same value (or leave "+
+			"dbBackupRetentionDays out)", c.DbBackupRetentionDays, c.BackupRetentionDays)
+	}
+	p := c.Platform
+	if p.SpotMin > p.SpotDesired || p.SpotDesired > p.SpotMax || p.SpotMax < 1 {
+		return fmt.Errorf("config: want ci-agent:spotMin <= ci-agent:spotDesired <= ci-agent:spotMax and spotMax >= 1, got %d/%d/%d",
+			p.SpotMin, p.SpotDesired, p.SpotMax)
+	}
+	if p.AlertSMTPUsername != "" && !p.HasSMTPPassword {
+		return fmt.Errorf("config ci-agent:alertSmtpUsername is set without the secret ci-agent:alertSmtpPassword: the relay would " +
+			"refuse Alertmanager's login (pulumi config set --secret ci-agent:alertSmtpPassword …)")
+	}
+	return c.Platform.validateApp()
 }
 
 func pick(cond bool, a, b int) int {

@@ -1,6 +1,13 @@
 package stacks
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
 
 // PlatformConfig holds the keys of the phases that run on and around the cluster.
 type PlatformConfig struct {
@@ -31,15 +38,21 @@ type PlatformConfig struct {
 	RedisNodeType string
 	RedisReplicas int
 
-	// Phase 10: cost.
-	SpotInstanceTypes             []string
-	SpotMin, SpotMax, SpotDesired int
-	QuotaNamespaces               []string
-	BudgetEmail                   string
-	BudgetCompute, BudgetDatabase float64
-	BudgetStorage, BudgetTransfer float64
-	BudgetTotal                   float64
-	AnomalyThresholdUSD           float64
+	// Phase 10: cost. The app's figures size the ResourceQuota of its namespace; they are the
+	// chart's (deploy/chart/ci-agent: autoscaling.maxReplicas and resources of values.yaml and
+	// values-<env>.yaml), which this program cannot read, so a change there comes here too
+	// (TestQuotaAdmitsTheChart fails until it does).
+	AppMaxReplicas                  int
+	AppCPURequest, AppMemoryRequest string
+	AppMemoryLimit                  string
+	SpotInstanceTypes               []string
+	SpotMin, SpotMax, SpotDesired   int
+	QuotaNamespaces                 []string
+	BudgetEmail                     string
+	BudgetCompute, BudgetDatabase   float64
+	BudgetStorage, BudgetTransfer   float64
+	BudgetTotal                     float64
+	AnomalyThresholdUSD             float64
 }
 
 // loadPlatform reads the keys of the phases that run on the cluster (2, 3, 4, 7, 8, 10).
@@ -73,6 +86,10 @@ func (c *Config) loadPlatform(r *reader) {
 	p.SpotMax = r.int("spotMax", 5)
 	p.SpotDesired = r.int("spotDesired", 1)
 	object(r, "quotaNamespaces", &p.QuotaNamespaces, []string{"ci-agent"})
+	p.AppMaxReplicas = r.int("appMaxReplicas", 10)
+	p.AppCPURequest = r.str("appCpuRequest", map[bool]string{true: "1", false: "250m"}[prod])
+	p.AppMemoryRequest = r.str("appMemoryRequest", map[bool]string{true: "384Mi", false: "192Mi"}[prod])
+	p.AppMemoryLimit = r.str("appMemoryLimit", map[bool]string{true: "768Mi", false: "384Mi"}[prod])
 	p.BudgetEmail = r.str("budgetEmail", p.AlertEmail)
 	// The seed's monthly cost table.
 	p.BudgetCompute = r.float("budgetCompute", 300)
@@ -81,4 +98,53 @@ func (c *Config) loadPlatform(r *reader) {
 	p.BudgetTransfer = r.float("budgetTransfer", 20)
 	p.BudgetTotal = r.float("budgetTotal", 380)
 	p.AnomalyThresholdUSD = r.float("anomalyThresholdUsd", 20)
+}
+
+// validateApp checks the app's figures the quota is sized from.
+func (p PlatformConfig) validateApp() error {
+	if p.AppMaxReplicas < 1 {
+		return fmt.Errorf("config ci-agent:appMaxReplicas = %d: want the HPA's maxReplicas, at least 1", p.AppMaxReplicas)
+	}
+	for _, q := range []struct {
+		key, value string
+		parse      func(string) (int64, error)
+	}{
+		{"appCpuRequest", p.AppCPURequest, milliCPU},
+		{"appMemoryRequest", p.AppMemoryRequest, mebibytes},
+		{"appMemoryLimit", p.AppMemoryLimit, mebibytes},
+	} {
+		if _, err := q.parse(q.value); err != nil {
+			return fmt.Errorf("config ci-agent:%s: %w", q.key, err)
+		}
+	}
+	return nil
+}
+
+// milliCPU parses a Kubernetes CPU quantity ("1", "0.5", "250m") into millicores.
+func milliCPU(s string) (int64, error) {
+	if m, ok := strings.CutSuffix(s, "m"); ok {
+		v, err := strconv.ParseInt(m, 10, 64)
+		if err != nil || v <= 0 {
+			return 0, fmt.Errorf("%q is not a CPU quantity like 250m or 1", s)
+		}
+		return v, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v <= 0 || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a CPU quantity like 250m or 1", s)
+	}
+	return int64(math.Ceil(v * 1000)), nil
+}
+
+// mebibytes parses a Kubernetes memory quantity in Mi or Gi (what the chart uses).
+func mebibytes(s string) (int64, error) {
+	for suffix, factor := range map[string]int64{"Mi": 1, "Gi": 1024} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			v, err := strconv.ParseInt(n, 10, 64)
+			if err == nil && v > 0 {
+				return v * factor, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("%q is not a memory quantity like 384Mi or 1Gi", s)
 }

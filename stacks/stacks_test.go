@@ -2,10 +2,14 @@ package stacks_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"gopkg.in/yaml.v3"
 
 	"github.com/ci-agent/ci-agent/components"
 	"github.com/ci-agent/ci-agent/internal/plan"
@@ -63,11 +67,14 @@ func TestStacks(t *testing.T) {
 		replicas     []string
 		deletionProt bool
 		chaosMesh    bool
+		// dbRetention: with phase 9 (prod), AWS Backup's continuous rule (35 days) owns the
+		// instance's retention, so the instance states the same value.
+		dbRetention int
 	}{
 		{"dev", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase6-database", "phase7-qa", "phase8-scaling"},
-			1, false, nil, false, true},
+			1, false, nil, false, true, 30},
 		{"prod", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase5-cicd", "phase6-database", "phase7-qa", "phase8-scaling", "phase9-dr"},
-			3, true, []string{"ap-southeast-1", "eu-west-1"}, true, false},
+			3, true, []string{"ap-southeast-1", "eu-west-1"}, true, false, 35},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stack, func(t *testing.T) {
@@ -91,7 +98,12 @@ func TestStacks(t *testing.T) {
 			eq(t, "NAT gateways", len(m.ByType("aws:ec2/natGateway:NatGateway")), tc.nats)
 			db := named(t, m, "aws:rds/instance:Instance", "db")
 			eq(t, "rds multiAz", db.Input("multiAz"), tc.multiAz)
-			eq(t, "rds backupRetentionPeriod", db.Input("backupRetentionPeriod"), 30)
+			eq(t, "rds backupRetentionPeriod", db.Input("backupRetentionPeriod"), tc.dbRetention)
+			if tc.replicas != nil {
+				for i, rule := range named(t, m, "aws:backup/plan:Plan", "dr-plan").Input("rules").([]any) {
+					eq(t, fmt.Sprintf("backup rule %d deleteAfter", i), rule.(map[string]any)["lifecycle"].(map[string]any)["deleteAfter"], tc.dbRetention)
+				}
+			}
 			eq(t, "rds deletionProtection", db.Input("deletionProtection"), tc.deletionProt)
 			eq(t, "rds identifier", db.Input("identifier"), "ci-agent-"+tc.stack)
 
@@ -221,6 +233,16 @@ func TestStacks(t *testing.T) {
 			eq(t, "spot capacity", spot.Input("capacityType"), "SPOT")
 			eq(t, "spot ignoreChanges", spot.IgnoreChanges, []string{"scalingConfig.desiredSize"})
 			eq(t, "spot tags Phase", spot.Input("tags").(map[string]any)["Phase"], "10")
+			// EKS copies no tags to the nodes: the launch templates' tag specifications carry
+			// the phase's tags to the instances and volumes (the cost filters use Environment).
+			for lt, phase := range map[string]string{"eks-ondemand-lt": "1", "eks-spot-lt": "10"} {
+				specs := named(t, m, "aws:ec2/launchTemplate:LaunchTemplate", lt).Input("tagSpecifications")
+				want := fmt.Sprint([]any{
+					map[string]any{"resourceType": "instance", "tags": map[string]any{"Environment": tc.stack, "ManagedBy": "pulumi", "Phase": phase, "Project": "ci-agent"}},
+					map[string]any{"resourceType": "volume", "tags": map[string]any{"Environment": tc.stack, "ManagedBy": "pulumi", "Phase": phase, "Project": "ci-agent"}},
+				})
+				eq(t, lt+" tagSpecifications", specs, want)
+			}
 			if !spot.DependsOn(cluster) {
 				t.Errorf("spot node group does not wait for the cluster: %v", spot.Dependencies)
 			}
@@ -324,6 +346,14 @@ func TestPolicyRulesFire(t *testing.T) {
 		{"node group with a launch template", res(plan.NodeGroupType, map[string]any{"launchTemplate": map[string]any{"id": "lt-1", "version": "1"}}), ""},
 		{"untagged node group", res(plan.NodeGroupType, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}, "tags": map[string]any{}}), "tags"},
 		{"launch template without IMDSv2", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "optional"}}), "imds"},
+		{"launch template without tag specifications", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"}}), "tags"},
+		{"launch template tagging only its instances", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"},
+			"tagSpecifications": []any{map[string]any{"resourceType": "instance", "tags": tags}}}), "tags"},
+		{"launch template tagging its volumes without Phase", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"},
+			"tagSpecifications": []any{map[string]any{"resourceType": "instance", "tags": tags},
+				map[string]any{"resourceType": "volume", "tags": map[string]any{"Project": "p", "Environment": "e", "ManagedBy": "pulumi"}}}}), "tags"},
+		{"launch template tagging instances and volumes", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"},
+			"tagSpecifications": []any{map[string]any{"resourceType": "instance", "tags": tags}, map[string]any{"resourceType": "volume", "tags": tags}}}), ""},
 		{"EKS endpoint open to one network", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24"}}), ""},
 	}
 	for _, tc := range tests {
@@ -408,6 +438,22 @@ func TestConfigErrors(t *testing.T) {
 			"ci-agent:databaseKeyArnOverride": "arn:aws:kms:eu-west-1:123456789012:key/k"}, "the key is in eu-west-1"},
 		{"override host without a database or secret", map[string]string{"ci-agent:phases": "[1, 4]", "ci-agent:databaseHostOverride": "db.example.com"},
 			"without phase 6 set both"},
+		{"AWS Backup retention above the continuous rule's 35 days", map[string]string{"ci-agent:backupRetentionDays": "36"}, "ci-agent:backupRetentionDays = 36"},
+		{"AWS Backup retention below the vault lock's minimum", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:backupVaultLock": "true",
+			"ci-agent:backupRetentionDays": "5"}, "ci-agent:backupRetentionDays = 5: the locked vault"},
+		{"RDS retention above 35 days", map[string]string{"ci-agent:dbBackupRetentionDays": "40"}, "ci-agent:dbBackupRetentionDays = 40"},
+		{"RDS retention 0 (no backups)", map[string]string{"ci-agent:dbBackupRetentionDays": "0"}, "ci-agent:dbBackupRetentionDays = 0"},
+		{"RDS retention other than AWS Backup's with phase 9", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:dbBackupRetentionDays": "30"},
+			"ci-agent:dbBackupRetentionDays = 30 but ci-agent:backupRetentionDays = 35"},
+		{"Kubernetes version with a patch level", map[string]string{"ci-agent:kubernetesVersion": "1.35.2"}, `ci-agent:kubernetesVersion = "1.35.2"`},
+		{"Kubernetes version with a v", map[string]string{"ci-agent:kubernetesVersion": "v1.35"}, `ci-agent:kubernetesVersion = "v1.35"`},
+		{"spot desired above spot max", map[string]string{"ci-agent:spotDesired": "6"}, "ci-agent:spotMin <= ci-agent:spotDesired <= ci-agent:spotMax and spotMax >= 1, got 0/6/5"},
+		{"spot min above spot desired", map[string]string{"ci-agent:spotMin": "2"}, "got 2/1/5"},
+		{"spot max 0", map[string]string{"ci-agent:spotMax": "0", "ci-agent:spotDesired": "0"}, "got 0/0/0"},
+		{"SMTP username without the password", map[string]string{"ci-agent:alertSmtpUsername": "AKIAEXAMPLE"}, "ci-agent:alertSmtpUsername is set without the secret ci-agent:alertSmtpPassword"},
+		{"app CPU request not a quantity", map[string]string{"ci-agent:appCpuRequest": "one"}, "ci-agent:appCpuRequest"},
+		{"app memory limit in bytes", map[string]string{"ci-agent:appMemoryLimit": "805306368"}, "ci-agent:appMemoryLimit"},
+		{"no app replicas", map[string]string{"ci-agent:appMaxReplicas": "0"}, "ci-agent:appMaxReplicas = 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -441,6 +487,18 @@ func TestConfigWarnings(t *testing.T) {
 		{"DR in the registry's owner", stacks.Config{Phases: []int{1, 6, 9}, SecondaryRegions: []string{"eu-west-1"}, RegistryOwner: true, Platform: noRelay}, nil},
 		{"chaos mesh without phase 7", stacks.Config{Phases: []int{1, 6}, Platform: stacks.PlatformConfig{ChaosMesh: true}},
 			[]string{"ci-agent:chaosMesh is true but phase 7 is not in ci-agent:phases"}},
+		// The default addresses, ops@<domain>, are in the zone the program creates without MX.
+		{"alerts and budgets to the stack's own domain", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+			Platform: stacks.PlatformConfig{Domain: "dev.ci-agent.tech", AlertEmail: "ops@dev.ci-agent.tech", BudgetEmail: "ops@dev.ci-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
+			[]string{"ci-agent:alertEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records",
+				"ci-agent:budgetEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records"}},
+		{"budgets to a subdomain of the stack's", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@example.com", BudgetEmail: "billing@Mail.CI-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
+			[]string{"ci-agent:budgetEmail is billing@Mail.CI-agent.tech"}},
+		{"alerts and budgets to real mailboxes", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@example.com", BudgetEmail: "finance@example.com", AlertSMTPSmarthost: "smtp.example.com:587"}}, nil},
+		{"a domain that only ends like the stack's", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@my-ci-agent.tech", BudgetEmail: "ops@my-ci-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -526,5 +584,103 @@ func TestRecoveryStack(t *testing.T) {
 		if !strings.Contains(policy, want) {
 			t.Errorf("app role policy = %s; want %s", policy, want)
 		}
+	}
+}
+
+// chartValues reads what the app's chart runs in env: autoscaling.maxReplicas and the app
+// container's requests and memory limit, values-<env>.yaml over values.yaml (Argo CD's order).
+func chartValues(t *testing.T, env string) (maxReplicas float64, cpu, memory, memoryLimit string) {
+	t.Helper()
+	for _, file := range []string{"values.yaml", "values-" + env + ".yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "deploy", "chart", "ci-agent", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Autoscaling struct {
+				MaxReplicas *float64 `yaml:"maxReplicas"`
+			} `yaml:"autoscaling"`
+			Resources struct {
+				Requests struct{ CPU, Memory *string } `yaml:"requests"`
+				Limits   struct{ CPU, Memory *string } `yaml:"limits"`
+			} `yaml:"resources"`
+		}
+		if err := yaml.Unmarshal(raw, &v); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, set := range []struct {
+			from *string
+			to   *string
+		}{{v.Resources.Requests.CPU, &cpu}, {v.Resources.Requests.Memory, &memory}, {v.Resources.Limits.Memory, &memoryLimit}} {
+			if set.from != nil {
+				*set.to = *set.from
+			}
+		}
+		if v.Autoscaling.MaxReplicas != nil {
+			maxReplicas = *v.Autoscaling.MaxReplicas
+		}
+		if v.Resources.Limits.CPU != nil {
+			t.Fatalf("%s sets a CPU limit; this test and the quota assume the app has none", file)
+		}
+	}
+	return maxReplicas, cpu, memory, memoryLimit
+}
+
+// quantity parses the Kubernetes quantities the chart and the quota use into millicores (CPU)
+// or MiB (memory).
+func quantity(t *testing.T, s string) float64 {
+	t.Helper()
+	for suffix, factor := range map[string]float64{"m": 0.001, "Mi": 1, "Gi": 1024} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			v, err := strconv.ParseFloat(n, 64)
+			if err != nil {
+				t.Fatalf("quantity %q: %v", s, err)
+			}
+			if suffix == "m" {
+				return v
+			}
+			return v * factor
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("quantity %q: %v", s, err)
+	}
+	return v * 1000 // whole cores
+}
+
+// TestQuotaAdmitsTheChart: the app namespace's ResourceQuota admits the HPA's maxReplicas
+// plus a rollout's 25 % surge at the chart's requests and memory limit, in each environment,
+// with the figures read from the chart's values files (so raising them there without the
+// quota fails here). Nothing in the namespace gets a CPU limit the chart did not ask for.
+func TestQuotaAdmitsTheChart(t *testing.T) {
+	for _, env := range []string{"dev", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			maxReplicas, cpu, memory, memoryLimit := chartValues(t, env)
+			pods := maxReplicas * 1.25
+			m := runStack(t, env)
+			hard := named(t, m, "kubernetes:core/v1:ResourceQuota", "limits-ci-agent-quota").Input("spec").(map[string]any)["hard"].(map[string]any)
+			for _, c := range []struct{ key, perPod string }{
+				{"requests.cpu", cpu}, {"requests.memory", memory}, {"limits.memory", memoryLimit},
+			} {
+				need := pods * quantity(t, c.perPod)
+				if got := quantity(t, fmt.Sprint(hard[c.key])); got < need {
+					t.Errorf("quota %s = %v; want at least %v (%v replicas x 1.25 x %s)", c.key, hard[c.key], need, maxReplicas, c.perPod)
+				}
+			}
+			if got, _ := strconv.ParseFloat(fmt.Sprint(hard["pods"]), 64); got < pods {
+				t.Errorf("quota pods = %v; want at least %v", hard["pods"], pods)
+			}
+			if v, ok := hard["limits.cpu"]; ok {
+				t.Errorf("quota limits.cpu = %v; want none (it makes every pod state a CPU limit)", v)
+			}
+			limit := named(t, m, "kubernetes:core/v1:LimitRange", "limits-ci-agent-limits").Input("spec").(map[string]any)["limits"].([]any)[0].(map[string]any)
+			if v, ok := limit["default"].(map[string]any)["cpu"]; ok {
+				t.Errorf("LimitRange default CPU limit = %v; want none (the chart leaves the app without one)", v)
+			}
+			if limit["default"].(map[string]any)["memory"] == nil {
+				t.Errorf("LimitRange has no default memory limit; the quota's limits.memory needs one on every container")
+			}
+		})
 	}
 }
