@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/ci-agent/ci-agent/internal/plan"
 	"github.com/ci-agent/ci-agent/stacks"
 )
@@ -35,11 +37,23 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mocks, err := plan.Run(*stack, config, stacks.Program)
+	// stacks.Program, keeping the config's warnings: the program logs them with ctx.Log.Warn,
+	// which Pulumi's mocks drop, and a plan that passes silently over an unreachable endpoint
+	// or alerts sent nowhere would hide what `pulumi preview` shows.
+	var warnings []string
+	program := func(ctx *pulumi.Context) error {
+		cfg, err := stacks.LoadConfig(ctx)
+		if err != nil {
+			return err
+		}
+		warnings = cfg.Warnings()
+		return stacks.Deploy(ctx, cfg)
+	}
+	mocks, err := plan.Run(*stack, config, program)
 	if err != nil {
 		return err
 	}
-	report := plan.NewReport(*stack, mocks.Resources())
+	report := plan.NewReport(*stack, mocks.Resources(), warnings...)
 	if *format == "json" {
 		err = report.WriteJSON(stdout)
 	} else {

@@ -16,6 +16,10 @@ type Report struct {
 	Resources []ResourceRow `json:"resources"`
 	Cost      Cost          `json:"cost"`
 	Findings  []Finding     `json:"findings"`
+	// Warnings are the program's own (stacks.Config.Warnings): a configuration that is valid
+	// but will not do what its owner most likely wants. Pulumi's mocks drop ctx.Log, so the
+	// caller passes them.
+	Warnings []string `json:"warnings"`
 }
 
 // ResourceRow is one resource in the report.
@@ -28,13 +32,14 @@ type ResourceRow struct {
 }
 
 // NewReport assembles the report of one mocked run: resources (providers and the phase
-// groupings left out), policy findings and the cost estimate.
-func NewReport(stack string, resources []*Resource) Report {
+// groupings left out), policy findings, the cost estimate and the program's warnings.
+func NewReport(stack string, resources []*Resource, warnings ...string) Report {
 	rep := Report{
 		Stack:    stack,
 		Offline:  "offline plan under Pulumi mocks: no AWS call was made; `make preview` runs the real engine",
 		Findings: Check(resources),
 		Cost:     Estimate(resources),
+		Warnings: append([]string{}, warnings...),
 	}
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}
@@ -121,6 +126,10 @@ func (rep Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "\n== policy findings: %d\n", len(rep.Findings))
 	for _, f := range rep.Findings {
 		fmt.Fprintf(w, "  %s\n", f)
+	}
+	fmt.Fprintf(w, "\n== warnings: %d\n", len(rep.Warnings))
+	for _, warning := range rep.Warnings {
+		fmt.Fprintf(w, "  %s\n", warning)
 	}
 
 	c := rep.Cost

@@ -18,10 +18,14 @@ const Project = "ci-agent"
 // runMu serialises runs: the SDK reads stack config from the process-wide PULUMI_CONFIG.
 var runMu sync.Mutex
 
+// SecretPlaceholder stands in for a secure config value, which cannot be decrypted offline.
+const SecretPlaceholder = "offline-plan-secret"
+
 // LoadStackConfig reads Pulumi.<stack>.yaml from dir and returns its config as the
 // "namespace:key" → string map that PULUMI_CONFIG carries: structured values as JSON, keys
-// without a namespace under the project's. Secure values cannot be decrypted offline, so they
-// are left out; the program must treat them as optional.
+// without a namespace under the project's. Secure values cannot be decrypted offline; they
+// are present as SecretPlaceholder, so the plan builds what a stack with that secret builds
+// (an alert route, an SMTP login) and the program's "X without the secret Y" checks see it.
 func LoadStackConfig(dir, stack string) (map[string]string, error) {
 	path := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	raw, err := os.ReadFile(path)
@@ -41,6 +45,7 @@ func LoadStackConfig(dir, stack string) (map[string]string, error) {
 		}
 		if m, ok := value.(map[string]any); ok {
 			if _, secure := m["secure"]; secure && len(m) == 1 {
+				out[key] = SecretPlaceholder
 				continue
 			}
 		}

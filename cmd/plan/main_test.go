@@ -1,0 +1,72 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRunReportsWarnings: the plan prints the program's config warnings (Pulumi's mocks drop
+// ctx.Log, where the program writes them), in text and in JSON, and a plan still passes with
+// them. The stack is the committed dev stack with extra keys. Not parallel: plan.Run sets the
+// process-wide PULUMI_CONFIG.
+func TestRunReportsWarnings(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "..", "Pulumi.dev.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := strings.Join([]string{
+		"  ci-agent:publicAccessCidrs: [203.0.113.0/24]",
+		"  ci-agent:alertEmail: ops@example.com",
+		"  ci-agent:alertSmtpSmarthost: email-smtp.us-east-1.amazonaws.com:587",
+		"  ci-agent:alertSmtpUsername: AKIAEXAMPLE",
+		// A secure value: the planner cannot decrypt it, but the program must see it set.
+		"  ci-agent:alertSmtpPassword:",
+		"    secure: AAABAExampleCiphertext",
+	}, "\n")
+	tests := []struct {
+		name   string
+		extra  string
+		format string
+		want   []string // in the output
+		absent []string
+	}{
+		{"committed dev stack", "", "text", []string{"== warnings: 4",
+			"ci-agent:publicAccessCidrs is empty", "ci-agent:alertEmail is ops@dev.ci-agent.tech",
+			"ci-agent:budgetEmail is ops@dev.ci-agent.tech", "ci-agent:alertSmtpSmarthost is empty"}, nil},
+		{"committed dev stack as JSON", "", "json", []string{"ci-agent:publicAccessCidrs is empty"}, nil},
+		{"reachable endpoint, a relay and real mailboxes", quiet, "text", []string{"== warnings: 0"}, []string{"publicAccessCidrs", "alertEmail is"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(strings.TrimRight(string(base), "\n")+"\n"+tc.extra+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			if err := run([]string{"-stack", "dev", "-dir", dir, "-format", tc.format}, &out); err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			got := out.String()
+			if tc.format == "json" {
+				var rep struct{ Warnings []string }
+				if err := json.Unmarshal([]byte(got), &rep); err != nil {
+					t.Fatal(err)
+				}
+				got = strings.Join(rep.Warnings, "\n")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("plan output lacks %q", w)
+				}
+			}
+			for _, w := range tc.absent {
+				if strings.Contains(got, w) {
+					t.Errorf("plan output has %q; want it gone", w)
+				}
+			}
+		})
+	}
+}
