@@ -2,6 +2,9 @@ package components
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -32,6 +35,24 @@ type EdgeArgs struct {
 	AcmeEmail string
 	// Production makes external-dns upsert-only (it never deletes a record). Default false.
 	Production bool
+
+	// ExistingZoneID is a live public hosted zone of Domain that the component uses instead of
+	// creating one (the recovery stack of region-failover.md uses prod's, the one the registrar
+	// delegates to). It is looked up, and a zone of another name is an error. The component then
+	// creates no zone and no delegation set, and keeps (RetainOnDelete) the certificate's
+	// validation record when it is destroyed: ACM gives the same record for the same name in
+	// every region, so it is the zone owner's record too. Default "": create the zone.
+	ExistingZoneID string
+	// DelegationSetID is the reusable delegation set the created zone takes its name servers
+	// from: the set the parent zone's stack made for this subdomain (DelegatedSubdomains), so
+	// that the parent's NS record points at this zone before it exists. Default "": the
+	// component creates a delegation set of its own (stable name servers for the registrar,
+	// whatever happens to the zone).
+	DelegationSetID string
+	// DelegatedSubdomains are labels under Domain ("dev" for dev.<Domain>) whose zones other
+	// stacks create: for each, a reusable delegation set, and an NS record in this zone with
+	// the set's name servers. Not with ExistingZoneID. Default none.
+	DelegatedSubdomains []string
 }
 
 // Edge is the public hosted zone, an ACM certificate for the load balancer, external-dns and
@@ -46,6 +67,26 @@ type Edge struct {
 	CertificateArn pulumi.StringOutput
 	IngressClass   string
 	Controller     pulumi.Resource
+	// DelegationSetID is the zone's reusable delegation set (its own or DelegationSetID);
+	// empty with ExistingZoneID.
+	DelegationSetID pulumi.StringOutput
+	// SubdomainDelegationSetIDs maps each of DelegatedSubdomains to the delegation set its
+	// zone must use (the subdomain stack's ci-agent:delegationSetId).
+	SubdomainDelegationSetIDs pulumi.StringMapOutput
+}
+
+// dnsLabel is one label of a DNS name as Route 53 takes it for a public zone (lower case).
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// ValidSubdomain reports why sub is not a name relative to a zone (labels separated by dots),
+// or nil.
+func ValidSubdomain(sub string) error {
+	for _, label := range strings.Split(sub, ".") {
+		if !dnsLabel.MatchString(label) {
+			return fmt.Errorf("%q is not a name relative to the zone (lower-case labels of letters, digits and '-', such as dev)", sub)
+		}
+	}
+	return nil
 }
 
 // NewEdge creates the zone, certificate, roles and controllers. Pass the cluster's Kubernetes
@@ -63,15 +104,16 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	}
 	child := pulumi.Parent(c)
 
-	zone, err := route53.NewZone(ctx, name+"-zone", &route53.ZoneArgs{
-		Name: pulumi.String(args.Domain), Comment: pulumi.String("public zone of ci-agent"),
-	}, child)
-	if err != nil {
+	sharedZone := args.ExistingZoneID != ""
+	if sharedZone {
+		if err := c.useZone(ctx, name, args); err != nil {
+			return nil, err
+		}
+	} else if err := c.createZone(ctx, name, args, child); err != nil {
 		return nil, err
 	}
-	c.ZoneID, c.ZoneArn, c.NameServers = zone.ZoneId, zone.Arn, zone.NameServers
 
-	cert, err := NewValidatedCertificate(ctx, name+"-cert", args.Domain, []string{"*." + args.Domain}, zone.ZoneId, child)
+	cert, err := validatedCertificate(ctx, name+"-cert", args.Domain, []string{"*." + args.Domain}, c.ZoneID, sharedZone, child)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +132,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 
 	// external-dns may change records of this zone only.
 	dnsRole, err := irsa("external-dns", "external-dns", "external-dns", policy(
-		pulumi.Map{"Action": strs("route53:ChangeResourceRecordSets"), "Resource": pulumi.Array{zone.Arn}},
+		pulumi.Map{"Action": strs("route53:ChangeResourceRecordSets"), "Resource": pulumi.Array{c.ZoneArn}},
 		pulumi.Map{"Action": strs("route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResources"), "Resource": pulumi.String("*")},
 	))
 	if err != nil {
@@ -103,7 +145,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	if _, err := release(ctx, name+"-external-dns", ChartExternalDNS, "external-dns", pulumi.Map{
 		"provider":       pulumi.Map{"name": pulumi.String("aws")},
 		"domainFilters":  strs(args.Domain),
-		"extraArgs":      pulumi.Array{pulumi.Sprintf("--zone-id-filter=%s", zone.ZoneId)},
+		"extraArgs":      pulumi.Array{pulumi.Sprintf("--zone-id-filter=%s", c.ZoneID)},
 		"txtOwnerId":     pulumi.String(args.ClusterName),
 		"policy":         pulumi.String(policyMode),
 		"serviceAccount": pulumi.Map{"name": pulumi.String("external-dns"), "annotations": irsaAnnotation(dnsRole)},
@@ -114,7 +156,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	// cert-manager answers DNS-01 challenges in this zone only.
 	certRole, err := irsa("cert-manager", "cert-manager", "cert-manager", policy(
 		pulumi.Map{"Action": strs("route53:GetChange"), "Resource": pulumi.String("arn:aws:route53:::change/*")},
-		pulumi.Map{"Action": strs("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"), "Resource": pulumi.Array{zone.Arn}},
+		pulumi.Map{"Action": strs("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"), "Resource": pulumi.Array{c.ZoneArn}},
 		pulumi.Map{"Action": strs("route53:ListHostedZonesByName"), "Resource": pulumi.String("*")},
 	))
 	if err != nil {
@@ -132,7 +174,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 				"server": pulumi.String(env.server), "email": pulumi.String(args.AcmeEmail),
 				"privateKeySecretRef": pulumi.Map{"name": pulumi.String(env.name + "-account")},
 				"solvers": pulumi.Array{pulumi.Map{"dns01": pulumi.Map{"route53": pulumi.Map{
-					"region": pulumi.String(args.Region), "hostedZoneID": zone.ZoneId,
+					"region": pulumi.String(args.Region), "hostedZoneID": c.ZoneID,
 				}}}},
 			}},
 		})
@@ -213,15 +255,110 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"zoneId": c.ZoneID, "nameServers": c.NameServers, "certificateArn": c.CertificateArn,
+		"delegationSetId": c.DelegationSetID, "subdomainDelegationSetIds": c.SubdomainDelegationSetIDs,
 	}); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
+// useZone takes the live zone ExistingZoneID, after checking that it is Domain's.
+func (c *Edge) useZone(ctx *pulumi.Context, name string, args *EdgeArgs) error {
+	if args.DelegationSetID != "" || len(args.DelegatedSubdomains) > 0 {
+		return fmt.Errorf("edge %s: ExistingZoneID excludes DelegationSetID and DelegatedSubdomains (the zone and its records are its owner's)", name)
+	}
+	zone, err := route53.LookupZone(ctx, &route53.LookupZoneArgs{ZoneId: pulumi.StringRef(args.ExistingZoneID)})
+	if err != nil {
+		return fmt.Errorf("edge %s: looking up the hosted zone %s: %w", name, args.ExistingZoneID, err)
+	}
+	if got := strings.TrimSuffix(strings.ToLower(zone.Name), "."); got != strings.ToLower(args.Domain) {
+		return fmt.Errorf("edge %s: the hosted zone %s is %s, not %s", name, args.ExistingZoneID, got, args.Domain)
+	}
+	if zone.PrivateZone != nil && *zone.PrivateZone {
+		return fmt.Errorf("edge %s: the hosted zone %s is private; the certificate and the public name need the public zone", name, args.ExistingZoneID)
+	}
+	c.ZoneID = pulumi.String(args.ExistingZoneID).ToStringOutput()
+	c.ZoneArn = pulumi.String(zone.Arn).ToStringOutput()
+	c.NameServers = pulumi.ToStringArray(zone.NameServers).ToStringArrayOutput()
+	c.DelegationSetID = pulumi.String("").ToStringOutput()
+	c.SubdomainDelegationSetIDs = pulumi.StringMap{}.ToStringMapOutput()
+	return nil
+}
+
+// createZone creates Domain's zone on a reusable delegation set (its own, or DelegationSetID),
+// and the delegation sets and NS records of DelegatedSubdomains.
+func (c *Edge) createZone(ctx *pulumi.Context, name string, args *EdgeArgs, child pulumi.ResourceOption) error {
+	setID := pulumi.String(args.DelegationSetID).ToStringOutput()
+	if args.DelegationSetID == "" {
+		// The zone's name servers are the set's: a zone that Pulumi replaces keeps them, so the
+		// registrar's NS entries (set once, by hand) stay right.
+		set, err := route53.NewDelegationSet(ctx, name+"-ns", &route53.DelegationSetArgs{
+			ReferenceName: pulumi.String(args.Domain),
+		}, child)
+		if err != nil {
+			return err
+		}
+		setID = set.ID().ToStringOutput()
+	}
+	zone, err := route53.NewZone(ctx, name+"-zone", &route53.ZoneArgs{
+		Name: pulumi.String(args.Domain), Comment: pulumi.String("public zone of ci-agent"),
+		DelegationSetId: setID,
+	}, child)
+	if err != nil {
+		return err
+	}
+	c.ZoneID, c.ZoneArn, c.NameServers, c.DelegationSetID = zone.ZoneId, zone.Arn, zone.NameServers, setID
+
+	ids := pulumi.StringMap{}
+	for _, sub := range args.DelegatedSubdomains {
+		if err := ValidSubdomain(sub); err != nil {
+			return fmt.Errorf("edge %s: DelegatedSubdomains: %w", name, err)
+		}
+		fqdn, setName := sub+"."+args.Domain, name+"-ns-"+sub
+		// A set of its own: Route 53 refuses a zone whose name servers overlap its parent's or
+		// child's (ConflictingDomainExists), so the subdomain cannot share the parent's set.
+		set, err := route53.NewDelegationSet(ctx, setName, &route53.DelegationSetArgs{
+			ReferenceName: pulumi.String(fqdn),
+		}, child)
+		if err != nil {
+			return err
+		}
+		ids[sub] = set.ID().ToStringOutput()
+		// Two sets may happen to share a server; then the subdomain's zone could never be
+		// created, so stop here, where replacing the set is the fix.
+		records := pulumi.All(zone.NameServers, set.NameServers).ApplyT(func(v []any) ([]string, error) {
+			parentNS, subNS := v[0].([]string), v[1].([]string)
+			for _, ns := range subNS {
+				if slices.Contains(parentNS, ns) {
+					return nil, fmt.Errorf("the delegation set %s shares the name server %s with the zone %s: Route 53 would refuse the zone %s "+
+						"(ConflictingDomainExists); replace the set (pulumi up --replace with its URN, from pulumi stack --show-urns)",
+						setName, ns, args.Domain, fqdn)
+				}
+			}
+			return subNS, nil
+		}).(pulumi.StringArrayOutput)
+		if _, err := route53.NewRecord(ctx, name+"-delegate-"+sub, &route53.RecordArgs{
+			ZoneId: zone.ZoneId, Name: pulumi.String(fqdn), Type: pulumi.String("NS"),
+			Records: records, Ttl: pulumi.Int(3600),
+		}, child); err != nil {
+			return err
+		}
+	}
+	c.SubdomainDelegationSetIDs = ids.ToStringMapOutput()
+	return nil
+}
+
 // NewValidatedCertificate requests an ACM certificate validated by DNS records in zoneID and
 // returns its ARN once validated. The options decide the region (CloudFront needs us-east-1).
 func NewValidatedCertificate(ctx *pulumi.Context, name, domain string, sans []string, zoneID pulumi.StringInput, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	return validatedCertificate(ctx, name, domain, sans, zoneID, false, opts...)
+}
+
+// validatedCertificate is NewValidatedCertificate; with sharedZone (a zone another stack owns)
+// the validation record is left in place when this stack is destroyed: ACM asks for the same
+// record for the same name in every region and account-wide, so the owner's certificate (whose
+// renewal needs it) validated with the very same record.
+func validatedCertificate(ctx *pulumi.Context, name, domain string, sans []string, zoneID pulumi.StringInput, sharedZone bool, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	cert, err := acm.NewCertificate(ctx, name, &acm.CertificateArgs{
 		DomainName: pulumi.String(domain), SubjectAlternativeNames: pulumi.ToStringArray(sans),
 		ValidationMethod: pulumi.String("DNS"), KeyAlgorithm: pulumi.String("EC_prime256v1"),
@@ -235,7 +372,7 @@ func NewValidatedCertificate(ctx *pulumi.Context, name, domain string, sans []st
 		ZoneId: zoneID, Name: option.ResourceRecordName().Elem(), Type: option.ResourceRecordType().Elem(),
 		Records: pulumi.StringArray{option.ResourceRecordValue().Elem()}, Ttl: pulumi.Int(300),
 		AllowOverwrite: pulumi.Bool(true),
-	}, opts...)
+	}, append(opts, pulumi.RetainOnDelete(sharedZone))...)
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}

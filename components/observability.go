@@ -59,7 +59,11 @@ type ObservabilityArgs struct {
 	SMTPPassword                          pulumi.StringInput
 	// LogRetentionDays keeps logs in Loki's bucket this long. Default 30.
 	LogRetentionDays int
-	// Route53Provider is an aws.Provider in us-east-1, where Route 53 health-check metrics live. Required.
+	// Route53Provider is an aws.Provider in us-east-1, where Route 53 health-check metrics live:
+	// the external check (health check, alarm, encrypted alarm topic) is created through it.
+	// Nil creates no external check, for a stack that must not depend on us-east-1 (the
+	// recovery stack of region-failover.md while us-east-1 is down); the blackbox probe from
+	// inside the cluster remains. Default nil.
 	Route53Provider *aws.Provider
 }
 
@@ -82,8 +86,8 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	if args == nil {
 		return nil, errNilArgs
 	}
-	if args.ClusterName == "" || args.Region == "" || args.AccountID == "" || args.PublicHost == "" || args.AlertEmail == "" || args.Route53Provider == nil {
-		return nil, fmt.Errorf("observability %s: ClusterName, Region, AccountID, PublicHost, AlertEmail and Route53Provider are required", name)
+	if args.ClusterName == "" || args.Region == "" || args.AccountID == "" || args.PublicHost == "" || args.AlertEmail == "" {
+		return nil, fmt.Errorf("observability %s: ClusterName, Region, AccountID, PublicHost and AlertEmail are required", name)
 	}
 	setDefaultInt(&args.LogRetentionDays, 30)
 	c := &Observability{}
@@ -181,8 +185,12 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	if err := c.logs(ctx, name, args, child, inNS); err != nil {
 		return nil, err
 	}
-	if err := c.externalCheck(ctx, name, args, child); err != nil {
-		return nil, err
+	if args.Route53Provider != nil {
+		if err := c.externalCheck(ctx, name, args, child); err != nil {
+			return nil, err
+		}
+	} else {
+		c.AlarmTopicArn = pulumi.String("").ToStringOutput()
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"logBucket": c.LogBucket, "alarmTopicArn": c.AlarmTopicArn}); err != nil {
 		return nil, err

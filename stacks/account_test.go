@@ -191,8 +191,12 @@ func recoveryConfig(t *testing.T) map[string]string {
 		"ci-agent:databaseHostOverride":      "ci-agent-prod-eu-west-1.abc123.eu-west-1.rds.amazonaws.com",
 		"ci-agent:databaseSecretArnOverride": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf",
 		"ci-agent:databaseKeyArnOverride":    "arn:aws:kms:eu-west-1:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444",
+		// prod's live zone, the one the registrar delegates to, and nothing in us-east-1.
+		"ci-agent:existingZoneId": "Z0PLANCIAGENTTECH",
+		"ci-agent:skipUsEast1":    "true",
 	} {
 		cfg[k] = v
 	}
+	delete(cfg, "ci-agent:delegatedSubdomains") // prod's zone keeps dev's NS record
 	return cfg
 }

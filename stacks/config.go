@@ -68,6 +68,14 @@ type Config struct {
 
 	// Phases 2, 3, 4, 7, 8 and 10.
 	Platform PlatformConfig
+
+	// Phase 2's zone: created on a delegation set, or a live one (config_dns.go).
+	Zone ZoneConfig
+	// SkipUsEast1: the stack creates nothing in us-east-1, for the recovery stack of
+	// region-failover.md while that region is down: phase 3 no external health check, alarm
+	// and topic, phase 8 no CloudFront distribution and certificate (prod's distribution keeps
+	// serving api.<domain> from origin.<domain>, which the app's ingress sets). Default false.
+	SkipUsEast1 bool
 }
 
 // Production reports whether this is the production environment (deletion protection, final
@@ -125,6 +133,7 @@ func (c Config) Warnings() []string {
 		out = append(out, "ci-agent:alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach "+
 			c.Platform.AlertEmail+" only if a mail relay is set, and nobody at all without Slack or PagerDuty.")
 	}
+	out = append(out, c.zoneWarnings()...)
 	return out
 }
 
@@ -191,6 +200,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c.BackupVaultLock = r.bool("backupVaultLock", prod)
 
 	c.loadPlatform(&r)
+	c.loadZone(&r)
 	if r.err != nil {
 		return c, r.err
 	}
@@ -287,6 +297,9 @@ func (c Config) validate() error {
 	}
 	if c.NodeMin > c.NodeDesired || c.NodeDesired > c.NodeMax {
 		return fmt.Errorf("config: want nodeMin <= nodeDesired <= nodeMax, got %d/%d/%d", c.NodeMin, c.NodeDesired, c.NodeMax)
+	}
+	if err := c.validateZone(); err != nil {
+		return err
 	}
 	return c.validateRanges()
 }

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -9,9 +10,14 @@ import (
 // phase3Observability: metrics, logs, SLO alerts, dashboards and synthetic checks.
 func phase3Observability(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) error {
 	cfg := p.Config
-	usEast1, err := p.regionProvider(ctx, "aws-us-east-1-route53-metrics", "us-east-1", 3, parent)
-	if err != nil {
-		return err
+	// Route 53 health-check metrics exist in us-east-1 only; a stack that must not depend on
+	// us-east-1 (skipUsEast1) has no external check, only the blackbox probe from the cluster.
+	var usEast1 *aws.Provider
+	if !cfg.SkipUsEast1 {
+		var err error
+		if usEast1, err = p.regionProvider(ctx, "aws-us-east-1-route53-metrics", "us-east-1", 3, parent); err != nil {
+			return err
+		}
 	}
 	// With phase 8 the public name is CloudFront's; without, the load balancer's.
 	host := "origin." + cfg.Platform.Domain

@@ -27,7 +27,15 @@ func phase8Scaling(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOptio
 		return err
 	}
 	p.Cache = cache
+	ctx.Export("redisUrlSecretArn", cache.URLSecretArn)
 
+	// CloudFront's certificate lives in us-east-1, and api.<domain> can be the alias of one
+	// distribution only: a stack that must not depend on us-east-1 (the recovery stack) leaves
+	// both to prod's distribution, which keeps serving api.<domain> from origin.<domain>, the
+	// record external-dns writes for this stack's ingress (phase 4).
+	if cfg.SkipUsEast1 {
+		return nil
+	}
 	usEast1, err := p.regionProvider(ctx, "aws-us-east-1-cloudfront", "us-east-1", 8, parent)
 	if err != nil {
 		return err
@@ -40,6 +48,5 @@ func phase8Scaling(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOptio
 	}
 	p.CDN = cdn
 	ctx.Export("apiUrl", pulumi.String("https://"+cdn.APIHost))
-	ctx.Export("redisUrlSecretArn", cache.URLSecretArn)
 	return nil
 }

@@ -22,6 +22,7 @@ func TestRunReportsWarnings(t *testing.T) {
 		"  ci-agent:alertEmail: ops@example.com",
 		"  ci-agent:alertSmtpSmarthost: email-smtp.us-east-1.amazonaws.com:587",
 		"  ci-agent:alertSmtpUsername: AKIAEXAMPLE",
+		"  ci-agent:delegationSetId: N0PLANEDGENSDEV", // prod's subdomainDelegationSetIds.dev (DNS bootstrap)
 		// A secure value: the planner cannot decrypt it, but the program must see it set.
 		"  ci-agent:alertSmtpPassword:",
 		"    secure: AAABAExampleCiphertext",
@@ -33,11 +34,12 @@ func TestRunReportsWarnings(t *testing.T) {
 		want   []string // in the output
 		absent []string
 	}{
-		{"committed dev stack", "", "text", []string{"== warnings: 4",
+		{"committed dev stack", "", "text", []string{"== warnings: 5",
 			"ci-agent:publicAccessCidrs is empty", "ci-agent:alertEmail is ops@dev.ci-agent.tech",
-			"ci-agent:budgetEmail is ops@dev.ci-agent.tech", "ci-agent:alertSmtpSmarthost is empty"}, nil},
+			"ci-agent:budgetEmail is ops@dev.ci-agent.tech", "ci-agent:alertSmtpSmarthost is empty",
+			"ci-agent:delegationSetId is empty"}, nil},
 		{"committed dev stack as JSON", "", "json", []string{"ci-agent:publicAccessCidrs is empty"}, nil},
-		{"reachable endpoint, a relay and real mailboxes", quiet, "text", []string{"== warnings: 0"}, []string{"publicAccessCidrs", "alertEmail is"}},
+		{"reachable endpoint, a relay and real mailboxes", quiet, "text", []string{"== warnings: 0"}, []string{"publicAccessCidrs", "alertEmail is", "delegationSetId"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,14 @@ import (
 // AccountID is the AWS account the mocks pretend to run in.
 const AccountID = "123456789012"
 
+// LiveZones are the public hosted zones (ID → name) the plan's account already holds, which a
+// route53.LookupZone finds: prod's and dev's, as the recovery stack of region-failover.md looks
+// prod's up (ci-agent:existingZoneId).
+var LiveZones = map[string]string{
+	"Z0PLANCIAGENTTECH":    "ci-agent.tech",
+	"Z0PLANDEVCIAGENTTECH": "dev.ci-agent.tech",
+}
+
 // PhaseType is the type token of the component that groups one roadmap phase; every resource
 // below it belongs to that phase.
 const PhaseType = "ciagent:stack:Phase"
@@ -275,6 +283,20 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}), nil
 	case "aws:index/getRegion:getRegion":
 		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region}), nil
+	case "aws:route53/getZone:getZone":
+		id := ""
+		if v, ok := args.Args["zoneId"]; ok && v.IsString() {
+			id = v.StringValue()
+		}
+		name, ok := LiveZones[id]
+		if !ok {
+			return nil, fmt.Errorf("no matching Route 53 hosted zone found (zone id %q; the plan's account holds %v)", id, LiveZones)
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": id, "zoneId": id, "name": name, "privateZone": false,
+			"arn":         "arn:aws:route53:::hostedzone/" + id,
+			"nameServers": []string{"ns-1.live-" + id + ".awsdns-plan.org", "ns-2.live-" + id + ".awsdns-plan.net"},
+		}), nil
 	case "aws:eks/getCluster:getCluster":
 		name := ""
 		if v, ok := args.Args["name"]; ok && v.IsString() {
@@ -363,6 +385,10 @@ func outputsFor(r *Resource, id string) resource.PropertyMap {
 	case "aws:route53/zone:Zone":
 		set("zoneId", "Z"+strings.ToUpper(strings.ReplaceAll(r.Name, "-", "")))
 		set("nameServers", []string{"ns-1.awsdns-plan.org", "ns-2.awsdns-plan.net"})
+	case "aws:route53/delegationSet:DelegationSet":
+		// Each set its own servers, as Route 53's (a parent's and a child's must not overlap).
+		state["id"] = resource.NewProperty("N" + strings.ToUpper(strings.ReplaceAll(r.Name, "-", "")))
+		set("nameServers", []string{"ns-1." + r.Name + ".awsdns-plan.org", "ns-2." + r.Name + ".awsdns-plan.net"})
 	case "aws:s3/bucketV2:BucketV2":
 		bucket := str("bucket")
 		if bucket == "" {

@@ -45,6 +45,7 @@ var untaggable = map[string]bool{
 	"aws:backup/restoreTestingSelection:RestoreTestingSelection":                                 true,
 	"aws:route53/record:Record":                                                                  true,
 	"aws:route53/zoneAssociation:ZoneAssociation":                                                true,
+	"aws:route53/delegationSet:DelegationSet":                                                    true,
 	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     true,
 	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": true,
 	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       true,
