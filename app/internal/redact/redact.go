@@ -9,6 +9,7 @@ package redact
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -107,36 +108,103 @@ var rules = []rule{
 		re:       lazyRegexp(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}`),
 	},
 	{
-		// A credential after an HTTP auth scheme: curl -H "Authorization: Bearer …", a dump of
-		// request headers. The scheme stays: "Basic" or "Bearer" is part of the diagnosis.
-		kind:     "authorization",
-		literals: []string{"bearer", "authorization"},
-		inLine:   true,
-		re:       lazyRegexp(`(?i)((?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+)[A-Za-z0-9._~+/\-]{12,}=*`),
+		// Secret (sk_) and restricted (rk_) keys, live or test: a test key still reads the
+		// account's test data. Publishable keys (pk_) are public by design and stay.
+		kind:     "stripe_key",
+		inToken:  true,
+		literals: []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_"},
+		re:       lazyRegexp(`\b[sr]k_(?:live|test)_[A-Za-z0-9]{20,}`),
+	},
+	{
+		// An Azure connection string (…;AccountName=x;AccountKey=…;…, Service Bus's
+		// SharedAccessKey=…) and a SAS token's signature (…&sig=…, also inside
+		// SharedAccessSignature=…). The other fields stay: the account and endpoint name what
+		// failed, and a SAS without its sig grants nothing.
+		kind:     "azure_key",
+		inToken:  true,
+		literals: []string{"accountkey=", "sharedaccesskey=", "sig="},
+		re:       lazyRegexp(`(?i)(\bAccountKey=|\bSharedAccessKey=|[?&;=]sig=)[A-Za-z0-9+/%]{16,}=*`),
 		keep:     1,
+	},
+	{
+		// A credential after an HTTP auth scheme (curl -H "Authorization: Bearer …", a dump of
+		// request headers) or in a header that carries a key by itself (X-API-Key: …). The
+		// scheme and the header name stay: they are part of the diagnosis. Twelve characters
+		// at least, so that prose ("the X-API-Key: header is missing") stays. X-Access-Token is
+		// not among them: x-access-token: starts every GitHub Actions clone URL, and this rule
+		// would then search every log's clone line for nothing (the token there is a ghs_).
+		kind: "authorization",
+		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
+			"private-token", "subscription-key"},
+		inLine: true,
+		re: lazyRegexp(`(?i)((?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+` +
+			`|\b(?:api-key|api-token|auth-token|vault-token|private-token|subscription-key)["']?[ \t]*:[ \t]*["']?` +
+			`)[A-Za-z0-9._~+/\-]{12,}=*`),
+		keep: 1,
 	},
 	{
 		// Passwords by their place rather than their shape: an environment dump
 		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…), .npmrc's _authToken, a JSON field, a
 		// --password flag, mysql's -p<password>, docker login -p. The name stays. Values
 		// under six characters are left (TOKEN_TTL=300 is no secret), and so is a marker an
-		// earlier rule put there.
+		// earlier rule put there. Names with password, passwd, secret or api_key match in any
+		// case; one with token in upper case (NPM_TOKEN=, GITHUBTOKEN=), or in any case when
+		// token is a whole _-separated word (aws_session_token=, Github_Token=, --token=):
+		// tokenizer= and max_tokens= are no secrets. (One alternative per name shape: each
+		// more costs every byte of the lines searched.) A value that starts with = is a pip
+		// pin (secretstorage==3.3.3), not a secret.
 		kind: "password",
 		literals: []string{"password", "passwd", "secret", "token", "api_key", "apikey", "_auth",
 			"mysql", "docker"},
 		inLine: true,
 		re: lazyRegexp(`(` +
-			`\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY)[A-Z0-9_]*=` +
+			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
 			`|\b(?i:[a-z0-9_]*(?:password|passwd|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
 			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
 			`|--password[= ]` +
 			`|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p` +
 			`|\bdocker[ \t]+login\b[^\n]*?[ \t]-p[ \t]+` +
-			`)("[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[][^\s"']{5,})`),
+			`)("[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=][^\s"']{5,})`),
 		keep: 1,
 	},
+	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
+	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
+	// colon has no password), sshpass -p, and a here-string feeding --password-stdin
+	// (docker login … --password-stdin <<< pw). A variable ($TOKEN) goes too: the shape stays
+	// readable, and xtrace prints some passwords quoted like one. Each expression starts with
+	// its literal and not with \b, so the regexp package skips to the literal instead of
+	// trying every byte of the line (5× less time on a log's curl lines); libcurl -u a:b would
+	// match, which no log says.
+	{
+		// -u is looked for only among the options curl may bundle with it, and not past a pipe,
+		// ; or &&: sort -u, git log -u and set -u are not curl's.
+		kind:     "password",
+		literals: []string{"curl"},
+		inLine:   true,
+		re: lazyRegexp(`(curl\b(?:[^\n|;&]|&[^&\n])*?[ \t](?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))["']?[^\s:"'\[]*:)` +
+			commandArgument),
+		keep: 1,
+	},
+	{
+		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
+		kind:     "password",
+		literals: []string{"sshpass"},
+		inLine:   true,
+		re:       lazyRegexp(`(sshpass(?:[ \t]+(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*[ \t]+-p[ \t]*)` + commandArgument),
+		keep:     1,
+	},
+	{
+		kind:     "password",
+		literals: []string{"--password-stdin"},
+		inLine:   true,
+		re:       lazyRegexp(`(--password-stdin\b(?:[^\n|;&]|&[^&\n])*?<<<[ \t]*)` + commandArgument),
+		keep:     1,
+	},
 }
+
+// commandArgument is the value given to a command: a quoted string or a word.
+const commandArgument = `("[^"\n]+"|'[^'\n]+'|[^\s"']+)`
 
 // lazy is a regular expression compiled on first use: most texts trigger no rule, and the
 // command-line tool, which never redacts, would otherwise compile them all at every start.
@@ -156,11 +224,13 @@ func (l *lazy) get() *regexp.Regexp {
 // Marker is what replaces a secret of the given kind.
 func Marker(kind string) string { return "[REDACTED:" + kind + "]" }
 
-// Kinds lists the kinds of secret Redact recognises.
+// Kinds lists the kinds of secret Redact recognises, each once (two rules find passwords).
 func Kinds() []string {
-	kinds := make([]string, len(rules))
-	for i, r := range rules {
-		kinds[i] = r.kind
+	kinds := make([]string, 0, len(rules))
+	for _, r := range rules {
+		if !slices.Contains(kinds, r.kind) {
+			kinds = append(kinds, r.kind)
+		}
 	}
 	return kinds
 }
@@ -176,18 +246,26 @@ func String(s string) string {
 func Count(s string) (string, map[string]int) {
 	var found map[string]int
 	present := triggered(s)
-	for i, r := range rules {
+	// The loop stops after the last triggered rule and takes no copy of the others: on a
+	// short text that triggers nothing, walking every rule cost as much as finding that out.
+	for i := 0; present>>i != 0; i++ {
 		if present&(1<<i) == 0 {
 			continue
 		}
+		r := &rules[i]
 		var n int
-		s, n = replace(s, r, 1<<i)
+		s, n = replace(s, *r, 1<<i)
 		if n > 0 {
 			if found == nil {
 				found = map[string]int{}
 			}
 			found[r.kind] += n
-			present = triggered(s) // s changed: the later rules look at what it is now
+			// s changed only where a marker replaced a secret, and no literal holds [ or ], so
+			// the later rules gain no trigger but the marker's own ([REDACTED:password] holds
+			// "password"). Adding those costs nothing per byte, where searching s again cost a
+			// pass over the text for every kind found. A rule whose literal went with the
+			// secret stays triggered and finds nothing: every match holds a literal.
+			present |= markerTriggers[i]
 		}
 	}
 	return s, found
@@ -201,6 +279,8 @@ func Count(s string) (string, map[string]int) {
 var (
 	trigramFilter [1 << 16 / 64]uint64
 	anchored      = map[uint32][]anchor{}
+	// markerTriggers[i] is triggered(Marker(rules[i].kind)).
+	markerTriggers [32]uint32
 )
 
 type anchor struct {
@@ -214,13 +294,16 @@ func init() {
 	}
 	for i, r := range rules {
 		for _, l := range r.literals {
-			if len(l) < 3 || strings.ToLower(l) != l {
-				panic("redact: literal " + l + " must be lower case and at least 3 bytes")
+			if len(l) < 3 || strings.ToLower(l) != l || strings.ContainsAny(l, "[]") {
+				panic("redact: literal " + l + " must be lower case, at least 3 bytes and hold no [ or ]")
 			}
 			t := trigram(l[0], l[1], l[2])
 			trigramFilter[trigramHash(t)/64] |= 1 << (trigramHash(t) % 64)
 			anchored[t] = append(anchored[t], anchor{l, 1 << i})
 		}
+	}
+	for i, r := range rules {
+		markerTriggers[i] = triggered(Marker(r.kind))
 	}
 }
 

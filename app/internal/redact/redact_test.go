@@ -81,6 +81,52 @@ func TestString(t *testing.T) {
 		{"key without begin", "Nf3YXxR0aW9uIHBhc3N3b3Jk\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\nAAA=\n-----END OPENSSH PRIVATE KEY-----\nnext line", "[REDACTED:private_key]\nnext line"},
 		{"key without begin after prose", "deploy failed: bad key\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END RSA PRIVATE KEY-----", "deploy failed: bad [REDACTED:private_key]"},
 		{"invalid utf-8", "\xff\xfeAKIAQWERTYUIOPASDFGH\xff", "\xff\xfe[REDACTED:aws_access_key]\xff"},
+		{"curl -u", "curl -u admin:CtxPassw0rd99 https://x", "curl -u admin:[REDACTED:password] https://x"},
+		{"curl -u attached", "curl -uadmin:pw https://x", "curl -uadmin:[REDACTED:password] https://x"},
+		{"curl -u bundled", "curl -fsSLu admin:pw https://x", "curl -fsSLu admin:[REDACTED:password] https://x"},
+		{"curl --user", "curl --user deploy:UserPassw0rd77 https://x", "curl --user deploy:[REDACTED:password] https://x"},
+		{"curl --user=", "curl --user=deploy:pw https://x", "curl --user=deploy:[REDACTED:password] https://x"},
+		{"curl -u quoted", `curl -u 'admin:Passw0rd' x`, `curl -u 'admin:[REDACTED:password]' x`},
+		{"curl --proxy-user", "curl --proxy-user px:Pr0xyPw https://x", "curl --proxy-user px:[REDACTED:password] https://x"},
+		{"curl -u password with colon", "curl -u admin:a:b https://x", "curl -u admin:[REDACTED:password] https://x"},
+		{"curl -u variables", `curl -u "$USER:$TOKEN" https://x`, `curl -u "$USER:[REDACTED:password]" https://x`},
+		{"curl -u after a token marker", "curl -u ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:x-oauth-basic https://x", "curl -u [REDACTED:github_token]:x-oauth-basic https://x"},
+		{"curl -u without password", "curl -u admin https://x:8443/", "curl -u admin https://x:8443/"},
+		{"curl --user-agent", "curl --user-agent=ua:1 https://x", "curl --user-agent=ua:1 https://x"},
+		{"curl -d is not -u", "curl -dusername:x https://x", "curl -dusername:x https://x"},
+		{"sort -u", "sort -u a:b", "sort -u a:b"},
+		{"git log -u", "git log -u HEAD:go.mod", "git log -u HEAD:go.mod"},
+		{"sort -u after curl and &&", "curl https://x && sort -u a:b", "curl https://x && sort -u a:b"},
+		{"sort -u after curl and a pipe", "curl https://x | sort -u a:b", "curl https://x | sort -u a:b"},
+		{"curl -u after & in a url", "curl 'https://x?a=1&b=2' -u u:Passw0rd", "curl 'https://x?a=1&b=2' -u u:[REDACTED:password]"},
+		{"sshpass -p", "sshpass -p SshPassw0rd55 ssh host", "sshpass -p [REDACTED:password] ssh host"},
+		{"sshpass -p attached", "sshpass -pSshPassw0rd55 ssh host", "sshpass -p[REDACTED:password] ssh host"},
+		{"sshpass -p after options", "sshpass -v -P assword -p pw ssh host", "sshpass -v -P assword -p [REDACTED:password] ssh host"},
+		{"ssh -p after sshpass -e", "sshpass -e ssh -p 2222 host", "sshpass -e ssh -p 2222 host"},
+		{"sshpass -f", "sshpass -f /run/pw ssh -p 2222 host", "sshpass -f /run/pw ssh -p 2222 host"},
+		{"here-string password", "docker login --password-stdin <<< DockerStdinPw44", "docker login --password-stdin <<< [REDACTED:password]"},
+		{"here-string quoted", `docker login -u ci --password-stdin r.io <<<'Dock er'`, `docker login -u ci --password-stdin r.io <<<[REDACTED:password]`},
+		{"password-stdin from a variable", `echo "$X" | docker login --password-stdin`, `echo "$X" | docker login --password-stdin`},
+		{"here-string of another command", "grep x <<< DockerStdinPw44", "grep x <<< DockerStdinPw44"},
+		{"X-API-Key header", "curl -H 'X-API-Key: 9f8e7d6c5b4a39281706' x", "curl -H 'X-API-Key: [REDACTED:authorization]' x"},
+		{"X-Auth-Token header", "X-Auth-Token: 9f8e7d6c5b4a39281706", "X-Auth-Token: [REDACTED:authorization]"},
+		{"X-API-Key in prose", "error: X-API-Key: header missing", "error: X-API-Key: header missing"},
+		{"X-API-Key as a placeholder", "X-API-Key: ${{ secrets.API_KEY }}", "X-API-Key: ${{ secrets.API_KEY }}"},
+		{"Authorization token", "Authorization: token 9f8e7d6c5b4a39281706", "Authorization: token [REDACTED:authorization]"},
+		{"azure account key", "AccountName=x;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFy==;EndpointSuffix=core.windows.net", "AccountName=x;AccountKey=[REDACTED:azure_key];EndpointSuffix=core.windows.net"},
+		{"azure sas sig", "https://a.blob.core.windows.net/c?sv=2022-11-02&sig=abcdEFGH1234%2Bxyz%3D", "https://a.blob.core.windows.net/c?sv=2022-11-02&sig=[REDACTED:azure_key]"},
+		{"azure key name only", "SharedAccessKeyName=RootManageSharedAccessKey", "SharedAccessKeyName=RootManageSharedAccessKey"},
+		{"stripe secret key", "key sk_live_4eC39HqLyjWDarjtT1zdp7dc.", "key [REDACTED:stripe_key]."},
+		{"stripe restricted key", "rk_live_4eC39HqLyjWDarjtT1zdp7dc", "[REDACTED:stripe_key]"},
+		{"stripe test key", "STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc", "STRIPE_KEY=[REDACTED:stripe_key]"},
+		{"stripe prefix in a word", "task_live_4eC39HqLyjWDarjtT1zdp7dc", "task_live_4eC39HqLyjWDarjtT1zdp7dc"},
+		{"stripe masked key", "sk_live_********p7dc", "sk_live_********p7dc"},
+		{"stripe publishable key", "pk_live_4eC39HqLyjWDarjtT1zdp7dc", "pk_live_4eC39HqLyjWDarjtT1zdp7dc"},
+		{"lower-case token name", "export aws_session_token=FwoGZXIvYXdzEJr", "export aws_session_token=[REDACTED:password]"},
+		{"mixed-case token name", "Github_Token=abcdefabcdef", "Github_Token=[REDACTED:password]"},
+		{"lower-case token flag", "--token=abcdefabcdef", "--token=[REDACTED:password]"},
+		{"token inside a longer word", "tokenizer=bert-base-uncased max_tokens=100000", "tokenizer=bert-base-uncased max_tokens=100000"},
+		{"pip pin", "Collecting secretstorage==3.3.3", "Collecting secretstorage==3.3.3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +146,8 @@ func FuzzString(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Add("https://u:p@h AKIAQWERTYUIOPASDFGH xoxb-1234567890-abc")
+	f.Add("curl -fsSLu a:b https://x && sort -u c:d | curl --user=e:f\nsshpass -v -pX ssh -p 2\ndocker login --password-stdin <<< 'p w'")
+	f.Add("-H 'X-Api-Key: 0123456789abcdef' AccountKey=Zm9vYmFyYmF6cXV4Zm9v==;x?sv=1&sig=a%2Bbcdefghijklmnop%3D sk_live_4eC39HqLyjWDarjtT1zdp7dc aws_session_token=FwoGZXIvYXdz")
 	f.Fuzz(func(t *testing.T, in string) {
 		for i, r := range rules {
 			if got, want := findAll(in, r, 1<<i), r.re.get().FindAllStringSubmatchIndex(in, -1); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -141,6 +189,21 @@ func BenchmarkString(b *testing.B) {
 // password rule listens for; it searches that one line, not the log.
 func BenchmarkStringCommonWord(b *testing.B) {
 	text := strings.Repeat("go: downloading example.com/module v1.2.3 from the proxy cache\n", 256) + "error: token expired, retry\n"
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		String(text)
+	}
+}
+
+// BenchmarkStringLargeLog: 1 MiB of a realistic job log (testdata/bench/ci_job.txt repeated),
+// with the curl, docker, npm and "token" lines that trigger rules on most lines of a real log
+// and a few secrets: the cost the pipeline pays per MiB stored, not the best case.
+func BenchmarkStringLargeLog(b *testing.B) {
+	job, err := os.ReadFile("testdata/bench/ci_job.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := strings.Repeat(string(job), 1<<20/len(job)+1)[:1<<20]
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		String(text)
