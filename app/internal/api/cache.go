@@ -34,8 +34,7 @@ type cachedAnswer struct {
 func (s *Server) cachedExplain(ctx context.Context, key string) *cifailure.Answer {
 	data, ok, err := s.cache.Get(ctx, key)
 	if err != nil {
-		s.metrics.cache.WithLabelValues("error").Inc()
-		s.logger.Warn("answer cache lookup failed", "err", err)
+		s.cacheFailed("answer cache lookup failed", err)
 		return nil
 	}
 	var c cachedAnswer
@@ -60,7 +59,15 @@ func (s *Server) cacheExplain(ctx context.Context, key string, ans *cifailure.An
 		err = s.cache.Set(ctx, key, data)
 	}
 	if err != nil {
-		s.metrics.cache.WithLabelValues("error").Inc()
-		s.logger.Warn("answer cache store failed", "err", err)
+		s.cacheFailed("answer cache store failed", err)
+	}
+}
+
+// cacheFailed counts a cache failure, and logs the first and every 100th: with Redis away
+// every request fails twice, and a warning each time would bury the log.
+func (s *Server) cacheFailed(what string, err error) {
+	s.metrics.cache.WithLabelValues("error").Inc()
+	if n := s.cacheFailures.Add(1); n == 1 || n%100 == 0 {
+		s.logger.Warn(what, "err", err, "failures", n)
 	}
 }

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -65,6 +67,8 @@ func (failingCache) Set(context.Context, string, []byte) error {
 
 func TestExplainWithBrokenCacheStillAnswers(t *testing.T) {
 	s, ts := newTestServer(t, Config{}, WithAnswerCache(failingCache{}))
+	var logs bytes.Buffer
+	s.logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	resp, data := post(t, ts.URL+"/v1/ci/explain", []byte("undefined: x\n"), nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), "t.single") {
 		t.Fatalf("with Redis down: %d %s; want the answer", resp.StatusCode, data)
@@ -80,6 +84,14 @@ func TestExplainWithBrokenCacheStillAnswers(t *testing.T) {
 	}
 	if got := counterValue(t, s, "ciagent_answer_cache_total", "error"); got != 2 {
 		t.Errorf("cache errors after a big log = %v; want still 2 (no lookup)", got)
+	}
+	// Every request fails twice while Redis is away: the log gets the first failure, then
+	// every 100th, not one warning each.
+	for range 3 {
+		post(t, ts.URL+"/v1/ci/explain", []byte("undefined: x\n"), nil)
+	}
+	if n := strings.Count(logs.String(), "answer cache"); n != 1 {
+		t.Errorf("%d cache warnings after 8 failures: %s; want 1", n, logs.String())
 	}
 }
 

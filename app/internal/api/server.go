@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,7 +67,9 @@ type Server struct {
 	live     []ReadyCheck
 	handler  http.Handler
 	cache    AnswerCache
-	patterns []string // every registered route, for the OpenAPI test
+	// cacheFailures counts the answer cache's failures, for logging only some of them.
+	cacheFailures atomic.Uint64
+	patterns      []string // every registered route, for the OpenAPI test
 }
 
 // ReadyCheck reports whether a dependency can take traffic; /readyz runs them all.
