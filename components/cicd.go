@@ -133,18 +133,7 @@ func NewCIRoles(ctx *pulumi.Context, name string, args *CIRolesArgs, opts ...pul
 	}
 	for _, r := range roles {
 		trust := providerArn.ApplyT(func(arn string) (string, error) {
-			return toJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []any{map[string]any{
-					"Effect":    "Allow",
-					"Action":    "sts:AssumeRoleWithWebIdentity",
-					"Principal": map[string]any{"Federated": arn},
-					"Condition": map[string]any{"StringEquals": map[string]any{
-						GitHubOIDCIssuer + ":aud": "sts.amazonaws.com",
-						GitHubOIDCIssuer + ":sub": subjects[r.role],
-					}},
-				}},
-			})
+			return webIdentityTrust(arn, GitHubOIDCIssuer, subjects[r.role])
 		}).(pulumi.StringOutput)
 		roleName := name + "-" + r.role
 		role, err := iam.NewRole(ctx, roleName, &iam.RoleArgs{

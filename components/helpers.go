@@ -142,18 +142,7 @@ func NewIrsaRole(ctx *pulumi.Context, name string, args *IrsaRoleArgs, opts ...p
 	}
 	trust := pulumi.All(args.OidcProviderArn, args.OidcIssuer).ApplyT(func(v []any) (string, error) {
 		arn, issuer := v[0].(string), v[1].(string)
-		return toJSON(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []any{map[string]any{
-				"Effect":    "Allow",
-				"Action":    "sts:AssumeRoleWithWebIdentity",
-				"Principal": map[string]any{"Federated": arn},
-				"Condition": map[string]any{"StringEquals": map[string]any{
-					issuer + ":sub": "system:serviceaccount:" + args.Namespace + ":" + args.ServiceAccount,
-					issuer + ":aud": "sts.amazonaws.com",
-				}},
-			}},
-		})
+		return webIdentityTrust(arn, issuer, "system:serviceaccount:"+args.Namespace+":"+args.ServiceAccount)
 	}).(pulumi.StringOutput)
 	roleArgs := &iam.RoleArgs{AssumeRolePolicy: trust}
 	if args.NamePrefix != "" {
@@ -176,6 +165,24 @@ func NewIrsaRole(ctx *pulumi.Context, name string, args *IrsaRoleArgs, opts ...p
 		}
 	}
 	return role, nil
+}
+
+// webIdentityTrust is a role's trust policy for tokens of an OIDC provider: audience
+// sts.amazonaws.com and subject exactly subject (a string, or a list of which any one will do),
+// matched with StringEquals, never a wildcard.
+func webIdentityTrust(providerArn, issuer string, subject any) (string, error) {
+	return toJSON(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":    "Allow",
+			"Action":    "sts:AssumeRoleWithWebIdentity",
+			"Principal": map[string]any{"Federated": providerArn},
+			"Condition": map[string]any{"StringEquals": map[string]any{
+				issuer + ":sub": subject,
+				issuer + ":aud": "sts.amazonaws.com",
+			}},
+		}},
+	})
 }
 
 // subnetCIDR carves the index-th subnet of prefix length bits out of vpc.
