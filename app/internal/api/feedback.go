@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ci-agent/ci-agent/app/internal/jsonbody"
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 )
 
@@ -41,7 +42,7 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	var req FeedbackRequest
-	if err := decodeJSONBody(body, &req); err != nil {
+	if err := jsonbody.Decode(body, &req); err != nil {
 		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}

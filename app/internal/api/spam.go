@@ -29,14 +29,8 @@ func (s *Server) handleSpamCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	req, err := spam.ParseRequest(body)
+	req, err := spam.ParseRequest(body) // jsonbody's errors, as for every JSON endpoint
 	if err != nil {
-		// The body's encoding and shape (UTF-8, syntax, field names and types) are reported
-		// as for every JSON endpoint; what is left are the checker's own rules (text required,
-		// the kinds). Only a failed request is decoded twice: a valid 6 MiB one is not.
-		if shapeErr := decodeJSONBody(body, new(spam.Request)); shapeErr != nil {
-			err = shapeErr
-		}
 		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}

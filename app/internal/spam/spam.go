@@ -9,17 +9,16 @@ package spam
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ci-agent/ci-agent/app/internal/jsonbody"
 )
 
 // Request is one piece of content to check. Only Text is required.
@@ -236,26 +235,10 @@ func ParseRequest(data []byte) (Request, error) {
 		Author  *Author  `json:"author"`
 		Context *Context `json:"context"`
 	}
-	// encoding/json turns every invalid UTF-8 byte into U+FFFD (three bytes), so the spans
-	// would index a text the caller never sent. JSON is UTF-8 (RFC 8259): say so instead.
-	if !utf8.Valid(data) {
-		bad := 0
-		for bad < len(data) {
-			r, size := utf8.DecodeRune(data[bad:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			bad += size
-		}
-		return Request{}, fmt.Errorf("request is not valid UTF-8 (invalid byte at %d); send text as UTF-8, or score raw bytes with the CLI", bad)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
-		return Request{}, describeJSONError(err)
-	}
-	if dec.More() {
-		return Request{}, errors.New("invalid JSON: more than one value")
+	// jsonbody refuses invalid UTF-8 (encoding/json would turn each bad byte into U+FFFD, and
+	// the spans would index a text the caller never sent), unknown fields and trailing data.
+	if err := jsonbody.Decode(data, &raw); err != nil {
+		return Request{}, err
 	}
 	if raw.Text == nil {
 		return Request{}, errors.New(`field "text" is required`)
@@ -299,34 +282,3 @@ func repoOf(c *Context) *string {
 	return &c.Repo
 }
 
-func describeJSONError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return fmt.Errorf("request must be a JSON object, got %s", typeErr.Value)
-		}
-		return fmt.Errorf("field %q must be %s, got %s", field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
-	case errors.As(err, &syntaxErr):
-		return fmt.Errorf("invalid JSON at byte %d: %w", syntaxErr.Offset, err)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	case errors.Is(err, io.EOF):
-		return errors.New("empty request body")
-	}
-	return fmt.Errorf("invalid JSON: %w", err)
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "int", "int64", "float64":
-		return "a number"
-	case "struct", "ptr":
-		return "an object"
-	}
-	return goKind
-}
