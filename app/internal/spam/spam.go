@@ -281,4 +281,3 @@ func repoOf(c *Context) *string {
 	}
 	return &c.Repo
 }
-
