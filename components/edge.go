@@ -300,14 +300,20 @@ func (c *Edge) createZone(ctx *pulumi.Context, name string, args *EdgeArgs, chil
 		}
 		setID = set.ID().ToStringOutput()
 	}
+	// A zone's delegation set is fixed when the zone is created (a change replaces the zone).
+	// A zone that exists from before the sets keeps its name servers: replacing it would give
+	// the domain a zone the registrar does not name, and move every record into it. Such a zone
+	// moves onto the set only by a deliberate `pulumi up --replace` (docs/infra.md).
 	zone, err := route53.NewZone(ctx, name+"-zone", &route53.ZoneArgs{
 		Name: pulumi.String(args.Domain), Comment: pulumi.String("public zone of ci-agent"),
 		DelegationSetId: setID,
-	}, child)
+	}, child, pulumi.IgnoreChanges([]string{"delegationSetId"}))
 	if err != nil {
 		return err
 	}
-	c.ZoneID, c.ZoneArn, c.NameServers, c.DelegationSetID = zone.ZoneId, zone.Arn, zone.NameServers, setID
+	// The set the zone really uses: empty for a zone from before the sets.
+	c.ZoneID, c.ZoneArn, c.NameServers = zone.ZoneId, zone.Arn, zone.NameServers
+	c.DelegationSetID = zone.DelegationSetId.Elem()
 
 	ids := pulumi.StringMap{}
 	for _, sub := range args.DelegatedSubdomains {

@@ -26,6 +26,9 @@ func TestDNSDelegation(t *testing.T) {
 	apexSet := named(t, prod, delegationSetType, "edge-ns")
 	zone := named(t, prod, zoneType, "edge-zone")
 	eq(t, "prod zone's delegation set", zone.Input("delegationSetId"), apexSet.ID)
+	// A zone created before the sets keeps its name servers: the set is fixed at creation, and
+	// a change would replace the live zone (records and the registrar's delegation with it).
+	eq(t, "prod zone ignores a changed delegation set", zone.IgnoreChanges, []string{"delegationSetId"})
 	devSet := named(t, prod, delegationSetType, "edge-ns-dev")
 	ns := named(t, prod, recordType, "edge-delegate-dev")
 	eq(t, "delegation record name", ns.Input("name"), "dev.ci-agent.tech")
