@@ -73,7 +73,7 @@ func TestStacks(t *testing.T) {
 	}{
 		{"dev", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase6-database", "phase7-qa", "phase8-scaling"},
 			1, false, nil, false, true, 30},
-		{"prod", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase5-cicd", "phase6-database", "phase7-qa", "phase8-scaling", "phase9-dr"},
+		{"prod", []string{"phase1-cluster", "phase10-cost", "phase2-edge", "phase3-observability", "phase4-gitops", "phase6-database", "phase7-qa", "phase8-scaling", "phase9-dr"},
 			3, true, []string{"ap-southeast-1", "eu-west-1"}, true, false, 35},
 	}
 	for _, tc := range tests {
@@ -85,9 +85,10 @@ func TestStacks(t *testing.T) {
 				phases = append(phases, r.Name)
 			}
 			eq(t, "phases", phases, tc.phases)
-			// The GitHub OIDC provider and the CI roles are account-wide: prod owns them.
-			if got := m.Named("aws:iam/role:Role", "ci-release") != nil; got != (tc.stack == "prod") {
-				t.Errorf("stack %s creates the CI roles: %v; want only prod to", tc.stack, got)
+			// Phase 5 is opt-in: an account whose workflows already run has a GitHub OIDC
+			// provider (the hand-made roles' one), and IAM refuses a second.
+			if m.Named("aws:iam/role:Role", "ci-release") != nil {
+				t.Errorf("stack %s creates the CI roles without phase 5", tc.stack)
 			}
 			for _, r := range m.Resources() {
 				if r.Phase == "" {
@@ -682,5 +683,26 @@ func TestQuotaAdmitsTheChart(t *testing.T) {
 				t.Errorf("LimitRange has no default memory limit; the quota's limits.memory needs one on every container")
 			}
 		})
+	}
+}
+
+// Phase 5 in prod, as docs/infra.md "CI roles" enables it: the roles, trusting the account's
+// existing GitHub provider when ci-agent:githubOidcProviderArn names it.
+func TestCIRolesPhase(t *testing.T) {
+	cfg, err := plan.LoadStackConfig("..", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["ci-agent:phases"] = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+	cfg["ci-agent:githubOidcProviderArn"] = "arn:aws:iam::" + plan.AccountID + ":oidc-provider/token.actions.githubusercontent.com"
+	m, err := plan.Run("prod", cfg, stacks.Program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Named("aws:iam/role:Role", "ci-release") == nil || m.Named("aws:iam/role:Role", "ci-prod") == nil {
+		t.Error("phase 5 created no CI roles")
+	}
+	if m.Named("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "ci-github") != nil {
+		t.Error("phase 5 created a GitHub provider although githubOidcProviderArn names the account's")
 	}
 }
