@@ -95,7 +95,8 @@ func NewCache(ctx *pulumi.Context, name string, args *CacheArgs, opts ...pulumi.
 		KmsKeyId:                 key.Arn,
 		TransitEncryptionEnabled: pulumi.Bool(true),
 		AuthToken:                token.Result,
-		// Explicit, not the provider's default: a new token (rotate-secrets.md replaces
+		// ROTATE is the provider's default too; it is written out because the runbook relies
+		// on it: a new token (rotate-secrets.md replaces
 		// cache-auth-token) is added next to the old one, both valid, while the pods move to
 		// the new URL; the runbook's second step (SET, aws CLI) then drops the old one. SET
 		// from here would cut off every pod still on the old URL at once.
