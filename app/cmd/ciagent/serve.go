@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -186,7 +187,11 @@ func shareNearDuplicates(ctx context.Context, rdb *redis.Client, stream string, 
 		return nil, func() {}
 	}
 	checker.ShareFingerprints(share.Publish)
-	n, from, err := share.Warm(ctx, checker)
+	// Bounded: a Redis that drops connections must not hold the start past the startup probe;
+	// the follower reads from the stream's start once Redis answers.
+	warmCtx, cancelWarm := context.WithTimeout(ctx, 3*time.Second)
+	n, from, err := share.Warm(warmCtx, checker)
+	cancelWarm()
 	if err != nil {
 		// from is then the start of the stream, which holds at most size fingerprints.
 		logger.Warn("near-duplicate memory not read back", "err", err)

@@ -23,6 +23,10 @@ type Cache struct {
 // short enough that a knowledge-base update is seen within the day even without a new key.
 const DefaultTTL = 6 * time.Hour
 
+// callTimeout bounds one Get or Set, dial included: a Redis that drops connections must cost
+// a request a moment, not the client's dial timeout.
+const callTimeout = 250 * time.Millisecond
+
 // maxValue bounds what one cached answer may occupy.
 const maxValue = 1 << 20
 
@@ -44,6 +48,8 @@ func Key(kind, config string, input []byte) string {
 
 // Get returns the cached value of key; ok is false on a miss.
 func (c *Cache) Get(ctx context.Context, key string) (value []byte, ok bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	v, err := c.rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil
@@ -59,5 +65,7 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte) error {
 	if len(value) > maxValue {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	return c.rdb.Set(ctx, key, value, c.ttl).Err()
 }

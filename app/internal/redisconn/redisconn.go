@@ -6,8 +6,10 @@ package redisconn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -22,9 +24,18 @@ import (
 func Open(url string) (*redis.Client, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
+		// url.Error quotes the whole URL, auth token included: keep only what is wrong.
+		var uerr *neturl.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 500*time.Millisecond, 500*time.Millisecond
+	// One attempt per command and one dial per attempt: go-redis's defaults (3 retries × 5
+	// dials × the dial timeout) held a call ~40 s against a Redis that drops connections,
+	// and the cache only ever saves work.
+	opts.MaxRetries, opts.DialerRetries = -1, 1
 	return redis.NewClient(opts), nil
 }
 

@@ -45,6 +45,10 @@ func TestOpen(t *testing.T) {
 	if _, err := redisconn.Open("redis://127.0.0.1/abc"); err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
 		t.Errorf("Open(a bad database number) = %v; want a REDIS_URL error", err)
 	}
+	// The error becomes the process's exit message: it must not carry the auth token.
+	if _, err := redisconn.Open("rediss://:S3cretTok@host:port/0"); err == nil || strings.Contains(err.Error(), "S3cretTok") {
+		t.Errorf("Open(a malformed URL with a token) = %v; want an error without the token", err)
+	}
 }
 
 // go-redis's own lines (here: a pool that cannot dial) arrive in the service's JSON log, not
