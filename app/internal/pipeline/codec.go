@@ -16,8 +16,10 @@ import (
 // it) and reading (replay), and the version byte lets the format change: a reader refuses a
 // version it does not know instead of misreading it.
 //
-// Version 2 added the feedback's Target. Version 1 records are still read (their feedback has
-// no Target): a spool left by the previous release replays after an upgrade, losing nothing.
+// Version 2 added the feedback's Target. Only feedback with a Target is written as version 2:
+// everything else keeps version 1's bytes, so a release that reads only version 1 (a rollback
+// before the spool drained) loses at most such feedback, never an answer. Version 1 records are
+// read as before: a spool left by the previous release replays after an upgrade.
 const (
 	codecVersion = 2
 	codecV1      = 1
@@ -64,7 +66,11 @@ func sortedKeys[V any](m map[string]V, keys []string) []string {
 // encodeEvent appends ev's encoding to b.
 func encodeEvent(b []byte, ev *Event) []byte {
 	var keyArray [16]string
-	b = append(b, codecVersion)
+	version := byte(codecV1)
+	if ev.Feedback != nil && ev.Feedback.Target != (Target{}) {
+		version = codecVersion
+	}
+	b = append(b, version)
 	b = appendString(b, ev.Kind)
 	b = append(b, ev.ID[:]...)
 	b = binary.AppendVarint(b, timeNano(ev.ReceivedAt))
@@ -101,9 +107,11 @@ func encodeEvent(b []byte, ev *Event) []byte {
 		b = appendString(b, f.Outcome)
 		b = appendString(b, f.Actor)
 		b = binary.AppendVarint(b, timeNano(f.At))
-		b = appendString(b, f.Kind)
-		b = appendString(b, f.Repo)
-		b = appendString(b, f.Category)
+		if version >= 2 {
+			b = appendString(b, f.Kind)
+			b = appendString(b, f.Repo)
+			b = appendString(b, f.Category)
+		}
 	}
 	return b
 }
