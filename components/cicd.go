@@ -145,12 +145,8 @@ func NewCIRoles(ctx *pulumi.Context, name string, args *CIRolesArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("creating the %s role: %w", r.role, err)
 		}
-		for i, policy := range r.policies {
-			if _, err := iam.NewRolePolicyAttachment(ctx, fmt.Sprintf("%s-policy-%d", roleName, i), &iam.RolePolicyAttachmentArgs{
-				Role: role.Name, PolicyArn: pulumi.String(policy),
-			}, child); err != nil {
-				return nil, fmt.Errorf("attaching %s to the %s role: %w", policy, r.role, err)
-			}
+		if err := attachPolicies(ctx, roleName+"-policy", role, r.policies, child); err != nil {
+			return nil, err
 		}
 		*r.arn = role.Arn
 	}

@@ -107,14 +107,22 @@ func serviceRole(ctx *pulumi.Context, name, service string, managedPolicies []st
 	if err != nil {
 		return nil, fmt.Errorf("creating role %s: %w", name, err)
 	}
-	for i, arn := range managedPolicies {
-		if _, err := iam.NewRolePolicyAttachment(ctx, fmt.Sprintf("%s-policy-%d", name, i), &iam.RolePolicyAttachmentArgs{
-			Role: role.Name, PolicyArn: pulumi.String(arn),
-		}, opts...); err != nil {
-			return nil, fmt.Errorf("attaching %s to %s: %w", arn, name, err)
-		}
+	if err := attachPolicies(ctx, name+"-policy", role, managedPolicies, opts...); err != nil {
+		return nil, err
 	}
 	return role, nil
+}
+
+// attachPolicies attaches managed policies to role, as resources prefix-0, prefix-1, ….
+func attachPolicies(ctx *pulumi.Context, prefix string, role *iam.Role, arns []string, opts ...pulumi.ResourceOption) error {
+	for i, arn := range arns {
+		if _, err := iam.NewRolePolicyAttachment(ctx, fmt.Sprintf("%s-%d", prefix, i), &iam.RolePolicyAttachmentArgs{
+			Role: role.Name, PolicyArn: pulumi.String(arn),
+		}, opts...); err != nil {
+			return fmt.Errorf("attaching %s (%s): %w", arn, prefix, err)
+		}
+	}
+	return nil
 }
 
 // IrsaRoleArgs describes an IAM role for a Kubernetes service account (IRSA).
@@ -157,12 +165,8 @@ func NewIrsaRole(ctx *pulumi.Context, name string, args *IrsaRoleArgs, opts ...p
 			return nil, fmt.Errorf("creating IRSA policy %s: %w", name, err)
 		}
 	}
-	for i, arn := range args.ManagedPolicyArns {
-		if _, err := iam.NewRolePolicyAttachment(ctx, fmt.Sprintf("%s-managed-%d", name, i), &iam.RolePolicyAttachmentArgs{
-			Role: role.Name, PolicyArn: pulumi.String(arn),
-		}, opts...); err != nil {
-			return nil, fmt.Errorf("attaching %s to %s: %w", arn, name, err)
-		}
+	if err := attachPolicies(ctx, name+"-managed", role, args.ManagedPolicyArns, opts...); err != nil {
+		return nil, err
 	}
 	return role, nil
 }
