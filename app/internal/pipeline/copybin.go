@@ -202,11 +202,11 @@ func (cb *copyBatch) add(rec []byte) error {
 		// kind, repo, category: NULL when the feedback came without its Target (a version 1
 		// record, or a caller that did not look it up), as retention's copy leaves them
 		// (dropPartitionsBefore); category is NULL for the whole answer.
-		if d.version < 2 {
-			c.null()
-			c.null()
-			c.null()
-		} else if kind, repo, category := d.string(), d.string(), d.string(); len(kind) == 0 {
+		var kind, repo, category []byte
+		if d.version >= 2 {
+			kind, repo, category = d.string(), d.string(), d.string()
+		}
+		if len(kind) == 0 {
 			c.null()
 			c.null()
 			c.null()
