@@ -19,10 +19,10 @@ import (
 type rule struct {
 	kind     string
 	literals []string
-	re       *lazy
-	// keep is the number of leading submatches kept verbatim (a variable name, the user part
-	// of a URL): only what follows them is the secret.
-	keep int
+	// re finds a secret with its context. When the expression has submatches named secret,
+	// only the one that took part in the match is replaced: the rest (a variable name, the
+	// user part of a URL) stays verbatim.
+	re *lazy
 	// inToken says that no match can hold whitespace (\s): every match then lies within the
 	// whitespace-free run around one of the literals, and only those runs are searched.
 	// A 16 KiB log with a few URLs is mostly not searched at all.
@@ -54,8 +54,7 @@ var rules = []rule{
 		// one that follows its usual names is recognised.
 		kind:     "aws_secret_key",
 		literals: []string{"secret"},
-		re:       lazyRegexp(`(?i)((?:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}\b`),
-		keep:     1,
+		re:       lazyRegexp(`(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)["']?\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9/+=]{40})\b`),
 	},
 	{
 		kind:     "github_token",
@@ -92,8 +91,7 @@ var rules = []rule{
 		kind:     "url_password",
 		inToken:  true,
 		literals: []string{"://"},
-		re:       lazyRegexp(`([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s"'<>]*:)([^@/\s"'<>]+)@`),
-		keep:     1,
+		re:       lazyRegexp(`[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s"'<>]*:(?P<secret>[^@/\s"'<>]+)@`),
 	},
 	{
 		kind:     "npm_token",
@@ -123,8 +121,7 @@ var rules = []rule{
 		kind:     "azure_key",
 		inToken:  true,
 		literals: []string{"accountkey=", "sharedaccesskey=", "sig="},
-		re:       lazyRegexp(`(?i)(\bAccountKey=|\bSharedAccessKey=|[?&;=]sig=)[A-Za-z0-9+/%]{16,}=*`),
-		keep:     1,
+		re:       lazyRegexp(`(?i)(?:\bAccountKey=|\bSharedAccessKey=|[?&;=]sig=)(?P<secret>[A-Za-z0-9+/%]{16,}=*)`),
 	},
 	{
 		// A credential after an HTTP auth scheme (curl -H "Authorization: Bearer …", a dump of
@@ -137,10 +134,9 @@ var rules = []rule{
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
 			"private-token", "subscription-key"},
 		inLine: true,
-		re: lazyRegexp(`(?i)((?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+` +
+		re: lazyRegexp(`(?i)(?:(?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+` +
 			`|\b(?:api-key|api-token|auth-token|vault-token|private-token|subscription-key)["']?[ \t]*:[ \t]*["']?` +
-			`)[A-Za-z0-9._~+/\-]{12,}=*`),
-		keep: 1,
+			`)(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)`),
 	},
 	{
 		// Passwords by their place rather than their shape: an environment dump
@@ -157,7 +153,7 @@ var rules = []rule{
 		literals: []string{"password", "passwd", "secret", "token", "api_key", "apikey", "_auth",
 			"mysql", "docker"},
 		inLine: true,
-		re: lazyRegexp(`(` +
+		re: lazyRegexp(`(?:` +
 			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
 			`|\b(?i:[a-z0-9_]*(?:password|passwd|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
@@ -165,8 +161,7 @@ var rules = []rule{
 			`|--password[= ]` +
 			`|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p` +
 			`|\bdocker[ \t]+login\b[^\n]*?[ \t]-p[ \t]+` +
-			`)("[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=][^\s"']{5,})`),
-		keep: 1,
+			`)(?P<secret>"[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=][^\s"']{5,})`),
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
@@ -177,34 +172,45 @@ var rules = []rule{
 	// trying every byte of the line (5× less time on a log's curl lines); libcurl -u a:b would
 	// match, which no log says.
 	{
-		// -u is looked for only among the options curl may bundle with it, and not past a pipe,
-		// ; or &&: sort -u, git log -u and set -u are not curl's.
+		// -u is looked for only among the options curl may bundle with it, and only among
+		// curl's own arguments: sort -u, git log -u and set -u after a |, ;, & or && are not
+		// curl's, and neither is a -u inside a quoted argument (-d 'sort -u a:b'). A user
+		// that opens a quote ('user:pa ss') has the whole rest of the quoted string as its
+		// password, spaces included.
 		kind:     "password",
 		literals: []string{"curl"},
 		inLine:   true,
-		re: lazyRegexp(`(curl\b(?:[^\n|;&]|&[^&\n])*?[ \t](?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))["']?[^\s:"'\[]*:)` +
-			commandArgument),
-		keep: 1,
+		re: lazyRegexp(`curl\b` + commandRest + `[ \t](?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))` +
+			`(?:'[^'\n:\[]*:(?P<secret>[^'\n]+)` +
+			`|"[^"\n:\[]*:(?P<secret>(?:[^"\n\\]|\\.)+)` +
+			`|[^\s:"'\[]*:` + commandArgument + `)`),
 	},
 	{
 		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
 		kind:     "password",
 		literals: []string{"sshpass"},
 		inLine:   true,
-		re:       lazyRegexp(`(sshpass(?:[ \t]+(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*[ \t]+-p[ \t]*)` + commandArgument),
-		keep:     1,
+		re:       lazyRegexp(`sshpass(?:[ \t]+(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*[ \t]+-p[ \t]*` + commandArgument),
 	},
 	{
 		kind:     "password",
 		literals: []string{"--password-stdin"},
 		inLine:   true,
-		re:       lazyRegexp(`(--password-stdin\b(?:[^\n|;&]|&[^&\n])*?<<<[ \t]*)` + commandArgument),
-		keep:     1,
+		re:       lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandArgument),
 	},
 }
 
-// commandArgument is the value given to a command: a quoted string or a word.
-const commandArgument = `("[^"\n]+"|'[^'\n]+'|[^\s"']+)`
+// commandRest is what may follow a command's name up to one of its arguments, as a shell
+// reads it: quoted strings whole (a URL's & or a JSON body's ; inside quotes ends nothing), a
+// backslash and the byte it escapes, and no |, ;, && or lone & outside quotes: those end the
+// command. A & inside a word (an unquoted URL's ?a=1&b=2, 2>&1) does not. It is lazy, so
+// that the first option found is the one replaced.
+const commandRest = `(?:[^\n|;&"'\\]|&[^\s|;&"'\\]|\\.|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
+
+// commandArgument is the value given to a command, a shell word: unquoted bytes and quoted
+// strings, which may hold spaces. A quote left open runs to the end of the line, as the
+// shell would read it, so the part after a space does not leak.
+const commandArgument = `(?P<secret>(?:[^\s"'\\]|\\.|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)+)`
 
 // lazy is a regular expression compiled on first use: most texts trigger no rule, and the
 // command-line tool, which never redacts, would otherwise compile them all at every start.
@@ -212,13 +218,34 @@ type lazy struct {
 	expr string
 	once sync.Once
 	re   *regexp.Regexp
+	// secret lists the indexes of the submatches named secret: one per alternative that
+	// finds the secret in its own way.
+	secret []int
 }
 
 func lazyRegexp(expr string) *lazy { return &lazy{expr: expr} }
 
 func (l *lazy) get() *regexp.Regexp {
-	l.once.Do(func() { l.re = regexp.MustCompile(l.expr) })
+	l.once.Do(func() {
+		l.re = regexp.MustCompile(l.expr)
+		for i, name := range l.re.SubexpNames() {
+			if name == "secret" {
+				l.secret = append(l.secret, i)
+			}
+		}
+	})
 	return l.re
+}
+
+// secretIn returns where the secret is in match m of the expression: its submatch named
+// secret that took part, or the whole match when it has none.
+func (l *lazy) secretIn(m []int) (start, end int) {
+	for _, i := range l.secret {
+		if m[2*i] >= 0 {
+			return m[2*i], m[2*i+1]
+		}
+	}
+	return m[0], m[1]
 }
 
 // Marker is what replaces a secret of the given kind.
@@ -431,13 +458,7 @@ func replace(s string, r rule, bit uint32) (string, int) {
 	b.Grow(len(s))
 	n, last := 0, 0
 	for _, m := range matches {
-		secretStart, secretEnd := m[0], m[1]
-		if r.keep > 0 {
-			secretStart = m[2*r.keep+1] // end of the last kept group
-		}
-		if r.kind == "url_password" {
-			secretEnd-- // the @ stays
-		}
+		secretStart, secretEnd := r.re.secretIn(m)
 		if strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {
 			continue // redacted by an earlier rule or an earlier pass
 		}
