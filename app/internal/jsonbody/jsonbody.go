@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -33,6 +34,12 @@ func Decode(body []byte, v any) error {
 		}
 		return fmt.Errorf("request is not valid UTF-8 (invalid byte at %d); send text as UTF-8", bad)
 	}
+	// The same for an escaped lone surrogate ("\udfff", "\ud800x"): it names no character,
+	// and encoding/json turns it into U+FFFD too.
+	if at, ok := unpairedSurrogate(body); ok {
+		return fmt.Errorf("request has an unpaired surrogate escape (%s at byte %d), which is no character; "+
+			"escape a character above U+FFFF as a pair (\\ud83d\\ude00) or send it as UTF-8", body[at:at+6], at)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -43,6 +50,44 @@ func Decode(body []byte, v any) error {
 		return errors.New("invalid JSON: more than one value")
 	}
 	return nil
+}
+
+// unpairedSurrogate returns the offset of the first \u escape in body that is half of a
+// surrogate pair without its other half. In valid JSON every backslash is in a string and
+// starts an escape, so walking from one escape to the next needs no view of the strings;
+// invalid JSON is the decoder's to refuse.
+func unpairedSurrogate(body []byte) (at int, ok bool) {
+	for i := 0; i < len(body); {
+		j := bytes.IndexByte(body[i:], '\\')
+		if j < 0 {
+			return 0, false
+		}
+		i += j
+		r, isU := escapedRune(body[i:])
+		switch {
+		case !isU:
+			i += 2 // \\, \" and the like: the escaped byte is no escape of its own
+		case utf16.IsSurrogate(r) && r < 0xdc00: // high half: a low half must follow
+			if low, isU := escapedRune(body[i+6:]); !isU || low < 0xdc00 || low > 0xdfff {
+				return i, true
+			}
+			i += 12
+		case utf16.IsSurrogate(r): // a low half with no high half before it
+			return i, true
+		default:
+			i += 6
+		}
+	}
+	return 0, false
+}
+
+// escapedRune decodes a \uXXXX escape at the start of b.
+func escapedRune(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return rune(n), err == nil
 }
 
 // describeJSONError rephrases a decoding error of body into t for the client.
