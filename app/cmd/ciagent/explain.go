@@ -25,6 +25,7 @@ func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader,
 	repo := fs.String("repo", "", "repository (owner/name), sent to --server")
 	job := fs.String("job", "", "CI job name or URL, sent to --server")
 	provider := fs.String("provider", "", "CI provider (github, gitlab, jenkins, ...), sent to --server")
+	summary := fs.String("summary", "", "also append the answer as Markdown to this file: a GitHub job summary (\"$GITHUB_STEP_SUMMARY\") or a pull request comment")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ciagent explain [flags] FILE|-\n\nReads a failed CI job's log (plain or gzip; - for stdin) and says what broke.")
 		fs.PrintDefaults()
@@ -42,6 +43,10 @@ func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader,
 	}
 	if *top < 1 {
 		return usageErrorf("--top %d: want at least 1", *top)
+	}
+	if flagSet(fs, "summary") && *summary == "" {
+		// An unset $GITHUB_STEP_SUMMARY (the step is not on GitHub Actions) expands to "".
+		return usageErrorf("--summary is empty: give a file (outside GitHub Actions, $GITHUB_STEP_SUMMARY is not set)")
 	}
 	// Flags that would be silently ignored are mistakes: a user who gives --repo expects it
 	// recorded, and a --kb with --server expects those causes used.
@@ -102,6 +107,11 @@ func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader,
 		resp = &apiv1.ExplainResponse{Answer: ans}
 	}
 
+	if *summary != "" {
+		if err := appendSummary(*summary, resp); err != nil {
+			return err
+		}
+	}
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(stdout)
@@ -110,11 +120,10 @@ func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader,
 		return enc.Encode(resp)
 	case "github":
 		writeGitHubAnnotations(stdout, name, resp.Answer)
-		return nil
 	default:
 		writeExplainText(stdout, resp.Answer)
-		return nil
 	}
+	return nil
 }
 
 func writeExplainText(w io.Writer, ans *cifailure.Answer) {

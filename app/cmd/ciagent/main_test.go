@@ -47,6 +47,7 @@ func TestCLI(t *testing.T) {
 		{"explain, only the runner's verdict", []string{"explain", "-"}, "deploying to staging\n./deploy.sh: line 12: rollout went sideways\n##[error]Process completed with exit code 1.\n", exitOK, "unknown (confidence", ""},
 		{"explain top 1", []string{"explain", "--top", "1", "--format", "json", "testdata/undefined.log"}, "", exitOK, `"cause_id": "go.undefined-identifier"`, ""},
 		{"explain bad format", []string{"explain", "--format", "xml", "testdata/undefined.log"}, "", exitUsage, "", `--format "xml"`},
+		{"explain --summary empty (unset $GITHUB_STEP_SUMMARY)", []string{"explain", "--summary", "", "testdata/undefined.log"}, "", exitUsage, "", "--summary is empty"},
 		{"explain bad top", []string{"explain", "--top", "0", "x"}, "", exitUsage, "", "--top 0"},
 		{"explain no file", []string{"explain"}, "", exitUsage, "", "one FILE"},
 		{"explain missing file", []string{"explain", "testdata/nope.log"}, "", exitInput, "", "no such file"},

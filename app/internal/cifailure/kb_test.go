@@ -164,3 +164,53 @@ func TestLiteralSetsAreRequired(t *testing.T) {
 		t.Error("no fixture line matched any regexp: the check checked nothing")
 	}
 }
+
+// TestKnowledgeBaseThroughRunLogPrefix: `gh run view --log` and `--log-failed` (the way a
+// workflow reads another run's failed jobs, docs/ci-integration.md) put "job<TAB>step<TAB>"
+// and a timestamp before every line. Each match*.log rewritten in that shape must give the
+// same top cause and the same proving lines as the log the job printed.
+func TestKnowledgeBaseThroughRunLogPrefix(t *testing.T) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(kb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leadingTimestamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT[\d:.]+Z ?`)
+	files, _ := filepath.Glob("testdata/causes/*/match*.log")
+	if len(files) < 150 {
+		t.Fatalf("found %d fixtures; want the knowledge base's", len(files))
+	}
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var prefixed bytes.Buffer
+		for _, line := range strings.SplitAfter(string(data), "\n") {
+			if line == "" {
+				continue
+			}
+			line = leadingTimestamp.ReplaceAllString(line, "")
+			fmt.Fprintf(&prefixed, "build (ubuntu-latest, 1.26)\tRun make test\t2026-12-06T16:40:01.1234567Z %s", line)
+		}
+		plain := explainFile(t, eng, path)
+		viaGh, err := eng.Explain(context.Background(), &prefixed)
+		if err != nil {
+			t.Fatalf("Explain(%s as gh run view --log): %v", path, err)
+		}
+		want, got := plain.Propositions[0], viaGh.Propositions[0]
+		if got.CauseID != want.CauseID {
+			t.Errorf("%s as gh run view --log: top cause %s; want %s as in the plain log", path, got.CauseID, want.CauseID)
+			continue
+		}
+		for i := range min(len(got.Evidence), len(want.Evidence)) {
+			if g, w := got.Evidence[i], want.Evidence[i]; g.Line != w.Line || g.Text != leadingTimestamp.ReplaceAllString(w.Text, "") {
+				t.Errorf("%s as gh run view --log: proving line %d: %q; want %q", path, g.Line, g.Text, w.Text)
+				break
+			}
+		}
+	}
+}

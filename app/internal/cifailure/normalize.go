@@ -156,7 +156,9 @@ func stripTimestamp(line []byte) []byte {
 		}
 		end++
 	}
-	rest = bytes.TrimLeft(rest[end:], " ")
+	// One space separates the timestamp from the line (GitHub Actions, GitLab, Jenkins'
+	// timestamper); more are the line's own indentation, which patterns and proving lines keep.
+	rest = bytes.TrimPrefix(rest[end:], []byte(" "))
 	// GitLab: "00O " / "01E " / "00O+ " stream markers.
 	if len(rest) >= 4 && isDigit(rest[0]) && isDigit(rest[1]) && (rest[2] == 'O' || rest[2] == 'E') {
 		if rest[3] == ' ' {
