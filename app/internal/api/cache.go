@@ -6,6 +6,7 @@ import (
 
 	"github.com/ci-agent/ci-agent/app/internal/answercache"
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/logthrottle"
 )
 
 // maxCachedLog is the largest log whose answer is cached: most CI logs are smaller, and a
@@ -34,9 +35,10 @@ type cachedAnswer struct {
 func (s *Server) cachedExplain(ctx context.Context, key string) *cifailure.Answer {
 	data, ok, err := s.cache.Get(ctx, key)
 	if err != nil {
-		s.cacheFailed("answer cache lookup failed", err)
+		s.cacheFailed(&s.cacheLookups, "answer cache lookup", err)
 		return nil
 	}
+	s.cacheLookups.Succeeded(s.logger, "answer cache lookup")
 	var c cachedAnswer
 	if !ok || json.Unmarshal(data, &c) != nil || c.Answer == nil || len(c.Features) != len(c.Answer.Propositions) {
 		s.metrics.cache.WithLabelValues("miss").Inc()
@@ -59,15 +61,15 @@ func (s *Server) cacheExplain(ctx context.Context, key string, ans *cifailure.An
 		err = s.cache.Set(ctx, key, data)
 	}
 	if err != nil {
-		s.cacheFailed("answer cache store failed", err)
+		s.cacheFailed(&s.cacheStores, "answer cache store", err)
+		return
 	}
+	s.cacheStores.Succeeded(s.logger, "answer cache store")
 }
 
-// cacheFailed counts a cache failure, and logs the first and every 100th: with Redis away
-// every request fails twice, and a warning each time would bury the log.
-func (s *Server) cacheFailed(what string, err error) {
+// cacheFailed counts a cache failure, and logs it through the operation's throttle: with
+// Redis away every request fails twice, and a warning each time would bury the log.
+func (s *Server) cacheFailed(log *logthrottle.Throttle, what string, err error) {
 	s.metrics.cache.WithLabelValues("error").Inc()
-	if n := s.cacheFailures.Add(1); n == 1 || n%100 == 0 {
-		s.logger.Warn(what, "err", err, "failures", n)
-	}
+	log.Failed(s.logger, what, err)
 }

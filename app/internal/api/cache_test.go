@@ -1,12 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,8 +68,8 @@ func (failingCache) Set(context.Context, string, []byte) error {
 
 func TestExplainWithBrokenCacheStillAnswers(t *testing.T) {
 	s, ts := newTestServer(t, Config{}, WithAnswerCache(failingCache{}))
-	var logs bytes.Buffer
-	s.logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	var logs logRecorder
+	s.logger = slog.New(&logs)
 	resp, data := post(t, ts.URL+"/v1/ci/explain", []byte("undefined: x\n"), nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), "t.single") {
 		t.Fatalf("with Redis down: %d %s; want the answer", resp.StatusCode, data)
@@ -85,13 +86,71 @@ func TestExplainWithBrokenCacheStillAnswers(t *testing.T) {
 	if got := counterValue(t, s, "ciagent_answer_cache_total", "error"); got != 2 {
 		t.Errorf("cache errors after a big log = %v; want still 2 (no lookup)", got)
 	}
-	// Every request fails twice while Redis is away: the log gets the first failure, then
-	// every 100th, not one warning each.
+	// Every request fails twice while Redis is away: the log gets the first failure of each
+	// operation, then every 100th, not one warning each.
 	for range 3 {
 		post(t, ts.URL+"/v1/ci/explain", []byte("undefined: x\n"), nil)
 	}
-	if n := strings.Count(logs.String(), "answer cache"); n != 1 {
-		t.Errorf("%d cache warnings after 8 failures: %s; want 1", n, logs.String())
+	want := []string{"WARN answer cache lookup failed", "WARN answer cache store failed"}
+	if got := logs.take("answer cache"); !slices.Equal(got, want) {
+		t.Errorf("after 8 failures the log holds %q; want only the first lookup's and the first store's %q", got, want)
+	}
+}
+
+// flakyCache is an answer cache whose Redis goes away while down is set.
+type flakyCache struct {
+	down bool // set between requests, which the server serves one at a time here
+	answers
+}
+
+type answers map[string][]byte
+
+func (c *flakyCache) Get(_ context.Context, key string) ([]byte, bool, error) {
+	if c.down {
+		return nil, false, errors.New("connection refused")
+	}
+	v, ok := c.answers[key]
+	return v, ok, nil
+}
+
+func (c *flakyCache) Set(_ context.Context, key string, value []byte) error {
+	if c.down {
+		return errors.New("connection refused")
+	}
+	c.answers[key] = value
+	return nil
+}
+
+// A cache that fails, works again, and fails days later: the recovery is logged once, and the
+// failures after it are logged as new ones instead of being taken for more of the same.
+func TestAnswerCacheFailuresAreLoggedAgainAfterARecovery(t *testing.T) {
+	cache := &flakyCache{answers: answers{}}
+	s, ts := newTestServer(t, Config{}, WithAnswerCache(cache))
+	var logs logRecorder
+	s.logger = slog.New(&logs)
+	explain := func(log string) {
+		t.Helper()
+		if resp, data := post(t, ts.URL+"/v1/ci/explain", []byte(log), nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, data)
+		}
+	}
+	steps := []struct {
+		down bool
+		want []string // what the request adds to the log
+	}{
+		{true, []string{"WARN answer cache lookup failed", "WARN answer cache store failed"}},
+		{true, nil},
+		{false, []string{"INFO answer cache lookup recovered after 2 failures", "INFO answer cache store recovered after 2 failures"}},
+		{false, nil},
+		{true, []string{"WARN answer cache lookup failed", "WARN answer cache store failed"}},
+	}
+	for i, step := range steps {
+		cache.down = step.down
+		// A new log each time: a miss, then a store. The cache logs before the answer is sent.
+		explain(fmt.Sprintf("undefined: x%d\n", i))
+		if got := logs.take("answer cache"); !slices.Equal(got, step.want) {
+			t.Errorf("request %d (cache down: %v) logged %q; want %q", i+1, step.down, got, step.want)
+		}
 	}
 }
 

@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ci-agent/ci-agent/app/internal/cifailure"
+	"github.com/ci-agent/ci-agent/app/internal/logthrottle"
 	"github.com/ci-agent/ci-agent/app/internal/spam"
 )
 
@@ -67,9 +67,10 @@ type Server struct {
 	live     []ReadyCheck
 	handler  http.Handler
 	cache    AnswerCache
-	// cacheFailures counts the answer cache's failures, for logging only some of them.
-	cacheFailures atomic.Uint64
-	patterns      []string // every registered route, for the OpenAPI test
+	// cacheLookups and cacheStores log some of the answer cache's failures. Each has its own:
+	// Redis out of memory refuses a store and still serves a lookup.
+	cacheLookups, cacheStores logthrottle.Throttle
+	patterns                  []string // every registered route, for the OpenAPI test
 }
 
 // ReadyCheck reports whether a dependency can take traffic; /readyz runs them all.

@@ -31,6 +31,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ci-agent/ci-agent/app/internal/logthrottle"
 )
 
 // DefaultKey is the stream the replicas share.
@@ -58,8 +60,11 @@ type Share struct {
 	log    *slog.Logger
 
 	published, received, dropped, failures atomic.Uint64
-	closeOnce                              sync.Once
-	closeErr                               error
+	// One line per failure would be thousands a minute with Redis down. The writer and the
+	// follower have a throttle each: Redis out of memory refuses XADD but serves XREAD.
+	publishLog, followLog logthrottle.Throttle
+	closeOnce             sync.Once
+	closeErr              error
 }
 
 // queueSize bounds the fingerprints waiting for Redis: at 1,000 texts/s it is four seconds of
@@ -189,10 +194,12 @@ func (s *Share) write(ctx context.Context) {
 			// The batch is lost: the memory is best effort, and replaying it later would
 			// only mark old texts as recent.
 			s.dropped.Add(uint64(len(batch)))
-			s.fail("publishing near-duplicate fingerprints", err)
+			s.failures.Add(1)
+			s.publishLog.Failed(s.log, publishing, err)
 			s.sleep(ctx, time.Second)
 			continue
 		}
+		s.publishLog.Succeeded(s.log, publishing)
 		s.published.Add(uint64(len(batch)))
 	}
 }
@@ -201,18 +208,17 @@ func (s *Share) follow(ctx context.Context, mem Memory, from string) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		streams, err := s.reader.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, from}, Count: 1024, Block: followBlock}).Result()
-		if errors.Is(err, redis.Nil) {
-			continue // nothing new within the block time
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, redis.Nil) { // Nil: nothing new within the block time
 			if ctx.Err() != nil {
 				return
 			}
-			s.fail("following the shared near-duplicate memory", err)
+			s.failures.Add(1)
+			s.followLog.Failed(s.log, following, err)
 			s.sleep(ctx, backoff)
 			backoff = min(2*backoff, 30*time.Second)
 			continue
 		}
+		s.followLog.Succeeded(s.log, following)
 		backoff = time.Second
 		for _, st := range streams {
 			fps := make([]uint64, 0, len(st.Messages))
@@ -240,13 +246,11 @@ func parse(m redis.XMessage) (fp uint64, origin string, ok bool) {
 	return fp, origin, true
 }
 
-func (s *Share) fail(what string, err error) {
-	// One line per failure would be thousands a minute with Redis down: log the first and
-	// then every hundredth.
-	if n := s.failures.Add(1); n == 1 || n%100 == 0 {
-		s.log.Warn(what, "err", err, "failures", n)
-	}
-}
+// What the writer and the follower do, as their log lines name it.
+const (
+	publishing = "publishing near-duplicate fingerprints"
+	following  = "following the shared near-duplicate memory"
+)
 
 func (s *Share) sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)

@@ -2,6 +2,7 @@ package dupshare
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -247,4 +248,62 @@ func TestStopEndsTheFollowerAndKeepsTheCallersClient(t *testing.T) {
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Errorf("the caller's client after Run stopped: %v; want it still open", err)
 	}
+}
+
+// lockedBuffer is a log destination that the Share's goroutines and the test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
+}
+
+// Redis failures are logged once when they start, once when Redis works again, and once more
+// when it fails again later: the recovery re-arms the log. The key holding a string instead
+// of a stream makes the real Redis refuse both XADD and XREAD (WRONGTYPE), and deleting it
+// makes Redis work again.
+func TestFailuresAreLoggedAgainAfterARecovery(t *testing.T) {
+	old := followBlock
+	t.Cleanup(func() { followBlock = old })
+	followBlock = 100 * time.Millisecond // the follower's recovery shows after one quiet round
+	key := streamKey(t)
+	rdb := redistest.Client(t)
+	var logs lockedBuffer
+	s, err := New(rdb, Config{Key: key, Size: 100}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	breakRedis := func() {
+		if err := rdb.Set(ctx, key, "not a stream", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	breakRedis()
+	run(t, s, &recorder{}, "0")
+	s.Publish(1)
+	waitFor(t, "both failures are logged", func() bool {
+		return logs.count(publishing+" failed") == 1 && logs.count(following+" failed") == 1
+	})
+	if err := rdb.Del(ctx, key).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.Publish(2)
+	waitFor(t, "both recoveries are logged", func() bool {
+		return logs.count(publishing+" recovered after") == 1 && logs.count(following+" recovered after") == 1
+	})
+	breakRedis()
+	s.Publish(3)
+	waitFor(t, "the next publishing failure is logged", func() bool { return logs.count(publishing+" failed") == 2 })
 }

@@ -1,0 +1,76 @@
+package logthrottle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// recorder is a slog.Handler that keeps each record as "LEVEL message failures=N".
+type recorder struct{ lines []string }
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *recorder) WithGroup(string) slog.Handler            { return r }
+
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	line := rec.Level.String() + " " + rec.Message
+	rec.Attrs(func(a slog.Attr) bool {
+		if a.Key == "failures" {
+			line += " failures=" + a.Value.String()
+		}
+		return true
+	})
+	r.lines = append(r.lines, line)
+	return nil
+}
+
+func TestThrottle(t *testing.T) {
+	// A run is a sequence of outcomes: "f" a failure, "s" a success, "fN" N failures.
+	tests := []struct {
+		name string
+		run  []string
+		want []string
+	}{
+		{"nothing fails", []string{"s", "s"}, nil},
+		{"first failure", []string{"f"}, []string{"WARN op failed failures=1"}},
+		{"the next 98 are quiet", []string{"f99"}, []string{"WARN op failed failures=1"}},
+		{"every 100th", []string{"f250"}, []string{"WARN op failed failures=1", "WARN op failed failures=100", "WARN op failed failures=200"}},
+		{"recovery is logged once", []string{"f3", "s", "s"}, []string{"WARN op failed failures=1", "INFO op recovered after 3 failures failures=3"}},
+		{"a failure after recovery is logged again", []string{"f2", "s", "f", "s"}, []string{
+			"WARN op failed failures=1", "INFO op recovered after 2 failures failures=2",
+			"WARN op failed failures=1", "INFO op recovered after 1 failures failures=1"}},
+		{"the count restarts after recovery", []string{"f150", "s", "f100"}, []string{
+			"WARN op failed failures=1", "WARN op failed failures=100", "INFO op recovered after 150 failures failures=150",
+			"WARN op failed failures=1", "WARN op failed failures=100"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec recorder
+			log := slog.New(&rec)
+			var th Throttle
+			for _, step := range tc.run {
+				if step == "s" {
+					th.Succeeded(log, "op")
+					continue
+				}
+				n := 1
+				if rest := strings.TrimPrefix(step, "f"); rest != "" {
+					if _, err := fmt.Sscan(rest, &n); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for range n {
+					th.Failed(log, "op", errors.New("connection refused"))
+				}
+			}
+			if !slices.Equal(rec.lines, tc.want) {
+				t.Errorf("logged\n%s\nwant\n%s", strings.Join(rec.lines, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
