@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -45,7 +44,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	body := bufio.NewReader(requestBody(w, r, s.cfg.MaxBody))
 	var log io.Reader = body
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
 	if magic, _ := body.Peek(2); (enc == "" || enc == "identity") && len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -123,25 +122,19 @@ func (s *Server) answerExplain(w http.ResponseWriter, r *http.Request, rec *reco
 }
 
 func (s *Server) explainError(w http.ResponseWriter, r *http.Request, err error) {
-	var tooBig *http.MaxBytesError
 	switch ie, isInput := cifailure.IsInputError(err); {
-	case errors.As(err, &tooBig):
-		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
+	case errors.As(err, new(*bodyError)): // first: the engine may have called it bad input
+		s.bodyReadError(w, r, err)
 	case errors.Is(err, errLogTooLarge):
 		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("decompressed log larger than %d bytes", s.cfg.MaxLogBytes))
 	case isInput && ie.Reason == "binary":
 		writeError(w, r, http.StatusUnsupportedMediaType, ie.Error())
 	case isInput:
 		writeError(w, r, http.StatusBadRequest, ie.Error())
-	case errors.Is(err, context.DeadlineExceeded): // before isTimeout: it is a net.Error too
+	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, r, http.StatusServiceUnavailable, "classification took too long")
-	case isTimeout(err):
-		// The client stopped sending: its fault, and not a 5xx that would fail a canary.
-		writeError(w, r, http.StatusRequestTimeout, "reading the request body timed out")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		writeError(w, r, http.StatusBadRequest, "the request body ended before its Content-Length")
 	case errors.Is(err, context.Canceled):
-		// The client went away: nobody reads the answer.
+		s.clientGone(w, r, "the client went away during classification", err)
 	default:
 		s.logger.Error("explain failed", "request_id", RequestID(r.Context()), "err", err)
 		writeError(w, r, http.StatusInternalServerError, "internal error")
@@ -149,21 +142,13 @@ func (s *Server) explainError(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // gzipErrors marks corrupt gzip streams as the client's fault (400), not ours.
-// isTimeout reports a network read that timed out (a client sending its body too slowly).
-func isTimeout(err error) bool {
-	var netErr net.Error
-	return errors.As(err, &netErr) && netErr.Timeout()
-}
-
 type gzipErrors struct{ r io.Reader }
 
 func (g gzipErrors) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
-	var netErr net.Error
-	var tooBig *http.MaxBytesError
-	// A body that stops arriving or is too large is not a bad gzip stream: explainError says
-	// what it is.
-	if err != nil && err != io.EOF && !errors.As(err, &netErr) && !errors.As(err, &tooBig) {
+	// A body that could not be read (stopped, too large, cut) is not a bad gzip stream:
+	// bodyReadError says what it is.
+	if err != nil && err != io.EOF && !errors.As(err, new(*bodyError)) {
 		err = &cifailure.InputError{Reason: "gzip", Err: fmt.Errorf("invalid gzip body: %w", err)}
 	}
 	return n, err

@@ -89,7 +89,7 @@ func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request, limit int6
 		busy()
 		return nil, nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(requestBody(w, r, limit))
 	if need := (int64(len(body)) + 1) * perByte; err == nil && need > reserved {
 		if !s.bodies.take(need - reserved) {
 			s.bodies.give(reserved)
@@ -107,10 +107,40 @@ func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request, limit int6
 	return body, release, true
 }
 
-// bodyReadError answers a JSON request whose body could not be read, with the statuses
-// explainError gives a log: a client that stops sending gets a 408 it may retry, not a 400.
-// The read's own error is never sent: a socket error names both ends' addresses
-// ("read tcp 10.1.2.3:8080->…"), and the server's is not the client's to learn.
+// requestBody is r's body, capped at limit bytes, with its read failures marked as such
+// (bodyError): the explain engine hands them back among its own errors, and a body that fails
+// must get the same answer on every route.
+func requestBody(w http.ResponseWriter, r *http.Request, limit int64) io.Reader {
+	return bodyReader{http.MaxBytesReader(w, r.Body, limit)}
+}
+
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err}
+	}
+	return n, err
+}
+
+// bodyError is a failure to read the request body: the connection or its framing, not what
+// the body says.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// statusClientClosedRequest (nginx's 499) answers a request whose client has gone: nobody
+// reads it, but the access log and ciagent_http_requests_total then tell a client that hung
+// up from bad input (400) and from a server error (5xx, which fails a canary).
+const statusClientClosedRequest = 499
+
+// bodyReadError answers a request whose body could not be read (a bodyError), for every
+// route: a client that stops sending gets a 408 it may retry, a body over the cap a 413, a
+// client that hangs up a 499 and an info line, never an error. The read's own error is never
+// sent: a socket error names both ends' addresses ("read tcp 10.1.2.3:8080->…"), and the
+// server's is not the client's to learn.
 func (s *Server) bodyReadError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
 	switch {
@@ -123,13 +153,30 @@ func (s *Server) bodyReadError(w http.ResponseWriter, r *http.Request, err error
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		writeError(w, r, http.StatusBadRequest, "the request body ended before its Content-Length")
 	case errors.As(err, new(net.Error)):
-		// A reset connection: the client is most likely gone. The log keeps the detail.
-		s.logger.Info("reading a request body failed", "request_id", RequestID(r.Context()), "err", err)
-		writeError(w, r, http.StatusBadRequest, "the connection failed while the request body was being read")
+		// A reset connection: the client is gone. The log keeps the detail.
+		s.clientGone(w, r, "reading a request body failed", err)
 	default:
 		// net/http's own: a malformed chunk ("invalid byte in chunk length"), no address.
+		var be *bodyError
+		if errors.As(err, &be) {
+			err = be.err // without what the engine put around it ("reading the log: …")
+		}
 		writeError(w, r, http.StatusBadRequest, "the request body could not be read: "+err.Error())
 	}
+}
+
+// isTimeout reports a network read that timed out (a client sending its body too slowly).
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// clientGone answers a request whose client went away before its answer (a reset
+// connection, a cancelled request) with a 499 it will not read, and logs why at info level:
+// a client hanging up is no server error.
+func (s *Server) clientGone(w http.ResponseWriter, r *http.Request, msg string, err error) {
+	s.logger.Info(msg, "request_id", RequestID(r.Context()), "err", err)
+	writeError(w, r, statusClientClosedRequest, "the client closed the connection")
 }
 
 // queryParams parses the query string strictly: r.URL.Query() drops a pair it cannot decode
