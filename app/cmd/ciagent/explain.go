@@ -163,13 +163,9 @@ func writeGitHubAnnotations(w io.Writer, logName string, ans *cifailure.Answer) 
 		file, line := logName, 0
 		var text string
 		if len(p.Evidence) > 0 {
-			ev := p.Evidence[0]
-			line, text = ev.Line, ev.Text
-			for _, m := range sourceLocation.FindAllStringSubmatch(ev.Text, -1) {
-				if !hostName.MatchString(m[1]) {
-					file, line = m[1], atoi(m[2])
-					break
-				}
+			line, text = p.Evidence[0].Line, p.Evidence[0].Text
+			if f, l, ok := firstSourceLocation(p.Evidence); ok {
+				file, line = f, l
 			}
 		}
 		msg := p.Title
@@ -185,6 +181,22 @@ func writeGitHubAnnotations(w io.Writer, logName string, ans *cifailure.Answer) 
 		}
 		fmt.Fprintf(w, "::%s %s::%s\n", level, props, escapeData(msg))
 	}
+}
+
+// firstSourceLocation finds the first file:line in a proposition's proving lines and the lines
+// just after each: rustc and others put the location on the line below the error
+// ("error[E0308]: mismatched types" then "--> src/pricing.rs:42:23").
+func firstSourceLocation(evidence []cifailure.Evidence) (file string, line int, ok bool) {
+	for _, ev := range evidence {
+		for _, text := range append([]string{ev.Text}, ev.After...) {
+			for _, m := range sourceLocation.FindAllStringSubmatch(text, -1) {
+				if !hostName.MatchString(m[1]) {
+					return m[1], atoi(m[2]), true
+				}
+			}
+		}
+	}
+	return "", 0, false
 }
 
 func escapeData(s string) string {

@@ -43,6 +43,7 @@ func TestCLI(t *testing.T) {
 		{"explain text shows the line", []string{"explain", "testdata/undefined.log"}, "", exitOK, "line 3: ./main.go:12:2: undefined: helper", ""},
 		{"explain stdin", []string{"explain", "-"}, "./x.go:1:1: undefined: y\n", exitOK, "go.undefined-identifier", ""},
 		{"explain github", []string{"explain", "--format", "github", "testdata/undefined.log"}, "", exitOK, "::error file=./main.go,line=12,title=go.undefined-identifier", ""},
+		{"explain github, rustc's location on the line below", []string{"explain", "--format", "github", "testdata/rust-e0308.log"}, "", exitOK, "::error file=src/pricing.rs,line=42,title=rust.mismatched-types", ""},
 		{"explain github, host:port is not a file", []string{"explain", "--format", "github", "-"}, "go: downloading x\ndial tcp: lookup proxy.golang.org:443: no such host\n", exitOK, "::error title=net.dns-resolution (network", ""},
 		{"explain, only the runner's verdict", []string{"explain", "-"}, "deploying to staging\n./deploy.sh: line 12: rollout went sideways\n##[error]Process completed with exit code 1.\n", exitOK, "unknown (confidence", ""},
 		{"explain top 1", []string{"explain", "--top", "1", "--format", "json", "testdata/undefined.log"}, "", exitOK, `"cause_id": "go.undefined-identifier"`, ""},
