@@ -39,6 +39,10 @@ type Config struct {
 	InputBytes    int           // the excerpt's (or full input's) cap
 	RetentionDays int           // day partitions older than this are dropped; 0 keeps all
 	SkipMigrate   bool          // do not apply migrations at Open (someone ran `ciagent migrate`)
+
+	// Tests shorten these; Open uses the defaults.
+	firstBackoff  time.Duration // the first wait after a failed write
+	recoveryProbe time.Duration // how often a writer waiting to retry pings the database
 }
 
 // DefaultConfig returns the production defaults.
@@ -104,6 +108,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetentionDays < 0 {
 		c.RetentionDays = 0
+	}
+	if c.firstBackoff <= 0 {
+		c.firstBackoff = 100 * time.Millisecond
+	}
+	if c.recoveryProbe <= 0 {
+		c.recoveryProbe = time.Second
 	}
 	return c
 }
@@ -734,7 +744,8 @@ func (p *Pipeline) readSpool(cur *cursor, spare *[][]byte) ([]item, [][]byte, er
 // PostgreSQL refuses as data is split until the refused event is alone; that one is logged and
 // dropped, so one bad event cannot stop the pipeline. It returns false when ctx ends first.
 func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item) bool {
-	backoff := 100 * time.Millisecond
+	backoff := p.cfg.firstBackoff
+	outage := false
 	for {
 		start := time.Now()
 		rows, err := w.write(ctx, batch)
@@ -761,15 +772,55 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item
 		}
 		p.metrics.retries.Inc()
 		p.logger.Warn("writing a batch failed; retrying", "events", len(batch), "backoff", backoff.String(), "err", err)
+		if !w.connected() {
+			outage = true // the connection is gone: PostgreSQL is away, not refusing this batch
+		}
 		d := backoff/2 + rand.N(backoff/2+1) // #nosec G404 -- jitter: replicas must not retry in step; nothing secret
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		recovered, ok := p.waitToRetry(ctx, d, &outage)
+		if !ok {
 			return false
-		case <-t.C:
+		}
+		if recovered {
+			p.logger.Info("PostgreSQL answers again; retrying the batch now", "events", len(batch))
+			backoff, outage = p.cfg.firstBackoff, false
+			continue
 		}
 		backoff = min(backoff*2, p.cfg.MaxBackoff)
+	}
+}
+
+// waitToRetry waits d before the next write attempt, but not longer than PostgreSQL takes to
+// answer again. A writer that backed off towards MaxBackoff during an outage would otherwise
+// leave the spool filling, and the API answering 503 once it is full, for up to MaxBackoff
+// after the database is back. So while it waits it pings every recoveryProbe, and it returns
+// early (recovered) when a ping succeeds during an outage: the writer lost its connection, or a
+// ping failed, in this retry sequence. A database that stays connected but refuses the batch
+// (a lock, a full disk) keeps the backoff. ok is false when ctx ended.
+func (p *Pipeline) waitToRetry(ctx context.Context, d time.Duration, outage *bool) (recovered, ok bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	var probe <-chan time.Time
+	if p.db != nil && d > p.cfg.recoveryProbe {
+		tick := time.NewTicker(p.cfg.recoveryProbe)
+		defer tick.Stop()
+		probe = tick.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return false, false
+		case <-t.C:
+			return false, true
+		case <-probe:
+			pctx, cancel := context.WithTimeout(ctx, p.cfg.recoveryProbe)
+			err := p.db.Ping(pctx)
+			cancel()
+			if err != nil {
+				*outage = true
+			} else if *outage {
+				return true, true
+			}
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
 )
@@ -218,6 +219,29 @@ func TestDatabaseDownMidStream(t *testing.T) {
 	proxy.Up(t)
 	wg.Wait()
 	waitAll(t, dbURL, acked)
+}
+
+// TestWriterResumesWhenTheDatabaseAnswers: a writer that backed off for long during an outage
+// writes as soon as PostgreSQL answers again, not when its backoff ends. The backoff here is an
+// hour, so only the recovery probe can bring the event in before waitAll's bound.
+func TestWriterResumesWhenTheDatabaseAnswers(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	proxy := pgtest.NewProxy(t, pgtest.Target(t, dbURL))
+	p := openTest(t, Config{DatabaseURL: proxy.URL(t, dbURL), MaxBackoff: time.Hour, firstBackoff: time.Hour, recoveryProbe: 20 * time.Millisecond})
+	defer closeTest(t, p)
+
+	proxy.Down()
+	ev := testEvent(1)
+	if err := p.Record(t.Context(), ev); err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); testutil.ToFloat64(p.metrics.retries) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never failed a write while the database was down")
+		}
+	}
+	proxy.Up(t)
+	waitAll(t, dbURL, []uuid.UUID{ev.ID})
 }
 
 // TestQueueOverflowCatchesUpFromSpool makes the in-memory queue too small, so the writer must
