@@ -121,9 +121,11 @@ func (c *flakyCache) Set(_ context.Context, key string, value []byte) error {
 	return nil
 }
 
-// A cache that fails, works again, and fails days later: the recovery is logged once, and the
-// failures after it are logged as new ones instead of being taken for more of the same.
-func TestAnswerCacheFailuresAreLoggedAgainAfterARecovery(t *testing.T) {
+// A cache that fails and works again: the recovery is logged once. A failure soon after is
+// counted into the next warning instead of logged at once (logthrottle.Quiet), so a cache that
+// fails now and then does not log a warning and a recovery per request; logthrottle's own
+// tests cover the failure logged again once Quiet has passed.
+func TestAnswerCacheFailuresAndRecoveryAreLogged(t *testing.T) {
 	cache := &flakyCache{answers: answers{}}
 	s, ts := newTestServer(t, Config{}, WithAnswerCache(cache))
 	var logs logRecorder
@@ -142,7 +144,7 @@ func TestAnswerCacheFailuresAreLoggedAgainAfterARecovery(t *testing.T) {
 		{true, nil},
 		{false, []string{"INFO answer cache lookup recovered after 2 failures", "INFO answer cache store recovered after 2 failures"}},
 		{false, nil},
-		{true, []string{"WARN answer cache lookup failed", "WARN answer cache store failed"}},
+		{true, nil},
 	}
 	for i, step := range steps {
 		cache.down = step.down

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // recorder is a slog.Handler that keeps each record as "LEVEL message failures=N".
@@ -20,8 +21,11 @@ func (r *recorder) WithGroup(string) slog.Handler            { return r }
 func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 	line := rec.Level.String() + " " + rec.Message
 	rec.Attrs(func(a slog.Attr) bool {
-		if a.Key == "failures" {
+		switch a.Key {
+		case "failures":
 			line += " failures=" + a.Value.String()
+		case "since_last_warning":
+			line += " since=" + a.Value.String()
 		}
 		return true
 	})
@@ -30,32 +34,46 @@ func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 }
 
 func TestThrottle(t *testing.T) {
-	// A run is a sequence of outcomes: "f" a failure, "s" a success, "fN" N failures.
+	// A run is a sequence of steps: "f" a failure, "fN" N failures, "s" a success, "w" a wait
+	// of Quiet.
 	tests := []struct {
 		name string
 		run  []string
 		want []string
 	}{
 		{"nothing fails", []string{"s", "s"}, nil},
-		{"first failure", []string{"f"}, []string{"WARN op failed failures=1"}},
-		{"the next 98 are quiet", []string{"f99"}, []string{"WARN op failed failures=1"}},
-		{"every 100th", []string{"f250"}, []string{"WARN op failed failures=1", "WARN op failed failures=100", "WARN op failed failures=200"}},
-		{"recovery is logged once", []string{"f3", "s", "s"}, []string{"WARN op failed failures=1", "INFO op recovered after 3 failures failures=3"}},
-		{"a failure after recovery is logged again", []string{"f2", "s", "f", "s"}, []string{
-			"WARN op failed failures=1", "INFO op recovered after 2 failures failures=2",
-			"WARN op failed failures=1", "INFO op recovered after 1 failures failures=1"}},
-		{"the count restarts after recovery", []string{"f150", "s", "f100"}, []string{
-			"WARN op failed failures=1", "WARN op failed failures=100", "INFO op recovered after 150 failures failures=150",
-			"WARN op failed failures=1", "WARN op failed failures=100"}},
+		{"first failure", []string{"f"}, []string{"WARN op failed failures=1 since=1"}},
+		{"the next 98 are quiet", []string{"f99"}, []string{"WARN op failed failures=1 since=1"}},
+		{"every 100th", []string{"f250"}, []string{"WARN op failed failures=1 since=1", "WARN op failed failures=100 since=99", "WARN op failed failures=200 since=100"}},
+		{"recovery is logged once", []string{"f3", "s", "s"}, []string{"WARN op failed failures=1 since=1", "INFO op recovered after 3 failures failures=3"}},
+		{"a failure long after recovery is logged again", []string{"f2", "s", "w", "f", "s"}, []string{
+			"WARN op failed failures=1 since=1", "INFO op recovered after 2 failures failures=2",
+			"WARN op failed failures=1 since=2", "INFO op recovered after 1 failures failures=1"}},
+		// One call in a hundred failing must not log a warning and a recovery for each: the
+		// failures soon after a warning are counted into the next one.
+		{"intermittent failures within Quiet are counted, not logged", []string{"f", "s", "f", "s", "f", "s", "w", "f", "s"}, []string{
+			"WARN op failed failures=1 since=1", "INFO op recovered after 1 failures failures=1",
+			"WARN op failed failures=1 since=3", "INFO op recovered after 1 failures failures=1"}},
+		{"a long run after an unlogged one still warns every 100th", []string{"f", "s", "f", "s", "f100"}, []string{
+			"WARN op failed failures=1 since=1", "INFO op recovered after 1 failures failures=1",
+			"WARN op failed failures=100 since=101"}},
+		{"the count restarts after recovery", []string{"f150", "s", "w", "f100"}, []string{
+			"WARN op failed failures=1 since=1", "WARN op failed failures=100 since=99", "INFO op recovered after 150 failures failures=150",
+			"WARN op failed failures=1 since=51", "WARN op failed failures=100 since=99"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var rec recorder
 			log := slog.New(&rec)
-			var th Throttle
+			now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+			th := Throttle{now: func() time.Time { return now }}
 			for _, step := range tc.run {
-				if step == "s" {
+				switch step {
+				case "s":
 					th.Succeeded(log, "op")
+					continue
+				case "w":
+					now = now.Add(Quiet)
 					continue
 				}
 				n := 1
