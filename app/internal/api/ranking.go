@@ -30,8 +30,12 @@ var _ Ranking = (*ranking.Service)(nil)
 func WithRanking(rk Ranking) Option { return func(s *Server) { s.ranking = rk } }
 
 // rerankExplain puts ans's propositions in the model's order and returns the model version
-// ("" when the proposer's order stands). The category follows the new first proposition; the
-// confidence stays the proposer's, since it is a calibrated statement about its own top score.
+// ("" when the proposer's order stands). The category and the confidence follow the served
+// order by the engine's own rule, as if the proposer had ranked so: they used to keep the
+// proposer's confidence beside the new first proposition's category, e.g. "unknown" (a CI
+// runner's exit code line) at 0.872, a figure that belonged to the cause moved down. Each
+// proposition keeps its own score. The model never moves a wrapper cause above a specific
+// one (ranking.Model.Order).
 func (s *Server) rerankExplain(r *http.Request, ans *cifailure.Answer) string {
 	if s.ranking == nil || len(ans.Propositions) < 2 {
 		return ""
@@ -50,7 +54,7 @@ func (s *Server) rerankExplain(r *http.Request, ans *cifailure.Answer) string {
 		reordered[i] = ans.Propositions[k]
 	}
 	ans.Propositions = reordered
-	ans.Category = reordered[0].Category
+	ans.SetCategoryAndConfidence()
 	return version
 }
 

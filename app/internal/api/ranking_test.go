@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	neturl "net/url"
 	"strings"
@@ -513,4 +514,78 @@ func TestSpamAnswersNameTheSpamModel(t *testing.T) {
 	if len(after.Reasons) != len(before.Reasons) || after.Reasons[0].Code != before.Reasons[len(before.Reasons)-1].Code {
 		t.Errorf("reasons under the reversing spam model = %s; want the proposer's order %v reversed", raw, before.Reasons)
 	}
+}
+
+// TestRerankedAnswerFollowsItsTop: a model that reverses the proposer's order serves the
+// specific causes reversed and the wrapper (t.generic, weight 0.2) still last, never above a
+// specific cause; the answer's category and confidence are those of the served first
+// proposition and its runner-up. They used to keep the proposer's confidence beside the new
+// first one's category, and a model fitted to noise served "unknown, confidence 0.872" with a
+// runner's exit-code line first.
+func TestRerankedAnswerFollowsItsTop(t *testing.T) {
+	url := pgtest.URL(t)
+	if err := pipeline.Migrate(t.Context(), url, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	// No Run: Reload below is what a poll does, without waiting for one.
+	svc, err := ranking.OpenService(t.Context(), url, ranking.ServiceConfig{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	pool, err := pgxpool.New(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	_, ts := newTestServer(t, Config{}, WithRanking(svc))
+	const log = threeCauses + "Process completed with exit code 1.\n"
+	explain := func() apiv1.ExplainResponse {
+		t.Helper()
+		_, body := post(t, ts.URL+"/v1/ci/explain?repo=acme/api", []byte(log), map[string]string{"Content-Type": "text/plain"})
+		var out apiv1.ExplainResponse
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Fatalf("explain: %v in %q", err, body)
+		}
+		return out
+	}
+	static := explain()
+	if n := len(static.Propositions); n != 4 || static.Propositions[n-1].CauseID != "t.generic" || static.RankerVersion != "" {
+		t.Fatalf("explain without a model: %s (ranker_version %q); want three specific causes, then t.generic", causeOrder(static), static.RankerVersion)
+	}
+	if _, err := ranking.NewStore(pool).SaveModel(t.Context(), linearModel(-1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	got := explain()
+	p := static.Propositions
+	if want := strings.Join([]string{p[2].CauseID, p[1].CauseID, p[0].CauseID, p[3].CauseID}, ","); got.RankerVersion == "" || causeOrder(got) != want {
+		t.Fatalf("explain with a reversing model: %s (ranker_version %q); want %s: the specific causes reversed, the wrapper still last", causeOrder(got), got.RankerVersion, want)
+	}
+	// The engine's rule (README): the top score, discounted by up to a quarter when the
+	// runner-up scores within 0.15 of it, or above it.
+	top, second := got.Propositions[0], got.Propositions[1]
+	margin := max(0, min(1, (top.Score-second.Score)/0.15))
+	wantConfidence := math.Round(top.Score*(0.75+0.25*margin)*1000) / 1000
+	if got.Category != top.Category || got.Confidence != wantConfidence {
+		t.Errorf("re-ranked answer: category %s, confidence %v; want %s, %v from its first proposition %s (score %v) and runner-up (score %v); the proposer said %s, %v",
+			got.Category, got.Confidence, top.Category, wantConfidence, top.CauseID, top.Score, second.Score, static.Category, static.Confidence)
+	}
+	for i, q := range got.Propositions {
+		if q.Score != scoreOf(static, q.CauseID) {
+			t.Errorf("proposition %d (%s): score %v; want the proposer's %v", i+1, q.CauseID, q.Score, scoreOf(static, q.CauseID))
+		}
+	}
+}
+
+func scoreOf(resp apiv1.ExplainResponse, cause string) float64 {
+	for _, p := range resp.Propositions {
+		if p.CauseID == cause {
+			return p.Score
+		}
+	}
+	return -1
 }

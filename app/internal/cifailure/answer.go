@@ -43,3 +43,28 @@ type Features struct {
 	EvidenceLines int
 	FirstLine     int
 }
+
+// SetCategoryAndConfidence sets the answer's category and confidence from its propositions in
+// their present order: the first one's category, and its score discounted by up to a quarter
+// when the runner-up scores within 0.15 of it (two causes fit the log about equally). The
+// engine calls it on its own order; a server that re-orders the propositions calls it again,
+// so that the answer never names one cause's category with another's confidence. A runner-up
+// scoring above the first (a re-ordered answer) takes the whole quarter.
+func (a *Answer) SetCategoryAndConfidence() {
+	if len(a.Propositions) == 0 {
+		return
+	}
+	top := a.Propositions[0].Score
+	margin := 1.0
+	if len(a.Propositions) > 1 {
+		margin = max(0, min(1, (top-a.Propositions[1].Score)/0.15))
+	}
+	a.Category = a.Propositions[0].Category
+	a.Confidence = round3(top * (0.75 + 0.25*margin))
+}
+
+// IsWrapper reports whether a cause of this weight (specificity) is a generic wrapper: a line
+// that echoes every failure ("make: *** [all] Error 2", a CI runner's "Process completed with
+// exit code 1") and says that something failed, not what. Knowledge-base causes of category
+// unknown are always wrappers (Cause.Validate).
+func IsWrapper(weight float64) bool { return weight < genericWeight }

@@ -672,17 +672,8 @@ func (s *scan) answer() *Answer {
 	}
 	if len(ans.Propositions) == 0 {
 		ans.Propositions = []Proposition{s.unknown()}
-		ans.Category = CategoryUnknown
-		ans.Confidence = ans.Propositions[0].Score
-		return ans
 	}
-	top := ans.Propositions[0].Score
-	margin := 1.0
-	if len(ans.Propositions) > 1 {
-		margin = math.Min(1, (top-ans.Propositions[1].Score)/0.15)
-	}
-	ans.Category = ans.Propositions[0].Category
-	ans.Confidence = round3(top * (0.75 + 0.25*margin))
+	ans.SetCategoryAndConfidence()
 	return ans
 }
 

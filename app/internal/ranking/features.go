@@ -128,7 +128,8 @@ const (
 )
 
 // Label turns the feedback on one proposition into its relevance: accepted > no feedback >
-// rejected. Disagreeing actors are a majority vote; a tie counts as no feedback.
+// rejected. accepted and rejected count actors, each by their latest outcome (the store's
+// latestPerActor). Disagreeing actors are a majority vote; a tie counts as no feedback.
 func Label(accepted, rejected int) int {
 	switch {
 	case accepted > rejected:

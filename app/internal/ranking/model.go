@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/ci-agent/ci-agent/app/internal/cifailure"
 )
 
 // Model is a linear scoring function over standardised features: score = Σ w·(x − mean)/std.
@@ -219,7 +221,12 @@ func (m *Model) Score(x []float64) float64 {
 	return s
 }
 
-// Order returns the candidate indices of xs, best first. Ties keep the given (proposer's) order.
+// Order returns the candidate indices of xs (given in the proposer's order), best first. Ties
+// keep the proposer's order. In a CI answer a wrapper cause (cifailure.IsWrapper: a CI
+// runner's "Process completed with exit code 1", make's "Error 2") never moves above a
+// specific cause the proposer put above it, whatever the scores: it only echoes the real
+// failure, and feedback that accepts it says that a step failed, which is always true. Serving
+// and evaluation both order through here, so the figures are those of the served order.
 func (m *Model) Order(xs [][]float64) []int {
 	scores := make([]float64, len(xs))
 	order := make([]int, len(xs))
@@ -228,7 +235,49 @@ func (m *Model) Order(xs [][]float64) []int {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
+	if m.Kind == KindCIExplain {
+		if w := slices.Index(m.Features, "weight"); w >= 0 {
+			wrapper := make([]bool, len(xs))
+			for i, x := range xs {
+				wrapper[i] = cifailure.IsWrapper(x[w])
+			}
+			order = wrappersStayBelow(order, wrapper)
+		}
+	}
 	return order
+}
+
+// wrappersStayBelow returns order (candidate indices, best first; an index is the proposer's
+// rank) with each wrapper moved down just far enough that every specific cause the proposer
+// ranked above it comes first; everything else keeps order's sequence. It takes, at each
+// place, the first remaining candidate of order that may go there: any specific cause, or a
+// wrapper once no specific cause above it in the proposer's order is left.
+func wrappersStayBelow(order []int, wrapper []bool) []int {
+	placed := make([]bool, len(order))
+	// mayGo: a wrapper waits for the specific causes the proposer ranked above it.
+	mayGo := func(c int) bool {
+		if !wrapper[c] {
+			return true
+		}
+		for k := 0; k < c; k++ {
+			if !wrapper[k] && !placed[k] {
+				return false
+			}
+		}
+		return true
+	}
+	out := make([]int, 0, len(order))
+	for len(out) < len(order) {
+		// The remaining specific cause of best proposer rank may always go: the loop ends.
+		for _, c := range order {
+			if !placed[c] && mayGo(c) {
+				out = append(out, c)
+				placed[c] = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // check reports whether m can score vectors of kind as this binary computes them.

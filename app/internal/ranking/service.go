@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"sync/atomic"
 	"time"
 
@@ -65,11 +66,9 @@ func OpenService(ctx context.Context, url string, cfg ServiceConfig, logger *slo
 	if !s.tryMigrate(ctx) {
 		return s, nil
 	}
+	// Reload loads the history with the first model; without a model nothing reads it.
 	if err := s.Reload(ctx); err != nil {
 		logger.Warn("loading ranking models; using the proposers' order until it works", "err", err)
-	}
-	if err := s.ReloadHistory(ctx); err != nil {
-		logger.Warn("loading the feedback history", "err", err)
 	}
 	return s, nil
 }
@@ -129,19 +128,19 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// Reload swaps in any model version newer than the loaded one. A model this binary cannot
-// apply (other features) is skipped with a warning and the previous one stays.
+// Reload swaps in any model version newer than the loaded one, with the feedback history
+// reloaded first: a model just trained on the newest feedback would otherwise rank with
+// history up to a minute older than its training data. When the history cannot be read, the
+// new model waits for the next poll. A model this binary cannot apply (other features) is
+// skipped with a warning and the previous one stays.
 func (s *Service) Reload(ctx context.Context) error {
 	ids, err := s.store.latestIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("listing model versions: %w", err)
 	}
-	current := *s.models.Load()
-	next := make(map[string]*Model, len(current))
-	for k, m := range current {
-		next[k] = m
-	}
-	changed := false
+	next := maps.Clone(*s.models.Load())
+	tried := map[string]int64{}
+	var loaded []*Model
 	for kind, id := range ids {
 		if !ValidKind(kind) || s.ids[kind] == id {
 			continue
@@ -150,18 +149,24 @@ func (s *Service) Reload(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s.ids[kind] = id // tried: a bad model is not re-read at every poll
+		tried[kind] = id // a bad model is not re-read at every poll
 		if err := m.check(); err != nil {
 			s.logger.Warn("ranking model skipped", "version", m.Version, "err", err)
 			continue
 		}
 		next[kind] = m
-		changed = true
-		s.logger.Info("ranking model loaded", "version", m.Version, "trained_until", m.TrainedUntil, "pairs", m.Pairs)
+		loaded = append(loaded, m)
 	}
-	if changed {
+	if len(loaded) > 0 {
+		if err := s.ReloadHistory(ctx); err != nil {
+			return fmt.Errorf("reloading the feedback history for a new model: %w", err)
+		}
 		s.models.Store(&next)
+		for _, m := range loaded {
+			s.logger.Info("ranking model loaded", "version", m.Version, "trained_until", m.TrainedUntil, "pairs", m.Pairs)
+		}
 	}
+	maps.Copy(s.ids, tried)
 	return nil
 }
 

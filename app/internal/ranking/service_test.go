@@ -3,9 +3,11 @@ package ranking
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline"
@@ -62,4 +64,65 @@ func TestServiceStartsWithoutTheDatabase(t *testing.T) {
 		}
 	}
 	t.Errorf("version after the database came back = %q; want the stored %q", svc.Version(KindCIExplain), version)
+}
+
+// A new model version comes with the feedback history as it is now: the history used to be
+// reloaded only every minute, so a model trained on the newest feedback ranked for up to a
+// minute with history older than its training data. No Run here: Reload is what each poll
+// calls.
+func TestNewModelComesWithFreshHistory(t *testing.T) {
+	url, store := testStore(t)
+	svc, err := OpenService(t.Context(), url, ServiceConfig{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+
+	// Feedback given after serve started: acme/api's users accept the test failure.
+	p, err := pipeline.Open(t.Context(), pipeline.Config{DatabaseURL: url, SpoolDir: t.TempDir(), Fsync: "never"}, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Start()
+	id, err := uuid.NewV7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := p.Record(t.Context(), &pipeline.Event{Kind: pipeline.KindCIExplain, ID: id, ReceivedAt: now, Latency: time.Millisecond, Repo: "acme/api", InputSize: 100,
+		Propositions: []pipeline.Proposition{
+			{Rank: 1, CauseID: "go.undefined", Category: "compile", Score: 0.9, Features: map[string]float64{"weight": 0.8}},
+			{Rank: 2, CauseID: "go.test-failed", Category: "test", Score: 0.5, Features: map[string]float64{"weight": 0.6}},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Record(t.Context(), pipeline.NewFeedback(id, "go.test-failed", "accepted", "alice", now)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	// A model that ranks by feedback on the cause in the repository, and nothing else.
+	names := FeatureNames(KindCIExplain)
+	m := &Model{Kind: KindCIExplain, Features: names, Mean: make([]float64, len(names)), Std: make([]float64, len(names)), Weights: make([]float64, len(names))}
+	for j := range names {
+		m.Std[j] = 1
+	}
+	m.Weights[slices.Index(names, "cause_repo_feedback_log")] = 1
+	version, err := store.SaveModel(t.Context(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cands := []Candidate{
+		{CauseID: "go.undefined", Category: "compile", Score: 0.9, Rank: 1, Stored: map[string]float64{"weight": 0.8}},
+		{CauseID: "go.test-failed", Category: "test", Score: 0.5, Rank: 2, Stored: map[string]float64{"weight": 0.6}},
+	}
+	order, served := svc.Rank(KindCIExplain, "acme/api", time.Now(), cands)
+	if served != version || !slices.Equal(order, []int{1, 0}) {
+		t.Errorf("Rank right after the model %s was loaded = %v by %q; want [1 0] (go.test-failed, accepted in acme/api since serve started) by %s", version, order, served, version)
+	}
 }

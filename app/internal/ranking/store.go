@@ -229,6 +229,18 @@ func (s *Store) QueriesSplit(ctx context.Context, span Span, holdout float64, fn
 	return s.queries(ctx, span, holdout, fn)
 }
 
+// latestPerActor is the feedback that labels the proposition p: each actor's latest outcome on
+// it that says something about one proposition (accepted, rejected, false_positive). An actor
+// who accepted a cause and then rejected it changed their mind; both rows stay (the feedback
+// id is derived from the outcome), and counting both made a tie of it. Equal times go by the
+// feedback id, so the choice is the same at every read.
+const latestPerActor = `
+	SELECT DISTINCT ON (f.actor) f.outcome
+	FROM feedback f
+	WHERE f.request_id = p.request_id AND f.cause_id = p.cause_id
+	  AND f.outcome IN ('accepted', 'rejected', 'false_positive')
+	ORDER BY f.actor, f.at DESC, f.id DESC`
+
 // querier is a connection or a transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -366,8 +378,8 @@ func (s *Store) queries(ctx context.Context, span Span, holdout float64, fn func
 		JOIN propositions p ON p.request_id = r.id
 		LEFT JOIN LATERAL (
 			SELECT count(*) FILTER (WHERE f.outcome = 'accepted') AS accepted,
-			       count(*) FILTER (WHERE f.outcome IN ('rejected', 'false_positive')) AS rejected
-			FROM feedback f WHERE f.request_id = p.request_id AND f.cause_id = p.cause_id) l ON true
+			       count(*) FILTER (WHERE f.outcome <> 'accepted') AS rejected
+			FROM (`+latestPerActor+`) f) l ON true
 		WHERE r.kind = $1 AND r.id >= ciagent_uuid7_floor($2) AND r.id < ciagent_uuid7_floor($3)
 		ORDER BY r.id, p.rank`, span.Kind, since, until)
 	if err != nil {
