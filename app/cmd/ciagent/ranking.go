@@ -174,8 +174,9 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	holdout := fs.Float64("holdout", 0.2, "newest share of requests kept out of training and used to evaluate (0 trains on all)")
 	epochs := fs.Int("epochs", 0, "training passes (default 300)")
 	l2 := fs.Float64("l2", 0, "pull towards the proposers' order (default 0.05)")
+	minJudged := fs.Int("min-judged", ranking.DefaultMinJudged, "fewest held-out requests with feedback that tells propositions apart on which the model must beat the proposers before it is stored")
 	dryRun := fs.Bool("dry-run", false, "train and evaluate, store nothing")
-	force := fs.Bool("force", false, "store the model even when it ranks the held-out requests worse than the proposers")
+	force := fs.Bool("force", false, "store the model even when the hold-out does not show it ranks better than the proposers, or when nothing is held out (--holdout 0)")
 	asJSON := fs.Bool("json", false, "print the model's summary as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -193,6 +194,9 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	}
 	if !(*l2 >= 0) || math.IsInf(*l2, 1) { // NaN too
 		return usageErrorf("--l2 %v: want a finite number, 0 or more (0, the default, means 0.05)", *l2)
+	}
+	if *minJudged < 1 {
+		return usageErrorf("--min-judged %d: want 1 or more (default %d)", *minJudged, ranking.DefaultMinJudged)
 	}
 	span, err := f.span(time.Now())
 	if err != nil {
@@ -222,7 +226,7 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	}
 	stored := ""
 	var refused error
-	why := notStoredBecause(m, data.TestRequests, *holdout)
+	why := notStoredBecause(m, data.TestRequests, *holdout, *minJudged)
 	switch {
 	case *dryRun:
 	case why != "" && !*force:
@@ -247,23 +251,28 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	fmt.Fprintf(stdout, "trained on %d requests (%d with feedback that tells propositions apart, %d pairs), %s … %s\n",
 		data.TrainRequests, m.Queries, m.Pairs, m.TrainedFrom.Format(time.RFC3339), m.TrainedUntil.Format(time.RFC3339))
 	if m.Holdout != nil {
-		printReport(stdout, data.TestRequests, *m.Holdout)
+		printReport(stdout, span.Kind, data.TestRequests, *m.Holdout)
 	}
 	return refused
 }
 
-// notStoredBecause says why a trained model should not be stored, "" when it may be: it ranks
-// the held-out requests worse than the proposers, or a hold-out was asked for and none of its
-// requests can judge it (its zeros would read as measured, and the model would then reorder
-// every answer unjudged).
-func notStoredBecause(m *ranking.Model, heldOut int, holdout float64) string {
+// notStoredBecause says why a trained model should not be stored, "" when it may be: only a
+// model that ranks the held-out requests better than the proposers by more than the noise of
+// the hold-out is served (Report.NotBetterBecause; docs/decisions/ranking-0003). With nothing
+// held out (--holdout 0) or none of the held-out requests able to judge it, nothing shows that
+// it does, and it would reorder every answer unjudged.
+func notStoredBecause(m *ranking.Model, heldOut int, holdout float64, minJudged int) string {
 	switch {
-	case m.Holdout != nil && m.Holdout.Queries > 0 && m.Holdout.Model.NDCG3 < m.Holdout.Static.NDCG3:
-		return "the model ranks the held-out requests worse than the proposers (NDCG@3)"
-	case holdout > 0 && (m.Holdout == nil || m.Holdout.Queries == 0):
-		return fmt.Sprintf("none of the %d held-out requests has feedback that tells its propositions apart, so the model cannot be compared with the proposers (widen --since or wait for more feedback; --holdout 0 trains on all, unjudged)", heldOut)
+	case holdout == 0:
+		return "--holdout 0 trains on every request and holds none out, so the model cannot be compared with the proposers (keep a hold-out, 0.2 by default, to compare it)"
+	case m.Holdout == nil || m.Holdout.Queries == 0:
+		return fmt.Sprintf("none of the %d held-out requests has feedback that tells its propositions apart, so the model cannot be compared with the proposers (widen --since or wait for more feedback)", heldOut)
 	}
-	return ""
+	why := m.Holdout.NotBetterBecause(minJudged)
+	if why != "" && m.Holdout.Queries < minJudged {
+		why += " (--min-judged)"
+	}
+	return why
 }
 
 func runRankingEval(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -319,22 +328,43 @@ func runRankingEval(ctx context.Context, args []string, getenv env, stdout, stde
 	if m != nil {
 		fmt.Fprintf(stdout, "model %s (trained up to %s)\n", m.Version, m.TrainedUntil.Format(time.RFC3339))
 	}
-	printReport(stdout, data.TestRequests, rep)
+	printReport(stdout, span.Kind, data.TestRequests, rep)
 	return nil
 }
 
-func printReport(w io.Writer, n int, rep ranking.Report) {
+// printReport prints a hold-out evaluation of n requests of kind. A figure over no request is
+// "-", not 0.000: there is nothing to measure, which is not a measured zero.
+func printReport(w io.Writer, kind string, n int, rep ranking.Report) {
+	if n == 0 {
+		fmt.Fprintf(w, "held-out: no data: the span has no %s requests to evaluate on\n", kind)
+		return
+	}
 	fmt.Fprintf(w, "held-out: %d requests, %s … %s; %d with feedback that tells propositions apart (NDCG), %d with an accepted one (MRR)\n",
 		n, rep.From.Format(time.RFC3339), rep.Until.Format(time.RFC3339), rep.Queries, rep.MRRQueries)
+	if rep.Queries == 0 && rep.MRRQueries == 0 {
+		fmt.Fprintln(w, "no figures: no held-out request has feedback on its propositions")
+		return
+	}
+	figure := func(v float64, over int) string {
+		if over == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.3f", v)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tNDCG@1\tNDCG@3\tMRR")
 	for _, row := range []struct {
 		name string
 		m    ranking.Metrics
 	}{{"proposers", rep.Static}, {"model", rep.Model}} {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\n", row.name, row.m.NDCG1, row.m.NDCG3, row.m.MRR)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", row.name, figure(row.m.NDCG1, rep.Queries), figure(row.m.NDCG3, rep.Queries), figure(row.m.MRR, rep.MRRQueries))
 	}
 	tw.Flush()
+	if g := rep.Gain; g != nil {
+		fmt.Fprintf(w, "gain in NDCG@3: %s (paired bootstrap over the %d requests)\n", g, rep.Queries)
+		fmt.Fprintf(w, "first proposition changed on %d of the %d requests: to a better-rated one on %d, a worse-rated one on %d\n",
+			g.TopChanged, rep.Queries, g.TopBetter, g.TopWorse)
+	}
 }
 
 // addRankingServeFlags declares serve's ranking flags; the returned function checks them once

@@ -1,7 +1,9 @@
 package ranking
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"time"
@@ -16,13 +18,64 @@ type Metrics struct {
 
 // Report compares a model with the proposers' own order on the same requests.
 type Report struct {
-	From         time.Time `json:"from"` // first held-out request
-	Until        time.Time `json:"until"`
+	From         time.Time `json:"from,omitzero"` // first held-out request; zero when none
+	Until        time.Time `json:"until,omitzero"`
 	Queries      int       `json:"queries"`       // requests with feedback that tells propositions apart (NDCG)
 	MRRQueries   int       `json:"mrr_queries"`   // requests with an accepted proposition (MRR)
 	Static       Metrics   `json:"static"`        // the proposer's order
 	Model        Metrics   `json:"model"`         // the model's order
 	ModelVersion string    `json:"model_version"` // "" for a model not yet stored
+	// Gain compares the model with the proposers request by request; nil without a model or
+	// without a request NDCG counts.
+	Gain *Gain `json:"gain,omitempty"`
+}
+
+// Gain is the model's difference from the proposers on the requests NDCG counts (feedback
+// that tells propositions apart), paired: both orders of the same request.
+type Gain struct {
+	NDCG3 float64 `json:"ndcg@3"` // mean over the requests of model − proposers NDCG@3
+	// Low and High bound the 95 % confidence interval of NDCG3: the 2.5th and 97.5th
+	// percentiles of the mean over bootstrapResamples resamples of the requests, with a fixed
+	// seed, so the same data always gives the same interval.
+	Low  float64 `json:"ci95_low"`
+	High float64 `json:"ci95_high"`
+	// TopChanged counts the requests whose first proposition the model changes; TopBetter and
+	// TopWorse those where the new first one got a better or a worse label than the old.
+	TopChanged int `json:"top_changed"`
+	TopBetter  int `json:"top_better"`
+	TopWorse   int `json:"top_worse"`
+}
+
+// bootstrapResamples is how many resamples the confidence interval of a gain is read from:
+// enough for its 2.5th percentile to move by well under 0.001 from one seed to another.
+const bootstrapResamples = 2000
+
+// DefaultMinJudged is the fewest held-out requests with feedback that tells propositions
+// apart on which a model is compared before it may be stored. Below some 50 requests, most
+// of whose differences are 0, a bootstrap interval is itself too rough to trust.
+const DefaultMinJudged = 50
+
+// NotBetterBecause says why r does not show that its model ranks the held-out requests better
+// than the proposers, "" when it does: the gain in NDCG@3 is measured on at least minJudged
+// requests and its whole 95 % confidence interval lies above 0. A gain inside the noise of
+// the held-out sample is not a gain: a model fitted to random feedback can show one, and
+// serving it reorders answers for nothing (docs/decisions/ranking-0003).
+func (r *Report) NotBetterBecause(minJudged int) string {
+	g := r.Gain
+	switch {
+	case r.Queries < minJudged || g == nil:
+		return fmt.Sprintf("only %d held-out requests have feedback that tells their propositions apart; the comparison with the proposers needs at least %d", r.Queries, minJudged)
+	case g.NDCG3 < 0:
+		return fmt.Sprintf("the model ranks the held-out requests worse than the proposers (NDCG@3 %s)", g)
+	case g.Low <= 0:
+		return fmt.Sprintf("the model's gain over the proposers is within the noise of the %d held-out requests (NDCG@3 %s, an interval that does not lie above 0)", r.Queries, g)
+	}
+	return ""
+}
+
+// String is the gain and its interval: "+0.004, 95 % CI −0.006 … +0.014".
+func (g *Gain) String() string {
+	return fmt.Sprintf("%+.3f, 95%% CI %+.3f … %+.3f", g.NDCG3, g.Low, g.High)
 }
 
 // Evaluate scores m (nil: the static order only) against the proposers' order on queries.
@@ -32,6 +85,8 @@ type Report struct {
 func Evaluate(m *Model, queries []*Query) Report {
 	var r Report
 	var static, model Metrics
+	var gain Gain
+	var diffs []float64 // model − proposers NDCG@3, per request NDCG counts
 	for _, q := range queries {
 		if len(q.Labels) == 0 {
 			continue
@@ -52,10 +107,21 @@ func Evaluate(m *Model, queries []*Query) Report {
 		}
 		if slices.Min(q.Labels) != slices.Max(q.Labels) {
 			r.Queries++
+			s3, m3 := ndcg(q.Labels, identity, 3), ndcg(q.Labels, order, 3)
 			static.NDCG1 += ndcg(q.Labels, identity, 1)
-			static.NDCG3 += ndcg(q.Labels, identity, 3)
+			static.NDCG3 += s3
 			model.NDCG1 += ndcg(q.Labels, order, 1)
-			model.NDCG3 += ndcg(q.Labels, order, 3)
+			model.NDCG3 += m3
+			diffs = append(diffs, m3-s3)
+			if order[0] != 0 {
+				gain.TopChanged++
+				switch was, is := q.Labels[0], q.Labels[order[0]]; {
+				case is > was:
+					gain.TopBetter++
+				case is < was:
+					gain.TopWorse++
+				}
+			}
 		}
 		if slices.Contains(q.Labels, LabelAccepted) {
 			r.MRRQueries++
@@ -76,8 +142,40 @@ func Evaluate(m *Model, queries []*Query) Report {
 	if m != nil {
 		r.Model = model
 		r.ModelVersion = m.Version
+		if len(diffs) > 0 {
+			gain.NDCG3 = mean(diffs)
+			gain.Low, gain.High = bootstrapInterval(diffs)
+			r.Gain = &gain
+		}
 	}
 	return r
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// bootstrapInterval is the 95 % percentile-bootstrap confidence interval of the mean of the
+// paired differences diffs: the requests are resampled with replacement, each keeping its own
+// pair, so what varies from request to request (how hard it is) cancels out of the difference.
+func bootstrapInterval(diffs []float64) (low, high float64) {
+	rnd := rand.New(rand.NewPCG(0x5eed, uint64(len(diffs)))) // #nosec G404 -- a fixed seed: the same data gives the same interval, and the same decision to store
+	means := make([]float64, bootstrapResamples)
+	n := len(diffs)
+	for b := range means {
+		s := 0.0
+		for range n {
+			s += diffs[rnd.IntN(n)]
+		}
+		means[b] = s / float64(n)
+	}
+	slices.Sort(means)
+	tail := bootstrapResamples * 25 / 1000
+	return means[tail], means[bootstrapResamples-1-tail]
 }
 
 func dcg(labels []int, order []int, k int) float64 {

@@ -5,6 +5,7 @@ package rankingtest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"testing"
@@ -31,6 +32,10 @@ type Config struct {
 	Requests int
 	Days     int
 	Start    time.Time
+	// RandomFeedback: users accept or reject propositions at random, as bots or people who
+	// click without reading do (a random proposition, a random outcome, five actors), so
+	// there is nothing to learn. Otherwise each repository's usual cause is accepted.
+	RandomFeedback bool
 }
 
 // Simulation is what was generated: the feedback label of every (request, cause).
@@ -132,6 +137,28 @@ func Simulate(t testing.TB, url string, cfg Config) *Simulation {
 			continue // most answers get no feedback at all in real life; many here
 		}
 		fbAt := at.Add(time.Duration(10+rnd.IntN(120)) * time.Minute)
+		if cfg.RandomFeedback {
+			latest := map[string]map[string]string{} // cause → actor → outcome, in time order
+			for k := 0; k < 1+rnd.IntN(3); k++ {
+				cause := simCauses[picked[rnd.IntN(n)]].id
+				outcome := []string{"accepted", "rejected", "accepted", "false_positive"}[rnd.IntN(4)]
+				actor := fmt.Sprintf("user%d", 1+rnd.IntN(5))
+				if err := p.Record(t.Context(), pipeline.NewFeedback(ev.ID, cause, outcome, actor, fbAt.Add(time.Duration(k)*time.Minute))); err != nil {
+					t.Fatalf("recording feedback: %v", err)
+				}
+				if latest[cause] == nil {
+					latest[cause] = map[string]string{}
+				}
+				latest[cause][actor] = outcome
+			}
+			for cause, byActor := range latest {
+				sim.Labels[ev.ID.String()+" "+cause] = majority(byActor)
+			}
+			if fbAt.After(sim.Until) {
+				sim.Until = fbAt
+			}
+			continue
+		}
 		if rnd.Float64() < 0.85 {
 			give(t, p, sim, ev.ID, simCauses[truth].id, "accepted", fbAt)
 		}
@@ -164,6 +191,25 @@ func give(t testing.TB, p *pipeline.Pipeline, sim *Simulation, id uuid.UUID, cau
 	} else {
 		sim.Labels[id.String()+" "+cause] = labelRejected
 	}
+}
+
+// majority is the label of one proposition from each actor's latest outcome.
+func majority(byActor map[string]string) int {
+	votes := 0
+	for _, outcome := range byActor {
+		if outcome == "accepted" {
+			votes++
+		} else {
+			votes--
+		}
+	}
+	switch {
+	case votes > 0:
+		return labelAccepted
+	case votes < 0:
+		return labelRejected
+	}
+	return labelNone
 }
 
 func containsInt(xs []int, x int) bool {
