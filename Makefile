@@ -31,7 +31,7 @@ help: ## List the targets
 
 .PHONY: build
 build: ## Build the ciagent binary into bin/
-	$(APP_GO) build -trimpath -o ../$(BIN) ./cmd/ciagent
+	$(APP_GO) build -trimpath -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o ../$(BIN) ./cmd/ciagent
 
 .PHONY: run
 run: build ## Start the filter API on :8080 (with a local PostgreSQL in .local/ when DATABASE_URL is unset)

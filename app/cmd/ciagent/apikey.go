@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ci-agent/ci-agent/app/internal/api"
 )
@@ -34,6 +35,10 @@ func runAPIKey(ctx context.Context, args []string, getenv env, stdin io.Reader, 
 	scopeList := fs.String("scopes", "", "comma-separated scopes: explain, spam, feedback, feedback:any, export (default: all)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	if fs.NArg() > 1 && strings.HasPrefix(fs.Arg(1), "-") {
+		// Go's flag package stops at the first argument that is not a flag.
+		return usageErrorf("%s after the name: flags go before NAME (ciagent apikey new [--scopes LIST] NAME)", fs.Arg(1))
 	}
 	if fs.NArg() != 1 {
 		return usageErrorf("usage: ciagent apikey new [--scopes LIST] NAME")

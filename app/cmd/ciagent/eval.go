@@ -17,7 +17,7 @@ import (
 func runEval(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
 	// The default is the workspace's shared/data seen from app/, where make eval runs the CLI.
-	data := fs.String("data", filepath.Join("..", "..", "shared", "data"), "directory of the public corpora (ci-logs/, spam/); without the flag a missing one is skipped")
+	data := fs.String("data", filepath.Join("..", "..", "shared", "data"), "directory of the public corpora (ci-logs/, spam/); the default is relative to app/, where make eval runs; without the flag a missing one is skipped")
 	kbDir := fs.String("kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files")
 	split := fs.Bool("split", false, "also report LogChunks on its two halves of repositories (tuning, held out; docs/benchmarks.md)")
 	if err := parseFlags(fs, args); err != nil {

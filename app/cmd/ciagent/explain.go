@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -17,7 +19,7 @@ import (
 
 func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("explain", stderr)
-	format := fs.String("format", "text", "output: text (for people), json (the API's answer) or github (::error annotations for a CI step)")
+	format := fs.String("format", "text", "output: text (for people), json (the API's answer; its id is empty without --server, which records nothing) or github (::error annotations for a CI step)")
 	top := fs.Int("top", 5, "propositions to show at most (with --server, no more than the server answers: 5)")
 	kbDir := fs.String("kb", getenv("CIAGENT_KB_DIR"), "directory of extra knowledge-base *.yaml files (env CIAGENT_KB_DIR)")
 	server := fs.String("server", "", "ask this filter API server (e.g. http://127.0.0.1:8080) instead of classifying locally")
@@ -85,6 +87,11 @@ func runExplain(ctx context.Context, args []string, getenv env, stdin io.Reader,
 		magic, _ := br.Peek(2)
 		gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
 		resp, err = c.Explain(ctx, br, gz, apiv1.ExplainParams{Repo: *repo, Job: *job, Provider: *provider})
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
+			// The server's message names the HTTP header; a CLI user sets a flag or a variable.
+			return fmt.Errorf("%w; give the key with --api-key or CIAGENT_API_KEY", err)
+		}
 		if err != nil {
 			return err
 		}

