@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -150,8 +152,10 @@ type workflow struct {
 	Env  map[string]string `yaml:"env"`
 	Jobs map[string]struct {
 		Steps []struct {
-			ID  string `yaml:"id"`
-			Run string `yaml:"run"`
+			ID   string            `yaml:"id"`
+			Name string            `yaml:"name"`
+			Env  map[string]string `yaml:"env"`
+			Run  string            `yaml:"run"`
 		} `yaml:"steps"`
 	} `yaml:"jobs"`
 }
@@ -239,5 +243,84 @@ func TestPathMatchers(t *testing.T) {
 		if got := matchesPathspec(tc.patterns, tc.path); !tc.noSpec && got != tc.spec {
 			t.Errorf("matchesPathspec(%q, %q) = %v; want %v", tc.patterns, tc.path, got, tc.spec)
 		}
+	}
+}
+
+// TestDeploySyncCarriesTheSyncOptions runs deploy.yml's prod sync step against a stand-in
+// kubectl (testdata/kubectl). The operation the step patches in is what the application
+// controller runs, with the operation's own syncOptions: `argocd app sync` copies the spec's
+// into it, and a patch that does not would sync prod without ServerSideApply and PruneLast.
+func TestDeploySyncCarriesTheSyncOptions(t *testing.T) {
+	if _, err := exec.LookPath("jq"); err != nil {
+		t.Skip("jq is not installed (the step needs it, as GitHub's runners have it)")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stepName = "Sync the prod Application to the values commit"
+	var run string
+	for _, job := range readWorkflow(t, root, "deploy.yml").Jobs {
+		for _, s := range job.Steps {
+			if s.Name == stepName {
+				run = s.Run
+			}
+		}
+	}
+	if run == "" {
+		t.Fatalf("deploy.yml: no step %q", stepName)
+	}
+	for _, tc := range []struct {
+		name        string
+		application string
+		want        []string
+	}{
+		// What components/gitops.go gives the Application.
+		{"the platform's options", `{"spec": {"syncPolicy": {"syncOptions": ["ServerSideApply=true", "PruneLast=true"]}}}`,
+			[]string{"ServerSideApply=true", "PruneLast=true"}},
+		{"whatever the spec says", `{"spec": {"syncPolicy": {"syncOptions": ["Validate=false"]}}}`, []string{"Validate=false"}},
+		{"a spec without options", `{"spec": {}}`, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bin := filepath.Join(dir, "bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(root, "infra", "testdata", "kubectl"), filepath.Join(bin, "kubectl")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "application.json"), []byte(tc.application), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// GitHub runs a step's script with bash -eo pipefail.
+			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", run)
+			cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+				"FAKE_DIR="+dir, "APP=ci-agent-prod", "REVISION=0123abcd")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("the step failed: %v\n%s", err, out)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "patch"))
+			if err != nil {
+				t.Fatalf("the step patched nothing: %v", err)
+			}
+			var patch struct {
+				Operation struct {
+					Sync struct {
+						Revision    string   `json:"revision"`
+						SyncOptions []string `json:"syncOptions"`
+					} `json:"sync"`
+				} `json:"operation"`
+			}
+			if err := json.Unmarshal(data, &patch); err != nil {
+				t.Fatalf("patch %s: %v", data, err)
+			}
+			if got := patch.Operation.Sync.Revision; got != "0123abcd" {
+				t.Errorf("patch %s: revision %q; want 0123abcd", data, got)
+			}
+			if got := patch.Operation.Sync.SyncOptions; got == nil || !slices.Equal(got, tc.want) {
+				t.Errorf("patch %s: sync.syncOptions %q; want the spec's %q", data, got, tc.want)
+			}
+		})
 	}
 }
