@@ -41,7 +41,9 @@ type EdgeArgs struct {
 	// delegates to). It is looked up, and a zone of another name is an error. The component then
 	// creates no zone and no delegation set, and keeps (RetainOnDelete) the certificate's
 	// validation record when it is destroyed: ACM gives the same record for the same name in
-	// every region, so it is the zone owner's record too. Default "": create the zone.
+	// every region, so it is the zone owner's record too. Its external-dns gets the owner id
+	// <ClusterName>-<Region> instead of ClusterName, so that it never changes the zone owner's
+	// records. Default "": create the zone.
 	ExistingZoneID string
 	// DelegationSetID is the reusable delegation set the created zone takes its name servers
 	// from: the set the parent zone's stack made for this subdomain (DelegatedSubdomains), so
@@ -142,11 +144,22 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	if args.Production {
 		policyMode = "upsert-only"
 	}
+	// external-dns claims each record it writes with TXT records naming its owner id, and
+	// changes only records of its own id. A stack sharing the zone (the recovery stack in
+	// prod's) runs a cluster of the zone owner's name and asks for the same origin.<domain>, so
+	// with the owner's id both clusters' external-dns would point the name at their own load
+	// balancer in turn, every minute, for a whole game day. Its own id (cluster and region)
+	// leaves the owner's records alone until a person hands the name over
+	// (region-failover.md). The zone owner's id stays the cluster name its records carry.
+	ownerID := args.ClusterName
+	if sharedZone {
+		ownerID += "-" + args.Region
+	}
 	if _, err := release(ctx, name+"-external-dns", ChartExternalDNS, "external-dns", pulumi.Map{
 		"provider":       pulumi.Map{"name": pulumi.String("aws")},
 		"domainFilters":  strs(args.Domain),
 		"extraArgs":      pulumi.Array{pulumi.Sprintf("--zone-id-filter=%s", c.ZoneID)},
-		"txtOwnerId":     pulumi.String(args.ClusterName),
+		"txtOwnerId":     pulumi.String(ownerID),
 		"policy":         pulumi.String(policyMode),
 		"serviceAccount": pulumi.Map{"name": pulumi.String("external-dns"), "annotations": irsaAnnotation(dnsRole)},
 	}, child); err != nil {

@@ -134,6 +134,31 @@ func TestRecoveryStackStaysOutOfUsEast1(t *testing.T) {
 	}
 }
 
+// TestRecoveryExternalDNSHasItsOwnOwner: the recovery stack's cluster has prod's name and its
+// ingress asks for prod's origin.ci-agent.tech in prod's zone. With prod's external-dns owner
+// id, its external-dns would take prod's record for its own load balancer and prod's would take
+// it back, every minute of a game day. With an id of its own it leaves prod's records alone
+// until the runbook hands the name over; prod's id stays what its live records carry.
+func TestRecoveryExternalDNSHasItsOwnOwner(t *testing.T) {
+	owner := func(m *plan.Mocks) any {
+		for _, r := range m.ByType("kubernetes:helm.sh/v3:Release") {
+			if r.Input("chart") == "external-dns" {
+				return r.Input("values").(map[string]any)["txtOwnerId"]
+			}
+		}
+		t.Fatal("no external-dns release")
+		return nil
+	}
+	recovery, err := plan.Run("prod-eu-west-1", recoveryConfig(t), stacks.Program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prodOwner, recoveryOwner := owner(runStack(t, "prod")), owner(recovery)
+	eq(t, "prod's owner id (its records carry it)", prodOwner, "ci-agent-prod")
+	eq(t, "the recovery stack's owner id", recoveryOwner, "ci-agent-prod-eu-west-1")
+	eq(t, "the recovery stack's cluster", named(t, recovery, "eks:index:Cluster", "eks").Input("name"), "ci-agent-prod")
+}
+
 // TestZoneConfigErrors: the zone and recovery keys stop the program with the key's name.
 func TestZoneConfigErrors(t *testing.T) {
 	tests := []struct {
