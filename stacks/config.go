@@ -121,12 +121,13 @@ func (c Config) Warnings() []string {
 	}
 	// The program creates the zone of ci-agent:domain with no MX record, so nothing receives
 	// mail there: the SNS e-mail subscription is never confirmed and the budget mails bounce.
+	zone, unless := c.mailZone()
 	if c.Enabled(3) && underDomain(c.Platform.AlertEmail, c.Platform.Domain) {
-		out = append(out, "ci-agent:alertEmail is "+c.Platform.AlertEmail+", in the zone this stack creates without MX records: "+
+		out = append(out, "ci-agent:alertEmail is "+c.Platform.AlertEmail+", "+zone+": "+unless+
 			"nobody receives the alerts, and the SNS e-mail subscription is never confirmed. Set it to a mailbox that exists.")
 	}
 	if c.Enabled(10) && underDomain(c.Platform.BudgetEmail, c.Platform.Domain) {
-		out = append(out, "ci-agent:budgetEmail is "+c.Platform.BudgetEmail+", in the zone this stack creates without MX records: "+
+		out = append(out, "ci-agent:budgetEmail is "+c.Platform.BudgetEmail+", "+zone+": "+unless+
 			"the budget and cost-anomaly mails bounce. Set it (or alertEmail, its default) to a mailbox that exists.")
 	}
 	if c.Enabled(3) && c.Platform.AlertSMTPSmarthost == "" {
@@ -135,6 +136,18 @@ func (c Config) Warnings() []string {
 	}
 	out = append(out, c.zoneWarnings()...)
 	return out
+}
+
+// mailZone says, for the warnings above, which zone an address under ci-agent:domain is in: the
+// zone this stack creates, or (a recovery stack) the live zone it only uses, which the owner's
+// stack created with this same program, so also without MX records, though someone may have
+// added one there since (then unless is the caveat that goes before the consequence).
+func (c Config) mailZone() (zone, unless string) {
+	if c.Zone.ExistingZoneID != "" {
+		return "in the live zone " + c.Zone.ExistingZoneID + " (ci-agent:existingZoneId) that this stack uses, which its owner's " +
+			"stack created without MX records", "unless one was added there by hand, "
+	}
+	return "in the zone this stack creates without MX records", ""
 }
 
 // underDomain reports whether the e-mail address is at domain or a subdomain of it.

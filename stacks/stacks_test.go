@@ -491,8 +491,16 @@ func TestConfigWarnings(t *testing.T) {
 		// The default addresses, ops@<domain>, are in the zone the program creates without MX.
 		{"alerts and budgets to the stack's own domain", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
 			Platform: stacks.PlatformConfig{Domain: "dev.ci-agent.tech", AlertEmail: "ops@dev.ci-agent.tech", BudgetEmail: "ops@dev.ci-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
-			[]string{"ci-agent:alertEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records",
-				"ci-agent:budgetEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records"}},
+			[]string{"ci-agent:alertEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records: nobody receives the alerts",
+				"ci-agent:budgetEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records: the budget and cost-anomaly mails bounce"}},
+		// A recovery stack creates no zone: it uses prod's, which prod's stack made without MX.
+		{"alerts and budgets to the domain of a live zone", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+			Zone:     stacks.ZoneConfig{ExistingZoneID: "Z0PLANCIAGENTTECH"},
+			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@ci-agent.tech", BudgetEmail: "ops@ci-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
+			[]string{"ci-agent:alertEmail is ops@ci-agent.tech, in the live zone Z0PLANCIAGENTTECH (ci-agent:existingZoneId) that this stack uses, " +
+				"which its owner's stack created without MX records: unless one was added there by hand, nobody receives the alerts",
+				"ci-agent:budgetEmail is ops@ci-agent.tech, in the live zone Z0PLANCIAGENTTECH (ci-agent:existingZoneId) that this stack uses, " +
+					"which its owner's stack created without MX records: unless one was added there by hand, the budget and cost-anomaly mails bounce"}},
 		{"budgets to a subdomain of the stack's", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
 			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@example.com", BudgetEmail: "billing@Mail.CI-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
 			[]string{"ci-agent:budgetEmail is billing@Mail.CI-agent.tech"}},
