@@ -20,6 +20,9 @@ type CIRolesArgs struct {
 	// Repository is the GitHub repository ("owner/name") whose workflows may assume the
 	// roles. Required.
 	Repository string
+	// AccountID is the account the roles live in: the preview role is denied its own SSM
+	// parameters, not AWS's public ones. Required.
+	AccountID string
 	// ProviderArn is the account's GitHub OIDC provider when it exists already (made by hand,
 	// or for another repository): IAM refuses a second provider of the same issuer. Default
 	// empty: the component creates it.
@@ -37,7 +40,7 @@ type CIRolesArgs struct {
 }
 
 // CIRoles are the three roles of .github/workflows, assumed by OIDC (no long-lived keys):
-//   - preview (preview.yml): pull requests only, read-only;
+//   - preview (preview.yml): pull requests only, read-only, and no data reads (previewDataReads);
 //   - release (release.yml's image and infra jobs on main, deploy.yml for dev, rollback.yml's
 //     tag check): pushes images and runs `pulumi up` of dev;
 //   - prod (jobs in the prod environment, which requires a reviewer's approval): `pulumi up`
@@ -57,6 +60,39 @@ type CIRoles struct {
 // gitHubRepository is GitHub's owner/name shape; a subject condition built from anything
 // else would trust nothing, or with a wildcard too much.
 var gitHubRepository = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
+// previewDataReads is what the preview role may not do although ReadOnlyAccess allows it: read
+// the data the platform holds rather than the shape of its resources. `pulumi preview` reads
+// the Pulumi Cloud state (not S3), calls the program's invokes (caller identity, zones,
+// availability zones, the EKS cluster) and diffs the resources' inputs; it refreshes nothing,
+// and the program has no S3 object, table, parameter or log event among its resources. A pull
+// request's own workflow file runs with this role, so whatever it may read, any pull request
+// may read.
+func previewDataReads(accountID string) pulumi.StringOutput {
+	return policy(
+		// Every bucket: the backups, Loki's logs, the ALB and flow logs. The state is not in S3.
+		pulumi.Map{"Sid": pulumi.String("NoObjects"), "Effect": pulumi.String("Deny"),
+			"Action": strs("s3:GetObject*", "s3-object-lambda:GetObject*"), "Resource": pulumi.String("*")},
+		pulumi.Map{"Sid": pulumi.String("NoItems"), "Effect": pulumi.String("Deny"),
+			"Action": strs("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+				"dynamodb:PartiQLSelect", "dynamodb:GetRecords"), "Resource": pulumi.String("*")},
+		// The account's own parameters only: AWS's public ones (arn:aws:ssm:<region>::parameter/aws/…,
+		// the EKS AMIs among them) have no account in their ARN and stay readable.
+		pulumi.Map{"Sid": pulumi.String("NoOwnParameters"), "Effect": pulumi.String("Deny"),
+			"Action":   strs("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"),
+			"Resource": pulumi.String("arn:aws:ssm:*:" + accountID + ":parameter/*")},
+		// Secret values, whatever AWS puts into ReadOnlyAccess over time.
+		pulumi.Map{"Sid": pulumi.String("NoSecretValues"), "Effect": pulumi.String("Deny"),
+			"Action": strs("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"), "Resource": pulumi.String("*")},
+		// Log lines: the app's, the control plane's audit log, PostgreSQL's statements.
+		pulumi.Map{"Sid": pulumi.String("NoLogEvents"), "Effect": pulumi.String("Deny"),
+			"Action": strs("logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults",
+				"logs:StartLiveTail", "logs:GetLogRecord", "logs:Unmask",
+				"rds:DownloadDBLogFilePortion", "rds:DownloadCompleteDBLogFile"), "Resource": pulumi.String("*")},
+	)
+}
 
 // CIRoleSubjects lists, per role, the OIDC token subjects it trusts: what GitHub puts in
 // "sub" for a pull request, a job on main without an environment, and a job in an
@@ -79,6 +115,9 @@ func NewCIRoles(ctx *pulumi.Context, name string, args *CIRolesArgs, opts ...pul
 	}
 	if !gitHubRepository.MatchString(args.Repository) {
 		return nil, fmt.Errorf("ci roles %s: Repository %q: want a GitHub owner/name", name, args.Repository)
+	}
+	if !accountID.MatchString(args.AccountID) {
+		return nil, fmt.Errorf("ci roles %s: AccountID %q: want the 12-digit account id", name, args.AccountID)
 	}
 	if args.ReleaseEnvironment == "" {
 		args.ReleaseEnvironment = "dev"
@@ -147,6 +186,13 @@ func NewCIRoles(ctx *pulumi.Context, name string, args *CIRolesArgs, opts ...pul
 		}
 		if err := attachPolicies(ctx, roleName+"-policy", role, r.policies, child); err != nil {
 			return nil, err
+		}
+		if r.role == "preview" {
+			if _, err := iam.NewRolePolicy(ctx, roleName+"-no-data-reads", &iam.RolePolicyArgs{
+				Role: role.ID(), Policy: previewDataReads(args.AccountID),
+			}, child); err != nil {
+				return nil, fmt.Errorf("creating the preview role's deny policy: %w", err)
+			}
 		}
 		*r.arn = role.Arn
 	}

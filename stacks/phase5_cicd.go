@@ -13,6 +13,7 @@ func phase5CICD(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption) 
 	cfg := p.Config
 	roles, err := components.NewCIRoles(ctx, "ci", &components.CIRolesArgs{
 		Repository:  cfg.GitHubRepository,
+		AccountID:   p.AccountID,
 		ProviderArn: cfg.GitHubOIDCProviderArn,
 	}, parent)
 	if err != nil {
