@@ -28,6 +28,20 @@ refute() {
 		fails=$((fails + 1))
 	fi
 }
+# same NAME GOT WANT: GOT must be WANT.
+same() {
+	checks=$((checks + 1))
+	if [ "$2" != "$3" ]; then
+		echo "FAIL $1: got '$2', want '$3'" >&2
+		fails=$((fails + 1))
+	fi
+}
+# policy_cidrs FILE ingress|egress: the ipBlock CIDRs of the rendered NetworkPolicy's ingress or
+# egress rules, space-separated, in order.
+policy_cidrs() {
+	awk -v want="$2:" '/^---/ {np = 0; sec = ""} /^kind: NetworkPolicy$/ {np = 1}
+		np && /^  (ingress|egress):$/ {sec = $1} np && sec == want && $1 == "cidr:" {print $2}' "$1" | paste -sd' ' -
+}
 
 for env in dev prod; do
 	"$helm" lint --strict "${kube[@]}" "$chart" -f "$chart/values-$env.yaml"
@@ -51,6 +65,9 @@ for env in dev prod; do
 	expect "$env HPA 1000 req/s" "$f" 'averageValue: "1000"'
 	expect "$env PDB" "$f" '^kind: PodDisruptionBudget'
 	expect "$env NetworkPolicy" "$f" '^kind: NetworkPolicy'
+	# Without the Application's parameters: prod's primary VPC, in and out.
+	same "$env NetworkPolicy ingress ranges" "$(policy_cidrs "$f" ingress)" "10.0.0.0/16"
+	same "$env NetworkPolicy egress ranges" "$(policy_cidrs "$f" egress)" "10.0.0.0/16"
 	expect "$env ServiceMonitor" "$f" '^kind: ServiceMonitor'
 	expect "$env Ingress TLS" "$f" '^  tls:'
 	expect "$env ALB ingress class" "$f" '^  ingressClassName: alb$'
@@ -84,6 +101,15 @@ expect "prod analysis error rate" "$out/prod.yaml" 'code=~"5\.\."'
 expect "prod analysis p99" "$out/prod.yaml" 'histogram_quantile\(0\.99'
 expect "prod HPA targets the Rollout" "$out/prod.yaml" '^    kind: Rollout'
 expect "prod Redis" "$out/prod.yaml" 'name: REDIS_URL'
+
+# The NetworkPolicy's ranges as the Application passes them (stacks/phase4_gitops.go): a stack in
+# another VPC, and prod's DR VPCs for egress. A --set of a list index replaces the whole list.
+"$helm" template ci-agent-prod "$chart" "${kube[@]}" --namespace ci-agent -f "$chart/values-prod.yaml" \
+	--set 'networkPolicy.ingressCidrs[0]=10.3.0.0/16' --set 'networkPolicy.egressCidrs[0]=10.3.0.0/16' \
+	--set 'networkPolicy.egressCidrs[1]=10.1.0.0/16' --set 'networkPolicy.egressCidrs[2]=10.2.0.0/16' >"$out/ranges.yaml"
+same "NetworkPolicy ingress ranges from the Application" "$(policy_cidrs "$out/ranges.yaml" ingress)" "10.3.0.0/16"
+same "NetworkPolicy egress ranges from the Application" "$(policy_cidrs "$out/ranges.yaml" egress)" "10.3.0.0/16 10.1.0.0/16 10.2.0.0/16"
+expect "NetworkPolicy still admits Prometheus" "$out/ranges.yaml" 'kubernetes.io/metadata.name: monitoring'
 
 # Without secrets configured the chart must say so loudly (insecure mode) rather than fail open silently.
 "$helm" template ci-agent "$chart" "${kube[@]}" --set ingress.host=x.example --set database.secretArn= --set apiKeys.secretArn= >"$out/bare.yaml"

@@ -161,6 +161,22 @@ func underDomain(address, domain string) bool {
 	return host == domain || strings.HasSuffix(host, "."+domain)
 }
 
+// AppIngressCidrs are the ranges the app's pods admit connections from (the chart's
+// networkPolicy.ingressCidrs): this stack's VPC, where its load balancer is.
+func (c Config) AppIngressCidrs() []string { return []string{c.VpcCidr} }
+
+// AppEgressCidrs are the ranges the app's pods may connect to on the database and cache ports
+// (networkPolicy.egressCidrs): this stack's VPC and, with phase 9, each DR region's VPC, which
+// the peering reaches. A stack without phase 9 knows no DR VPC (the recovery stack's replica
+// VPC is peered by hand, region-failover.md step 3).
+func (c Config) AppEgressCidrs() []string {
+	out := []string{c.VpcCidr}
+	if c.Enabled(9) {
+		out = append(out, c.SecondaryVpcCidrs[:len(c.SecondaryRegions)]...)
+	}
+	return out
+}
+
 // Enabled reports whether the stack runs phase n.
 func (c Config) Enabled(n int) bool { return slices.Contains(c.Phases, n) }
 

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -33,6 +35,16 @@ func phase4GitOps(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption
 	}
 	if p.Cache != nil {
 		values["redis.urlSecretArn"] = p.Cache.URLSecretArn
+	}
+	// The NetworkPolicy's ranges, which the chart defaults to prod's primary VPC: the load
+	// balancer is in this stack's VPC, the pods reach this VPC's proxy and cache and, with phase
+	// 9, a promoted replica in a DR VPC over the peering (region-failover.md step 2). Helm's
+	// --set of a list index replaces the values file's whole list.
+	for i, cidr := range cfg.AppIngressCidrs() {
+		values[fmt.Sprintf("networkPolicy.ingressCidrs[%d]", i)] = pulumi.String(cidr)
+	}
+	for i, cidr := range cfg.AppEgressCidrs() {
+		values[fmt.Sprintf("networkPolicy.egressCidrs[%d]", i)] = pulumi.String(cidr)
 	}
 
 	// The app's AWS identity: External Secrets reads the app's secrets as its service account.

@@ -714,3 +714,45 @@ func TestCIRolesPhase(t *testing.T) {
 		t.Error("phase 5 created a GitHub provider although githubOidcProviderArn names the account's")
 	}
 }
+
+// TestNetworkPolicyRanges: the chart's NetworkPolicy defaults to prod's primary VPC, which would
+// cut off a stack in another VPC (the recovery stack's 10.3.0.0/16) and prod's pods from a
+// promoted replica in a DR VPC once policies are enforced. The Application passes each stack's
+// own ranges.
+func TestNetworkPolicyRanges(t *testing.T) {
+	tests := []struct {
+		stack, env      string
+		cfg             func(t *testing.T) map[string]string
+		ingress, egress []string
+	}{
+		{"prod", "prod", nil, []string{"10.0.0.0/16"}, []string{"10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"}},
+		{"dev", "dev", nil, []string{"10.0.0.0/16"}, []string{"10.0.0.0/16"}}, // no phase 9: no DR VPC
+		{"prod-eu-west-1", "prod", recoveryConfig, []string{"10.3.0.0/16"}, []string{"10.3.0.0/16"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stack, func(t *testing.T) {
+			var m *plan.Mocks
+			if tc.cfg == nil {
+				m = runStack(t, tc.stack)
+			} else {
+				var err error
+				if m, err = plan.Run(tc.stack, tc.cfg(t), stacks.Program); err != nil {
+					t.Fatal(err)
+				}
+			}
+			params := helmParameters(t, m, tc.env)
+			list := func(key string) []string {
+				var out []string
+				for i := 0; ; i++ {
+					v, ok := params[fmt.Sprintf("%s[%d]", key, i)]
+					if !ok {
+						return out
+					}
+					out = append(out, fmt.Sprint(v))
+				}
+			}
+			eq(t, "networkPolicy.ingressCidrs", list("networkPolicy.ingressCidrs"), tc.ingress)
+			eq(t, "networkPolicy.egressCidrs", list("networkPolicy.egressCidrs"), tc.egress)
+		})
+	}
+}
