@@ -77,14 +77,101 @@ var rules = []rule{
 	{
 		kind:     "slack_token",
 		inToken:  true,
-		literals: []string{"xox"},
-		re:       lazyRegexp(`\bxox[abposre]-[A-Za-z0-9\-]{10,}`),
+		literals: []string{"xox", "xapp-"},
+		re:       lazyRegexp(`\bxox[abposre]-[A-Za-z0-9\-]{10,}|\bxapp-[0-9]+-[A-Za-z0-9\-]{10,}`),
 	},
 	{
 		kind:     "jwt",
 		inToken:  true,
 		literals: []string{"eyj"},
 		re:       lazyRegexp(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`),
+	},
+	// Vendor tokens recognised by their prefix. Each is anchored at a word boundary, so the
+	// prefix inside a longer word (MSG.…, MAIza…, hf_hub_download, adapter) stays.
+	{
+		// Service, batch and recovery tokens; the legacy s.… tokens have no shape to tell them
+		// apart.
+		kind:     "vault_token",
+		inToken:  true,
+		literals: []string{"hvs.", "hvb.", "hvr."},
+		re:       lazyRegexp(`\bhv[sbr]\.[A-Za-z0-9_\-]{24,}`),
+	},
+	{
+		kind:     "sendgrid_key",
+		inToken:  true,
+		literals: []string{"sg."},
+		re:       lazyRegexp(`\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}`),
+	},
+	{
+		kind:     "huggingface_token",
+		inToken:  true,
+		literals: []string{"hf_"},
+		re:       lazyRegexp(`\bhf_[A-Za-z0-9]{30,}\b`),
+	},
+	{
+		// What aws eks get-token hands kubectl (a presigned STS request), also written into a
+		// kubeconfig's token: field: whoever holds it is the cluster user until it expires.
+		kind:     "eks_token",
+		inToken:  true,
+		literals: []string{"k8s-aws-v1."},
+		re:       lazyRegexp(`\bk8s-aws-v1\.[A-Za-z0-9_\-]{20,}`),
+	},
+	{
+		kind:     "google_api_key",
+		inToken:  true,
+		literals: []string{"aiza"},
+		re:       lazyRegexp(`\bAIza[0-9A-Za-z_\-]{35}`),
+	},
+	{
+		// An API key SID: SK and 32 hex digits. A literal is three bytes at least, so there is
+		// one for each hex digit after SK; most are rare in text, and "ske" (asked) only costs
+		// a look at its word.
+		kind:     "twilio_key",
+		inToken:  true,
+		literals: []string{"sk0", "sk1", "sk2", "sk3", "sk4", "sk5", "sk6", "sk7", "sk8", "sk9", "ska", "skb", "skc", "skd", "ske", "skf"},
+		re:       lazyRegexp(`\bSK[0-9a-fA-F]{32}\b`),
+	},
+	{
+		// Like a Slack webhook, the URL is the credential: it goes whole.
+		kind:     "discord_webhook",
+		inToken:  true,
+		literals: []string{"i/webhooks/"}, // not "/ap": every /api/ URL
+		re:       lazyRegexp(`https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/[0-9]+/[A-Za-z0-9_\-]+`),
+	},
+	{
+		// Personal (dop_), OAuth (doo_) and refresh (dor_) tokens.
+		kind:     "digitalocean_token",
+		inToken:  true,
+		literals: []string{"dop_v1_", "doo_v1_", "dor_v1_"},
+		re:       lazyRegexp(`\bdo[opr]_v1_[a-f0-9]{64}\b`),
+	},
+	{
+		// Service (dp.st., with its config's name or not), personal, CLI, service-account,
+		// SCIM and audit tokens.
+		kind:     "doppler_token",
+		inToken:  true,
+		literals: []string{"dp.st.", "dp.pt.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."},
+		re:       lazyRegexp(`\bdp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{1,35}\.)?[A-Za-z0-9]{40,}\b`),
+	},
+	{
+		kind:     "linear_key",
+		inToken:  true,
+		literals: []string{"n_api_"}, // not "lin": line, linux
+		re:       lazyRegexp(`\blin_api_[A-Za-z0-9]{40,}\b`),
+	},
+	{
+		// Admin API access (shpat_), custom app (shpca_), private app (shppa_) tokens and
+		// shared secrets (shpss_).
+		kind:     "shopify_token",
+		inToken:  true,
+		literals: []string{"shpat_", "shpca_", "shppa_", "shpss_"},
+		re:       lazyRegexp(`\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b`),
+	},
+	{
+		kind:     "databricks_token",
+		inToken:  true,
+		literals: []string{"dapi"},
+		re:       lazyRegexp(`\bdapi[a-f0-9]{32}(?:-[0-9]+)?\b`),
 	},
 	{
 		// scheme://user:password@host keeps the user, which helps debugging and is no secret.
@@ -140,28 +227,47 @@ var rules = []rule{
 	},
 	{
 		// Passwords by their place rather than their shape: an environment dump
-		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…), .npmrc's _authToken, a JSON field, a
-		// --password flag, mysql's -p<password>, docker login -p. The name stays. Values
-		// under six characters are left (TOKEN_TTL=300 is no secret), and so is a marker an
-		// earlier rule put there. Names with password, passwd, secret or api_key match in any
-		// case; one with token in upper case (NPM_TOKEN=, GITHUBTOKEN=), or in any case when
-		// token is a whole _-separated word (aws_session_token=, Github_Token=, --token=):
-		// tokenizer= and max_tokens= are no secrets. (One alternative per name shape: each
-		// more costs every byte of the lines searched.) A value that starts with = is a pip
-		// pin (secretstorage==3.3.3), not a secret.
+		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…, SMTP_PASS=…), .npmrc's _authToken, a JSON
+		// field (docker's config.json "auth" among them), a --password, --token, --api-key,
+		// --client-secret flag (not a bare --secret: docker build's --secret id=x,src=path
+		// names a file, and pulumi config set --secret takes no value), mysql's
+		// -p<password>. The name stays. Values under six characters are left
+		// (TOKEN_TTL=300 is no secret), and so is a marker an earlier rule put there, or a
+		// value that starts with <, * or - (<redacted>, ***, the next flag). Names with
+		// password, passwd, passphrase, secret or api_key match in any case; one with token in
+		// upper case (NPM_TOKEN=, GITHUBTOKEN=), or in any case when token is a whole
+		// _-separated word (aws_session_token=, Github_Token=, --token=): tokenizer= and
+		// max_tokens= are no secrets. PASS only as a whole upper-case _-separated word before
+		// = (PASS: TestX, --- PASS and PASSED are test results). (One alternative per name
+		// shape: each more costs every byte of the lines searched.) A value that starts with =
+		// is a pip pin (secretstorage==3.3.3), not a secret.
+		//
+		// Two shapes have a value of their own, and but for netrc's machine line they are
+		// whole lines (after the timestamp a CI runner may prefix), which also keeps them cheap:
+		// only a line's start is tried.
+		//   - YAML's token: VALUE (a kubeconfig's static token): a key, and a token-like value
+		//     of 16 or more characters that ends the line, since "error: refresh token:
+		//     context deadline exceeded" is an error message.
+		//   - .netrc: machine host login user password VALUE on one line, or a line reading
+		//     password VALUE (or login user password VALUE): any length goes, where
+		//     "password authentication failed for user" stays.
 		kind: "password",
-		literals: []string{"password", "passwd", "secret", "token", "api_key", "apikey", "_auth",
-			"mysql", "docker"},
+		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
+			"_auth", `"auth"`, "pass=", "mysql"},
 		inLine: true,
 		re: lazyRegexp(`(?:` +
-			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
-			`|\b(?i:[a-z0-9_]*(?:password|passwd|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
+			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
+			`|\b(?i:[a-z0-9_]*(?:password|passwd|passphrase|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
-			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
-			`|--password[= ]` +
+			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*|auth)"[ \t]*:[ \t]*` +
+			`|--(?:(?:[a-z0-9]+-)*(?:password|passwd|token|api-?key)|(?:[a-z0-9]+-)+secret)(?:=|[ \t]+)` +
 			`|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p` +
-			`|\bdocker[ \t]+login\b[^\n]*?[ \t]-p[ \t]+` +
-			`)(?P<secret>"[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=][^\s"']{5,})`),
+			`)(?P<secret>"[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*-][^\s"']{5,})` +
+			`|\b(?:machine[ \t]+\S+|default)[ \t]+(?:(?:login|account)[ \t]+\S+[ \t]+)+password[ \t]+(?P<secret>[^\s"'\[][^\s"']*)` +
+			`|(?m:^)(?:[0-9T:.\-]+Z[ \t])?[ \t]*(?:` +
+			`(?:-[ \t]+)?(?i:[a-z0-9_]*token)[ \t]*:[ \t]+(?P<secret>["']?[A-Za-z0-9._~+/\-]{16,}=*["']?)` +
+			`|(?:(?:login|account)[ \t]+\S+[ \t]+)*password[ \t]+(?P<secret>[^\s"'\[]\S*)` +
+			`)[ \t\r]*(?m:$)`),
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
@@ -181,9 +287,58 @@ var rules = []rule{
 		literals: []string{"curl"},
 		inLine:   true,
 		re: lazyRegexp(`curl\b` + commandRest + `[ \t](?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))` +
-			`(?:'[^'\n:\[]*:(?P<secret>[^'\n]+)` +
-			`|"[^"\n:\[]*:(?P<secret>(?:[^"\n\\]|\\.)+)` +
-			`|[^\s:"'\[]*:` + commandArgument + `)`),
+			userPassword),
+	},
+	{
+		// skopeo's, podman's and buildah's --creds user:password, --src-creds, --dest-creds.
+		kind:     "password",
+		literals: []string{"-creds"}, // not "cre": create, credentials
+		inLine:   true,
+		re:       lazyRegexp(`--(?:[a-z]+-)?creds(?:=|[ \t]+)` + userPassword),
+	},
+	{
+		// -p of a registry or cloud login: docker, podman, buildah, skopeo, nerdctl, oras,
+		// helm registry, crane auth, az, oc and cf login. Only among the login's own
+		// arguments: docker login r.io && ssh -p 2222 host keeps its port, and docker run -p
+		// is no login. The literals are the commands' last letter and login with the one
+		// space xtrace prints: "login" alone also took Login Succeeded, and "docker login" …
+		// would be found through the trigrams of docker, build(ah), (run)ner, reg(istry),
+		// words of most lines of a log.
+		kind:     "password",
+		literals: []string{"r login", "n login", "h login", "o login", "l login", "s login", "y login", "z login", "c login", "f login"},
+		inLine:   true,
+		re: lazyRegexp(`\b(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|crane auth|az|oc|cf) login\b` +
+			commandRest + `[ \t]-p[ \t]*` + commandArgument),
+	},
+	{
+		// -t is a token only for the commands that say so: codecov's uploaders (also the
+		// bash one, run as bash <(curl https://codecov.io/bash) -t …), vercel and flyctl.
+		// docker build -t, tar -t and sort -t: are a tag, a listing and a separator. The
+		// literals leave out the names' first letters: "cod" (code) and "ver" (version,
+		// server) start words of most lines.
+		kind:     "password",
+		literals: []string{"decov", "ercel", "lyctl"},
+		inLine:   true,
+		re:       lazyRegexp(`\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + `[ \t]-t[ \t]*` + commandArgument),
+	},
+	{
+		// A .pgpass line, host:port:database:user:password. Five colon-separated fields
+		// alone are too common a shape (file.go:12:5: is a compiler's location), so the host
+		// must hold a letter or a dot, or be *, no field may hold whitespace, and the port is
+		// one PostgreSQL and its poolers usually listen on (5432, 5433, 6432, 6543, 25060)
+		// or *: the literals, so only the words holding one are searched. Any port goes in a
+		// text that names .pgpass (the next rule).
+		kind:     "password",
+		inToken:  true,
+		literals: []string{":5432:", ":5433:", ":6432:", ":6543:", ":25060:", ":*:"},
+		re:       lazyRegexp(pgpassHost + `:(?:5432|5433|6432|6543|25060|\*):` + pgpassRest),
+	},
+	{
+		// The lines of a cat ~/.pgpass, or of a PGPASSFILE, with any port: such a text is
+		// rare, so it is searched whole.
+		kind:     "password",
+		literals: []string{".pgpass", "pgpassfile"},
+		re:       lazyRegexp(pgpassHost + `:(?:[0-9]{1,5}|\*):` + pgpassRest),
 	},
 	{
 		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
@@ -199,6 +354,21 @@ var rules = []rule{
 		re:       lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandArgument),
 	},
 }
+
+// userPassword is user:password given to a command, the user kept: quoted whole ('user:pa ss'
+// has the rest of the quoted string as its password, spaces included) or a shell word whose
+// part after the first colon goes.
+const userPassword = `(?:'[^'\n:\[]*:(?P<secret>[^'\n]+)` +
+	`|"[^"\n:\[]*:(?P<secret>(?:[^"\n\\]|\\.)+)` +
+	`|[^\s:"'\[]*:` + commandArgument + `)`
+
+// pgpassHost and pgpassRest are a .pgpass line around its port: a host name or address
+// (a letter or a dot in it, so that 12:5432:… times and counters stay) or *, then
+// database:user:password, none holding whitespace.
+const (
+	pgpassHost = `(?:\b[0-9\-]*[A-Za-z.][A-Za-z0-9.\-]*|\*)`
+	pgpassRest = `[^\s:"']+:[^\s:"']+:(?P<secret>[^\s"']+)`
+)
 
 // commandRest is what may follow a command's name up to one of its arguments, as a shell
 // reads it: quoted strings whole (a URL's & or a JSON body's ; inside quotes ends nothing), a
@@ -251,7 +421,7 @@ func (l *lazy) secretIn(m []int) (start, end int) {
 // Marker is what replaces a secret of the given kind.
 func Marker(kind string) string { return "[REDACTED:" + kind + "]" }
 
-// Kinds lists the kinds of secret Redact recognises, each once (two rules find passwords).
+// Kinds lists the kinds of secret Redact recognises, each once (several rules find passwords).
 func Kinds() []string {
 	kinds := make([]string, 0, len(rules))
 	for _, r := range rules {
@@ -307,16 +477,16 @@ var (
 	trigramFilter [1 << 16 / 64]uint64
 	anchored      = map[uint32][]anchor{}
 	// markerTriggers[i] is triggered(Marker(rules[i].kind)).
-	markerTriggers [32]uint32
+	markerTriggers [64]uint64
 )
 
 type anchor struct {
 	literal string
-	rule    uint32 // bit of the rule in triggered's result
+	rule    uint64 // bit of the rule in triggered's result
 }
 
 func init() {
-	if len(rules) > 32 {
+	if len(rules) > 64 {
 		panic("redact: more rules than bits in triggered's result")
 	}
 	for i, r := range rules {
@@ -347,11 +517,11 @@ func lowerASCII(c byte) byte {
 
 // triggered returns the set of rules (bit i for rules[i]) one of whose literals occurs in s,
 // ignoring ASCII case.
-func triggered(s string) uint32 {
+func triggered(s string) uint64 {
 	if len(s) < 3 {
 		return 0
 	}
-	var set uint32
+	var set uint64
 	t := trigram(0, lowerASCII(s[0]), lowerASCII(s[1]))
 	for i := 2; i < len(s); i++ {
 		t = (t<<8 | uint32(lowerASCII(s[i]))) & 0xffffff
@@ -385,7 +555,7 @@ func hasPrefixFold(s, literal string) bool {
 // literals for an inToken rule. The runs are delimited by whitespace, which no match holds
 // and which is not a word character, so \b and leftmost-first matching see the same text
 // as in the whole of s.
-func findAll(s string, r rule, bit uint32) [][]int {
+func findAll(s string, r rule, bit uint64) [][]int {
 	var bound func(byte) bool
 	switch {
 	case r.inToken:
@@ -448,7 +618,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // replace substitutes every match of r in s. It works on the match positions in s, not on
 // the matched text alone: a match re-examined out of its context would lose its \b anchors.
-func replace(s string, r rule, bit uint32) (string, int) {
+func replace(s string, r rule, bit uint64) (string, int) {
 	matches := findAll(s, r, bit)
 	if matches == nil {
 		return s, 0

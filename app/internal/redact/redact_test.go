@@ -149,6 +149,91 @@ func TestString(t *testing.T) {
 		{"lower-case token flag", "--token=abcdefabcdef", "--token=[REDACTED:password]"},
 		{"token inside a longer word", "tokenizer=bert-base-uncased max_tokens=100000", "tokenizer=bert-base-uncased max_tokens=100000"},
 		{"pip pin", "Collecting secretstorage==3.3.3", "Collecting secretstorage==3.3.3"},
+		{"--token with a space", "huggingface-cli login --token FakeHubToken01", "huggingface-cli login --token [REDACTED:password]"},
+		{"--api-key with a space", "stripe-mock --api-key FakeMockKey99 --port 1", "stripe-mock --api-key [REDACTED:password] --port 1"},
+		{"--auth-token quoted", `sentry-cli --auth-token "FakeSentry01" releases`, "sentry-cli --auth-token [REDACTED:password] releases"},
+		{"--webhook-secret with a space", "tool --webhook-secret FakeSecret01", "tool --webhook-secret [REDACTED:password]"},
+		{"pulumi --secret", "pulumi config set --secret widget:dbPassword <value>", "pulumi config set --secret widget:dbPassword <value>"},
+		{"--client-secret", "az ad sp create --client-secret FakeSecret01 --years 1", "az ad sp create --client-secret [REDACTED:password] --years 1"},
+		{"--token then another flag", "gh auth login --with-token --hostname github.com", "gh auth login --with-token --hostname github.com"},
+		{"--token-ttl", "kubeadm init --token-ttl 0 --token-ttl-extra 100000s", "kubeadm init --token-ttl 0 --token-ttl-extra 100000s"},
+		{"docker --secret id=", "docker build --secret id=npmrc,src=/home/ci/.npmrc .", "docker build --secret id=npmrc,src=/home/ci/.npmrc ."},
+		{"docker --secret source=", "docker build --secret source=/run/tok,id=tok .", "docker build --secret source=/run/tok,id=tok ."},
+		{"codecov -t", "codecov -t 00000000-fake-4c5d-9e8f-000000000000", "codecov -t [REDACTED:password]"},
+		{"codecov -t short", "./codecov -Z -t abc -f c.xml", "./codecov -Z -t [REDACTED:password] -f c.xml"},
+		{"codecov bash uploader -t", "bash <(curl -s https://codecov.io/bash) -t 00000000-fake", "bash <(curl -s https://codecov.io/bash) -t [REDACTED:password]"},
+		{"codecovcli -t", "codecovcli upload-process -t FakeCodecov -F unit", "codecovcli upload-process -t [REDACTED:password] -F unit"},
+		{"vercel -t", "vercel deploy --prod -t FakeVercel01 --yes", "vercel deploy --prod -t [REDACTED:password] --yes"},
+		{"docker build -t", "docker build -t registry/app:1.2 .", "docker build -t registry/app:1.2 ."},
+		{"tar -t and sort -t", "tar -tzf dist.tgz && sort -t: -k2 hosts", "tar -tzf dist.tgz && sort -t: -k2 hosts"},
+		{"docker build -t after codecov", "codecov -f c.xml && docker build -t registry/app:1.2 .", "codecov -f c.xml && docker build -t registry/app:1.2 ."},
+		{"yaml token", "    token: FakeStaticBearerToken0123", "    token: [REDACTED:password]"},
+		{"yaml token quoted", `  token: "FakeStaticBearerToken0123"`, "  token: [REDACTED:password]"},
+		{"yaml eks token", "    token: k8s-aws-v1.aHR0cHM6Ly9zdHMuZXhhbXBsZS5jb20v", "    token: [REDACTED:eks_token]"},
+		{"yaml token masked", "  token: ***", "  token: ***"},
+		{"yaml token placeholder", "  token: <redacted>", "  token: <redacted>"},
+		{"id-token permission", "  id-token: write", "  id-token: write"},
+		{"token in an error", "error: failed to refresh token: context deadline exceeded", "error: failed to refresh token: context deadline exceeded"},
+		{"token in an error, one word", "oauth2: cannot fetch token: Unauthorized", "oauth2: cannot fetch token: Unauthorized"},
+		{"netrc on one line", "machine github.com login ci-bot password FakeNetrc1", "machine github.com login ci-bot password [REDACTED:password]"},
+		{"netrc short password", "machine h login u password pw", "machine h login u password [REDACTED:password]"},
+		{"netrc default", "default login anonymous password x@y", "default login anonymous password [REDACTED:password]"},
+		{"netrc password line", "  password FakeNetrc1", "  password [REDACTED:password]"},
+		{"netrc password line with a timestamp", "2026-11-25T10:00:00.1000000Z   password FakeNetrc1", "2026-11-25T10:00:00.1000000Z   password [REDACTED:password]"},
+		{"netrc login and password line", "  login ci password FakeNetrc1", "  login ci password [REDACTED:password]"},
+		{"password in prose", `password authentication failed for user "svc"`, `password authentication failed for user "svc"`},
+		{"password prompt", "Password for 'https://ci@github.com': ", "Password for 'https://ci@github.com': "},
+		{"pgpass line", "db.internal:5432:app:svc:FakePgPass1", "db.internal:5432:app:svc:[REDACTED:password]"},
+		{"pgpass wildcards", "*:*:*:postgres:pw", "*:*:*:postgres:[REDACTED:password]"},
+		{"pgpass echoed", `echo "localhost:6432:*:app:FakePg1" > ~/.pgpass`, `echo "localhost:6432:*:app:[REDACTED:password]" > ~/.pgpass`},
+		{"pgpass other port after .pgpass", "+ cat ~/.pgpass\npg.acme.dev:25061:db:admin:FakePg1", "+ cat ~/.pgpass\npg.acme.dev:25061:db:admin:[REDACTED:password]"},
+		{"pgpass password with a colon", "db:5432:app:svc:a\\:b", "db:5432:app:svc:[REDACTED:password]"},
+		{"go compiler location", "./internal/api/x.go:12:5: undefined: foo", "./internal/api/x.go:12:5: undefined: foo"},
+		{"go location in a .pgpass log", "cat ~/.pgpass\nx.go:12:5: undefined: foo", "cat ~/.pgpass\nx.go:12:5: undefined: foo"},
+		{"five fields, no port", "a:b:c:d:e", "a:b:c:d:e"},
+		{"digits only", "00:11:22:33:44:55 12:5432:3:4:5", "00:11:22:33:44:55 12:5432:3:4:5"},
+		{"connection refused", "dial tcp 10.0.3.7:5432: connect: connection refused", "dial tcp 10.0.3.7:5432: connect: connection refused"},
+		{"docker config auth", `{"auths": {"r.io": {"auth": "Y2k6RkFLRS1wdw=="}}}`, `{"auths": {"r.io": {"auth": [REDACTED:password]}}}`},
+		{"docker config auth compact", `"auth":"Y2k6RkFLRS1wdw=="`, `"auth":[REDACTED:password]`},
+		{"auth field short", `"auth": "none", "auths": "abcdefgh"`, `"auth": "none", "auths": "abcdefgh"`},
+		{"_PASS variable", `DB_PASS="FakeDbPass1"`, `DB_PASS=[REDACTED:password]`},
+		{"exported _PASS variable", "export SMTP_PASS=FakeSmtp1", "export SMTP_PASS=[REDACTED:password]"},
+		{"PASS variable", "PASS=FakePass01", "PASS=[REDACTED:password]"},
+		{"passphrase variable", "GPG_PASSPHRASE=FakePassphrase1", "GPG_PASSPHRASE=[REDACTED:password]"},
+		{"PASS test output", "PASS: TestFoo\n--- PASS: TestX (0.00s)\nPASSED\nPASS\nok", "PASS: TestFoo\n--- PASS: TestX (0.00s)\nPASSED\nPASS\nok"},
+		{"PASS count", "PASS=123 FAIL=0 BYPASS=true", "PASS=123 FAIL=0 BYPASS=true"},
+		{"az login -p", "az login --service-principal -u app -p FakeAz01 --tenant t", "az login --service-principal -u app -p [REDACTED:password] --tenant t"},
+		{"oc login -p", "oc login https://api.x:6443 -u dev -p dev", "oc login https://api.x:6443 -u dev -p [REDACTED:password]"},
+		{"helm registry login -p", "helm registry login r.io -u ci -p FakeHelm1", "helm registry login r.io -u ci -p [REDACTED:password]"},
+		{"podman login -p", "podman login -u ci -p pw r.io", "podman login -u ci -p [REDACTED:password] r.io"},
+		{"docker login -p quoted", `docker login -u ci -p "Fake Pw" r.io`, "docker login -u ci -p [REDACTED:password] r.io"},
+		{"ssh -p after docker login", "docker login r.io && ssh -p 2222 host", "docker login r.io && ssh -p 2222 host"},
+		{"docker run -p", "docker run -p 8080:80 nginx", "docker run -p 8080:80 nginx"},
+		{"skopeo --creds", "skopeo copy --creds ci:FakeSkopeo1 docker://a docker://b", "skopeo copy --creds ci:[REDACTED:password] docker://a docker://b"},
+		{"skopeo --dest-creds=", "skopeo copy --dest-creds=ci:pw docker://a docker://b", "skopeo copy --dest-creds=ci:[REDACTED:password] docker://a docker://b"},
+		{"skopeo --src-creds quoted", "skopeo copy --src-creds 'ci:Fake Pw' docker://a", "skopeo copy --src-creds 'ci:[REDACTED:password]' docker://a"},
+		{"vault token", "token hvs.FAKEvaultTOKENexample0FAKE", "token [REDACTED:vault_token]"},
+		{"vault batch token", "hvb.FAKEbatchTOKENexample0FAKEbatch", "[REDACTED:vault_token]"},
+		{"hvs in a host name", "charts.hvs.io/FAKEvaultTOKENexample0FAKE", "charts.hvs.io/FAKEvaultTOKENexample0FAKE"},
+		{"sendgrid key", "SG.FAKEsendgridEXAMPLE00x.FAKEsendgridSECRETexample0123456789abcdefgh", "[REDACTED:sendgrid_key]"},
+		{"SG. inside a word", "MSG.FAKEsendgridEXAMPLE00x.FAKEsendgridSECRETexample0123456789abcdefgh", "MSG.FAKEsendgridEXAMPLE00x.FAKEsendgridSECRETexample0123456789abcdefgh"},
+		{"hugging face token", "HF_TOKEN=hf_FAKEhuggingfaceEXAMPLEtokenFAKEhug", "HF_TOKEN=[REDACTED:huggingface_token]"},
+		{"hf_ in a name", "hf_hub_download hf_hub_enable_hf_transfer_FAKEhuggingfaceEXAMPLE", "hf_hub_download hf_hub_enable_hf_transfer_FAKEhuggingfaceEXAMPLE"},
+		{"eks token", "k8s-aws-v1.aHR0cHM6Ly9zdHMuZXhhbXBsZS5jb20v", "[REDACTED:eks_token]"},
+		{"slack app token", "SLACK_APP_TOKEN=xapp-1-A00FAKE0000-0000000000000-fakefakefakefake", "SLACK_APP_TOKEN=[REDACTED:slack_token]"},
+		{"google api key", "key=AIzaFAKEgoogleAPIkeyEXAMPLE0FAKEgoogleA&x=1", "key=[REDACTED:google_api_key]&x=1"},
+		{"AIza in a word", "MAIzaFAKEgoogleAPIkeyEXAMPLE0FAKEgoogleA", "MAIzaFAKEgoogleAPIkeyEXAMPLE0FAKEgoogleA"},
+		{"twilio api key", "SKdeadbeefdeadbeefdeadbeefdeadbeef", "[REDACTED:twilio_key]"},
+		{"twilio prefix in a word", "TASKdeadbeefdeadbeefdeadbeefdeadbeef SKU-1234 asked", "TASKdeadbeefdeadbeefdeadbeefdeadbeef SKU-1234 asked"},
+		{"discord webhook", "https://discord.com/api/webhooks/000000000000000000/FAKEdiscordWEBHOOK-token_0", "[REDACTED:discord_webhook]"},
+		{"discord docs", "https://discord.com/developers/docs/resources/webhook", "https://discord.com/developers/docs/resources/webhook"},
+		{"digitalocean token", "dop_v1_0000000000000000deadbeefdeadbeefdeadbeefdeadbeef0000000000000000", "[REDACTED:digitalocean_token]"},
+		{"doppler token", "dp.st.ci.FAKEdopplerEXAMPLE0FAKEdopplerEXAMPLE0FAKEdo", "[REDACTED:doppler_token]"},
+		{"doppler token without config", "dp.st.FAKEdopplerEXAMPLE0FAKEdopplerEXAMPLE0FAKEdo", "[REDACTED:doppler_token]"},
+		{"linear key", "lin_api_FAKElinearEXAMPLE0FAKElinearEXAMPLE0FAKE", "[REDACTED:linear_key]"},
+		{"shopify token", "shpat_deadbeefdeadbeefdeadbeefdeadbeef", "[REDACTED:shopify_token]"},
+		{"databricks token", "dapideadbeefdeadbeefdeadbeefdeadbeef-2", "[REDACTED:databricks_token]"},
+		{"dapi in a word", "adapideadbeefdeadbeefdeadbeefdeadbeef", "adapideadbeefdeadbeefdeadbeefdeadbeef"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,6 +256,9 @@ func FuzzString(f *testing.F) {
 	f.Add("curl -fsSLu a:b https://x && sort -u c:d | curl --user=e:f\nsshpass -v -pX ssh -p 2\ndocker login --password-stdin <<< 'p w'")
 	f.Add(`curl -d 'x&&y' -u 'a:b c' z & sort -u d:e` + "\ncurl --user=\"f:g\\\" h\ncurl -u i:'j k")
 	f.Add("-H 'X-Api-Key: 0123456789abcdef' AccountKey=Zm9vYmFyYmF6cXV4Zm9v==;x?sv=1&sig=a%2Bbcdefghijklmnop%3D sk_live_4eC39HqLyjWDarjtT1zdp7dc aws_session_token=FwoGZXIvYXdz")
+	f.Add("machine h login u password p\n  password x y\n2026-01-01T00:00:00Z password z\n    token: FakeStaticBearerToken0123\r\n")
+	f.Add("db:5432:a:b:c *:*:*:u:p x.go:12:5: a:b:c:d:e\ncat ~/.pgpass\nh:1:d:u:p")
+	f.Add("codecov -t x && docker build -t y; az login -p 'a b' | skopeo --creds=u:p --token v --api-key w DB_PASS=xxxxxx \"auth\":\"Y2k6cHc=\"")
 	f.Fuzz(func(t *testing.T, in string) {
 		for i, r := range rules {
 			if got, want := findAll(in, r, 1<<i), r.re.get().FindAllStringSubmatchIndex(in, -1); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -275,7 +363,7 @@ func TestTriggeredMatchesContains(t *testing.T) {
 		"GR1348941x", "-----BEGIN RSA PRIVATE KEY-----", "eyJhbGciOi", "hooks.slack.com/services", "xoxb-1", "glcbt-", "glpat"}
 	texts = append(texts, fixtureTexts(t)...)
 	for _, s := range texts {
-		var want uint32
+		var want uint64
 		for i, r := range rules {
 			for _, l := range r.literals {
 				if strings.Contains(strings.ToLower(s), l) {
