@@ -1,5 +1,7 @@
 package cifailure
 
+import "slices"
+
 // Answer is what the proposer says about one log. Its JSON is part of the API.
 type Answer struct {
 	Category     string        `json:"category"`   // the first proposition's category
@@ -42,29 +44,67 @@ type Features struct {
 	Multiline     bool    // a then/all pattern was satisfied
 	EvidenceLines int
 	FirstLine     int
+	Outside       bool // proved only in steps that did not fail the job: the score is discounted
 }
 
 // SetCategoryAndConfidence sets the answer's category and confidence from its propositions in
 // their present order: the first one's category, and its score discounted by up to a quarter
-// when the runner-up scores within 0.15 of it (two causes fit the log about equally). The
-// engine calls it on its own order; a server that re-orders the propositions calls it again,
-// so that the answer never names one cause's category with another's confidence. A runner-up
-// scoring above the first (a re-ordered answer) takes the whole quarter.
+// when a rival scores within 0.15 of it (two causes fit the log about equally; rivalMargin says
+// which lower propositions are rivals). An answer that does not know what failed (wrapperOnly)
+// has at most the no-match fallback's confidence. The engine calls it on its own order; a
+// server that re-orders the propositions calls it again, so that the answer never names one
+// cause's category with another's confidence. A rival scoring above the first (a re-ordered
+// answer) takes the whole quarter.
 func (a *Answer) SetCategoryAndConfidence() {
 	if len(a.Propositions) == 0 {
 		return
 	}
-	top := a.Propositions[0].Score
-	margin := 1.0
-	if len(a.Propositions) > 1 {
-		margin = max(0, min(1, (top-a.Propositions[1].Score)/0.15))
-	}
 	a.Category = a.Propositions[0].Category
-	a.Confidence = round3(top * (0.75 + 0.25*margin))
+	a.Confidence = round3(a.Propositions[0].Score * (0.75 + 0.25*rivalMargin(a.Propositions)))
+	if wrapperOnly(a.Propositions) {
+		a.Confidence = min(a.Confidence, wrapperConfidence)
+	}
 }
+
+// wrapperConfidence is the most confidence an answer that does not know what failed may have
+// (wrapperOnly): the no-match fallback's. A CI's verdict ("Process completed with exit code
+// 1") is in every failed log and a wrapper ("make: *** [all] Error 2") in most of one tool's,
+// so neither adds to what the fallback knows; the failed step's lines they show are what the
+// fallback shows. They used to answer "unknown (confidence 0.41)" beside the fallback's 0.10.
+const wrapperConfidence = unknownScore
 
 // IsWrapper reports whether a cause of this weight (specificity) is a generic wrapper: a line
 // that echoes every failure ("make: *** [all] Error 2", a CI runner's "Process completed with
 // exit code 1") and says that something failed, not what. Knowledge-base causes of category
 // unknown are always wrappers (Cause.Validate).
 func IsWrapper(weight float64) bool { return weight < genericWeight }
+
+// rivalMargin is how clearly the top proposition beats its closest rival, 0..1 (1 = by 0.15 or
+// more, or no rival). A proposition that ranks lower is a rival unless it is a wrapper (it
+// echoes the failure), it was proved only where the job did not fail while the top was not
+// (outside), or it is both earlier and less specific than the top: a broad message logged
+// before the top's specific one (a "connection refused" logged by a test package that passed,
+// before "--- FAIL:") is noise the failing tool printed on its way, not another explanation.
+func rivalMargin(props []Proposition) float64 {
+	top := props[0].Features
+	for _, p := range props[1:] {
+		f := p.Features
+		switch {
+		case IsWrapper(f.Weight),
+			f.Outside && !top.Outside,
+			f.FirstLine < top.FirstLine && f.Weight < top.Weight:
+			continue
+		}
+		return max(0, min(1, (props[0].Score-p.Score)/0.15))
+	}
+	return 1
+}
+
+// wrapperOnly says no cause more specific than a wrapper matched, or the top is a CI's
+// verdict (category unknown): the answer does not know what failed.
+func wrapperOnly(props []Proposition) bool {
+	if props[0].Category == CategoryUnknown {
+		return true
+	}
+	return !slices.ContainsFunc(props, func(p Proposition) bool { return !IsWrapper(p.Features.Weight) })
+}

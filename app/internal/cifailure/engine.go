@@ -276,11 +276,23 @@ type scan struct {
 	marked     bool // a grep-worthy marker (markerLiterals) may be on the line
 
 	// Pattern progress.
-	done     []bool      // regexp id -> nothing more to learn from it
-	first    []*Evidence // regexp id -> first matching line (single and all patterns)
-	lastA    []*Evidence // pattern id -> latest "match" line of a then-pattern
-	thenHit  []*Evidence // pattern id -> the "then" line that satisfied it
-	allRoles []int8      // pattern id -> roles of an all-pattern seen so far
+	done    []bool      // regexp id -> nothing more to learn from it
+	first   []*Evidence // regexp id -> first matching line (single and all patterns)
+	lastA   []*Evidence // pattern id -> latest "match" line of a then-pattern
+	thenHit []*Evidence // pattern id -> the "then" line that satisfied it
+
+	// Proof from steps that did not fail the job (step.go, stepSucceeded), kept in case
+	// nothing later proves the same pattern, and lines that ran after the job's outcome
+	// (afterwards): they score lower.
+	stale      []*Evidence // regexp id -> first matching line in a step that succeeded
+	staleThen  []*Evidence // pattern id -> the "then" line, in a step that succeeded
+	staleThenA []*Evidence // pattern id -> its "match" line
+	rearms     []uint8     // regexp id -> times it was tried again after a step succeeded
+	stepFound  []int32     // regexps that got their first line in the open step
+	stepThen   []int32     // then-regexps satisfied in the open step
+	outside    map[*Evidence]bool
+	afterwards bool // in GitLab's after_script or Jenkins's post actions
+	stepGroups bool // GitHub Actions' "##[group]Run" marks the steps
 
 	// Context: the latest lines, for before-context and for the unknown fallback.
 	ring    []ringLine
@@ -300,6 +312,7 @@ type scan struct {
 	steps        [2]step
 	cur, failed  *step
 	lastErrorish int  // the latest error-ish line's number
+	headerLine   int  // the latest line, if it is an error report ending in ':' or '!'
 	parked       bool // cur's output is over, its verdict may come later (park)
 	sealed       bool // … and later steps ran after the failure: they do not replace it
 	header       bool // in a GitHub Actions step's header group (its env and shell lines)
@@ -332,15 +345,18 @@ const (
 func (e *Engine) newScan() *scan {
 	n := len(e.regexps)
 	s := &scan{
-		e:        e,
-		stamp:    make([]int, n),
-		mask:     make([]uint8, n),
-		done:     make([]bool, n),
-		first:    make([]*Evidence, n),
-		lastA:    make([]*Evidence, len(e.patterns)),
-		thenHit:  make([]*Evidence, len(e.patterns)),
-		allRoles: make([]int8, len(e.patterns)),
-		ring:     make([]ringLine, max(e.opts.Context, lastLinesShown)),
+		e:          e,
+		stamp:      make([]int, n),
+		mask:       make([]uint8, n),
+		done:       make([]bool, n),
+		first:      make([]*Evidence, n),
+		lastA:      make([]*Evidence, len(e.patterns)),
+		thenHit:    make([]*Evidence, len(e.patterns)),
+		stale:      make([]*Evidence, n),
+		rearms:     make([]uint8, n),
+		staleThen:  make([]*Evidence, len(e.patterns)),
+		staleThenA: make([]*Evidence, len(e.patterns)),
+		ring:       make([]ringLine, max(e.opts.Context, lastLinesShown)),
 	}
 	s.cur, s.failed = &s.steps[0], &s.steps[1]
 	return s
@@ -479,13 +495,10 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 			continue
 		}
 		switch p.kind {
-		case kindSingle:
+		case kindSingle, kindAll:
 			s.first[ri] = evidence()
 			s.done[ri] = true
-		case kindAll:
-			s.first[ri] = evidence()
-			s.done[ri] = true
-			s.allRoles[cr.pattern]++
+			s.stepFound = append(s.stepFound, ri)
 		case kindThen:
 			if cr.role == 0 {
 				s.lastA[cr.pattern] = evidence()
@@ -493,8 +506,15 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 				s.thenHit[cr.pattern] = evidence()
 				s.done[ri] = true
 				s.done[ri-1] = true
+				s.stepThen = append(s.stepThen, ri)
 			}
 		}
+	}
+	if lineEv != nil && s.afterwards && kind != lineCIError && verdictOf(text, kind) == verdictNone {
+		// after_script, post actions: they run whatever the job's outcome and do not
+		// decide it (a GitLab after_script cannot fail the job). The CI's verdict, which
+		// comes after them, is not theirs.
+		s.markOutside(lineEv)
 	}
 
 	if kind == lineCIError || s.errorish {
@@ -570,6 +590,13 @@ const (
 	wWeight   = 0.55
 	wEvidence = 0.25
 	wPosition = 0.20
+	// outsideDiscount scales the score of a cause proved only in steps that did not fail the
+	// job (they exited with 0, or ran in after_script or post actions): halved, a specific
+	// cause there (0.75) falls below a broad one in the failed step and about to the level of
+	// the CI's verdict on it, so the failed step's own error wins.
+	outsideDiscount = 0.5
+	// unknownScore is the no-match fallback's score, and so its confidence.
+	unknownScore = 0.1
 )
 
 func (s *scan) answer() *Answer {
@@ -587,33 +614,61 @@ func (s *scan) answer() *Answer {
 		}
 		return a
 	}
+	// A pattern proved in a step that succeeded and again later shows both lines: the
+	// first occurrence is often the one a person looks for (the first of several examples
+	// failing the same way), the later one is why it counts.
+	proof := func(ri int) []*Evidence {
+		first, stale := s.first[ri], s.stale[ri]
+		switch {
+		case first == nil && stale == nil:
+			return nil
+		case first == nil:
+			return []*Evidence{stale}
+		case stale == nil:
+			return []*Evidence{first}
+		}
+		return []*Evidence{stale, first}
+	}
 	ri := 0
 	for pi, p := range s.e.patterns {
-		roles := s.e.regexps[ri : ri+int(p.roles)]
-		ri += int(p.roles)
+		roles := int(p.roles)
+		ri += roles
 		switch p.kind {
 		case kindSingle:
-			if ev := s.first[ri-1]; ev != nil {
+			if evs := proof(ri - 1); evs != nil {
 				a := get(p.cause)
 				a.hit++
-				a.evidence = append(a.evidence, ev)
+				a.evidence = append(a.evidence, evs...)
 			}
 		case kindThen:
+			var evs []*Evidence
+			if b := s.staleThen[pi]; b != nil {
+				evs = append(evs, s.staleThenA[pi], b)
+			}
 			if b := s.thenHit[pi]; b != nil {
+				// The A line recorded is the latest before B.
+				evs = append(evs, s.lastAFor(pi, b), b)
+			}
+			if evs != nil {
 				a := get(p.cause)
 				a.hit++
 				a.multiline = true
-				// The A line recorded is the latest before B.
-				a.evidence = append(a.evidence, s.lastAFor(pi, b), b)
+				a.evidence = append(a.evidence, evs...)
 			}
 		case kindAll:
-			if int(s.allRoles[pi]) == len(roles) {
+			var evs []*Evidence
+			proved := 0
+			for j := ri - roles; j < ri; j++ {
+				if role := proof(j); role != nil {
+					proved++
+					evs = append(evs, role...)
+				}
+			}
+			if proved == roles {
 				a := get(p.cause)
 				a.hit++
 				a.multiline = true
-				for j := range roles {
-					a.evidence = append(a.evidence, s.first[ri-len(roles)+j])
-				}
+				a.evidence = append(a.evidence, evs...)
 			}
 		}
 	}
@@ -624,6 +679,7 @@ func (s *scan) answer() *Answer {
 		slices.SortFunc(a.evidence, func(x, y *Evidence) int { return x.Line - y.Line })
 		a.evidence = slices.CompactFunc(a.evidence, func(x, y *Evidence) bool { return x.Line == y.Line })
 		ownFirst := a.evidence[0].Line
+		outside := !slices.ContainsFunc(a.evidence, func(e *Evidence) bool { return !s.outside[e] })
 		switch {
 		case c.Weight < genericWeight && c.Category == CategoryUnknown:
 			// A CI's verdict ("Process completed with exit code 1"): the failed step's lines.
@@ -637,6 +693,7 @@ func (s *scan) answer() *Answer {
 			Multiline:     a.multiline,
 			EvidenceLines: len(a.evidence),
 			FirstLine:     ownFirst,
+			Outside:       outside,
 		}
 		f.Evidence = 0.5
 		if a.multiline {
@@ -645,6 +702,9 @@ func (s *scan) answer() *Answer {
 		f.Evidence = math.Min(1, f.Evidence+0.25*float64(a.hit-1))
 		f.Position = float64(f.FirstLine) / float64(max(1, s.lineNo))
 		score := wWeight*f.Weight + wEvidence*f.Evidence + wPosition*f.Position
+		if outside {
+			score *= outsideDiscount
+		}
 		ev := make([]Evidence, 0, min(len(a.evidence), maxEvidence))
 		for _, e := range a.evidence[:min(len(a.evidence), maxEvidence)] {
 			ev = append(ev, *e)
@@ -714,6 +774,7 @@ func (s *scan) lastAFor(pi int, b *Evidence) *Evidence {
 func (s *scan) unknown() Proposition {
 	sus := s.suspects()
 	picked := s.stepEvidence(sus, maxEvidence)
+	slices.SortFunc(picked, func(a, b Evidence) int { return a.Line - b.Line })
 	for _, l := range sus {
 		if picked != nil {
 			break
@@ -746,7 +807,7 @@ func (s *scan) unknown() Proposition {
 			"Read the evidence lines: the first of them is usually the real error.",
 			"If this failure recurs, add a cause for it to a knowledge-base file and load it with --kb DIR (see docs/knowledge-base.md).",
 		},
-		Score:    0.1,
+		Score:    unknownScore,
 		Evidence: picked,
 	}
 }

@@ -15,6 +15,7 @@ import (
 // memory whatever the log's size.
 
 const (
+	maxRearms   = 3 // times a regexp proved in a step that did not fail is tried again (stepSucceeded)
 	maxStepHits = 3 // grep-worthy lines kept per step and tier, the first ones
 	stepTail    = 3 // last lines of a step kept when it fails
 	stepHead    = 2 // first output lines of a step kept
@@ -37,6 +38,7 @@ type step struct {
 	cmd     ringLine // the command echo; line 0 when the step has none (the log's start)
 	start   int      // first line of the step
 	end     int      // the verdict's line, once the step failed
+	over    int      // the line that ended its output when the verdict comes later (park)
 	hits    [tiers][maxStepHits]ringLine
 	nHits   [tiers]int
 	head    [stepHead]ringLine
@@ -47,10 +49,16 @@ type step struct {
 }
 
 func (st *step) reset(start int) {
-	st.cmd.line, st.start, st.end = 0, start, 0
+	st.cmd.line, st.start, st.end, st.over = 0, start, 0, 0
 	st.nHits = [tiers]int{}
 	st.nHead, st.nTail = 0, 0
 	st.verdict.line = 0
+}
+
+// holds says a line is the step's output: not its verdict, nor what ran between the end of
+// its output and the verdict (GitLab's after_script, Jenkins' post actions).
+func (st *step) holds(line int) bool {
+	return line >= st.start && (st.end == 0 || line < st.end) && (st.over == 0 || line < st.over)
 }
 
 // empty says the step has shown nothing worth keeping.
@@ -142,6 +150,7 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 				s.closeStep(text)
 			}
 		case verdictSuccess:
+			s.stepSucceeded()
 			s.startStep(s.lineNo + 1)
 		}
 		if v != verdictNone {
@@ -156,6 +165,12 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 			return // after_script, post actions: the failed command came before
 		}
 		s.shell = s.shell || text[0] == '['
+		if !s.parked && !s.stepGroups {
+			// The shell went on to the next command: the last one exited with 0 (CI
+			// scripts run with -e), and what it printed did not fail the job. GitHub
+			// Actions echoes no command so: "$ yarn ..." there is a tool's usage text.
+			s.stepSucceeded()
+		}
 		s.startStep(s.lineNo)
 		s.cur.cmd.set(s.lineNo, text, false)
 		return
@@ -182,9 +197,18 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 	} else if s.marked {
 		tier = warningTier(text) // the step has its first errors; a warning may still fill in
 	}
+	if tier == tierNone && s.headerLine > 0 && s.headerLine == s.lineNo-1 && s.cur.nHits[tierError] < maxStepHits {
+		tier = tierError // the message under an error report that ends in ':' or '!'
+	}
+	s.headerLine = 0
 	if tier != tierNone && s.cur.nHits[tier] < maxStepHits {
 		s.cur.hits[tier][s.cur.nHits[tier]].set(s.lineNo, text, false)
 		s.cur.nHits[tier]++
+		if last := text[len(text)-1]; tier == tierError && (last == ':' || last == '!') {
+			// "Failed to resolve the transaction:", "rake aborted!": the line under it
+			// says what; without an error word of its own it would be missed.
+			s.headerLine = s.lineNo
+		}
 	}
 }
 
@@ -221,6 +245,51 @@ func (s *scan) keepTail() {
 func (s *scan) startStep(start int) {
 	s.cur.reset(start)
 	s.parked, s.sealed, s.header = false, false, false
+	s.stepFound, s.stepThen = s.stepFound[:0], s.stepThen[:0]
+}
+
+// stepSucceeded is told that the open step ended without failing (an exit code 0, or the next
+// command ran): the causes it proved did not fail the job (a "mvn --fail-never" step, a
+// "cmd || true"). Their lines become fallback evidence, shown and scored lower (outsideDiscount)
+// when nothing later proves the same pattern, and the pattern may match again in a later step.
+// Only patterns proved in the step are touched: the cost is per proving line, not per line.
+// A regexp is re-armed maxRearms times at most: one proved in that many steps that did not
+// fail is their routine output, and trying it again on every step cost a log of many short
+// steps (the LargeLog benchmark) 8 % of its time; it keeps its discounted proof.
+func (s *scan) stepSucceeded() {
+	for _, ri := range s.stepFound {
+		if s.stale[ri] == nil {
+			s.stale[ri] = s.first[ri]
+		}
+		s.markOutside(s.first[ri])
+		s.first[ri] = nil
+		if s.rearms[ri] < maxRearms {
+			s.rearms[ri]++
+			s.done[ri] = false
+		}
+	}
+	for _, ri := range s.stepThen { // the "then" regexp; the "match" one is ri-1
+		pi := s.e.regexps[ri].pattern
+		a, b := s.lastAFor(int(pi), s.thenHit[pi]), s.thenHit[pi]
+		if s.staleThen[pi] == nil {
+			s.staleThen[pi], s.staleThenA[pi] = b, a
+		}
+		s.markOutside(a)
+		s.markOutside(b)
+		s.thenHit[pi], s.lastA[pi] = nil, nil
+		if s.rearms[ri] < maxRearms {
+			s.rearms[ri]++
+			s.done[ri], s.done[ri-1] = false, false
+		}
+	}
+	s.stepFound, s.stepThen = s.stepFound[:0], s.stepThen[:0]
+}
+
+func (s *scan) markOutside(ev *Evidence) {
+	if s.outside == nil {
+		s.outside = map[*Evidence]bool{}
+	}
+	s.outside[ev] = true
 }
 
 // park ends the open step's output without a verdict: GitLab's script section is over (its
@@ -232,6 +301,7 @@ func (s *scan) park(seal bool) {
 	if !s.parked && !s.cur.empty() {
 		s.keepTail()
 		s.parked = true
+		s.cur.over = s.lineNo
 	}
 	s.sealed = s.sealed || seal && s.parked
 	s.shell = false
@@ -241,19 +311,23 @@ func (s *scan) park(seal bool) {
 type stepMark uint8
 
 const (
-	markNone      stepMark = iota
-	markStepEcho           // GitHub Actions: "##[group]Run <command>" starts a step and its header group
-	markGroupEnd           // GitHub Actions: "##[endgroup]" (the step's output follows its header)
-	markScriptEnd          // GitLab: the job script's section ended (after_script, artifacts, clean-up follow)
-	markShell              // Jenkins: "[Pipeline] sh" starts a shell step
-	markPipeline           // Jenkins: another pipeline step; it ends a shell step
-	markPostSteps          // Jenkins: the pipeline's post actions start
+	markNone           stepMark = iota
+	markStepEcho                // GitHub Actions: "##[group]Run <command>" starts a step and its header group
+	markGroupEnd                // GitHub Actions: "##[endgroup]" (the step's output follows its header)
+	markScriptEnd               // GitLab: the job script's section ended (after_script, artifacts, clean-up follow)
+	markShell                   // Jenkins: "[Pipeline] sh" starts a shell step
+	markPipeline                // Jenkins: another pipeline step; it ends a shell step
+	markPostSteps               // Jenkins: the pipeline's post actions start
+	markAfterScript             // GitLab: after_script starts (and so the job script's output is over)
+	markAfterScriptEnd          // GitLab: after_script is over
 )
 
 // stepMark follows a CI's framing; it reports whether the line is used up.
 func (s *scan) stepMark(m stepMark, text []byte) bool {
 	switch m {
 	case markStepEcho:
+		s.stepSucceeded() // GitHub prints a verdict only when a step fails
+		s.stepGroups = true
 		s.startStep(s.lineNo)
 		s.cur.cmd.set(s.lineNo, text, false)
 		s.header, s.shell = true, false
@@ -262,6 +336,11 @@ func (s *scan) stepMark(m stepMark, text []byte) bool {
 		s.header = false
 	case markScriptEnd:
 		s.park(true)
+	case markAfterScript:
+		s.park(true)
+		s.afterwards = true
+	case markAfterScriptEnd:
+		s.afterwards = false
 	case markShell:
 		if !s.sealed {
 			s.startStep(s.lineNo + 1)
@@ -273,6 +352,7 @@ func (s *scan) stepMark(m stepMark, text []byte) bool {
 		}
 	case markPostSteps:
 		s.park(true)
+		s.afterwards = true
 	}
 	return false
 }
@@ -286,13 +366,15 @@ var (
 )
 
 // sectionMark reads GitLab's section markers in a raw line ("section_end:1700000000:step_script"
-// then "\r\x1b[0K", several may share a line): the end of the job script, or the start of
-// after_script, ends the script's output.
+// then "\r\x1b[0K", several may share a line; the last one counts): the end of the job script
+// ends the script's output, and after_script's start and end bound the commands that run after
+// the script whatever its outcome.
 func sectionMark(line []byte) stepMark {
+	mark := markNone
 	for rest := line; ; {
 		i := bytes.Index(rest, sectionPrefix)
 		if i < 0 {
-			return markNone
+			return mark
 		}
 		rest = rest[i:]
 		end := bytes.HasPrefix(rest, sectionEnd)
@@ -308,9 +390,13 @@ func sectionMark(line []byte) stepMark {
 		for len(rest) > 0 && (isDigit(rest[0]) || rest[0] == ':') {
 			rest = rest[1:]
 		}
-		if end && (bytes.HasPrefix(rest, scriptSection) || bytes.HasPrefix(rest, buildSection)) ||
-			!end && bytes.HasPrefix(rest, afterSection) {
-			return markScriptEnd
+		switch {
+		case end && (bytes.HasPrefix(rest, scriptSection) || bytes.HasPrefix(rest, buildSection)):
+			mark = markScriptEnd
+		case bytes.HasPrefix(rest, afterSection) && !end:
+			mark = markAfterScript
+		case bytes.HasPrefix(rest, afterSection):
+			mark = markAfterScriptEnd
 		}
 	}
 }
@@ -652,7 +738,7 @@ func hasSuffixFold(w, suffix []byte) bool {
 // stepEvidence picks the unknown answer's evidence from the latest failed step (the open one
 // when none failed): its first errors, then its latest error-ish lines, its file:line
 // findings, its warnings, its command, its first and last lines and the verdict, at most
-// maxEvidence, shown in log order. It returns nil when the step
+// maxEvidence, in that order of preference (shown in log order). It returns nil when the step
 // says nothing, and the caller falls back to the log's latest error-ish lines.
 func (s *scan) stepEvidence(sus []ringLine, limit int) []Evidence {
 	st := s.failed
@@ -660,23 +746,20 @@ func (s *scan) stepEvidence(sus []ringLine, limit int) []Evidence {
 		st = s.cur
 	}
 	var picked []ringLine
-	seen := func(line int) bool {
-		for _, p := range picked {
-			if p.line == line {
-				return true
-			}
-		}
-		return false
+	// A line said again (a retried command's "Failed to resolve the transaction:") is shown
+	// once: the room goes to the lines that differ.
+	seen := func(l ringLine) bool {
+		return slices.ContainsFunc(picked, func(p ringLine) bool { return p.line == l.line || bytes.Equal(p.text, l.text) })
 	}
 	add := func(l ringLine) {
-		if len(picked) < limit && l.line > 0 && !seen(l.line) {
+		if len(picked) < limit && l.line > 0 && !seen(l) {
 			picked = append(picked, l)
 		}
 	}
 	// The step's latest error-ish lines: summaries ("Tests: 9, Failures: 1").
 	var late []ringLine
 	for _, l := range sus {
-		if !l.ciError && l.line >= st.start && (st.end == 0 || l.line < st.end) {
+		if !l.ciError && st.holds(l.line) {
 			late = append(late, l)
 		}
 	}
@@ -695,11 +778,13 @@ func (s *scan) stepEvidence(sus []ringLine, limit int) []Evidence {
 		return nil // no verdict and nothing grep-worthy: the caller's fallback
 	}
 	if st.end != 0 {
+		// Its last words before the first ones: a quiet tool's closing summary ("2 packages
+		// have licenses outside the allow-list") says more than its banner.
 		add(st.cmd)
-		for _, l := range st.head[:st.nHead] {
-			add(l)
+		for i := st.nTail - 1; i >= 0; i-- {
+			add(st.tail[i])
 		}
-		for _, l := range st.tail[:st.nTail] {
+		for _, l := range st.head[:st.nHead] {
 			add(l)
 		}
 		add(st.verdict)
@@ -711,8 +796,7 @@ func (s *scan) stepEvidence(sus []ringLine, limit int) []Evidence {
 	for _, l := range picked {
 		out = append(out, Evidence{Line: l.line, Text: clip(l.text)})
 	}
-	slices.SortFunc(out, func(a, b Evidence) int { return a.Line - b.Line })
-	return out
+	return out // in order of preference: callers with less room take the first
 }
 
 // verdictEvidence is the evidence of a cause that is a CI's verdict on a step and says nothing
@@ -730,23 +814,23 @@ func (s *scan) verdictEvidence(own []*Evidence) []*Evidence {
 	}
 	own = own[:min(len(own), 2)]
 	var out []*Evidence
-	for _, l := range s.suspects() {
-		if l.line >= st.start && l.line < st.end && !l.ciError {
+	has := func(line int, text string) bool { // that line, or the same words on another
+		same := func(e *Evidence) bool { return e.Line == line || e.Text == text }
+		return slices.ContainsFunc(out, same) || slices.ContainsFunc(own, same)
+	}
+	sus := s.suspects()
+	for i := len(sus) - 1; i >= 0 && len(out) < 3; i-- { // the latest three, each said once
+		if l := sus[i]; st.holds(l.line) && !l.ciError && !has(l.line, clip(l.text)) {
 			out = append(out, &Evidence{Line: l.line, Text: clip(l.text)})
 		}
 	}
-	out = out[max(0, len(out)-3):]
-	has := func(line int) bool {
-		return slices.ContainsFunc(out, func(e *Evidence) bool { return e.Line == line }) ||
-			slices.ContainsFunc(own, func(e *Evidence) bool { return e.Line == line })
-	}
-	if st.nHits[tierError] > 0 && !has(st.hits[tierError][0].line) {
+	if st.nHits[tierError] > 0 && !has(st.hits[tierError][0].line, clip(st.hits[tierError][0].text)) {
 		first := st.hits[tierError][0]
 		out = append(out, &Evidence{Line: first.line, Text: clip(first.text)})
 	}
 	step := s.stepEvidence(s.suspects(), maxEvidence)
 	for i := 0; i < len(step) && len(out)+len(own) < maxEvidence; i++ {
-		if !has(step[i].Line) {
+		if !has(step[i].Line, step[i].Text) {
 			out = append(out, &step[i])
 		}
 	}

@@ -23,8 +23,15 @@ func TestUnknownShowsTheFailedStep(t *testing.T) {
 		{"quiet-failure.log", []int{3, 4, 5, 6, 7}},
 		// "1) TestName" after "There were 2 failures:".
 		{"numbered-failures.log", []int{7, 8, 10, 13, 14}},
-		// travis_retry: the retried command's own output, not the empty wrapper step.
-		{"retried-step.log", []int{1, 2, 3, 4, 6}},
+		// travis_retry: the retried command's own output, not the empty wrapper step; a
+		// line said again is shown once, its later words before its first.
+		{"retried-step.log", []int{1, 3, 4, 5, 7}},
+		// A retried install: the error said once, with the message under its header (no
+		// error word of its own), then the step's last lines.
+		{"repeated-error.log", []int{1, 4, 5, 13, 14}},
+		// A quiet check: its closing summary (the last line before the verdict) comes
+		// before its banner.
+		{"quiet-summary.log", []int{1, 2, 4, 5, 6}},
 		// No command echo: the step runs from the log's start; the test's failure first.
 		{"no-command-echo.log", []int{5, 6, 8, 10, 11}},
 		// file:line diagnostics count even without an error word; the step is short enough
@@ -70,10 +77,14 @@ func TestVerdictShowsTheFailedStep(t *testing.T) {
 		// GitHub Actions: the step starts at "##[group]Run <cmd>", its header group (the
 		// script, shell and env lines) is not its output, and an earlier step's error is not
 		// shown.
-		{"github-actions-step.log", "gha.process-exit-code", []int{7, 13, 14, 15, 17}},
+		// Its last lines ("1 table differs") before its first ("loading schema v7").
+		{"github-actions-step.log", "gha.process-exit-code", []int{7, 14, 15, 16, 17}},
 		// GitLab: the job script's section ends before after_script runs its own "$ cmd"; the
 		// job's verdict is about the script's last command.
 		{"gitlab-step-script.log", "gitlab.job-failed-exit-code", []int{4, 5, 6, 7, 14}},
+		// … and an error-ish line of after_script is not the script's: the script's last
+		// line is shown instead.
+		{"gitlab-after-script-error.log", "gitlab.job-failed-exit-code", []int{4, 5, 6, 7, 14}},
 		// Jenkins pipeline: "+ cmd" traces in "[Pipeline] sh" steps; the post actions' shell
 		// step runs after the failure, and the verdict comes at the pipeline's end.
 		{"jenkins-pipeline-sh.log", "jenkins.script-exit-code", []int{15, 16, 17, 18, 31}},
@@ -236,8 +247,9 @@ func TestStepMarks(t *testing.T) {
 		{"section_end:1770000009:step_script\r\x1b[0K", markScriptEnd},
 		{"section_end:1770000009:build_script\r\x1b[0K", markScriptEnd},
 		{"section_end:1770000009:prepare_script\r\x1b[0Ksection_start:1770000009:step_script\r\x1b[0KExecuting", markNone},
-		{"section_end:1770000009:step_script\r\x1b[0Ksection_start:1770000009:after_script\r\x1b[0KRunning after_script", markScriptEnd},
-		{"section_start:1770000009:after_script[collapsed=true]\r\x1b[0KRunning after_script", markScriptEnd},
+		{"section_end:1770000009:step_script\r\x1b[0Ksection_start:1770000009:after_script\r\x1b[0KRunning after_script", markAfterScript},
+		{"section_start:1770000009:after_script[collapsed=true]\r\x1b[0KRunning after_script", markAfterScript},
+		{"section_end:1770000010:after_script\r\x1b[0Ksection_start:1770000010:upload_artifacts_on_failure\r\x1b[0KUploading", markAfterScriptEnd},
 		{"[Pipeline] sh", markShell},
 		{"[2026-03-02T09:00:03.000Z] [Pipeline] bat", markShell},
 		{"[Pipeline] { (Declarative: Post Actions)", markPostSteps},
