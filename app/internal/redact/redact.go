@@ -193,6 +193,20 @@ var rules = []rule{
 		re:       lazyRegexp(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}`),
 	},
 	{
+		// OpenAI's project, service-account and admin keys, and the legacy shape whose middle
+		// is "OpenAI" in base64 (T3BlbkFJ).
+		kind:     "openai_key",
+		inToken:  true,
+		literals: []string{"sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"},
+		re:       lazyRegexp(`\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})`),
+	},
+	{
+		kind:     "anthropic_key",
+		inToken:  true,
+		literals: []string{"sk-ant-"},
+		re:       lazyRegexp(`\bsk-ant-[A-Za-z0-9_\-]{32,}`),
+	},
+	{
 		// Secret (sk_) and restricted (rk_) keys, live or test: a test key still reads the
 		// account's test data. Publishable keys (pk_) are public by design and stay.
 		kind:     "stripe_key",
