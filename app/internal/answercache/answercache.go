@@ -8,6 +8,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,10 +43,33 @@ func New(rdb *redis.Client, ttl time.Duration) *Cache {
 }
 
 // Key names the answer to input under a given answering configuration (the knowledge base's
-// fingerprint): a changed knowledge base never serves an old answer.
+// fingerprint) and the running build: a changed knowledge base never serves an old answer,
+// and neither does a new release whose engine reads the same knowledge base differently
+// (replicas of the old and the new release, side by side in a rollout, keep apart).
 func Key(kind, config string, input []byte) string {
 	sum := sha256.Sum256(input)
-	return "ciagent:" + kind + ":" + config + ":" + hex.EncodeToString(sum[:])
+	return "ciagent:" + kind + ":" + build() + ":" + config + ":" + hex.EncodeToString(sum[:])
+}
+
+// build names the running binary by a digest of its file, read once: any change of code
+// changes it, whether or not the build stamped a version.
+var build = sync.OnceValue(executableDigest)
+
+func executableDigest() string {
+	path, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6])
 }
 
 // Get returns the cached value of key; ok is false on a miss.

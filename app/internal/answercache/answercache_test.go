@@ -63,3 +63,20 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyNamesTheBuild: a new release reads the same knowledge base with new code, so its keys
+// differ from the old release's even when the knowledge base does not change.
+func TestKeyNamesTheBuild(t *testing.T) {
+	digest := executableDigest()
+	if len(digest) != 12 || strings.Trim(digest, "0123456789abcdef") != "" {
+		t.Fatalf("executableDigest() = %q; want 12 hex digits of the test binary", digest)
+	}
+	old := build
+	t.Cleanup(func() { build = old })
+	build = func() string { return "release1" }
+	first := Key("explain", "kb1", []byte("log"))
+	build = func() string { return "release2" }
+	if second := Key("explain", "kb1", []byte("log")); second == first {
+		t.Errorf("Key is %s under two builds; want different keys", first)
+	}
+}
