@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -772,8 +775,8 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item
 		}
 		p.metrics.retries.Inc()
 		p.logger.Warn("writing a batch failed; retrying", "events", len(batch), "backoff", backoff.String(), "err", err)
-		if !w.connected() {
-			outage = true // the connection is gone: PostgreSQL is away, not refusing this batch
+		if lostConnection(err) {
+			outage = true // PostgreSQL is away, not refusing this batch
 		}
 		d := backoff/2 + rand.N(backoff/2+1) // #nosec G404 -- jitter: replicas must not retry in step; nothing secret
 		recovered, ok := p.waitToRetry(ctx, d, &outage)
@@ -789,13 +792,30 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item
 	}
 }
 
+// lostConnection tells an outage (no connection, a broken one, a server shutting down or
+// starting up: SQLSTATE class 08 and class 57 but for 57014, a cancelled statement) from a
+// server that answered and refused the batch (a lock or statement timeout, a read-only
+// replica, a full disk), which keeps its backoff. The writer drops its connection after any
+// error, so the connection's state cannot tell them apart.
+func lostConnection(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") && pgErr.Code != "57014"
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
+}
+
 // waitToRetry waits d before the next write attempt, but not longer than PostgreSQL takes to
 // answer again. A writer that backed off towards MaxBackoff during an outage would otherwise
 // leave the spool filling, and the API answering 503 once it is full, for up to MaxBackoff
 // after the database is back. So while it waits it pings every recoveryProbe, and it returns
-// early (recovered) when a ping succeeds during an outage: the writer lost its connection, or a
-// ping failed, in this retry sequence. A database that stays connected but refuses the batch
-// (a lock, a full disk) keeps the backoff. ok is false when ctx ended.
+// early (recovered) when a ping succeeds during an outage: a write failed for want of a
+// connection (lostConnection), or a ping failed, in this retry sequence. A database that
+// answers but refuses the batch (a lock, a full disk) keeps the backoff. ok is false when ctx
+// ended.
 func (p *Pipeline) waitToRetry(ctx context.Context, d time.Duration, outage *bool) (recovered, ok bool) {
 	t := time.NewTimer(d)
 	defer t.Stop()

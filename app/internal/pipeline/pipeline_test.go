@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
@@ -242,6 +244,32 @@ func TestWriterResumesWhenTheDatabaseAnswers(t *testing.T) {
 	}
 	proxy.Up(t)
 	waitAll(t, dbURL, []uuid.UUID{ev.ID})
+}
+
+// TestLostConnection: only an outage ends a writer's backoff early when a ping answers; a
+// server that answered and refused the batch keeps it, or a lock would be retried every second.
+func TestLostConnection(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"lock not available", &pgconn.PgError{Code: "55P03"}, false},
+		{"read-only transaction (a replica after failover)", fmt.Errorf("copy: %w", &pgconn.PgError{Code: "25006"}), false},
+		{"disk full", &pgconn.PgError{Code: "53100"}, false},
+		{"statement timeout", &pgconn.PgError{Code: "57014"}, false},
+		{"administrator shutdown", &pgconn.PgError{Code: "57P01"}, true},
+		{"starting up", &pgconn.PgError{Code: "57P03"}, true},
+		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"refused dial", fmt.Errorf("connecting to PostgreSQL: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), true},
+		{"connection closed mid-read", fmt.Errorf("copy: %w", io.ErrUnexpectedEOF), true},
+		{"an event PostgreSQL refuses", ErrInvalidEvent, false},
+	}
+	for _, tc := range tests {
+		if got := lostConnection(tc.err); got != tc.want {
+			t.Errorf("%s: lostConnection(%v) = %v; want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
 }
 
 // TestQueueOverflowCatchesUpFromSpool makes the in-memory queue too small, so the writer must

@@ -481,12 +481,6 @@ SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM p)`,
 
 // fail drops the connection after an error: the next attempt starts from a clean session
 // (staging tables, transaction state, partition cache).
-// connected reports whether the writer still holds an open connection: after a failed write,
-// false means PostgreSQL went away rather than refused the batch.
-func (w *pgWriter) connected() bool {
-	return w.conn != nil && !w.conn.IsClosed()
-}
-
 func (w *pgWriter) fail() {
 	w.close()
 	clear(w.partitions)
