@@ -37,15 +37,19 @@ type Throttle struct {
 }
 
 // Failed counts a failure of what ("answer cache lookup") and logs "<what> failed" at warning
-// level, with err, the failures in a row and those since the last warning: for the first of
-// a run when the last warning is older than Quiet, and for every Every-th of a run.
+// level, with err, the failures in a row and those since the last warning: when the last
+// warning is older than Quiet (so the first failure after a quiet spell, and one a Quiet
+// into a slow outage whose start fell within the last one's Quiet), and for every Every-th
+// of a run.
 func (t *Throttle) Failed(log *slog.Logger, what string, err error) {
-	n := t.failing.Add(1)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// Counted under the lock, so that a Succeeded between the count and the warning cannot
+	// end the run before it is known to be warned about.
+	n := t.failing.Add(1)
 	t.unreported++
 	now := t.clock()
-	if n%Every == 0 || n == 1 && (t.lastWarn.IsZero() || now.Sub(t.lastWarn) >= Quiet) {
+	if n%Every == 0 || t.lastWarn.IsZero() || now.Sub(t.lastWarn) >= Quiet {
 		log.Warn(what+" failed", "err", err, "failures", n, "since_last_warning", t.unreported)
 		t.lastWarn, t.unreported, t.warnedRun = now, 0, true
 	}
@@ -59,13 +63,10 @@ func (t *Throttle) Succeeded(log *slog.Logger, what string) {
 	if t.failing.Load() == 0 {
 		return
 	}
-	n := t.failing.Swap(0)
-	if n == 0 {
-		return
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.warnedRun {
+	n := t.failing.Swap(0)
+	if n > 0 && t.warnedRun {
 		t.warnedRun = false
 		log.Info(fmt.Sprintf("%s recovered after %d failures", what, n), "failures", n)
 	}

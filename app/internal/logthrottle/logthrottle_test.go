@@ -57,6 +57,11 @@ func TestThrottle(t *testing.T) {
 		{"a long run after an unlogged one still warns every 100th", []string{"f", "s", "f", "s", "f100"}, []string{
 			"WARN op failed failures=1 since=1", "INFO op recovered after 1 failures failures=1",
 			"WARN op failed failures=100 since=101"}},
+		// A slow outage (one failure a minute, a backing-off follower) that starts within Quiet
+		// of the last warning is still warned about a Quiet later, and so its end is logged.
+		{"a slow outage starting within Quiet is warned about a Quiet later", []string{"f", "s", "f", "w", "f", "w", "f", "s"}, []string{
+			"WARN op failed failures=1 since=1", "INFO op recovered after 1 failures failures=1",
+			"WARN op failed failures=2 since=2", "WARN op failed failures=3 since=1", "INFO op recovered after 3 failures failures=3"}},
 		{"the count restarts after recovery", []string{"f150", "s", "w", "f100"}, []string{
 			"WARN op failed failures=1 since=1", "WARN op failed failures=100 since=99", "INFO op recovered after 150 failures failures=150",
 			"WARN op failed failures=1 since=51", "WARN op failed failures=100 since=99"}},
