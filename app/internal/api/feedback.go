@@ -91,6 +91,9 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := pipeline.NewFeedback(reqID, req.CauseID, req.Outcome, actor, time.Now())
 	ev.Feedback.Target = target
+	// The key that sent it, whatever actor it names: actor is the client's word, so only the
+	// key makes feedback attributable (an audit, a per-client cap on votes).
+	ev.Client = Client(r.Context())
 	if !s.record(w, r, ev) {
 		return
 	}

@@ -26,6 +26,9 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"feedback", NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7))},
 		{"feedback with its target", withTarget(NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7)),
 			Target{Kind: KindCIExplain, Repo: "acme/api", Category: "lint"})},
+		{"feedback with its target and client", fromKey("ci-bot", withTarget(NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7)),
+			Target{Kind: KindCIExplain, Repo: "acme/api", Category: "lint"}))},
+		{"feedback with its client, no target", fromKey("ci-bot", NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7)))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,6 +62,12 @@ func withTarget(ev *Event, t Target) *Event {
 	return ev
 }
 
+// fromKey sets the API key's name that sent ev, as the feedback handler does.
+func fromKey(client string, ev *Event) *Event {
+	ev.Client = client
+	return ev
+}
+
 // asVersion1 is the record of a request, or of feedback without a Target, which encodeEvent
 // writes in version 1's bytes, so that a release reading only version 1 takes it.
 func asVersion1(t *testing.T, ev *Event) []byte {
@@ -71,15 +80,21 @@ func asVersion1(t *testing.T, ev *Event) []byte {
 }
 
 // A spool written by the previous release (version 1) replays after an upgrade: its records
-// decode to the same events, and the writer takes them (feedback without a Target).
+// decode to the same events, and the writer takes them (feedback without a Target). Feedback's
+// client is in the fields every version shares (a request's client): a record with one keeps
+// version 1's bytes, so a release that reads only version 1 replays it too.
 func TestCodecReadsVersion1(t *testing.T) {
-	for _, ev := range []*Event{testEvent(1), NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7))} {
+	for _, ev := range []*Event{
+		testEvent(1),
+		NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7)),
+		fromKey("ci-bot", NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "rejected", "bob", time.Unix(1700000000, 7))),
+	} {
 		b := asVersion1(t, ev)
 		got, err := decodeEvent(b)
 		if err != nil {
 			t.Fatalf("decodeEvent(version 1 %s): %v", ev.Kind, err)
 		}
-		if got.Kind != ev.Kind || got.ID != ev.ID || len(got.Propositions) != len(ev.Propositions) ||
+		if got.Kind != ev.Kind || got.ID != ev.ID || got.Client != ev.Client || len(got.Propositions) != len(ev.Propositions) ||
 			(ev.Feedback != nil) != (got.Feedback != nil) || ev.Feedback != nil && (*got.Feedback != Feedback{
 			RequestID: ev.Feedback.RequestID, CauseID: ev.Feedback.CauseID, Outcome: ev.Feedback.Outcome,
 			Actor: ev.Feedback.Actor, At: got.Feedback.At,

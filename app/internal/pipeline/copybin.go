@@ -38,7 +38,7 @@ func (c *copyBuf) finish() []byte {
 	return c.b
 }
 
-func (c *copyBuf) row(fields int) { c.b = binary.BigEndian.AppendUint16(c.b, uint16(fields)) } // #nosec G115 -- callers pass their table's column count (6 or 14)
+func (c *copyBuf) row(fields int) { c.b = binary.BigEndian.AppendUint16(c.b, uint16(fields)) } // #nosec G115 -- callers pass their table's column count (6, 10 or 14)
 
 func (c *copyBuf) null() { c.b = binary.BigEndian.AppendUint32(c.b, math.MaxUint32) }
 
@@ -168,10 +168,10 @@ func (cb *copyBatch) add(rec []byte) error {
 		return err
 	}
 	if string(kind) == KindFeedback {
-		// The request fields are empty in a feedback record: skip them.
+		// A feedback record's request fields are empty but for its client: keep that, skip the rest.
 		d.varint()
 		d.varint()
-		d.string()
+		client := d.string()
 		d.string()
 		for range d.count() {
 			d.string()
@@ -191,7 +191,7 @@ func (cb *copyBatch) add(rec []byte) error {
 			return fmt.Errorf("%w: feedback event without feedback", ErrInvalidEvent)
 		}
 		c := &cb.fbs
-		c.row(9)
+		c.row(10)
 		c.uuid(id)
 		c.uuid(d.uuid())
 		cause := d.string()
@@ -218,6 +218,14 @@ func (cb *copyBatch) add(rec []byte) error {
 			} else {
 				c.text(category)
 			}
+		}
+		// client: NULL when unknown, as on the rows written before the column existed: the
+		// previous release's records (it never set the client on feedback), and a server
+		// without API keys, whose requests have no client either.
+		if len(client) == 0 {
+			c.null()
+		} else {
+			c.text(client)
 		}
 		cb.nfb++
 		return d.end(id)

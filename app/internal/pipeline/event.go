@@ -43,7 +43,7 @@ type Event struct {
 	// Request events.
 	ReceivedAt     time.Time         `json:"received_at,omitzero"`
 	Latency        time.Duration     `json:"latency,omitempty"`
-	Client         string            `json:"client,omitempty"` // the API key's name
+	Client         string            `json:"client,omitempty"` // the API key's name; feedback's too (feedback.client)
 	Repo           string            `json:"repo,omitempty"`   // owner/name when known
 	Meta           map[string]string `json:"meta,omitempty"`   // job, provider, author … as sent
 	InputSize      int64             `json:"input_size,omitempty"`

@@ -342,7 +342,7 @@ FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumv
 const (
 	requestColumns     = "id, kind, received_at, latency_us, client, repo, meta, input_size, input_sha256, input, input_truncated, outcome, score, ranker_version"
 	propositionColumns = "request_id, rank, cause_id, category, score, features"
-	feedbackColumns    = "id, request_id, cause_id, outcome, actor, at, kind, repo, category"
+	feedbackColumns    = "id, request_id, cause_id, outcome, actor, at, kind, repo, category, client"
 )
 
 func (w *pgWriter) connect(ctx context.Context) error {

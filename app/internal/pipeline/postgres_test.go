@@ -3,7 +3,9 @@ package pipeline
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pressly/goose/v3"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
 )
@@ -450,6 +453,128 @@ func TestEnsurePartitionConcurrently(t *testing.T) {
 			if err != nil {
 				t.Errorf("ensurePartition(%s) while others create it too: %v", day.Format(time.DateOnly), err)
 			}
+		}
+	}
+}
+
+// Feedback is stored with the API key (client) that sent it, whatever actor it names, so it
+// can be attributed. A record without a client (the previous release's spool: it never set
+// one on feedback; a server without API keys) is stored with client NULL, as the rows written
+// before the column existed.
+func TestFeedbackStoresItsClient(t *testing.T) {
+	_, w := migratedWriter(t)
+	answer := testEvent(1)
+	target := Target{Kind: KindCIExplain, Repo: "acme/api", Category: "compile"}
+	tests := []struct {
+		name    string
+		ev      *Event
+		version byte   // the spool record's codec version
+		want    string // the stored client, "NULL" for NULL
+	}{
+		{"explicit actor", fromKey("ci-bot", withTarget(NewFeedback(answer.ID, "go.vet", "accepted", "alice", time.Now()), target)), codecVersion, "ci-bot"},
+		{"actor defaulted to the key's name", fromKey("ci-bot", withTarget(NewFeedback(answer.ID, "go.vet", "accepted", "ci-bot", time.Now()), target)), codecVersion, "ci-bot"},
+		{"another key naming the same actor", fromKey("moderators", withTarget(NewFeedback(answer.ID, "go.vet", "rejected", "alice", time.Now()), target)), codecVersion, "moderators"},
+		{"without a target (version 1 record)", fromKey("ci-bot", NewFeedback(answer.ID, "", "rejected", "bob", time.Now())), codecV1, "ci-bot"},
+		{"without a client", withTarget(NewFeedback(answer.ID, "go.vet", "accepted", "carol", time.Now()), target), codecVersion, "NULL"},
+		{"previous release's record: no client, no target", NewFeedback(answer.ID, "go.vet", "rejected", "dave", time.Now()), codecV1, "NULL"},
+	}
+	batch := []*Event{answer}
+	for _, tc := range tests {
+		batch = append(batch, tc.ev)
+	}
+	items := records(batch)
+	if _, err := w.write(t.Context(), items); err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if v := items[i+1].rec[0]; v != tc.version {
+				t.Errorf("spool record version %d; want %d", v, tc.version)
+			}
+			var got string
+			if err := w.conn.QueryRow(t.Context(), `SELECT coalesce(client, 'NULL') FROM feedback WHERE id = $1`, [16]byte(tc.ev.ID)).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("stored client = %s; want %s", got, tc.want)
+			}
+		})
+	}
+
+	// The feedback id stays derived from request, cause, outcome and actor, not the client:
+	// the same vote sent again by another key is the same row, and keeps its first client.
+	again := fromKey("other-bot", withTarget(NewFeedback(answer.ID, "go.vet", "accepted", "alice", time.Now()), target))
+	if again.ID != tests[0].ev.ID {
+		t.Fatalf("feedback id %s from another key; want %s (the id does not depend on the client)", again.ID, tests[0].ev.ID)
+	}
+	rows, err := w.write(t.Context(), records([]*Event{again}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var client string
+	if err := w.conn.QueryRow(t.Context(), `SELECT client FROM feedback WHERE id = $1`, [16]byte(again.ID)).Scan(&client); err != nil {
+		t.Fatal(err)
+	}
+	if rows["feedback"] != 0 || client != "ci-bot" {
+		t.Errorf("the same vote from another key inserted %d rows, client %q; want 0 and ci-bot", rows["feedback"], client)
+	}
+}
+
+// A database at the previous schema version (00002) gets the client column from Migrate:
+// the feedback rows already there read NULL (nothing recorded their key), and new feedback is
+// written with its client.
+func TestMigrateAddsFeedbackClient(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	migrations, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	previous, err := goose.NewProvider(goose.DialectPostgres, db, migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const previousVersion = 2
+	if _, err := previous.UpTo(t.Context(), previousVersion); err != nil {
+		t.Fatalf("migrating to %d: %v", previousVersion, err)
+	}
+	before := NewFeedback(uuid.Must(uuid.NewV7()), "go.vet", "accepted", "alice", time.Now())
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO feedback (id, request_id, cause_id, outcome, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		before.ID, before.Feedback.RequestID, before.Feedback.CauseID, before.Feedback.Outcome, before.Feedback.Actor, before.Feedback.At); err != nil {
+		t.Fatalf("feedback row at version %d: %v", previousVersion, err)
+	}
+
+	if err := Migrate(t.Context(), dbURL, quietLogger()); err != nil {
+		t.Fatalf("Migrate from version %d: %v", previousVersion, err)
+	}
+	w, err := newPGWriter(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	after := NewFeedback(before.Feedback.RequestID, "go.vet", "accepted", "bob", time.Now())
+	after.Client = "ci-bot"
+	if _, err := w.write(t.Context(), records([]*Event{after})); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		id   uuid.UUID
+		want string
+	}{
+		{"written before the migration", before.ID, "NULL"},
+		{"written after it", after.ID, "ci-bot"},
+	} {
+		var got string
+		if err := db.QueryRowContext(t.Context(), `SELECT coalesce(client, 'NULL') FROM feedback WHERE id = $1`, tc.id).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got != tc.want {
+			t.Errorf("feedback %s: client %s; want %s", tc.name, got, tc.want)
 		}
 	}
 }
