@@ -437,6 +437,15 @@ func (w *pgWriter) write(ctx context.Context, batch []item) (map[string]int64, e
 				return fmt.Errorf("moving rows into feedback: %w", err)
 			}
 			rows["feedback"] += tag.RowsAffected()
+			// The id names a vote (request, cause, outcome, actor), not a moment, so a repeated
+			// POST stays one row. But an actor who says accepted, then rejected, then accepted
+			// again must read as accepted: the row of a vote given again keeps the latest time
+			// (the ranking labels take each actor's latest vote by it).
+			if _, err := tx.Exec(ctx, `UPDATE feedback f SET at = s.at
+	FROM (SELECT id, max(at) AS at FROM feedback_stage GROUP BY id) s
+	WHERE f.id = s.id AND s.at > f.at`, pgx.QueryExecModeExec); err != nil {
+				return fmt.Errorf("updating feedback given again: %w", err)
+			}
 		}
 		for _, day := range days {
 			// Straight into the day's partitions: routing each row through the parent costs

@@ -520,6 +520,40 @@ func TestFeedbackStoresItsClient(t *testing.T) {
 	}
 }
 
+// An actor who changes their mind back (accepted, rejected, accepted) reads as accepted: the
+// third vote has the first one's id, so its row must take the later time, also when both
+// arrive in one batch.
+func TestFeedbackGivenAgainKeepsTheLatestTime(t *testing.T) {
+	_, w := migratedWriter(t)
+	answer := testEvent(1)
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	vote := func(outcome string, at time.Time) *Event {
+		return NewFeedback(answer.ID, "go.vet", outcome, "alice", at)
+	}
+	batches := [][]*Event{
+		{answer, vote("accepted", t0)},
+		{vote("rejected", t0.Add(time.Minute))},
+		{vote("accepted", t0.Add(2*time.Minute)), vote("accepted", t0.Add(3*time.Minute))},
+		{vote("accepted", t0.Add(time.Second))}, // a late retry of an older POST moves nothing back
+	}
+	for i, b := range batches {
+		if _, err := w.write(t.Context(), records(b)); err != nil {
+			t.Fatalf("batch %d: %v", i+1, err)
+		}
+	}
+	var latest string
+	if err := w.conn.QueryRow(t.Context(), `SELECT outcome FROM feedback WHERE request_id = $1 AND actor = 'alice' ORDER BY at DESC LIMIT 1`, [16]byte(answer.ID)).Scan(&latest); err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	if err := w.conn.QueryRow(t.Context(), `SELECT at FROM feedback WHERE id = $1`, [16]byte(vote("accepted", t0).ID)).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	if latest != "accepted" || !at.Equal(t0.Add(3*time.Minute)) {
+		t.Errorf("latest vote %s at %v; want accepted at %v", latest, at.UTC(), t0.Add(3*time.Minute))
+	}
+}
+
 // A database at the previous schema version (00002) gets the client column from Migrate:
 // the feedback rows already there read NULL (nothing recorded their key), and new feedback is
 // written with its client.

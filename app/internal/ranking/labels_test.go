@@ -28,6 +28,7 @@ func TestLabelTakesEachActorsLatestFeedback(t *testing.T) {
 		{"rejected, then accepted", []fb{{"alice", "rejected"}, {"alice", "accepted"}}, LabelAccepted},
 		{"false positive, then accepted", []fb{{"alice", "false_positive"}, {"alice", "accepted"}}, LabelAccepted},
 		{"a change of mind is one vote", []fb{{"alice", "accepted"}, {"bob", "accepted"}, {"alice", "rejected"}}, LabelNone},
+		{"accepted, rejected, accepted again", []fb{{"alice", "accepted"}, {"alice", "rejected"}, {"alice", "accepted"}}, LabelAccepted},
 		{"majority of actors", []fb{{"alice", "accepted"}, {"bob", "rejected"}, {"carol", "accepted"}}, LabelAccepted},
 		{"a false negative says nothing about the proposition", []fb{{"alice", "accepted"}, {"alice", "false_negative"}}, LabelAccepted},
 	}
