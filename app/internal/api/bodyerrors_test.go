@@ -12,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ci-agent/ci-agent/app/internal/pipeline"
 )
 
 // How a request whose body cannot be read is answered, on every route that reads one, over
@@ -172,10 +176,10 @@ func send(t *testing.T, addr, request string, end clientEnd) (status int, body s
 }
 
 // serveForTest runs a Server with cfg and log on a free loopback port until the test ends.
-func serveForTest(t *testing.T, cfg Config, log *slog.Logger) (*Server, string) {
+func serveForTest(t *testing.T, cfg Config, log *slog.Logger, opts ...Option) (*Server, string) {
 	t.Helper()
 	cfg.Addr = "127.0.0.1:0"
-	s, err := New(cfg, log, testEngine(t))
+	s, err := New(cfg, log, testEngine(t), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,4 +223,42 @@ func answeredCode(t *testing.T, s *Server, route string) string {
 	}
 	t.Fatalf("no request on %s counted after 10 s", route)
 	return ""
+}
+
+// stallingRecorder is a recorder whose feedback check waits until the request is over.
+type stallingRecorder struct {
+	Recorder
+	checking chan struct{}
+}
+
+func (r *stallingRecorder) FindTarget(ctx context.Context, _ uuid.UUID, _, _ string) (pipeline.Target, error) {
+	close(r.checking)
+	<-ctx.Done()
+	return pipeline.Target{}, fmt.Errorf("looking up the request: %w", ctx.Err())
+}
+
+// A client that hangs up while its feedback is being checked is counted as 499 and logged at
+// info, not as the database's 503 with a warning: the SLO and the canary count 5xx.
+func TestFeedbackClientGoneDuringTheCheck(t *testing.T) {
+	var logs logRecorder
+	rec := &stallingRecorder{checking: make(chan struct{})}
+	s, addr := serveForTest(t, Config{}, slog.New(&logs), WithRecorder(rec))
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"request_id":"01a24c43-f098-76a1-b79b-c98730e7f196","outcome":"accepted"}`
+	if _, err := io.WriteString(conn, header("/v1/feedback", "application/json", fmt.Sprintf("Content-Length: %d", len(body)))+body); err != nil {
+		t.Fatal(err)
+	}
+	<-rec.checking
+	conn.Close()
+	if code := answeredCode(t, s, "/v1/feedback"); code != fmt.Sprint(statusClientClosedRequest) {
+		t.Errorf("ciagent_http_requests_total counts code %s; want %d", code, statusClientClosedRequest)
+	}
+	for _, r := range logs.take("") {
+		if !strings.HasPrefix(r, "INFO") {
+			t.Errorf("logged %q; a client that left is not the server's problem", r)
+		}
+	}
 }

@@ -80,6 +80,11 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, pipeline.ErrNotFound):
 		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no answer %s", reqID))
 		return
+	case err != nil && r.Context().Err() != nil:
+		// The client hung up during the lookup: not the database's failure, and not a 5xx
+		// for the SLO and the canary to count.
+		s.clientGone(w, r, "the client went away during the feedback check", err)
+		return
 	case err != nil:
 		s.logger.Warn("feedback target lookup failed", "request_id", RequestID(r.Context()), "err", err)
 		s.retryLater(w, r, "cannot check the request id right now; retry later")
