@@ -30,6 +30,12 @@ type rule struct {
 	// inLine says the same of line breaks: every match lies within the line of a literal.
 	// Rules triggered by common words ("token", "secret") then search a line, not the log.
 	inLine bool
+	// more, when set, finds the further secrets of the command a match of re is in (curl's
+	// -u after its -U): it is tried where each match ends, again where it matched, and the
+	// search for re resumes where it fails. It starts with \A, and its submatches are re's
+	// (the same secret indexes), which TestRulesCompile checks. re then must not look left of
+	// its start (no \b first): it is also searched in the text after a match.
+	more *lazy
 }
 
 var rules = []rule{
@@ -294,14 +300,16 @@ var rules = []rule{
 	{
 		// -u is looked for only among the options curl may bundle with it, and only among
 		// curl's own arguments: sort -u, git log -u and set -u after a |, ;, & or && are not
-		// curl's, and neither is a -u inside a quoted argument (-d 'sort -u a:b'). A user
-		// that opens a quote ('user:pa ss') has the whole rest of the quoted string as its
-		// password, spaces included.
+		// curl's, and neither is a -u inside a quoted argument (-d 'sort -u a:b'). Every -u,
+		// -U, --user and --proxy-user of the command goes, not only the first: after each,
+		// the next is looked for from where it ends to the end of the command, without curl.
+		// A user that opens a quote ('user:pa ss') has the whole rest of the quoted string as
+		// its password, spaces included; a word that goes on after that string goes whole.
 		kind:     "password",
 		literals: []string{"curl"},
 		inLine:   true,
-		re: lazyRegexp(`curl\b` + commandRest + `[ \t](?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))` +
-			userPassword),
+		re:       lazyRegexp(`curl\b` + curlUser),
+		more:     lazyRegexp(`\A` + curlUser),
 	},
 	{
 		// skopeo's, podman's and buildah's --creds user:password, --src-creds, --dest-creds.
@@ -369,11 +377,25 @@ var rules = []rule{
 	},
 }
 
+// curlUser is what follows curl up to a -u/-U/--user/--proxy-user of its own, and its
+// user:password.
+const curlUser = commandRest + `[ \t](?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))` +
+	userPassword
+
 // userPassword is user:password given to a command, the user kept: quoted whole ('user:pa ss'
 // has the rest of the quoted string as its password, spaces included) or a shell word whose
-// part after the first colon goes.
-const userPassword = `(?:'[^'\n:\[]*:(?P<secret>[^'\n]+)` +
-	`|"[^"\n:\[]*:(?P<secret>(?:[^"\n\\]|\\.)+)` +
+// part after the first colon goes. A quoted string only starts a shell word, which goes on to
+// the next unquoted whitespace: "user:pa"ss is one word, and so is what xtrace prints for a
+// password holding an apostrophe,
+//
+//	curl -u 'user:pa'\''ss word' https://x
+//
+// Such a word goes whole, its user too: a marker after the user's opening quote would leave
+// that quote open, and the rest of the line, read again, would be misread as quoted.
+const userPassword = `(?:(?P<secret>'[^'\n:\[]*:[^'\n]*'` + shellWordPart + `+)` +
+	`|(?P<secret>"[^"\n:\[]*:(?:[^"\n\\]|\\.)*"` + shellWordPart + `+)` +
+	`|'[^'\n:\[]*:(?P<secret>[^'\n]+)'?` +
+	`|"[^"\n:\[]*:(?P<secret>(?:[^"\n\\]|\\.)+)"?` +
 	`|[^\s:"'\[]*:` + commandArgument + `)`
 
 // pgpassHost and pgpassRest are a .pgpass line around its port: a host name or address
@@ -394,7 +416,11 @@ const commandRest = `(?:[^\n|;&"'\\]|&[^\s|;&"'\\]|\\.|"(?:[^"\n\\]|\\.)*"|'[^'\
 // commandArgument is the value given to a command, a shell word: unquoted bytes and quoted
 // strings, which may hold spaces. A quote left open runs to the end of the line, as the
 // shell would read it, so the part after a space does not leak.
-const commandArgument = `(?P<secret>(?:[^\s"'\\]|\\.|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)+)`
+const commandArgument = `(?P<secret>` + shellWordPart + `+)`
+
+// shellWordPart is a piece of a shell word: an unquoted byte, a backslash and the byte it
+// escapes, or a quoted string (to the end of the line if it is not closed).
+const shellWordPart = `(?:[^\s"'\\]|\\.|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)`
 
 // lazy is a regular expression compiled on first use: most texts trigger no rule, and the
 // command-line tool, which never redacts, would otherwise compile them all at every start.
@@ -577,7 +603,7 @@ func findAll(s string, r rule, bit uint64) [][]int {
 	case r.inLine:
 		bound = isNewline
 	default:
-		return r.re.get().FindAllStringSubmatchIndex(s, -1)
+		return r.find(s)
 	}
 	var all [][]int
 	// The literals are found as triggered finds them, through the trigram filter: a few
@@ -610,7 +636,7 @@ func findAll(s string, r rule, bit uint64) [][]int {
 		for end < len(s) && !bound(s[end]) {
 			end++
 		}
-		for _, m := range r.re.get().FindAllStringSubmatchIndex(s[start:end], -1) {
+		for _, m := range r.find(s[start:end]) {
 			for k := range m {
 				if m[k] >= 0 {
 					m[k] += start
@@ -621,6 +647,34 @@ func findAll(s string, r rule, bit uint64) [][]int {
 		// The run is done; the next literal is in a later one. Its first trigram is whole
 		// two bytes after the boundary, which the window below rebuilds.
 		i, t = end, 0
+	}
+	return all
+}
+
+// find is r.re.get().FindAllStringSubmatchIndex(s, -1), with, after each match, those of
+// r.more that follow it (see rule.more).
+func (r rule) find(s string) [][]int {
+	re := r.re.get()
+	if r.more == nil {
+		return re.FindAllStringSubmatchIndex(s, -1)
+	}
+	more := r.more.get()
+	var all [][]int
+	at := 0
+	for m := re.FindStringSubmatchIndex(s); m != nil; {
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += at
+			}
+		}
+		if m[1] == m[0] {
+			break // neither expression matches the empty string; were one to, this stops
+		}
+		all = append(all, m)
+		at = m[1]
+		if m = more.FindStringSubmatchIndex(s[at:]); m == nil {
+			m = re.FindStringSubmatchIndex(s[at:])
+		}
 	}
 	return all
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -118,6 +119,25 @@ func TestString(t *testing.T) {
 		{"curl -u password quoted, unclosed", `curl -u user:"pa ss https://x`, `curl -u user:[REDACTED:password]`},
 		{"curl -u quoted without password", `curl -u 'admin' https://x:8443/`, `curl -u 'admin' https://x:8443/`},
 		{"curl -u quoted variable without password", `curl -u "$CREDS" -H 'Accept: a:b' https://x`, `curl -u "$CREDS" -H 'Accept: a:b' https://x`},
+		{"curl -u xtrace-quoted apostrophe", `curl -u 'user:pa'\''ss word' https://x`, `curl -u [REDACTED:password] https://x`},
+		{"curl -u double-quoted then unquoted", `curl -u "user:pass"word https://x`, `curl -u [REDACTED:password] https://x`},
+		{"curl -u quoted then quoted", `curl -u 'user:pa'"ss w"o'rd' https://x`, `curl -u [REDACTED:password] https://x`},
+		{"curl -u quoted then escaped space", `curl -u 'user:pa'\ ss https://x`, `curl -u [REDACTED:password] https://x`},
+		{"curl -u double-quoted with an escape, then more", `curl -u "u:p\"q"r -d 'sort -u a:b' x`, `curl -u [REDACTED:password] -d 'sort -u a:b' x`},
+		{"curl -u quoted, closed, next argument", `curl -u 'user:pw' -H 'a: b' https://x`, `curl -u 'user:[REDACTED:password]' -H 'a: b' https://x`},
+		{"skopeo --creds xtrace-quoted apostrophe", `skopeo copy --creds 'ci:pa'\''ss word' docker://a`, `skopeo copy --creds [REDACTED:password] docker://a`},
+		{"curl -U and -u", "curl -U proxy:ProxyPw1 -u user:UserPw22 https://x", "curl -U proxy:[REDACTED:password] -u user:[REDACTED:password] https://x"},
+		{"curl --proxy-user and --user", "curl --proxy-user p:x --user u:y https://x", "curl --proxy-user p:[REDACTED:password] --user u:[REDACTED:password] https://x"},
+		{"curl -u twice, quoted and not", `curl -u 'a:b c' -d 'x' --user=d:e -U "f:g h" https://x`, `curl -u 'a:[REDACTED:password]' -d 'x' --user=d:[REDACTED:password] -U "f:[REDACTED:password]" https://x`},
+		{"curl -u without password, then -U", "curl -u admin -U p:Pw1 -u u:Pw2 https://x", "curl -u admin -U p:[REDACTED:password] -u u:[REDACTED:password] https://x"},
+		{"curl -U xtrace-quoted, then -u", `curl -U 'p:a'\''b' -u u:Pw2 https://x`, `curl -U [REDACTED:password] -u u:[REDACTED:password] https://x`},
+		{"two curls on a line", "curl -U p:Pw1 -u u:Pw2 x && curl -u v:Pw3 --proxy-user q:Pw4 y", "curl -U p:[REDACTED:password] -u u:[REDACTED:password] x && curl -u v:[REDACTED:password] --proxy-user q:[REDACTED:password] y"},
+		{"sort -u after curl -u and &", "curl -u u:Pw1 https://x & sort -u a:b", "curl -u u:[REDACTED:password] https://x & sort -u a:b"},
+		{"sort -u after curl -u and a pipe", "curl -u u:Pw1 https://x | sort -u a:b", "curl -u u:[REDACTED:password] https://x | sort -u a:b"},
+		{"-u inside a quoted argument after curl -u", `curl -U p:Pw1 -d 'sort -u a:b' https://x`, `curl -U p:[REDACTED:password] -d 'sort -u a:b' https://x`},
+		{"set -u after curl -u", "curl -u u:Pw1 x; set -u a:b", "curl -u u:[REDACTED:password] x; set -u a:b"},
+		{"git log -u after curl -u", "curl -u u:Pw1 x && git log -u HEAD:x", "curl -u u:[REDACTED:password] x && git log -u HEAD:x"},
+		{"curl -u on the next line", "curl -u u:Pw1 x\nsort -u a:b", "curl -u u:[REDACTED:password] x\nsort -u a:b"},
 		{"sshpass -p", "sshpass -p SshPassw0rd55 ssh host", "sshpass -p [REDACTED:password] ssh host"},
 		{"sshpass -p attached", "sshpass -pSshPassw0rd55 ssh host", "sshpass -p[REDACTED:password] ssh host"},
 		{"sshpass -p after options", "sshpass -v -P assword -p pw ssh host", "sshpass -v -P assword -p [REDACTED:password] ssh host"},
@@ -260,13 +280,14 @@ func FuzzString(f *testing.F) {
 	f.Add("https://u:p@h AKIAQWERTYUIOPASDFGH xoxb-1234567890-abc")
 	f.Add("curl -fsSLu a:b https://x && sort -u c:d | curl --user=e:f\nsshpass -v -pX ssh -p 2\ndocker login --password-stdin <<< 'p w'")
 	f.Add(`curl -d 'x&&y' -u 'a:b c' z & sort -u d:e` + "\ncurl --user=\"f:g\\\" h\ncurl -u i:'j k")
+	f.Add(`curl -U 'p:a'\''b c' -u "u:v"w --proxy-user=x:'y z' -d 'sort -u a:b' & curl -u q:r | sort -u s:t`)
 	f.Add("-H 'X-Api-Key: 0123456789abcdef' AccountKey=Zm9vYmFyYmF6cXV4Zm9v==;x?sv=1&sig=a%2Bbcdefghijklmnop%3D sk_live_4eC39HqLyjWDarjtT1zdp7dc aws_session_token=FwoGZXIvYXdz")
 	f.Add("machine h login u password p\n  password x y\n2026-01-01T00:00:00Z password z\n    token: FakeStaticBearerToken0123\r\n")
 	f.Add("db:5432:a:b:c *:*:*:u:p x.go:12:5: a:b:c:d:e\ncat ~/.pgpass\nh:1:d:u:p")
 	f.Add("codecov -t x && docker build -t y; az login -p 'a b' | skopeo --creds=u:p --token v --api-key w DB_PASS=xxxxxx \"auth\":\"Y2k6cHc=\"")
 	f.Fuzz(func(t *testing.T, in string) {
 		for i, r := range rules {
-			if got, want := findAll(in, r, 1<<i), r.re.get().FindAllStringSubmatchIndex(in, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+			if got, want := findAll(in, r, 1<<i), r.find(in); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("%s on %q: searching the runs found %v; the whole text %v", r.kind, in, got, want)
 			}
 		}
@@ -395,7 +416,7 @@ func TestFindAllMatchesWholeText(t *testing.T) {
 	texts = append(texts, fixtureTexts(t)...)
 	for _, s := range texts {
 		for i, r := range rules {
-			if got, want := findAll(s, r, 1<<i), r.re.get().FindAllStringSubmatchIndex(s, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+			if got, want := findAll(s, r, 1<<i), r.find(s); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s on %.60q: searching the runs found %v; the whole text %v", r.kind, s, got, want)
 			}
 		}
@@ -408,6 +429,17 @@ func TestRulesCompile(t *testing.T) {
 	for _, r := range rules {
 		if _, err := regexp.Compile(r.re.expr); err != nil {
 			t.Errorf("rule %s: %v", r.kind, err)
+		}
+		if r.more == nil {
+			continue
+		}
+		// A match of more is replaced through re's secret indexes.
+		if more, err := regexp.Compile(r.more.expr); err != nil {
+			t.Errorf("rule %s, more: %v", r.kind, err)
+		} else if got, want := more.SubexpNames(), r.re.get().SubexpNames(); !slices.Equal(got, want) {
+			t.Errorf("rule %s: more's submatches are %q; re's %q", r.kind, got, want)
+		} else if !strings.HasPrefix(r.more.expr, `\A`) {
+			t.Errorf("rule %s: more does not start with \\A", r.kind)
 		}
 	}
 }
