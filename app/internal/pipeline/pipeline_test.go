@@ -18,7 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ci-agent/ci-agent/app/internal/pipeline/pgtest"
 )
@@ -237,7 +237,14 @@ func TestWriterResumesWhenTheDatabaseAnswers(t *testing.T) {
 	if err := p.Record(t.Context(), ev); err != nil {
 		t.Fatalf("Record: %v", err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); testutil.ToFloat64(p.metrics.retries) == 0; time.Sleep(10 * time.Millisecond) {
+	retries := func() float64 {
+		var m dto.Metric
+		if err := p.metrics.retries.Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetCounter().GetValue()
+	}
+	for deadline := time.Now().Add(30 * time.Second); retries() == 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the writer never failed a write while the database was down")
 		}
