@@ -134,7 +134,11 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, ready chan
 	opts = append(opts, api.WithSpamChecker(checker))
 	if rdb != nil {
 		opts = append(opts, api.WithAnswerCache(answercache.New(rdb, answercache.DefaultTTL)))
-		logger.Info("answer cache on", "ttl", answercache.DefaultTTL.String())
+		build, err := answercache.BuildID()
+		if err != nil {
+			logger.Warn("cannot read the binary to name the answer cache's keys; this replica caches under keys of its own", "err", err)
+		}
+		logger.Info("answer cache on", "ttl", answercache.DefaultTTL.String(), "build", build)
 	}
 	dupMetrics, stopSharing := shareNearDuplicates(ctx, rdb, cfg.dupStream, checker, logger)
 	defer stopSharing()

@@ -5,6 +5,7 @@ package answercache
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -42,6 +43,11 @@ func New(rdb *redis.Client, ttl time.Duration) *Cache {
 	return &Cache{rdb: rdb, ttl: ttl}
 }
 
+// BuildID names the running binary in every key. Serve asks for it at start, so the first
+// request does not wait for the binary to be read and a failure is logged: the keys are then
+// this process's alone (a cache miss is safe; two releases sharing keys is not).
+func BuildID() (string, error) { return buildID() }
+
 // Key names the answer to input under a given answering configuration (the knowledge base's
 // fingerprint) and the running build: a changed knowledge base never serves an old answer,
 // and neither does a new release whose engine reads the same knowledge base differently
@@ -52,24 +58,49 @@ func Key(kind, config string, input []byte) string {
 }
 
 // build names the running binary by a digest of its file, read once: any change of code
-// changes it, whether or not the build stamped a version.
-var build = sync.OnceValue(executableDigest)
-
-func executableDigest() string {
-	path, err := os.Executable()
+// changes it, whether or not the build stamped a version. When the file cannot be read the
+// name is unique to the process: a cache miss is safe, two releases sharing keys is not.
+func build() string {
+	id, err := buildID()
 	if err != nil {
-		return "unknown"
+		return processID
+	}
+	return id
+}
+
+// buildID reads the binary once.
+var buildID = sync.OnceValues(func() (string, error) { return executableDigest(executablePath()) })
+
+// executablePath is the running file: /proc/self/exe still opens it after a new release was
+// renamed over its path, where os.Executable would name the new one.
+func executablePath() string {
+	if _, err := os.Stat("/proc/self/exe"); err == nil {
+		return "/proc/self/exe"
+	}
+	path, _ := os.Executable()
+	return path
+}
+
+var processID = func() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "p" + hex.EncodeToString(b)
+}()
+
+func executableDigest(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("the running executable has no path")
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "unknown"
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "unknown"
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)[:6])
+	return hex.EncodeToString(h.Sum(nil)[:6]), nil
 }
 
 // Get returns the cached value of key; ok is false on a miss.

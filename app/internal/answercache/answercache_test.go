@@ -2,6 +2,9 @@ package answercache
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -67,16 +70,39 @@ func TestKey(t *testing.T) {
 // TestKeyNamesTheBuild: a new release reads the same knowledge base with new code, so its keys
 // differ from the old release's even when the knowledge base does not change.
 func TestKeyNamesTheBuild(t *testing.T) {
-	digest := executableDigest()
-	if len(digest) != 12 || strings.Trim(digest, "0123456789abcdef") != "" {
-		t.Fatalf("executableDigest() = %q; want 12 hex digits of the test binary", digest)
+	digest, err := BuildID()
+	if err != nil || len(digest) != 12 || strings.Trim(digest, "0123456789abcdef") != "" {
+		t.Fatalf("BuildID() = %q, %v; want 12 hex digits of the test binary", digest, err)
 	}
-	old := build
-	t.Cleanup(func() { build = old })
-	build = func() string { return "release1" }
+	if !strings.Contains(Key("explain", "kb1", []byte("log")), ":"+digest+":") {
+		t.Errorf("Key %s does not name the build %s", Key("explain", "kb1", []byte("log")), digest)
+	}
+	old := buildID
+	t.Cleanup(func() { buildID = old })
+	buildID = func() (string, error) { return "release1", nil }
 	first := Key("explain", "kb1", []byte("log"))
-	build = func() string { return "release2" }
+	buildID = func() (string, error) { return "release2", nil }
 	if second := Key("explain", "kb1", []byte("log")); second == first {
 		t.Errorf("Key is %s under two builds; want different keys", first)
+	}
+	// A binary that cannot be read gives keys of this process alone, not a name shared by
+	// every release that cannot read its binary either.
+	buildID = func() (string, error) { return "", errors.New("no /proc") }
+	if k := Key("explain", "kb1", []byte("log")); !strings.Contains(k, ":"+processID+":") || processID == "" {
+		t.Errorf("Key %s without a readable binary; want this process's id %q in it", k, processID)
+	}
+}
+
+// The digest is of the file the process runs, even after another file was renamed over its
+// path (a new release installed in place): /proc/self/exe still opens the running one.
+func TestExecutableDigestReadsTheRunningFile(t *testing.T) {
+	if _, err := os.Stat("/proc/self/exe"); err != nil {
+		t.Skip("no /proc on this system: os.Executable is the fallback")
+	}
+	if executablePath() != "/proc/self/exe" {
+		t.Errorf("executablePath() = %q; want /proc/self/exe", executablePath())
+	}
+	if _, err := executableDigest(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("executableDigest of a missing file: no error")
 	}
 }
