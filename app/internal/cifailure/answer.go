@@ -45,6 +45,7 @@ type Features struct {
 	EvidenceLines int
 	FirstLine     int
 	Outside       bool // proved only in steps that did not fail the job: the score is discounted
+	Step          int  // the step (command, CI step) of FirstLine, counted from the log's start
 }
 
 // SetCategoryAndConfidence sets the answer's category and confidence from its propositions in
@@ -82,9 +83,11 @@ func IsWrapper(weight float64) bool { return weight < genericWeight }
 // rivalMargin is how clearly the top proposition beats its closest rival, 0..1 (1 = by 0.15 or
 // more, or no rival). A proposition that ranks lower is a rival unless it is a wrapper (it
 // echoes the failure), it was proved only where the job did not fail while the top was not
-// (outside), or it is both earlier and less specific than the top: a broad message logged
-// before the top's specific one (a "connection refused" logged by a test package that passed,
-// before "--- FAIL:") is noise the failing tool printed on its way, not another explanation.
+// (outside), or it is both earlier and less specific than the top in the same step: a broad
+// message logged before the top's specific one (a "connection refused" logged by a test
+// package that passed, before "--- FAIL:") is noise the failing tool printed on its way, not
+// another explanation. An earlier step's cause is a rival whatever its weight: that step
+// failed too, or its cause would be outside.
 func rivalMargin(props []Proposition) float64 {
 	top := props[0].Features
 	for _, p := range props[1:] {
@@ -92,7 +95,7 @@ func rivalMargin(props []Proposition) float64 {
 		switch {
 		case IsWrapper(f.Weight),
 			f.Outside && !top.Outside,
-			f.FirstLine < top.FirstLine && f.Weight < top.Weight:
+			f.FirstLine < top.FirstLine && f.Weight < top.Weight && f.Step == top.Step:
 			continue
 		}
 		return max(0, min(1, (props[0].Score-p.Score)/0.15))

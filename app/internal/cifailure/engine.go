@@ -243,6 +243,7 @@ func (e *Engine) Explain(ctx context.Context, r io.Reader) (*Answer, error) {
 	if err := s.run(ctx, br); err != nil {
 		return nil, err
 	}
+	s.releaseHeld(false) // the log ended in it: the held step's errors are the last word
 	ans := s.answer()
 	ans.TookMS = math.Round(float64(time.Since(start).Microseconds())) / 1000
 	return ans, nil
@@ -309,13 +310,30 @@ type scan struct {
 
 	// Steps (step.go): the open one and the latest that failed, two slots of steps swapped
 	// by pointer when a step fails.
-	steps        [2]step
-	cur, failed  *step
-	lastErrorish int  // the latest error-ish line's number
-	headerLine   int  // the latest line, if it is an error report ending in ':' or '!'
-	parked       bool // cur's output is over, its verdict may come later (park)
-	sealed       bool // … and later steps ran after the failure: they do not replace it
-	header       bool // in a GitHub Actions step's header group (its env and shell lines)
+	steps       [4]step
+	cur, failed *step
+	// Jenkins: the step before the post actions when nothing had failed yet (prePost, nil
+	// otherwise), and the slot to keep it in (spare). The verdict at the pipeline's end is
+	// about the post actions' step if that one proved a cause or printed an error, else
+	// about this one (closeStep).
+	prePost, spare *step
+	stepStarts     []int // first lines of the steps, in order (Features.Step)
+	// Jenkins "sh -xe": a "+ cmd" trace after a step's error output opens a step, but the
+	// step before is held (held, with what it proved) until the new one shows errors of its
+	// own (the script went on: the held step did not fail) or the step ends quietly (a trap's
+	// clean-up, "|| (cat report.xml; exit 1)": the held step is the failed one).
+	held, heldSlot      *step
+	heldFound, heldThen []int32
+	lastErrorish        int  // the latest error-ish line's number
+	headerLine          int  // the latest line, if it is an error report ending in ':' or '!'
+	parked              bool // cur's output is over, its verdict may come later (park)
+	sealed              bool // … and later steps ran after the failure: they do not replace it
+	header              bool // in a GitHub Actions step's header group (its env and shell lines)
+	// A "##[group]Run x" after a step that printed errors: a new step only once its header
+	// shows a step's "shell:" or "with:" line (a script's own "::group::Run unit tests" has
+	// none); until then the open step goes on.
+	pendingEcho  ringLine
+	groupPending bool
 	shell        bool // in a Jenkins shell step: "+ cmd" trace lines are command echoes
 
 	// An overlong line's head and the last MaxLineBytes of it.
@@ -358,7 +376,7 @@ func (e *Engine) newScan() *scan {
 		staleThenA: make([]*Evidence, len(e.patterns)),
 		ring:       make([]ringLine, max(e.opts.Context, lastLinesShown)),
 	}
-	s.cur, s.failed = &s.steps[0], &s.steps[1]
+	s.cur, s.failed, s.spare, s.heldSlot = &s.steps[0], &s.steps[1], &s.steps[2], &s.steps[3]
 	return s
 }
 
@@ -592,8 +610,9 @@ const (
 	wPosition = 0.20
 	// outsideDiscount scales the score of a cause proved only in steps that did not fail the
 	// job (they exited with 0, or ran in after_script or post actions): halved, a specific
-	// cause there (0.75) falls below a broad one in the failed step and about to the level of
-	// the CI's verdict on it, so the failed step's own error wins.
+	// cause there (0.75) falls below a broad one in the failed step, so the failed step's own
+	// error wins; never below a wrapper, though (rankWrappersLast): when the failed step
+	// proved nothing, the outside cause is the answer, with its halved score as confidence.
 	outsideDiscount = 0.5
 	// unknownScore is the no-match fallback's score, and so its confidence.
 	unknownScore = 0.1
@@ -695,6 +714,7 @@ func (s *scan) answer() *Answer {
 			FirstLine:     ownFirst,
 			Outside:       outside,
 		}
+		f.Step, _ = slices.BinarySearch(s.stepStarts, ownFirst+1) // steps started at or before it
 		f.Evidence = 0.5
 		if a.multiline {
 			f.Evidence = 0.75
@@ -714,6 +734,7 @@ func (s *scan) answer() *Answer {
 			Score: round3(score), Evidence: ev, Features: f,
 		})
 	}
+	rankWrappersLast(ans.Propositions)
 	slices.SortFunc(ans.Propositions, func(x, y Proposition) int {
 		if x.Score != y.Score {
 			if x.Score > y.Score {
@@ -735,6 +756,29 @@ func (s *scan) answer() *Answer {
 	}
 	ans.SetCategoryAndConfidence()
 	return ans
+}
+
+// rankWrappersLast scores every wrapper (a CI's verdict, "make: *** [all] Error 2") below the
+// lowest cause that says what failed, when one matched: a wrapper only echoes the failure, and
+// an answer topped by one says "unknown" with the fallback's confidence (wrapperOnly). Without
+// it, a specific cause discounted as outside (or one proved early in a long log) fell below the
+// verdict on the step it ran in, and the answer was "unknown 0.10" though the log named the
+// cause. The wrapper keeps its evidence (the failed step's lines) as a lower proposition.
+func rankWrappersLast(props []Proposition) {
+	floor := math.Inf(-1)
+	for i := range props {
+		if !IsWrapper(props[i].Features.Weight) {
+			floor = max(floor, props[i].Score)
+		}
+	}
+	if math.IsInf(floor, -1) {
+		return
+	}
+	for i := range props {
+		if p := &props[i]; IsWrapper(p.Features.Weight) && p.Score >= floor {
+			p.Score = round3(max(0, floor-0.001))
+		}
+	}
 }
 
 // suspects returns the latest confirmed error-ish lines (CI wrappers included), oldest first.

@@ -31,12 +31,17 @@ func (n *normalizer) normalize(raw []byte) ([]byte, lineKind) {
 	if i := bytes.LastIndexByte(line, '\r'); i >= 0 {
 		if bytes.Contains(line, sectionPrefix) { // GitLab's markers end in \r and may share a line
 			n.mark = sectionMark(line)
+		} else if bytes.HasPrefix(line, travisFold) {
+			n.mark = travisFoldMark(line)
 		}
 		line = lastFrame(line)
 	}
 	// Travis glues its fold/timer markers to the next output with an erase-line escape and no
 	// newline ("travis_time:end:…\x1b[0K\x1b[31;1mThe command …"): keep what follows it.
 	if len(line) > 0 && framingFirst[line[0]] && (bytes.HasPrefix(line, travisFold) || bytes.HasPrefix(line, travisTime)) {
+		if n.mark == markNone {
+			n.mark = travisFoldMark(line)
+		}
 		if i := bytes.Index(line, eraseLine); i >= 0 {
 			line = line[i+len(eraseLine):]
 		}
@@ -179,12 +184,17 @@ var (
 	ghaRun        = []byte("Run ")
 	travisFold    = []byte("travis_fold:")
 	travisTime    = []byte("travis_time:")
-	ghaCommand    = []byte("::")
-	ghaErrorMark  = []byte("error]")
-	gitlabJobFail = []byte("ERROR: Job failed")
-	eraseLine     = []byte("\x1b[0K")
-	travisCommand = []byte("The command \"")
-	travisDone    = []byte("Done. Your build exited with")
+	// Travis folds the commands of after_failure and after_script ("travis_fold:start:
+	// after_failure.1" … "travis_fold:end:after_failure.1").
+	travisAfterFailure = []byte("start:after_failure")
+	travisAfterScript  = []byte("start:after_script")
+	travisAfterEnd     = []byte("end:after_")
+	ghaCommand         = []byte("::")
+	ghaErrorMark       = []byte("error]")
+	gitlabJobFail      = []byte("ERROR: Job failed")
+	eraseLine          = []byte("\x1b[0K")
+	travisCommand      = []byte("The command \"")
+	travisDone         = []byte("Done. Your build exited with")
 )
 
 // framingFirst marks the first bytes of the markers stripFraming knows. Most log lines start
@@ -248,13 +258,31 @@ func (n *normalizer) stripFraming(line []byte) ([]byte, lineKind) {
 			n.mark = sectionMark(line)
 		}
 		return nil, lineFraming
-	case bytes.HasPrefix(line, travisFold), bytes.HasPrefix(line, travisTime):
+	case bytes.HasPrefix(line, travisFold):
+		if n.mark == markNone {
+			n.mark = travisFoldMark(line)
+		}
+		return nil, lineFraming
+	case bytes.HasPrefix(line, travisTime):
 		return nil, lineFraming
 	case bytes.HasPrefix(line, gitlabJobFail), bytes.HasPrefix(line, travisDone),
 		bytes.HasPrefix(line, travisCommand) && bytes.Contains(line, []byte("\" exited with ")):
 		return line, lineCIError
 	}
 	return line, lineText
+}
+
+// travisFoldMark reads a Travis fold marker: after_failure's and after_script's commands run
+// once the job's outcome is known ("travis_fold:start:after_failure.1" …
+// "travis_fold:end:after_failure.1"), and do not decide it.
+func travisFoldMark(line []byte) stepMark {
+	switch rest := line[len(travisFold):]; {
+	case bytes.HasPrefix(rest, travisAfterFailure), bytes.HasPrefix(rest, travisAfterScript):
+		return markTravisAfter
+	case bytes.HasPrefix(rest, travisAfterEnd):
+		return markAfterScriptEnd
+	}
+	return markNone
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }

@@ -13,23 +13,42 @@ import (
 func TestScoringIsStepAware(t *testing.T) {
 	eng := testEngine(t, Options{})
 	tests := []struct {
-		file      string // under testdata/engine/steps/
-		wantIDs   []string
-		wantLines []int // evidence lines of the first proposition
+		file       string // under testdata/engine/steps/
+		wantIDs    []string
+		wantLines  []int // evidence lines of the first proposition
+		topOutside bool  // the first proposition was proved only outside the failed step
 	}{
 		// GitLab's after_script cannot fail the job: its compile error is not the cause.
-		{"gitlab-after-script.log", []string{"t.then", "t.generic", "t.single"}, []int{5, 7}},
+		{"gitlab-after-script.log", []string{"t.then", "t.generic", "t.single"}, []int{5, 7}, false},
 		// GitHub Actions: the step with "|| true" went on to the next one, which failed.
-		{"github-tolerated-step.log", []string{"t.then", "t.generic", "t.single"}, []int{8, 10}},
+		{"github-tolerated-step.log", []string{"t.then", "t.generic", "t.single"}, []int{8, 10}, false},
 		// Travis runs the next script command after a failure; one that "exited with 0." did
 		// not fail the job, whatever it printed.
-		{"travis-exit-zero-step.log", []string{"t.then", "t.single"}, []int{2, 3}},
+		{"travis-exit-zero-step.log", []string{"t.then", "t.single"}, []int{2, 3}, false},
 		// A then-pattern ("A then B") proved in a step that passed is discounted too.
-		{"travis-then-in-passing-step.log", []string{"t.single", "t.then"}, []int{2}},
+		{"travis-then-in-passing-step.log", []string{"t.single", "t.then"}, []int{2}, false},
 		// The same error again in the failed step: not discounted, both lines shown.
-		{"travis-same-error-again.log", []string{"t.single"}, []int{2, 5}},
+		{"travis-same-error-again.log", []string{"t.single"}, []int{2, 5}, false},
 		// Jenkins: the post actions' error comes after the failure; the verdict is not theirs.
-		{"jenkins-post-actions.log", []string{"t.then", "t.generic", "t.single"}, []int{9, 10}},
+		{"jenkins-post-actions.log", []string{"t.then", "t.generic", "t.single"}, []int{9, 10}, false},
+
+		// A discount never hands the answer to a wrapper: the failed step proved nothing,
+		// the tolerated step's cause ranks first, marked outside (its confidence says so).
+		{"github-tolerated-then-quiet.log", []string{"t.single", "t.generic"}, []int{4}, true},
+		// "sh -xe" with a trap: the trap's "+ cmd" trace after the failure does not say the
+		// test exited with 0.
+		{"jenkins-trap-after-failure.log", []string{"t.all", "t.generic"}, []int{12, 14}, false},
+		// … but a trace after a command that printed errors and went on, followed by another
+		// command's own failure, does: the first one's errors are outside.
+		{"jenkins-script-goes-on.log", []string{"t.then", "t.generic", "t.single"}, []int{12, 13}, false},
+		// A script's own "::group::Run build" is no GitHub step (its header has no "shell:").
+		{"github-script-groups.log", []string{"t.single", "t.generic"}, []int{6}, false},
+		// The stages passed: the post action's failure is the job's.
+		{"jenkins-post-action-fails.log", []string{"t.single", "t.generic"}, []int{17}, false},
+		// An "if: always()" step after the failed one, with no verdict of its own.
+		{"github-always-step.log", []string{"t.all", "t.single", "t.generic"}, []int{5, 7}, false},
+		// Travis's after_failure runs once the job failed.
+		{"travis-after-failure.log", []string{"t.all", "t.then"}, []int{2, 4}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -51,6 +70,12 @@ func TestScoringIsStepAware(t *testing.T) {
 			if lines, _ := evidenceOf(ans.Propositions[0]); !slices.Equal(lines, tc.wantLines) {
 				t.Errorf("evidence lines = %v; want %v", lines, tc.wantLines)
 			}
+			if out := ans.Propositions[0].Features.Outside; out != tc.topOutside {
+				t.Errorf("first proposition outside = %v; want %v", out, tc.topOutside)
+			}
+			if ans.Confidence <= unknownScore {
+				t.Errorf("confidence = %v; a cause was proved", ans.Confidence)
+			}
 		})
 	}
 }
@@ -70,6 +95,18 @@ func TestConfidence(t *testing.T) {
 		// An earlier runner-up that is more specific is one: t.then 0.723, t.single 0.615,
 		// 0.723 * (0.75 + 0.25 * 0.108/0.15) = 0.672.
 		{"earlier, more specific runner-up is a rival", "undefined: y\nok\npanic: x\ngoroutine 1 [running]:\n", 0.672},
+		// Two Travis commands failed: the earlier, broader cause is in a step of its own,
+		// which failed too, so it is a rival: t.then 0.63, t.single 0.736,
+		// 0.736 * (0.75 + 0.25 * 0.106/0.15) = 0.682.
+		{"an earlier failed step's cause is a rival", "$ ./ci/smoke.sh\npanic: smoke failed\ngoroutine 1 [running]:\n" +
+			"The command \"./ci/smoke.sh\" exited with 1.\n$ go vet ./...\nx.go:1:1: undefined: y\n" +
+			"The command \"go vet ./...\" exited with 1.\n", 0.682},
+		// A cause proved only in a step that exited with 0 tops an answer whose failed step
+		// proved nothing but the wrapper: its halved score is its confidence (t.single
+		// 0.55*0.8 + 0.25*0.5 + 0.2*2/6 = 0.632, halved 0.316), not the wrapper's 0.10.
+		{"outside top keeps its halved score", "$ go vet ./... || true\nx.go:1:1: undefined: y\n" +
+			"The command \"go vet ./... || true\" exited with 0.\n$ ./smoke\nsmoke: exit code 3\n" +
+			"The command \"./smoke\" exited with 3.\n", 0.316},
 		// Only the wrapper (weight 0.2) matched: it does not say what failed.
 		{"wrapper only", "make: building\nsomething broke\nexit code 2\n", unknownScore},
 	}

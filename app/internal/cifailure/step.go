@@ -140,6 +140,10 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 	if s.norm.mark != markNone && s.stepMark(s.norm.mark, text) {
 		return
 	}
+	if s.groupPending && (bytes.HasPrefix(text, ghaShell) || bytes.Equal(text, ghaWith)) {
+		s.openGitHubStep() // a step's header: its shell, or an action's inputs
+		return
+	}
 	if kind == lineCIError || verdictFirst[text[0]] {
 		v := verdictOf(text, kind)
 		switch v {
@@ -163,6 +167,23 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 		// "[workspace] $ cmd" (a Jenkins build step's command)
 		if s.parked && s.sealed {
 			return // after_script, post actions: the failed command came before
+		}
+		if text[0] == '+' && (s.held != nil || s.cur.nHits[tierError] > 0) {
+			// A trace after error output: with "sh -xe" a failed command ends the
+			// script, and what runs after it is a trap ("trap 'docker compose down'
+			// EXIT") or the rest of "cmd || (cat report.xml; exit 1)"; or the command
+			// printed errors and exited with 0. The step is held until the next one
+			// shows which (releaseHeld).
+			if s.held == nil {
+				s.keepTail()
+				s.cur.over = s.lineNo
+				s.heldFound = append(s.heldFound[:0], s.stepFound...)
+				s.heldThen = append(s.heldThen[:0], s.stepThen...)
+				s.held, s.cur, s.heldSlot = s.cur, s.heldSlot, nil
+			}
+			s.startStep(s.lineNo)
+			s.cur.cmd.set(s.lineNo, text, false)
+			return
 		}
 		s.shell = s.shell || text[0] == '['
 		if !s.parked && !s.stepGroups {
@@ -204,6 +225,9 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 	if tier != tierNone && s.cur.nHits[tier] < maxStepHits {
 		s.cur.hits[tier][s.cur.nHits[tier]].set(s.lineNo, text, false)
 		s.cur.nHits[tier]++
+		if s.held != nil && tier == tierError {
+			s.releaseHeld(true)
+		}
 		if last := text[len(text)-1]; tier == tierError && (last == ':' || last == '!') {
 			// "Failed to resolve the transaction:", "rake aborted!": the line under it
 			// says what; without an error word of its own it would be missed.
@@ -216,17 +240,77 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 // verdict. A verdict that follows another one with nothing in between is about the same
 // command (travis_retry's "failed 3 times." and then "exited with 1."): the step stays.
 func (s *scan) closeStep(verdict []byte) {
+	s.releaseHeld(false)
 	if s.cur.empty() && s.failed.end != 0 && s.lineNo-s.failed.end <= 3 {
 		s.startStep(s.lineNo + 1)
 		return
 	}
+	if s.prePost != nil {
+		if !s.provedSpecific() && s.cur.nHits[tierError] == 0 {
+			// The post actions' step proved nothing and printed no error: the verdict
+			// is about the step before them (a quiet failure).
+			s.cur, s.prePost = s.prePost, s.cur
+			s.parked = true // its output ended when the post actions began
+		} else {
+			s.unmarkStep() // the post action failed: its causes are the job's
+		}
+		s.spare, s.prePost = s.prePost, nil
+	}
 	if !s.parked {
 		s.keepTail()
+	}
+	if s.afterwards && s.stepGroups {
+		s.unmarkStep() // a GitHub step that ran after a failure failed too
 	}
 	s.cur.end = s.lineNo
 	s.cur.verdict.set(s.lineNo, verdict, true)
 	s.cur, s.failed = s.failed, s.cur
 	s.startStep(s.lineNo + 1)
+}
+
+// releaseHeld ends a held step (see scan.held): went says the script went on after it (the
+// open step failed on its own), so the held step did not fail the job; otherwise the open
+// step ran after the held one failed (a trap, a report dump) and gives way to it.
+func (s *scan) releaseHeld(went bool) {
+	if s.held == nil {
+		return
+	}
+	if went {
+		s.stepFound, s.heldFound = s.heldFound, s.stepFound
+		s.stepThen, s.heldThen = s.heldThen, s.stepThen
+		s.stepSucceeded()
+		s.stepFound, s.heldFound = s.heldFound, s.stepFound
+		s.stepThen, s.heldThen = s.heldThen, s.stepThen
+		s.held, s.heldSlot = nil, s.held
+		return
+	}
+	s.heldFound = append(s.heldFound, s.stepFound...)
+	s.heldThen = append(s.heldThen, s.stepThen...)
+	s.stepFound, s.heldFound = s.heldFound, s.stepFound[:0]
+	s.stepThen, s.heldThen = s.heldThen, s.stepThen[:0]
+	s.cur, s.heldSlot, s.held = s.held, s.cur, nil
+	s.parked = true // its output ended at the first trace after it
+}
+
+// unmarkStep takes back the outside mark of what the open step proved: it failed, so its
+// causes are its own.
+func (s *scan) unmarkStep() {
+	for _, ri := range s.stepFound {
+		delete(s.outside, s.first[ri])
+	}
+	for _, ri := range s.stepThen {
+		pi := s.e.regexps[ri].pattern
+		delete(s.outside, s.thenHit[pi])
+		delete(s.outside, s.lastAFor(int(pi), s.thenHit[pi]))
+	}
+}
+
+// provedSpecific says the open step proved a cause that is not a wrapper.
+func (s *scan) provedSpecific() bool {
+	specific := func(ri int32) bool {
+		return !IsWrapper(s.e.kb.Causes[s.e.patterns[s.e.regexps[ri].pattern].cause].Weight)
+	}
+	return slices.ContainsFunc(s.stepFound, specific) || slices.ContainsFunc(s.stepThen, specific)
 }
 
 // keepTail keeps the open step's last lines: the ring's latest ones that belong to it.
@@ -243,6 +327,9 @@ func (s *scan) keepTail() {
 
 // startStep opens a new step at line start (its command echo, or the line after a verdict).
 func (s *scan) startStep(start int) {
+	if n := len(s.stepStarts); n == 0 || s.stepStarts[n-1] < start {
+		s.stepStarts = append(s.stepStarts, start)
+	}
 	s.cur.reset(start)
 	s.parked, s.sealed, s.header = false, false, false
 	s.stepFound, s.stepThen = s.stepFound[:0], s.stepThen[:0]
@@ -319,21 +406,24 @@ const (
 	markPipeline                // Jenkins: another pipeline step; it ends a shell step
 	markPostSteps               // Jenkins: the pipeline's post actions start
 	markAfterScript             // GitLab: after_script starts (and so the job script's output is over)
-	markAfterScriptEnd          // GitLab: after_script is over
+	markAfterScriptEnd          // GitLab: after_script is over; Travis: after_failure or after_script is over
+	markTravisAfter             // Travis: after_failure or after_script starts (the job's outcome is known)
 )
 
 // stepMark follows a CI's framing; it reports whether the line is used up.
 func (s *scan) stepMark(m stepMark, text []byte) bool {
 	switch m {
 	case markStepEcho:
-		s.stepSucceeded() // GitHub prints a verdict only when a step fails
 		s.stepGroups = true
-		s.startStep(s.lineNo)
-		s.cur.cmd.set(s.lineNo, text, false)
-		s.header, s.shell = true, false
+		s.pendingEcho.set(s.lineNo, text, false)
+		if s.cur.nHits[tierError] == 0 && len(s.stepFound) == 0 && len(s.stepThen) == 0 {
+			s.openGitHubStep() // nothing in the open step to judge
+		} else {
+			s.groupPending = true
+		}
 		return true
 	case markGroupEnd:
-		s.header = false
+		s.header, s.groupPending = false, false
 	case markScriptEnd:
 		s.park(true)
 	case markAfterScript:
@@ -342,6 +432,7 @@ func (s *scan) stepMark(m stepMark, text []byte) bool {
 	case markAfterScriptEnd:
 		s.afterwards = false
 	case markShell:
+		s.releaseHeld(true) // the shell step before exited with 0
 		if !s.sealed {
 			s.startStep(s.lineNo + 1)
 			s.shell = true
@@ -351,11 +442,42 @@ func (s *scan) stepMark(m stepMark, text []byte) bool {
 			s.park(false)
 		}
 	case markPostSteps:
-		s.park(true)
+		s.releaseHeld(false)
+		s.afterwards = true
+		if s.failed.end != 0 || s.cur.nHits[tierError] > 0 || s.prePost != nil {
+			// Something failed before them: they run after the failure and their
+			// errors are not its cause.
+			s.park(true)
+			break
+		}
+		// The stages may have passed, and a post action be what fails the job: its
+		// steps open as any other, the step before is kept (closeStep decides).
+		s.park(false)
+		s.prePost, s.cur, s.spare = s.cur, s.spare, nil
+		s.startStep(s.lineNo + 1)
+	case markTravisAfter:
 		s.afterwards = true
 	}
 	return false
 }
+
+// openGitHubStep starts the GitHub Actions step whose "##[group]Run x" is pendingEcho. GitHub
+// prints a verdict only when a step fails, so the open step succeeded. A step that starts after
+// one failed runs only when told to run whatever the outcome ("if: always()", a clean-up or
+// a log dump): without a verdict of its own its lines are outside the failure (closeStep takes
+// them back when it fails too).
+func (s *scan) openGitHubStep() {
+	s.stepSucceeded()
+	s.startStep(s.pendingEcho.line)
+	s.cur.cmd.set(s.pendingEcho.line, s.pendingEcho.text, false)
+	s.header, s.shell, s.groupPending = true, false, false
+	s.afterwards = s.failed.end != 0
+}
+
+var (
+	ghaShell = []byte("shell: ")
+	ghaWith  = []byte("with:")
+)
 
 var (
 	scriptSection = []byte("step_script") // build_script on older runners

@@ -88,6 +88,9 @@ func TestVerdictShowsTheFailedStep(t *testing.T) {
 		// Jenkins pipeline: "+ cmd" traces in "[Pipeline] sh" steps; the post actions' shell
 		// step runs after the failure, and the verdict comes at the pipeline's end.
 		{"jenkins-pipeline-sh.log", "jenkins.script-exit-code", []int{15, 16, 17, 18, 31}},
+		// … but when the stages passed, the post action that printed the error is the
+		// failed step: its lines, not the passing test step's.
+		{"jenkins-post-action-error.log", "jenkins.script-exit-code", []int{16, 17, 18, 24}},
 		// Jenkins freestyle: "[ws] $ /bin/sh -xe …" then "+ cmd" traces, "Build step '…'
 		// marked build as failure".
 		{"jenkins-freestyle.log", "jenkins.finished-failure", []int{6, 7, 8, 9, 11}},
@@ -255,6 +258,11 @@ func TestStepMarks(t *testing.T) {
 		{"[Pipeline] { (Declarative: Post Actions)", markPostSteps},
 		{"[Pipeline] // stage", markPipeline},
 		{"$ make check", markNone},
+		{"travis_fold:start:after_failure.1", markTravisAfter},
+		{"travis_fold:start:after_script\r\x1b[0K$ cat log/test.log", markTravisAfter},
+		{"travis_fold:start:after_failure\x1b[0Ktravis_time:start:05fa8052\x1b[0K$ python push.py", markTravisAfter},
+		{"travis_fold:end:after_failure.1", markAfterScriptEnd},
+		{"travis_fold:start:install.1", markNone},
 	}
 	for _, tc := range tests {
 		var n normalizer
