@@ -24,7 +24,7 @@ const (
 // merge request comment. It appends so that one explain call, recorded once by the server,
 // can both print its --format output and leave its summary.
 func appendSummary(path string, resp *apiv1.ExplainResponse) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("writing the summary: %w", err)
 	}
