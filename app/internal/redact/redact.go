@@ -8,6 +8,7 @@ package redact
 
 import (
 	"bytes"
+	"math/bits"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,7 +22,9 @@ type rule struct {
 	literals []string
 	// re finds a secret with its context. When the expression has submatches named secret,
 	// only the one that took part in the match is replaced: the rest (a variable name, the
-	// user part of a URL) stays verbatim.
+	// user part of a URL) stays verbatim. A match in which none took part is replaced by
+	// nothing: such an alternative finds what looks like a secret's place but holds none (a
+	// flag's type in a help listing, a ${{ … }} expression) and keeps it whole.
 	re *lazy
 	// inToken says that no match can hold whitespace (\s): every match then lies within the
 	// whitespace-free run around one of the literals, and only those runs are searched.
@@ -57,10 +60,11 @@ var rules = []rule{
 	},
 	{
 		// A secret access key is 40 base64 characters with nothing to tell it apart, so only
-		// one that follows its usual names is recognised.
+		// one that follows its usual names is recognised (with = or :, or a space as in aws
+		// configure set aws_secret_access_key KEY).
 		kind:     "aws_secret_key",
 		literals: []string{"secret"},
-		re:       lazyRegexp(`(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)["']?\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9/+=]{40})\b`),
+		re:       lazyRegexp(`(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)(?:["']?\s*[:=]\s*["']?|[ \t]+)(?P<secret>[A-Za-z0-9/+=]{40})\b`),
 	},
 	{
 		kind:     "github_token",
@@ -123,10 +127,12 @@ var rules = []rule{
 		re:       lazyRegexp(`\bk8s-aws-v1\.[A-Za-z0-9_\-]{20,}`),
 	},
 	{
+		// An API key (AIza…), and an OAuth client secret (GOCSPX-…), which a client_secret:
+		// field or a downloaded client_secret.json holds.
 		kind:     "google_api_key",
 		inToken:  true,
-		literals: []string{"aiza"},
-		re:       lazyRegexp(`\bAIza[0-9A-Za-z_\-]{35}`),
+		literals: []string{"aiza", "gocspx-"},
+		re:       lazyRegexp(`\bAIza[0-9A-Za-z_\-]{35}|\bGOCSPX-[0-9A-Za-z_\-]{24,}`),
 	},
 	{
 		// An API key SID: SK and 32 hex digits. A literal is three bytes at least, so there is
@@ -248,55 +254,72 @@ var rules = []rule{
 	{
 		// Passwords by their place rather than their shape: an environment dump
 		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…, SMTP_PASS=…), .npmrc's _authToken, a JSON
-		// field (docker's config.json "auth" among them), a --password, --token, --api-key,
-		// --client-secret flag (not a bare --secret: docker build's --secret id=x,src=path
-		// names a file, and pulumi config set --secret takes no value), mysql's
-		// -p<password>. The name stays. Values under six characters are left
-		// (TOKEN_TTL=300 is no secret), and so is a marker an earlier rule put there, or a
-		// value that starts with <, * or - (<redacted>, ***, the next flag). Names with
-		// password, passwd, passphrase, secret or api_key match in any case; one with token in
-		// upper case (NPM_TOKEN=, GITHUBTOKEN=), or in any case when token is a whole
-		// _-separated word (aws_session_token=, Github_Token=, --token=): tokenizer= and
-		// max_tokens= are no secrets. PASS only as a whole upper-case _-separated word before
-		// = (PASS: TestX, --- PASS and PASSED are test results). (One alternative per name
-		// shape: each more costs every byte of the lines searched.) A value that starts with =
+		// field, a --password, --token, --api-key, --client-secret flag (not a bare --secret:
+		// docker build's --secret id=x,src=path names a file, and pulumi config set --secret
+		// takes no value), -Dsonar.login=, mysql's -p<password>. The name stays. Values under
+		// six characters are left (TOKEN_TTL=300 is no secret), and so is a marker an earlier
+		// rule put there, or a value that starts with <, * or - (<redacted>, ***, the next
+		// flag), or $ (see placedValue). Names with password, passwd, passphrase, secret or
+		// api_key match in any case; one with token in upper case (NPM_TOKEN=, GITHUBTOKEN=),
+		// or in any case when token is a whole _-separated word (aws_session_token=,
+		// Github_Token=, --token=): tokenizer= and max_tokens= are no secrets. PASS only as a
+		// whole upper-case _-separated word before = (PASS: TestX, --- PASS and PASSED are
+		// test results). (One alternative per name shape: each more costs every byte of the
+		// lines searched, and past 500 instructions the regexp package drops its backtracker
+		// for its slower NFA: most line shapes are the next rule.) A value that starts with =
 		// is a pip pin (secretstorage==3.3.3), not a secret.
 		//
-		// Two shapes have a value of their own, and but for netrc's machine line they are
-		// whole lines (after the timestamp a CI runner may prefix), which also keeps them cheap:
-		// only a line's start is tried.
-		//   - YAML's token: VALUE (a kubeconfig's static token): a key, and a token-like value
-		//     of 16 or more characters that ends the line, since "error: refresh token:
-		//     context deadline exceeded" is an error message.
-		//   - .netrc: machine host login user password VALUE on one line, or a line reading
-		//     password VALUE (or login user password VALUE): any length goes, where
-		//     "password authentication failed for user" stays.
+		// A help listing's type after a flag (--token string   Personal access token) is
+		// matched first, with no secret, so it stays. .netrc's machine host login user
+		// password VALUE on one line, or a line reading password VALUE (or login user password
+		// VALUE): any length goes, where "password authentication failed for user" stays.
 		kind: "password",
 		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
-			"_auth", `"auth"`, "pass=", "mysql"},
+			"_auth", "pass=", "mysql", "r.login"},
 		inLine: true,
-		re: lazyRegexp(`(?:` +
+		re: lazyRegexp(secretFlag + `[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
+			`|(?:` +
 			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
+			`|sonar\.login=` +
 			`|\b(?i:[a-z0-9_]*(?:password|passwd|passphrase|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
-			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*|auth)"[ \t]*:[ \t]*` +
-			`|--(?:(?:[a-z0-9]+-)*(?:password|passwd|token|api-?key)|(?:[a-z0-9]+-)+secret)(?:=|[ \t]+)` +
+			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
+			`|` + secretFlag + `(?:=|[ \t]+)` +
 			`|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p` +
-			`)(?P<secret>"[^"\n\[][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*-][^\s"']{5,})` +
+			`)` + placedValue +
 			`|\b(?:machine[ \t]+\S+|default)[ \t]+(?:(?:login|account)[ \t]+\S+[ \t]+)+password[ \t]+(?P<secret>[^\s"'\[][^\s"']*)` +
-			`|(?m:^)(?:[0-9T:.\-]+Z[ \t])?[ \t]*(?:` +
-			`(?:-[ \t]+)?(?i:[a-z0-9_]*token)[ \t]*:[ \t]+(?P<secret>["']?[A-Za-z0-9._~+/\-]{16,}=*["']?)` +
-			`|(?:(?:login|account)[ \t]+\S+[ \t]+)*password[ \t]+(?P<secret>[^\s"'\[]\S*)` +
-			`)[ \t\r]*(?m:$)`),
+			`|(?m:^)` + lineStart + `(?:(?:login|account)[ \t]+\S+[ \t]+)*password[ \t]+(?P<secret>[^\s"'\[]\S*)[ \t\r]*(?m:$)`),
+	},
+	{
+		// Shapes whose value is told apart by the line around it: but for a flow map's entry
+		// they are whole lines (after the timestamp a CI runner may prefix, and before a YAML
+		// comment), which also keeps them cheap: only a line's start is tried.
+		//   - YAML's token: VALUE (a kubeconfig's static token), also an entry of a flow map
+		//     ({token: VALUE, …}): a token-like value of 16 or more characters that ends the
+		//     line or the entry, since "error: refresh token: context deadline exceeded" is an
+		//     error message.
+		//   - YAML's pass:, db_pass:, DB_PASS: keys, with a value as the rule above takes
+		//     (PASS: TestX, in upper case without a prefix, is a test result).
+		// And docker's config.json "auth", base64(user:password): its value must look like it
+		// (a multiple of four characters, twelve at least), so "auth": "required" stays.
+		// These are apart from the rule above to keep each under the regexp package's 500
+		// instructions, past which it drops its backtracker for its slower NFA.
+		kind:     "password",
+		literals: []string{"token: ", "pass:", `"auth"`}, // not "token:": x-access-token:ghs_… of every clone URL
+		inLine:   true,
+		re: lazyRegexp(`"(?i:auth)"[ \t]*:[ \t]*(?P<secret>"(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")` +
+			`|(?:(?m:^)` + lineStart + `(?:-[ \t]+)?|[{,][ \t]*)(?i:[a-z0-9_]*token): [ \t]*` +
+			`(?P<secret>["']?[A-Za-z0-9._~+/\-]{16,}=*["']?)(?:[ \t]*[,}]|` + lineEnd + `)` +
+			`|(?m:^)` + lineStart + `(?:-[ \t]+)?(?:(?:[a-z0-9]+_)*pass|(?:[A-Z0-9]+_)+PASS)[ \t]*:[ \t]+` + placedValue + lineEnd),
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
 	// colon has no password), sshpass -p, and a here-string feeding --password-stdin
-	// (docker login … --password-stdin <<< pw). A variable ($TOKEN) goes too: the shape stays
-	// readable, and xtrace prints some passwords quoted like one. Each expression starts with
-	// its literal and not with \b, so the regexp package skips to the literal instead of
-	// trying every byte of the line (5× less time on a log's curl lines); libcurl -u a:b would
-	// match, which no log says.
+	// (docker login … --password-stdin <<< pw). In curl's user:password a variable ($TOKEN)
+	// goes too: the shape stays readable; elsewhere a whole-word variable stays (commandValue).
+	// Each expression starts with its literal and not with \b, so the regexp package skips to
+	// the literal instead of trying every byte of the line (5× less time on a log's curl
+	// lines); libcurl -u a:b would match, which no log says.
 	{
 		// -u is looked for only among the options curl may bundle with it, and only among
 		// curl's own arguments: sort -u, git log -u and set -u after a |, ;, & or && are not
@@ -325,23 +348,36 @@ var rules = []rule{
 		// is no login. The literals are the commands' last letter and login with the one
 		// space xtrace prints: "login" alone also took Login Succeeded, and "docker login" …
 		// would be found through the trigrams of docker, build(ah), (run)ner, reg(istry),
-		// words of most lines of a log.
+		// words of most lines of a log. A variable or an expression (-p $PW, -p "${PW}",
+		// -p ${{ secrets.PW }}) stays whole: it names the password.
 		kind:     "password",
 		literals: []string{"r login", "n login", "h login", "o login", "l login", "s login", "y login", "z login", "c login", "f login"},
 		inLine:   true,
 		re: lazyRegexp(`\b(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|crane auth|az|oc|cf) login\b` +
-			commandRest + `[ \t]-p[ \t]*` + commandArgument),
+			commandRest + `[ \t]-p[ \t]*` + commandValue),
 	},
 	{
-		// -t is a token only for the commands that say so: codecov's uploaders (also the
-		// bash one, run as bash <(curl https://codecov.io/bash) -t …), vercel and flyctl.
-		// docker build -t, tar -t and sort -t: are a tag, a listing and a separator. The
-		// literals leave out the names' first letters: "cod" (code) and "ver" (version,
-		// server) start words of most lines.
+		// A token or password option only for the commands that say so: -t of codecov's
+		// uploaders (also the bash one, run as bash <(curl https://codecov.io/bash) -t …),
+		// vercel and flyctl; -k, -ApiKey or -Password of (dotnet) nuget; redis-cli -a; sqlcmd -P;
+		// cargo login TOKEN; openssl's -pass, -passin and -passout pass:PW (env:VAR and
+		// file:path name where it is). docker build -t, tar -t, sort -t:, ssh -k and sqlcmd's
+		// -p are a tag, a listing, a separator, an option and a flag. A value that starts with
+		// , or - is help text (codecov: error: -t, --token must be provided) or the next
+		// option, and a variable or an expression stays whole. The literals leave out the
+		// names' first letters: "cod" (code), "ver" (version, server), "red", "sql" and
+		// "car" start words of many lines; "-pass" would find every --password-stdin, and
+		// " pass:" every --- PASS: of go test.
 		kind:     "password",
-		literals: []string{"decov", "ercel", "lyctl"},
+		literals: []string{"decov", "ercel", "lyctl", "nuget", "is-cli", "lcmd", "o login", "s pass:", "n pass:", "t pass:"},
 		inLine:   true,
-		re:       lazyRegexp(`\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + `[ \t]-t[ \t]*` + commandArgument),
+		re: lazyRegexp(`(?:\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + `[ \t]-t` +
+			`|\bnuget\b` + commandRest + `[ \t]-(?:k|(?i:apikey|password)[ \t])` +
+			`|\bredis-cli\b` + commandRest + `[ \t]-a` +
+			`|\bsqlcmd\b` + commandRest + `[ \t]-P` +
+			`|\bcargo login(?:[ \t]+--registry[ \t=]+\S+)?[ \t]` +
+			`|-pass(?:in|out)?[ \t]+pass:` +
+			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
 	},
 	{
 		// A .pgpass line, host:port:database:user:password. Five colon-separated fields
@@ -367,15 +403,39 @@ var rules = []rule{
 		kind:     "password",
 		literals: []string{"sshpass"},
 		inLine:   true,
-		re:       lazyRegexp(`sshpass(?:[ \t]+(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*[ \t]+-p[ \t]*` + commandArgument),
+		re:       lazyRegexp(`sshpass(?:[ \t]+(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*[ \t]+-p[ \t]*` + commandValue),
 	},
 	{
 		kind:     "password",
 		literals: []string{"--password-stdin"},
 		inLine:   true,
-		re:       lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandArgument),
+		re:       lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandValue),
 	},
 }
+
+// secretFlag is a long option that takes a secret: --password, --token, --api-key,
+// --auth-token, --client-secret, --…-password (not a bare --secret: docker build's --secret
+// id=x,src=path names a file).
+const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|token|api-?key)|(?:[a-z0-9]+-)+secret)`
+
+// flagType is the type a help listing (cobra's, pflag's) prints after a flag that takes a
+// value: --token string   Personal access token. It is no value. Only the types of six
+// letters or more (a shorter word is no value anyway) that a secret's flag may have.
+const flagType = `(?:string(?:s|Array|Slice|ToString)?|duration|u?int(?:16|32|64)|float(?:32|64))`
+
+// placedValue is the value after a name that says it is a secret: six characters at least,
+// quoted or not. One that starts with [ is a marker an earlier rule put there; with =, < , *
+// or -, a pip pin (secretstorage==3.3.3), a placeholder (<redacted>, ***) or the next flag;
+// with $ (unquoted or in double quotes), a variable or a ${{ … }} expression the shell or
+// the CI expands: its name is no secret.
+const placedValue = `(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$-][^\s"']{5,})`
+
+// lineStart is what may come before a key that starts its line: a runner's timestamp and
+// indentation. lineEnd is what may come after its value: a YAML comment, spaces.
+const (
+	lineStart = `(?:[0-9T:.\-]+Z[ \t])?[ \t]*`
+	lineEnd   = `(?:[ \t]+#[^\n]*)?[ \t\r]*(?m:$)`
+)
 
 // curlUser is what follows curl up to a -u/-U/--user/--proxy-user of its own, and its
 // user:password.
@@ -418,6 +478,17 @@ const commandRest = `(?:[^\n|;&"'\\]|&[^\s|;&"'\\]|\\.|"(?:[^"\n\\]|\\.)*"|'[^'\
 // shell would read it, so the part after a space does not leak.
 const commandArgument = `(?P<secret>` + shellWordPart + `+)`
 
+// commandValue is commandArgument, but for a variable or an expression that is the whole
+// argument ($PW, "$PW", ${PW}, "${PW}", "$(cat pw)", ${{ secrets.PW }}): the shell or the
+// CI puts the password there, and what names it is no secret, so the match holds no secret
+// submatch and stays. xtrace prints an expanded password holding a $ quoted ('pa$word'), and
+// that goes. (curl's -u "$USER:$TOKEN" still goes: userPassword.)
+const commandValue = `(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
+	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)")(?:[ \t\r;|&)]|(?m:$))` +
+	`|` + commandArgument + `)`
+
+const shellVariable = `\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`
+
 // shellWordPart is a piece of a shell word: an unquoted byte, a backslash and the byte it
 // escapes, or a quoted string (to the end of the line if it is not closed).
 const shellWordPart = `(?:[^\s"'\\]|\\.|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)`
@@ -448,14 +519,15 @@ func (l *lazy) get() *regexp.Regexp {
 }
 
 // secretIn returns where the secret is in match m of the expression: its submatch named
-// secret that took part, or the whole match when it has none.
-func (l *lazy) secretIn(m []int) (start, end int) {
+// secret that took part, or the whole match when it has none. ok is false when it has some
+// but none took part: the match holds no secret.
+func (l *lazy) secretIn(m []int) (start, end int, ok bool) {
 	for _, i := range l.secret {
 		if m[2*i] >= 0 {
-			return m[2*i], m[2*i+1]
+			return m[2*i], m[2*i+1], true
 		}
 	}
-	return m[0], m[1]
+	return m[0], m[1], len(l.secret) == 0
 }
 
 // Marker is what replaces a secret of the given kind.
@@ -482,7 +554,15 @@ func String(s string) string {
 // Count is String that also says how many secrets of each kind were found.
 func Count(s string) (string, map[string]int) {
 	var found map[string]int
-	present := triggered(s)
+	// first[i] is where the first literal of rules[i] is in s, as long as no marker replaced
+	// a secret: a rule's search starts there, not at the start of s (a long log with one
+	// "token" line near its end is not scanned once per rule that word triggers).
+	if len(s) < 3 {
+		return s, nil // no literal is shorter; and first is not zeroed for nothing
+	}
+	var first [64]int32
+	present := triggeredAt(s, &first)
+	shifted := len(s) > 1<<31-1 // first's positions would not fit
 	// The loop stops after the last triggered rule and takes no copy of the others: on a
 	// short text that triggers nothing, walking every rule cost as much as finding that out.
 	for i := 0; present>>i != 0; i++ {
@@ -490,9 +570,14 @@ func Count(s string) (string, map[string]int) {
 			continue
 		}
 		r := &rules[i]
+		from := int(first[i])
+		if shifted {
+			from = 0
+		}
 		var n int
-		s, n = replace(s, *r, 1<<i)
+		s, n = replace(s, *r, 1<<i, from)
 		if n > 0 {
+			shifted = true
 			if found == nil {
 				found = map[string]int{}
 			}
@@ -557,7 +642,11 @@ func lowerASCII(c byte) byte {
 
 // triggered returns the set of rules (bit i for rules[i]) one of whose literals occurs in s,
 // ignoring ASCII case.
-func triggered(s string) uint64 {
+func triggered(s string) uint64 { return triggeredAt(s, nil) }
+
+// triggeredAt is triggered that also sets first[i], when first is not nil, to where the
+// first literal of rules[i] starts in s.
+func triggeredAt(s string, first *[64]int32) uint64 {
 	if len(s) < 3 {
 		return 0
 	}
@@ -572,6 +661,9 @@ func triggered(s string) uint64 {
 		for _, a := range anchored[t] {
 			if set&a.rule == 0 && hasPrefixFold(s[i-2:], a.literal) {
 				set |= a.rule
+				if first != nil {
+					first[bits.TrailingZeros64(a.rule)] = int32(i - 2)
+				}
 			}
 		}
 	}
@@ -594,8 +686,8 @@ func hasPrefixFold(s, literal string) bool {
 // findAll is r.re.get().FindAllStringSubmatchIndex(s, -1), searching only the runs around the
 // literals for an inToken rule. The runs are delimited by whitespace, which no match holds
 // and which is not a word character, so \b and leftmost-first matching see the same text
-// as in the whole of s.
-func findAll(s string, r rule, bit uint64) [][]int {
+// as in the whole of s. The literals are looked for from s[from:]: none is before.
+func findAll(s string, r rule, bit uint64, from int) [][]int {
 	var bound func(byte) bool
 	switch {
 	case r.inToken:
@@ -610,9 +702,9 @@ func findAll(s string, r rule, bit uint64) [][]int {
 	// instructions a byte, where comparing every literal at every byte cost ~10 ns a byte
 	// for a rule with nine literals.
 	var t uint32
-	for i := 0; i < len(s); i++ {
+	for i := from; i < len(s); i++ {
 		t = (t<<8 | uint32(lowerASCII(s[i]))) & 0xffffff
-		if i < 2 {
+		if i < from+2 {
 			continue
 		}
 		if h := trigramHash(t); trigramFilter[h/64]&(1<<(h%64)) == 0 {
@@ -686,8 +778,8 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // replace substitutes every match of r in s. It works on the match positions in s, not on
 // the matched text alone: a match re-examined out of its context would lose its \b anchors.
-func replace(s string, r rule, bit uint64) (string, int) {
-	matches := findAll(s, r, bit)
+func replace(s string, r rule, bit uint64, from int) (string, int) {
+	matches := findAll(s, r, bit, from)
 	if matches == nil {
 		return s, 0
 	}
@@ -696,9 +788,9 @@ func replace(s string, r rule, bit uint64) (string, int) {
 	b.Grow(len(s))
 	n, last := 0, 0
 	for _, m := range matches {
-		secretStart, secretEnd := r.re.secretIn(m)
-		if strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {
-			continue // redacted by an earlier rule or an earlier pass
+		secretStart, secretEnd, ok := r.re.secretIn(m)
+		if !ok || strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {
+			continue // no secret, or redacted by an earlier rule or an earlier pass
 		}
 		b.WriteString(s[last:secretStart])
 		b.WriteString(marker)
