@@ -416,7 +416,7 @@ var rules = []rule{
 // secretFlag is a long option that takes a secret: --password, --token, --api-key,
 // --auth-token, --client-secret, --…-password (not a bare --secret: docker build's --secret
 // id=x,src=path names a file).
-const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|token|api-?key)|(?:[a-z0-9]+-)+secret)`
+const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|token|api-?key)|(?:[a-z0-9]+-)+secret)` // #nosec G101 -- a pattern that finds credentials, not one
 
 // flagType is the type a help listing (cobra's, pflag's) prints after a flag that takes a
 // value: --token string   Personal access token. It is no value. Only the types of six
@@ -462,8 +462,8 @@ const userPassword = `(?:(?P<secret>'[^'\n:\[]*:[^'\n]*'` + shellWordPart + `+)`
 // (a letter or a dot in it, so that 12:5432:… times and counters stay) or *, then
 // database:user:password, none holding whitespace.
 const (
-	pgpassHost = `(?:\b[0-9\-]*[A-Za-z.][A-Za-z0-9.\-]*|\*)`
-	pgpassRest = `[^\s:"']+:[^\s:"']+:(?P<secret>[^\s"']+)`
+	pgpassHost = `(?:\b[0-9\-]*[A-Za-z.][A-Za-z0-9.\-]*|\*)` // #nosec G101 -- a pattern, not a credential
+	pgpassRest = `[^\s:"']+:[^\s:"']+:(?P<secret>[^\s"']+)`  // #nosec G101 -- a pattern, not a credential
 )
 
 // commandRest is what may follow a command's name up to one of its arguments, as a shell
