@@ -98,36 +98,13 @@ func TestNewKeyNames(t *testing.T) {
 // each key reaches exactly its routes, that a scoped key judges only its own answers, and
 // that a line without scopes may do everything (keys files from before scopes).
 func TestKeyScopes(t *testing.T) {
-	keyOf := map[string]string{}
-	var file strings.Builder
-	for _, k := range []struct {
-		name   string
-		scopes string
-	}{
-		{"ci-bot", "explain,feedback"},
-		{"other-bot", "explain,feedback"},
-		{"moderators", "spam,feedback:any"},
-		{"ranker", "export"},
-		{"legacy", ""},
-	} {
-		scopes := AllScopes
-		if k.scopes != "" {
-			var err error
-			if scopes, err = ParseScopes(k.scopes); err != nil {
-				t.Fatal(err)
-			}
-		}
-		key, line, err := NewKey(k.name, scopes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyOf[k.name] = key
-		file.WriteString(line + "\n")
-	}
-	keys, err := ParseKeySet(strings.NewReader(file.String()), "keys")
-	if err != nil {
-		t.Fatalf("ParseKeySet(%q): %v", file.String(), err)
-	}
+	keys, keyOf := keySet(t, map[string]Scopes{
+		"ci-bot":     ScopeExplain | ScopeFeedback,
+		"other-bot":  ScopeExplain | ScopeFeedback,
+		"moderators": ScopeSpam | ScopeFeedback | ScopeFeedbackAny, // scopes=spam,feedback:any
+		"ranker":     ScopeExport,
+		"legacy":     AllScopes, // a line without a scopes field
+	})
 	var logs bytes.Buffer
 	s, err := New(Config{APIKeys: keys}, slog.New(slog.NewTextHandler(&logs, nil)), testEngine(t),
 		WithRecorder(openPipeline(t, pipeline.Config{})))
@@ -303,4 +280,25 @@ func TestUnknownScopeListsEveryScope(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("ParseScopes(%q) = %v; want %q", "explain,admin", err, want)
 	}
+}
+
+// keySet mints a key for each client with its scopes and loads them as a keys file would be:
+// the set, and each client's key.
+func keySet(t *testing.T, scopes map[string]Scopes) (*KeySet, map[string]string) {
+	t.Helper()
+	keyOf := map[string]string{}
+	var file strings.Builder
+	for name, s := range scopes {
+		key, line, err := NewKey(name, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyOf[name] = key
+		file.WriteString(line + "\n")
+	}
+	keys, err := ParseKeySet(strings.NewReader(file.String()), "keys")
+	if err != nil {
+		t.Fatalf("ParseKeySet(%q): %v", file.String(), err)
+	}
+	return keys, keyOf
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -17,26 +16,10 @@ import (
 // body names (actor is the client's word; the key is what makes feedback attributable).
 func TestFeedbackRecordsItsClient(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	keyOf := map[string]string{}
-	var file strings.Builder
-	for _, k := range []struct {
-		name   string
-		scopes Scopes
-	}{
-		{"ci-bot", ScopeExplain | ScopeFeedback},
-		{"moderators", ScopeFeedback | ScopeFeedbackAny},
-	} {
-		key, line, err := NewKey(k.name, k.scopes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyOf[k.name] = key
-		file.WriteString(line + "\n")
-	}
-	keys, err := ParseKeySet(strings.NewReader(file.String()), "keys")
-	if err != nil {
-		t.Fatalf("ParseKeySet(%q): %v", file.String(), err)
-	}
+	keys, keyOf := keySet(t, map[string]Scopes{
+		"ci-bot":     ScopeExplain | ScopeFeedback,
+		"moderators": ScopeFeedback | ScopeFeedbackAny,
+	})
 	_, ts := newTestServer(t, Config{APIKeys: keys}, WithRecorder(openPipeline(t, pipeline.Config{DatabaseURL: dbURL})))
 	conn, err := pgx.Connect(t.Context(), dbURL)
 	if err != nil {
