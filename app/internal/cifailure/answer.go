@@ -1,7 +1,5 @@
 package cifailure
 
-import "slices"
-
 // Answer is what the proposer says about one log. Its JSON is part of the API.
 type Answer struct {
 	Category     string        `json:"category"`   // the first proposition's category
@@ -103,11 +101,11 @@ func rivalMargin(props []Proposition) float64 {
 	return 1
 }
 
-// wrapperOnly says no cause more specific than a wrapper matched, or the top is a CI's
-// verdict (category unknown): the answer does not know what failed.
+// wrapperOnly says the answer does not know what failed: its top is a CI's verdict (category
+// unknown) or a wrapper, so nothing ranked above a wrapper says what failed. (The engine ranks
+// a wrapper first only when no cause that says what failed was proved where it was: a
+// Python traceback's header in the failed step tops a cause of a step that did not fail, and
+// that cause does not make the traceback's header say more.)
 func wrapperOnly(props []Proposition) bool {
-	if props[0].Category == CategoryUnknown {
-		return true
-	}
-	return !slices.ContainsFunc(props, func(p Proposition) bool { return !IsWrapper(p.Features.Weight) })
+	return props[0].Category == CategoryUnknown || IsWrapper(props[0].Features.Weight)
 }

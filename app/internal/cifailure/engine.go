@@ -611,8 +611,9 @@ const (
 	// outsideDiscount scales the score of a cause proved only in steps that did not fail the
 	// job (they exited with 0, or ran in after_script or post actions): halved, a specific
 	// cause there (0.75) falls below a broad one in the failed step, so the failed step's own
-	// error wins; never below a wrapper, though (rankWrappersLast): when the failed step
-	// proved nothing, the outside cause is the answer, with its halved score as confidence.
+	// error wins; never below a CI's verdict, though, and always below a cause of the failed
+	// step (rankWrappersLast): when the failed step proved nothing, the outside cause is the
+	// answer, with its halved score as confidence.
 	outsideDiscount = 0.5
 	// unknownScore is the no-match fallback's score, and so its confidence.
 	unknownScore = 0.1
@@ -758,25 +759,83 @@ func (s *scan) answer() *Answer {
 	return ans
 }
 
-// rankWrappersLast scores every wrapper (a CI's verdict, "make: *** [all] Error 2") below the
-// lowest cause that says what failed, when one matched: a wrapper only echoes the failure, and
-// an answer topped by one says "unknown" with the fallback's confidence (wrapperOnly). Without
-// it, a specific cause discounted as outside (or one proved early in a long log) fell below the
-// verdict on the step it ran in, and the answer was "unknown 0.10" though the log named the
-// cause. The wrapper keeps its evidence (the failed step's lines) as a lower proposition.
+// rankWrappersLast orders the propositions' scores so that what says what failed comes first.
+// Three rules, in this order:
+//
+//  1. A wrapper that is not a CI's verdict ("make: *** [all] Error 2", a Python traceback's
+//     header: weight under genericWeight) scores below the best cause that says what failed
+//     and stands where it does: proved in the failed step when it was, anywhere when it was
+//     proved only outside. A wrapper of the failed step echoes that step's error, not an error
+//     of a step that did not fail the job, so it is not pushed under an outside cause.
+//  2. Among the causes that are not a CI's verdict, one proved in the failed step ranks above
+//     every one proved only outside it (Features.Outside): a cause that did not fail the job
+//     is no better answer than one that did, however specific. Logs without step markers have
+//     nothing outside.
+//  3. A CI's verdict (category unknown) scores below the best cause that is not one: it only
+//     says that a step failed, and an answer topped by one says "unknown" with the fallback's
+//     confidence (wrapperOnly). Without it, a specific cause discounted as outside (or one
+//     proved early in a long log) fell below the verdict on the step it ran in, and the
+//     answer was "unknown 0.10" though the log named the cause.
+//
+// A cause moved down scores 0.001 below the one it must follow; it keeps its evidence.
 func rankWrappersLast(props []Proposition) {
-	floor := math.Inf(-1)
-	for i := range props {
-		if !IsWrapper(props[i].Features.Weight) {
-			floor = max(floor, props[i].Score)
+	verdict := func(p *Proposition) bool { return p.Category == CategoryUnknown }
+	below := func(p *Proposition, ceiling float64) {
+		if !math.IsInf(ceiling, 0) && p.Score >= ceiling {
+			p.Score = round3(max(0, ceiling-0.001))
 		}
 	}
-	if math.IsInf(floor, -1) {
-		return
+	// 1. Wrappers that are not verdicts, below the best cause that says what failed where
+	// they stand.
+	bestInside, bestAny := math.Inf(-1), math.Inf(-1)
+	for i := range props {
+		if p := &props[i]; !IsWrapper(p.Features.Weight) {
+			bestAny = max(bestAny, p.Score)
+			if !p.Features.Outside {
+				bestInside = max(bestInside, p.Score)
+			}
+		}
 	}
 	for i := range props {
-		if p := &props[i]; IsWrapper(p.Features.Weight) && p.Score >= floor {
-			p.Score = round3(max(0, floor-0.001))
+		if p := &props[i]; IsWrapper(p.Features.Weight) && !verdict(p) {
+			if p.Features.Outside {
+				below(p, bestAny)
+			} else {
+				below(p, bestInside)
+			}
+		}
+	}
+	// 2. Outside causes below the lowest inside one (verdicts aside).
+	lowestInside := math.Inf(1)
+	for i := range props {
+		if p := &props[i]; !verdict(p) && !p.Features.Outside {
+			lowestInside = min(lowestInside, p.Score)
+		}
+	}
+	bestOutside := math.Inf(-1)
+	for i := range props {
+		if p := &props[i]; !verdict(p) && p.Features.Outside {
+			below(p, lowestInside)
+			if !IsWrapper(p.Features.Weight) {
+				bestOutside = max(bestOutside, p.Score)
+			}
+		}
+	}
+	for i := range props { // rule 1 again for outside wrappers the cap put level with a cause
+		if p := &props[i]; !verdict(p) && p.Features.Outside && IsWrapper(p.Features.Weight) {
+			below(p, bestOutside)
+		}
+	}
+	// 3. Verdicts below the best of the rest.
+	best := math.Inf(-1)
+	for i := range props {
+		if p := &props[i]; !verdict(p) {
+			best = max(best, p.Score)
+		}
+	}
+	for i := range props {
+		if p := &props[i]; verdict(p) {
+			below(p, best)
 		}
 	}
 }

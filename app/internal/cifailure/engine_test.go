@@ -60,7 +60,7 @@ func TestExplain(t *testing.T) {
 		{"crlf keeps numbering", "a\r\nb\r\nundefined: x\r\n", []string{"t.single"}, []int{3}},
 		{"framing lines keep numbering", "##[group]Run go build\n##[endgroup]\nundefined: x\n", []string{"t.single"}, []int{3}},
 		{"unknown shows error-ish lines", "hello\nerror: weird thing\nbye\n", []string{"unknown"}, []int{2}},
-		{"a generic wrapper shows the error before it", "something failed badly\nnoise\n##[error]Process completed with exit code 1.\n", []string{"t.generic"}, []int{1, 3}},
+		{"a generic wrapper shows the error before it", "something failed badly\nnoise\nmake: *** [all] Error 2\n", []string{"t.wrapper"}, []int{1, 3}},
 		{"unknown skips lines saying there were no errors", "real error: disk on fire\nBuild: 0 errors, 0 failures\n", []string{"unknown"}, []int{1}},
 		{"unknown skips dependency trees", "fatal: bad object\n│ ├── error-ex@1.3.1\n", []string{"unknown"}, []int{1}},
 		{"unknown skips words that only contain error", "oops: panic here\nloading onerror-handler.js\n", []string{"unknown"}, []int{1}},

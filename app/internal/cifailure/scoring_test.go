@@ -17,38 +17,45 @@ func TestScoringIsStepAware(t *testing.T) {
 		wantIDs    []string
 		wantLines  []int // evidence lines of the first proposition
 		topOutside bool  // the first proposition was proved only outside the failed step
+		wrapperTop bool  // the first proposition is a wrapper: the fallback's confidence
 	}{
 		// GitLab's after_script cannot fail the job: its compile error is not the cause.
-		{"gitlab-after-script.log", []string{"t.then", "t.generic", "t.single"}, []int{5, 7}, false},
+		{"gitlab-after-script.log", []string{"t.then", "t.generic", "t.single"}, []int{5, 7}, false, false},
 		// GitHub Actions: the step with "|| true" went on to the next one, which failed.
-		{"github-tolerated-step.log", []string{"t.then", "t.generic", "t.single"}, []int{8, 10}, false},
+		{"github-tolerated-step.log", []string{"t.then", "t.generic", "t.single"}, []int{8, 10}, false, false},
 		// Travis runs the next script command after a failure; one that "exited with 0." did
 		// not fail the job, whatever it printed.
-		{"travis-exit-zero-step.log", []string{"t.then", "t.single"}, []int{2, 3}, false},
+		{"travis-exit-zero-step.log", []string{"t.then", "t.single"}, []int{2, 3}, false, false},
 		// A then-pattern ("A then B") proved in a step that passed is discounted too.
-		{"travis-then-in-passing-step.log", []string{"t.single", "t.then"}, []int{2}, false},
+		{"travis-then-in-passing-step.log", []string{"t.single", "t.then"}, []int{2}, false, false},
 		// The same error again in the failed step: not discounted, both lines shown.
-		{"travis-same-error-again.log", []string{"t.single"}, []int{2, 5}, false},
+		{"travis-same-error-again.log", []string{"t.single"}, []int{2, 5}, false, false},
 		// Jenkins: the post actions' error comes after the failure; the verdict is not theirs.
-		{"jenkins-post-actions.log", []string{"t.then", "t.generic", "t.single"}, []int{9, 10}, false},
+		{"jenkins-post-actions.log", []string{"t.then", "t.generic", "t.single"}, []int{9, 10}, false, false},
 
 		// A discount never hands the answer to a wrapper: the failed step proved nothing,
 		// the tolerated step's cause ranks first, marked outside (its confidence says so).
-		{"github-tolerated-then-quiet.log", []string{"t.single", "t.generic"}, []int{4}, true},
+		{"github-tolerated-then-quiet.log", []string{"t.single", "t.generic"}, []int{4}, true, false},
 		// "sh -xe" with a trap: the trap's "+ cmd" trace after the failure does not say the
 		// test exited with 0.
-		{"jenkins-trap-after-failure.log", []string{"t.all", "t.generic"}, []int{12, 14}, false},
+		{"jenkins-trap-after-failure.log", []string{"t.all", "t.generic"}, []int{12, 14}, false, false},
 		// … but a trace after a command that printed errors and went on, followed by another
 		// command's own failure, does: the first one's errors are outside.
-		{"jenkins-script-goes-on.log", []string{"t.then", "t.generic", "t.single"}, []int{12, 13}, false},
+		{"jenkins-script-goes-on.log", []string{"t.then", "t.generic", "t.single"}, []int{12, 13}, false, false},
 		// A script's own "::group::Run build" is no GitHub step (its header has no "shell:").
-		{"github-script-groups.log", []string{"t.single", "t.generic"}, []int{6}, false},
+		{"github-script-groups.log", []string{"t.single", "t.generic"}, []int{6}, false, false},
 		// The stages passed: the post action's failure is the job's.
-		{"jenkins-post-action-fails.log", []string{"t.single", "t.generic"}, []int{17}, false},
+		{"jenkins-post-action-fails.log", []string{"t.single", "t.generic"}, []int{17}, false, false},
 		// An "if: always()" step after the failed one, with no verdict of its own.
-		{"github-always-step.log", []string{"t.all", "t.single", "t.generic"}, []int{5, 7}, false},
+		{"github-always-step.log", []string{"t.all", "t.single", "t.generic"}, []int{5, 7}, false, false},
 		// Travis's after_failure runs once the job failed.
-		{"travis-after-failure.log", []string{"t.all", "t.then"}, []int{2, 4}, false},
+		{"travis-after-failure.log", []string{"t.all", "t.then"}, []int{2, 4}, false, false},
+
+		// A generic cause in the failed step (a traceback's header, weight 0.3) ranks above a
+		// specific one of after_script, though the wrapper weight once scored it under that
+		// one; the outside cause and the verdict follow it. Its header does not say what failed: the fallback's
+		// confidence, whatever matched outside.
+		{"gitlab-generic-inside-specific-after-script.log", []string{"t.traceback", "t.single", "t.generic"}, []int{5}, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -73,7 +80,10 @@ func TestScoringIsStepAware(t *testing.T) {
 			if out := ans.Propositions[0].Features.Outside; out != tc.topOutside {
 				t.Errorf("first proposition outside = %v; want %v", out, tc.topOutside)
 			}
-			if ans.Confidence <= unknownScore {
+			switch {
+			case tc.wrapperTop && ans.Confidence != unknownScore:
+				t.Errorf("confidence = %v; want the fallback's %v (a wrapper tops)", ans.Confidence, unknownScore)
+			case !tc.wrapperTop && ans.Confidence <= unknownScore:
 				t.Errorf("confidence = %v; a cause was proved", ans.Confidence)
 			}
 		})
