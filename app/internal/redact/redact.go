@@ -39,6 +39,10 @@ type rule struct {
 	// (the same secret indexes), which TestRulesCompile checks. re then must not look left of
 	// its start (no \b first): it is also searched in the text after a match.
 	more *lazy
+	// notKey, when set, keeps the secret of a match whose text before it (the key: "csrf_token=",
+	// "secretName: ") it matches. Checked on matches only, it costs nothing per byte, where the
+	// same key as a first alternative of re, with no secret, cost every position of the line.
+	notKey *lazy
 }
 
 var rules = []rule{
@@ -205,12 +209,27 @@ var rules = []rule{
 		re:       lazyRegexp(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}`),
 	},
 	{
-		// OpenAI's project, service-account and admin keys, and the legacy shape whose middle
-		// is "OpenAI" in base64 (T3BlbkFJ).
+		// OpenAI's project, service-account, admin and sk-None- (a user key with no project)
+		// keys, and the legacy shape whose middle is "OpenAI" in base64 (T3BlbkFJ).
 		kind:     "openai_key",
 		inToken:  true,
-		literals: []string{"sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"},
-		re:       lazyRegexp(`\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})`),
+		literals: []string{"sk-proj-", "sk-svcacct-", "sk-admin-", "sk-none-", "t3blbkfj"},
+		re:       lazyRegexp(`\bsk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})`),
+	},
+	{
+		// RubyGems API keys: rubygems_ and 48 hex digits.
+		kind:     "rubygems_key",
+		inToken:  true,
+		literals: []string{"rubygems_"},
+		re:       lazyRegexp(`\brubygems_[a-f0-9]{48}\b`),
+	},
+	{
+		// Sentry's organisation auth tokens (sntrys_, a base64 payload and a secret) and
+		// user auth tokens (sntryu_ and 64 hex digits).
+		kind:     "sentry_token",
+		inToken:  true,
+		literals: []string{"sntrys_", "sntryu_"},
+		re:       lazyRegexp(`\bsntrys_[A-Za-z0-9+/=_\-]{40,}|\bsntryu_[a-f0-9]{64}\b`),
 	},
 	{
 		kind:     "anthropic_key",
@@ -270,24 +289,35 @@ var rules = []rule{
 		// is a pip pin (secretstorage==3.3.3), not a secret.
 		//
 		// A help listing's type after a flag (--token string   Personal access token) is
-		// matched first, with no secret, so it stays. .netrc's machine host login user
-		// password VALUE on one line, or a line reading password VALUE (or login user password
-		// VALUE): any length goes, where "password authentication failed for user" stays.
+		// matched first, with no secret, so it stays. A key that is no secret (notSecretKey:
+		// next_page_token, csrf_token, secretName) keeps its value. --pass (lftp, duplicity)
+		// only as that whole option: --pass-through and --passes 3 stay.
 		kind: "password",
 		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
-			"_auth", "pass=", "mysql", "r.login"},
+			"_auth", "pass=", "mysql", "r.login", "--pass "},
 		inLine: true,
 		re: lazyRegexp(secretFlag + `[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
 			`|(?:` +
 			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
 			`|sonar\.login=` +
+			`|--pass[ \t=][ \t]*` +
 			`|\b(?i:[a-z0-9_]*(?:password|passwd|passphrase|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
 			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
 			`|` + secretFlag + `(?:=|[ \t]+)` +
 			`|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p` +
-			`)` + placedValue +
-			`|\b(?:machine[ \t]+\S+|default)[ \t]+(?:(?:login|account)[ \t]+\S+[ \t]+)+password[ \t]+(?P<secret>[^\s"'\[][^\s"']*)` +
+			`)` + placedValue),
+		notKey: notSecretKeyRE,
+	},
+	{
+		// .netrc's machine host login user password VALUE on one line, or a line reading
+		// password VALUE (or login user password VALUE): any length goes, where "password
+		// authentication failed for user" stays. Apart from the rule above to keep each under
+		// 500 instructions.
+		kind:     "password",
+		literals: []string{"password"},
+		inLine:   true,
+		re: lazyRegexp(`\b(?:machine[ \t]+\S+|default)[ \t]+(?:(?:login|account)[ \t]+\S+[ \t]+)+password[ \t]+(?P<secret>[^\s"'\[][^\s"']*)` +
 			`|(?m:^)` + lineStart + `(?:(?:login|account)[ \t]+\S+[ \t]+)*password[ \t]+(?P<secret>[^\s"'\[]\S*)[ \t\r]*(?m:$)`),
 	},
 	{
@@ -304,13 +334,16 @@ var rules = []rule{
 		// (a multiple of four characters, twelve at least), so "auth": "required" stays.
 		// These are apart from the rule above to keep each under the regexp package's 500
 		// instructions, past which it drops its backtracker for its slower NFA.
-		kind:     "password",
-		literals: []string{"token: ", "pass:", `"auth"`}, // not "token:": x-access-token:ghs_… of every clone URL
+		kind: "password",
+		// "token:" also finds the x-access-token: of every clone URL, but only that line is
+		// searched, and only from its start (and a flow map's { or ,), where no URL's key is.
+		literals: []string{"token:", "pass:", `"auth"`},
 		inLine:   true,
 		re: lazyRegexp(`"(?i:auth)"[ \t]*:[ \t]*(?P<secret>"(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")` +
-			`|(?:(?m:^)` + lineStart + `(?:-[ \t]+)?|[{,][ \t]*)(?i:[a-z0-9_]*token): [ \t]*` +
+			`|(?:(?m:^)` + lineStart + `(?:-[ \t]+)?|[{,][ \t]*)(?i:[a-z0-9_]*token):[ \t]*` +
 			`(?P<secret>["']?[A-Za-z0-9._~+/\-]{16,}=*["']?)(?:[ \t]*[,}]|` + lineEnd + `)` +
 			`|(?m:^)` + lineStart + `(?:-[ \t]+)?(?:(?:[a-z0-9]+_)*pass|(?:[A-Z0-9]+_)+PASS)[ \t]*:[ \t]+` + placedValue + lineEnd),
+		notKey: notSecretKeyRE,
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
@@ -361,35 +394,51 @@ var rules = []rule{
 		// uploaders (also the bash one, run as bash <(curl https://codecov.io/bash) -t …),
 		// vercel and flyctl; -k, -ApiKey or -Password of (dotnet) nuget; redis-cli -a; sqlcmd -P;
 		// cargo login TOKEN; openssl's -pass, -passin and -passout pass:PW (env:VAR and
-		// file:path name where it is). docker build -t, tar -t, sort -t:, ssh -k and sqlcmd's
-		// -p are a tag, a listing, a separator, an option and a flag. A value that starts with
+		// file:path name where it is); twine's -p (--password is the rule above's). docker
+		// build -t, tar -t, sort -t:, ssh -k and sqlcmd's -p are a tag, a listing, a
+		// separator, an option and a flag. A value that starts with
 		// , or - is help text (codecov: error: -t, --token must be provided) or the next
 		// option, and a variable or an expression stays whole. The literals leave out the
 		// names' first letters: "cod" (code), "ver" (version, server), "red", "sql" and
 		// "car" start words of many lines; "-pass" would find every --password-stdin, and
 		// " pass:" every --- PASS: of go test.
-		kind:     "password",
-		literals: []string{"decov", "ercel", "lyctl", "nuget", "is-cli", "lcmd", "o login", "s pass:", "n pass:", "t pass:"},
-		inLine:   true,
+		kind: "password",
+		literals: []string{"decov", "ercel", "lyctl", "nuget", "is-cli", "lcmd", "o login", "s pass:", "n pass:", "t pass:",
+			"twine"},
+		inLine: true,
 		re: lazyRegexp(`(?:\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + `[ \t]-t` +
 			`|\bnuget\b` + commandRest + `[ \t]-(?:k|(?i:apikey|password)[ \t])` +
 			`|\bredis-cli\b` + commandRest + `[ \t]-a` +
 			`|\bsqlcmd\b` + commandRest + `[ \t]-P` +
 			`|\bcargo login(?:[ \t]+--registry[ \t=]+\S+)?[ \t]` +
 			`|-pass(?:in|out)?[ \t]+pass:` +
+			`|\btwine\b` + commandRest + `[ \t]-p[ \t]` +
 			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
+	},
+	{
+		// ssh-keygen's -N (new) and -P (old) passphrase, each of the command: -p -P old -N new
+		// changes it. An empty '' or "" (no passphrase) stays, and so does a variable. The
+		// literal leaves out "ssh", which starts every ssh line.
+		kind:     "password",
+		literals: []string{"h-keygen"},
+		inLine:   true,
+		re:       lazyRegexp(`ssh-keygen\b` + sshKeygenPassphrase),
+		more:     lazyRegexp(`\A` + sshKeygenPassphrase),
 	},
 	{
 		// A .pgpass line, host:port:database:user:password. Five colon-separated fields
 		// alone are too common a shape (file.go:12:5: is a compiler's location), so the host
 		// must hold a letter or a dot, or be *, no field may hold whitespace, and the port is
 		// one PostgreSQL and its poolers usually listen on (5432, 5433, 6432, 6543, 25060)
-		// or *: the literals, so only the words holding one are searched. Any port goes in a
-		// text that names .pgpass (the next rule).
+		// or *: the literals, so only the lines holding one are searched. Any port goes in a
+		// text that names .pgpass (the next rule). A line that starts with a log level
+		// (warning: db.acme.dev:5432:app:ci:connection refused, [ERROR], ::error::) is a
+		// message, not a .pgpass line: it is matched whole first, with no secret.
 		kind:     "password",
-		inToken:  true,
+		inLine:   true,
 		literals: []string{":5432:", ":5433:", ":6432:", ":6543:", ":25060:", ":*:"},
-		re:       lazyRegexp(pgpassHost + `:(?:5432|5433|6432|6543|25060|\*):` + pgpassRest),
+		re: lazyRegexp(`(?m:^)` + lineStart + `(?:##\[|::|\[)?(?i:warn(?:ing)?|err(?:or)?|info|debug|notice|fatal|panic|critical|trace)(?:\]|::|[: \t])[^\n]*?` + pgpassPort + `[^\n]*` +
+			`|` + pgpassHost + pgpassPort + pgpassRest),
 	},
 	{
 		// The lines of a cat ~/.pgpass, or of a PGPASSFILE, with any port: such a text is
@@ -397,6 +446,13 @@ var rules = []rule{
 		kind:     "password",
 		literals: []string{".pgpass", "pgpassfile"},
 		re:       lazyRegexp(pgpassHost + `:(?:[0-9]{1,5}|\*):` + pgpassRest),
+	},
+	{
+		// heroku auth:token prints the token on the line after it: a UUID, or an HRKU- key.
+		kind:     "password",
+		literals: []string{"auth:token"},
+		re: lazyRegexp(`\bheroku auth:token\b[^\n]*\n` + lineStart +
+			`(?P<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|HRKU-[A-Za-z0-9_\-]{20,})[ \t\r]*(?m:$)`),
 	},
 	{
 		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
@@ -413,6 +469,9 @@ var rules = []rule{
 	},
 }
 
+// sshKeygenPassphrase is what follows ssh-keygen up to its -N or -P, and the passphrase.
+const sshKeygenPassphrase = commandRest + `[ \t]-[NP][ \t]*(?:(?:''|"")(?:[ \t\r;|&)]|(?m:$))|` + commandValue + `)`
+
 // secretFlag is a long option that takes a secret: --password, --token, --api-key,
 // --auth-token, --client-secret, --…-password (not a bare --secret: docker build's --secret
 // id=x,src=path names a file).
@@ -428,7 +487,20 @@ const flagType = `(?:string(?:s|Array|Slice|ToString)?|duration|u?int(?:16|32|64
 // or -, a pip pin (secretstorage==3.3.3), a placeholder (<redacted>, ***) or the next flag;
 // with $ (unquoted or in double quotes), a variable or a ${{ … }} expression the shell or
 // the CI expands: its name is no secret.
-const placedValue = `(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$-][^\s"']{5,})`
+//
+// A reference to where code reads it (apiKey: process.env.OPENAI_API_KEY, os.environ[…],
+// os.getenv(…), System.getenv(…)) is no value either: it is matched with no secret.
+const placedValue = `(?:(?:process\.env|os\.(?:environ|[Gg]etenv)|System\.getenv)[^\s"']*` +
+	`|(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$-][^\s"']{5,}))`
+
+// notSecretKey is a key whose name says secret or token but whose value is none: a paging
+// cursor (next_page_token, pageToken, pagination_token, continuation_token, sync_token), a
+// CSRF token, which a form or an API hands every visitor, and a Kubernetes secret's name
+// (secretName:). notSecretKeyRE matches the text of a match before its secret when that is
+// such a key: a whole word (api_page_token= is no paging cursor), then its : or =.
+const notSecretKey = `(?i:(?:(?:next_?|prev_?)?page|pagination|continuation|sync|[cx]srf)_?token|secret_?names?)` // #nosec G101 -- a pattern, not a credential
+
+var notSecretKeyRE = lazyRegexp(`(?:\A|[^A-Za-z0-9_])"?` + notSecretKey + `"?[ \t]*[:=][ \t]*\z`)
 
 // lineStart is what may come before a key that starts its line: a runner's timestamp and
 // indentation. lineEnd is what may come after its value: a YAML comment, spaces.
@@ -463,6 +535,7 @@ const userPassword = `(?:(?P<secret>'[^'\n:\[]*:[^'\n]*'` + shellWordPart + `+)`
 // database:user:password, none holding whitespace.
 const (
 	pgpassHost = `(?:\b[0-9\-]*[A-Za-z.][A-Za-z0-9.\-]*|\*)` // #nosec G101 -- a pattern, not a credential
+	pgpassPort = `:(?:5432|5433|6432|6543|25060|\*):`        // #nosec G101 -- a pattern, not a credential
 	pgpassRest = `[^\s:"']+:[^\s:"']+:(?P<secret>[^\s"']+)`  // #nosec G101 -- a pattern, not a credential
 )
 
@@ -791,6 +864,9 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 		secretStart, secretEnd, ok := r.re.secretIn(m)
 		if !ok || strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {
 			continue // no secret, or redacted by an earlier rule or an earlier pass
+		}
+		if r.notKey != nil && r.notKey.get().MatchString(s[m[0]:secretStart]) {
+			continue // a key that holds no secret: a paging cursor, a secret's name
 		}
 		b.WriteString(s[last:secretStart])
 		b.WriteString(marker)
