@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -790,22 +787,6 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, w *pgWriter, batch []item
 		}
 		backoff = min(backoff*2, p.cfg.MaxBackoff)
 	}
-}
-
-// lostConnection tells an outage (no connection, a broken one, a server shutting down or
-// starting up: SQLSTATE class 08 and class 57 but for 57014, a cancelled statement) from a
-// server that answered and refused the batch (a lock or statement timeout, a read-only
-// replica, a full disk), which keeps its backoff. The writer drops its connection after any
-// error, so the connection's state cannot tell them apart.
-func lostConnection(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") && pgErr.Code != "57014"
-	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
 }
 
 // waitToRetry waits d before the next write attempt, but not longer than PostgreSQL takes to

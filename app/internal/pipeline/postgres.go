@@ -7,9 +7,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -513,4 +515,26 @@ func permanent(err error) bool {
 		}
 	}
 	return false
+}
+
+// lostConnection tells an outage (no connection, a broken one, a server shutting down or
+// starting up: SQLSTATE class 08 and class 57 but for 57014, a cancelled statement) from a
+// server that answered and refused the batch (a lock or statement timeout, a read-only
+// replica, a full disk), which keeps its backoff. The writer drops its connection after any
+// error, so the connection's state cannot tell them apart.
+func lostConnection(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code[:2] {
+		case "08": // connection exception
+			return true
+		case "57": // operator intervention: shutdown, crash, starting up; not a cancelled statement
+			return pgErr.Code != "57014"
+		}
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
 }
