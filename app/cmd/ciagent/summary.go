@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ci-agent/ci-agent/app/internal/apiv1"
 )
@@ -96,9 +95,6 @@ func writeSummary(w io.Writer, resp *apiv1.ExplainResponse) {
 
 // clip cuts a log line to summaryLineRunes runes, on a rune boundary.
 func clip(s string) string {
-	if utf8.RuneCountInString(s) <= summaryLineRunes {
-		return s
-	}
 	n := 0
 	for i := range s {
 		if n == summaryLineRunes {
