@@ -78,6 +78,14 @@ const wrapperConfidence = unknownScore
 // unknown are always wrappers (Cause.Validate).
 func IsWrapper(weight float64) bool { return weight < genericWeight }
 
+// isVerdict says a proposition or cause of this category is a CI's verdict on a step ("Process
+// completed with exit code 1", "ERROR: Job failed: exit code 1", "Finished: FAILURE") or the
+// no-match fallback: category unknown. Either says that a step failed, not what failed, so it
+// ranks below every other cause (rankWrappersLast), shows the failed step's lines
+// (verdictEvidence) and, on top, leaves the answer unsure (wrapperOnly). Cause.Validate admits
+// the category only at wrapper weight, so a verdict is always a wrapper too.
+func isVerdict(category string) bool { return category == CategoryUnknown }
+
 // rivalMargin is how clearly the top proposition beats its closest rival, 0..1 (1 = by 0.15 or
 // more, or no rival). A proposition that ranks lower is a rival unless it is a wrapper (it
 // echoes the failure), it was proved only where the job did not fail while the top was not
@@ -107,5 +115,5 @@ func rivalMargin(props []Proposition) float64 {
 // Python traceback's header in the failed step tops a cause of a step that did not fail, and
 // that cause does not make the traceback's header say more.)
 func wrapperOnly(props []Proposition) bool {
-	return props[0].Category == CategoryUnknown || IsWrapper(props[0].Features.Weight)
+	return isVerdict(props[0].Category) || IsWrapper(props[0].Features.Weight)
 }

@@ -701,10 +701,10 @@ func (s *scan) answer() *Answer {
 		ownFirst := a.evidence[0].Line
 		outside := !slices.ContainsFunc(a.evidence, func(e *Evidence) bool { return !s.outside[e] })
 		switch {
-		case c.Weight < genericWeight && c.Category == CategoryUnknown:
+		case isVerdict(c.Category):
 			// A CI's verdict ("Process completed with exit code 1"): the failed step's lines.
 			a.evidence = s.verdictEvidence(a.evidence)
-		case c.Weight < genericWeight:
+		case IsWrapper(c.Weight):
 			a.evidence = append(s.wrappedBefore(ownFirst), a.evidence...)
 		}
 		f := Features{
@@ -779,7 +779,6 @@ func (s *scan) answer() *Answer {
 //
 // A cause moved down scores 0.001 below the one it must follow; it keeps its evidence.
 func rankWrappersLast(props []Proposition) {
-	verdict := func(p *Proposition) bool { return p.Category == CategoryUnknown }
 	below := func(p *Proposition, ceiling float64) {
 		if !math.IsInf(ceiling, 0) && p.Score >= ceiling {
 			p.Score = round3(max(0, ceiling-0.001))
@@ -797,7 +796,7 @@ func rankWrappersLast(props []Proposition) {
 		}
 	}
 	for i := range props {
-		if p := &props[i]; IsWrapper(p.Features.Weight) && !verdict(p) {
+		if p := &props[i]; IsWrapper(p.Features.Weight) && !isVerdict(p.Category) {
 			if p.Features.Outside {
 				below(p, bestAny)
 			} else {
@@ -808,13 +807,13 @@ func rankWrappersLast(props []Proposition) {
 	// 2. Outside causes below the lowest inside one (verdicts aside).
 	lowestInside := math.Inf(1)
 	for i := range props {
-		if p := &props[i]; !verdict(p) && !p.Features.Outside {
+		if p := &props[i]; !isVerdict(p.Category) && !p.Features.Outside {
 			lowestInside = min(lowestInside, p.Score)
 		}
 	}
 	bestOutside := math.Inf(-1)
 	for i := range props {
-		if p := &props[i]; !verdict(p) && p.Features.Outside {
+		if p := &props[i]; !isVerdict(p.Category) && p.Features.Outside {
 			below(p, lowestInside)
 			if !IsWrapper(p.Features.Weight) {
 				bestOutside = max(bestOutside, p.Score)
@@ -822,19 +821,19 @@ func rankWrappersLast(props []Proposition) {
 		}
 	}
 	for i := range props { // rule 1 again for outside wrappers the cap put level with a cause
-		if p := &props[i]; !verdict(p) && p.Features.Outside && IsWrapper(p.Features.Weight) {
+		if p := &props[i]; !isVerdict(p.Category) && p.Features.Outside && IsWrapper(p.Features.Weight) {
 			below(p, bestOutside)
 		}
 	}
 	// 3. Verdicts below the best of the rest.
 	best := math.Inf(-1)
 	for i := range props {
-		if p := &props[i]; !verdict(p) {
+		if p := &props[i]; !isVerdict(p.Category) {
 			best = max(best, p.Score)
 		}
 	}
 	for i := range props {
-		if p := &props[i]; verdict(p) {
+		if p := &props[i]; isVerdict(p.Category) {
 			below(p, best)
 		}
 	}

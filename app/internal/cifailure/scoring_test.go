@@ -148,3 +148,34 @@ func TestVerdictOnlyConfidence(t *testing.T) {
 		t.Errorf("answer = %s with confidence %v; want unknown with %v", ans.Category, ans.Confidence, unknownScore)
 	}
 }
+
+// isVerdict is the one test of "this proposition is a CI's verdict" (category unknown). The
+// engine once also required wrapper weight of a verdict cause: Cause.Validate makes that
+// redundant, which this pins over the built-in knowledge base, and the no-match fallback is
+// one too (an answer topped by it is unsure).
+func TestIsVerdict(t *testing.T) {
+	kb, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := 0
+	for _, c := range kb.Causes {
+		if old := c.Weight < genericWeight && c.Category == CategoryUnknown; isVerdict(c.Category) != old {
+			t.Errorf("%s (%s, weight %v): isVerdict = %v; want %v", c.ID, c.Category, c.Weight, !old, old)
+		}
+		if isVerdict(c.Category) {
+			verdicts++
+		}
+	}
+	if verdicts == 0 {
+		t.Error("no built-in cause is a verdict; want the CI runners' exit-code lines")
+	}
+	eng := testEngine(t, Options{})
+	ans, err := eng.Explain(context.Background(), strings.NewReader("nothing to see\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isVerdict(ans.Propositions[0].Category) || !wrapperOnly(ans.Propositions) {
+		t.Errorf("the no-match fallback (%s) is not a verdict", ans.Propositions[0].CauseID)
+	}
+}
