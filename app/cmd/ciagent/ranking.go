@@ -361,7 +361,7 @@ func printReport(w io.Writer, kind string, n int, rep ranking.Report) {
 	}
 	tw.Flush()
 	if g := rep.Gain; g != nil {
-		fmt.Fprintf(w, "gain in NDCG@3: %s (paired bootstrap over the %d requests)\n", g, rep.Queries)
+		fmt.Fprintf(w, "gain in NDCG@3: %s (paired bootstrap over the %d requests of %d repositories)\n", g, rep.Queries, g.Repositories)
 		fmt.Fprintf(w, "first proposition changed on %d of the %d requests: to a better-rated one on %d, a worse-rated one on %d\n",
 			g.TopChanged, rep.Queries, g.TopBetter, g.TopWorse)
 	}

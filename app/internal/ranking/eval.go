@@ -35,10 +35,14 @@ type Report struct {
 type Gain struct {
 	NDCG3 float64 `json:"ndcg@3"` // mean over the requests of model − proposers NDCG@3
 	// Low and High bound the 95 % confidence interval of NDCG3: the 2.5th and 97.5th
-	// percentiles of the mean over bootstrapResamples resamples of the requests, with a fixed
-	// seed, so the same data always gives the same interval.
+	// percentiles of the mean over bootstrapResamples resamples, with a fixed seed, so the
+	// same data always gives the same interval. A resample draws repositories, then requests
+	// within each drawn repository (bootstrapInterval).
 	Low  float64 `json:"ci95_low"`
 	High float64 `json:"ci95_high"`
+	// Repositories is how many resampled units the requests NDCG counts fall into: one per
+	// repository, and one per request that names none.
+	Repositories int `json:"repositories"`
 	// TopChanged counts the requests whose first proposition the model changes; TopBetter and
 	// TopWorse those where the new first one got a better or a worse label than the old.
 	TopChanged int `json:"top_changed"`
@@ -87,6 +91,7 @@ func Evaluate(m *Model, queries []*Query) Report {
 	var static, model Metrics
 	var gain Gain
 	var diffs []float64 // model − proposers NDCG@3, per request NDCG counts
+	var repos []string  // the repository of each of diffs
 	for _, q := range queries {
 		if len(q.Labels) == 0 {
 			continue
@@ -113,6 +118,7 @@ func Evaluate(m *Model, queries []*Query) Report {
 			model.NDCG1 += ndcg(q.Labels, order, 1)
 			model.NDCG3 += m3
 			diffs = append(diffs, m3-s3)
+			repos = append(repos, q.Repo)
 			if order[0] != 0 {
 				gain.TopChanged++
 				switch was, is := q.Labels[0], q.Labels[order[0]]; {
@@ -144,7 +150,9 @@ func Evaluate(m *Model, queries []*Query) Report {
 		r.ModelVersion = m.Version
 		if len(diffs) > 0 {
 			gain.NDCG3 = mean(diffs)
-			gain.Low, gain.High = bootstrapInterval(diffs)
+			groups := byRepository(diffs, repos)
+			gain.Repositories = len(groups)
+			gain.Low, gain.High = bootstrapInterval(groups)
 			r.Gain = &gain
 		}
 	}
@@ -159,19 +167,55 @@ func mean(xs []float64) float64 {
 	return s / float64(len(xs))
 }
 
-// bootstrapInterval is the 95 % percentile-bootstrap confidence interval of the mean of the
-// paired differences diffs: the requests are resampled with replacement, each keeping its own
-// pair, so what varies from request to request (how hard it is) cancels out of the difference.
-func bootstrapInterval(diffs []float64) (low, high float64) {
-	rnd := rand.New(rand.NewPCG(0x5eed, uint64(len(diffs)))) // #nosec G404 -- a fixed seed: the same data gives the same interval, and the same decision to store
-	means := make([]float64, bootstrapResamples)
-	n := len(diffs)
-	for b := range means {
-		s := 0.0
-		for range n {
-			s += diffs[rnd.IntN(n)]
+// byRepository groups the paired differences diffs by repos[i], the repository each request
+// came from, in order of first appearance; a request without a repository is a group of its own.
+func byRepository(diffs []float64, repos []string) [][]float64 {
+	var groups [][]float64
+	index := make(map[string]int)
+	for i, d := range diffs {
+		r := repos[i]
+		g, ok := index[r]
+		if !ok || r == "" {
+			g = len(groups)
+			groups = append(groups, nil)
+			if r != "" {
+				index[r] = g
+			}
 		}
-		means[b] = s / float64(n)
+		groups[g] = append(groups[g], d)
+	}
+	return groups
+}
+
+// bootstrapInterval is the 95 % percentile-bootstrap confidence interval of the mean of the
+// paired differences, given grouped by repository. Pairing (each request keeps its own
+// difference) cancels out what varies from request to request, such as how hard it is.
+//
+// A resample is two-stage: it draws as many repositories as there are, with replacement, and
+// for each drawn one as many of its requests as it has, with replacement. One repository's
+// requests are not independent: a repository that fails the same way a hundred times, each
+// time judged alike, is one piece of evidence about the model, not a hundred, and resampling
+// requests alone would read it as a hundred and narrow the interval. Drawing repositories
+// first lets such a repository's absence or repetition show in the interval. Drawing requests
+// within each one keeps the noise among them, which a draw of whole repositories would lose when
+// there are few (with one repository the interval would shrink to a point).
+func bootstrapInterval(groups [][]float64) (low, high float64) {
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	rnd := rand.New(rand.NewPCG(0x5eed, uint64(n))) // #nosec G404 -- a fixed seed: the same data gives the same interval, and the same decision to store
+	means := make([]float64, bootstrapResamples)
+	for b := range means {
+		sum, count := 0.0, 0
+		for range groups {
+			g := groups[rnd.IntN(len(groups))]
+			for range g {
+				sum += g[rnd.IntN(len(g))]
+			}
+			count += len(g)
+		}
+		means[b] = sum / float64(count)
 	}
 	slices.Sort(means)
 	tail := bootstrapResamples * 25 / 1000

@@ -1,6 +1,7 @@
 package ranking
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ci-agent/ci-agent/app/internal/ranking/rankingtest"
@@ -13,7 +14,7 @@ import (
 // reviewer saw such a model stored with NDCG@3 0.841 against the proposers' 0.837 and served
 // the runner's exit-code line first. Structured feedback (each repository's users accept its
 // usual cause) must be stored. On seeds 1, 2 and 5 the random model gains on the hold-out
-// (+0.004, +0.013, +0.014 NDCG@3, 95 % intervals from −0.019, −0.013, −0.011): the old gate,
+// (+0.004, +0.013, +0.014 NDCG@3, 95 % intervals from −0.032, −0.023, −0.021, resampling repositories and requests within them): the old gate,
 // "not worse than the proposers", stored all three.
 func TestGateStoresOnlyWhatFeedbackTeaches(t *testing.T) {
 	tests := []struct {
@@ -54,5 +55,67 @@ func TestGateStoresOnlyWhatFeedbackTeaches(t *testing.T) {
 				t.Errorf("stored = %v (%q); want %v", stored, why, tc.store)
 			}
 		})
+	}
+}
+
+// TestBootstrapCountsARepositoryOnce: the interval of the gain resamples repositories, not
+// requests alone. Sixty gains of one repository that fails the same way each time are one
+// piece of evidence: spread over sixty repositories the same differences show a gain, but
+// from one repository among sixty others, whose own differences are noise around 0, they do
+// not. Resampling requests alone gave both the same interval, above 0.
+func TestBootstrapCountsARepositoryOnce(t *testing.T) {
+	const n = 60
+	diffs := make([]float64, 0, 2*n)
+	for range n {
+		diffs = append(diffs, 0.5) // the model puts the accepted cause first
+	}
+	for i := range n {
+		diffs = append(diffs, []float64{0.5, -0.5}[i%2]) // better or worse by turns
+	}
+	tests := []struct {
+		name      string
+		repo      func(i int) string
+		wantRepos int
+		aboveZero bool
+	}{
+		{"every request from its own repository", func(i int) string { return fmt.Sprintf("org/r%d", i) }, 2 * n, true},
+		{"requests that name no repository", func(int) string { return "" }, 2 * n, true},
+		{"the sixty gains from one repository", func(i int) string {
+			if i < n {
+				return "org/same"
+			}
+			return fmt.Sprintf("org/r%d", i)
+		}, n + 1, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repos := make([]string, len(diffs))
+			for i := range repos {
+				repos[i] = tc.repo(i)
+			}
+			groups := byRepository(diffs, repos)
+			low, high := bootstrapInterval(groups)
+			t.Logf("%d groups, 95 %% CI %+.3f … %+.3f", len(groups), low, high)
+			if len(groups) != tc.wantRepos {
+				t.Errorf("%d groups, want %d", len(groups), tc.wantRepos)
+			}
+			if !(low < 0.25 && 0.25 < high) {
+				t.Errorf("interval %+.3f … %+.3f does not hold the mean +0.25", low, high)
+			}
+			if got := low > 0; got != tc.aboveZero {
+				t.Errorf("interval above 0 = %v, want %v", got, tc.aboveZero)
+			}
+		})
+	}
+}
+
+// TestBootstrapOneRepositoryKeepsItsNoise: with a single repository, drawing whole
+// repositories alone would give the same resample every time and an interval of one point,
+// which would pass the store gate on any gain. Requests are drawn within it too.
+func TestBootstrapOneRepositoryKeepsItsNoise(t *testing.T) {
+	diffs := []float64{0.5, -0.5, 0, 0, 0.5, 0, -0.5, 0.5, 0, 0.5}
+	low, high := bootstrapInterval([][]float64{diffs})
+	if !(low < 0 && high > 0.1) {
+		t.Errorf("interval %+.3f … %+.3f, want one around the mean +0.1 that holds 0", low, high)
 	}
 }
