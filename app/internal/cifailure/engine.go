@@ -301,6 +301,11 @@ type scan struct {
 	ringPos int
 	pending []*Evidence // evidence still collecting after-context
 
+	// Reports a wrapper's proving line opens (openReport), and where they ended: the lines
+	// that say what the wrapper only announces (a traceback's exception), shown with it.
+	reports []report
+	ends    map[*Evidence][]*Evidence // a wrapper's proving line -> its report's first and latest ends
+
 	// Fallback evidence for unknown: the latest error-ish lines.
 	// Error-ish lines are kept raw and confirmed (isSuspect) only at the end, for the few that
 	// are shown: the confirming regexp is too slow to run on every "error" in a big log.
@@ -474,6 +479,9 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		if s.norm.mark != markNone {
 			s.stepMark(s.norm.mark, text)
 		}
+		if kind != lineFraming && len(s.reports) > 0 {
+			s.followReports(text, nil) // a blank line: no report goes on past it
+		}
 		return
 	}
 	if s.keys.Secret(text) {
@@ -499,6 +507,9 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	if len(s.candidates) > 1 {
 		slices.Sort(s.candidates) // deterministic: KB order
 	}
+	if len(s.reports) > 0 {
+		s.followReports(text, evidence) // before this line's own matches open any
+	}
 	for _, ri := range s.candidates {
 		cr := &s.e.regexps[ri]
 		p := &s.e.patterns[cr.pattern]
@@ -517,6 +528,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 			s.first[ri] = evidence()
 			s.done[ri] = true
 			s.stepFound = append(s.stepFound, ri)
+			s.openReport(p, text, s.first[ri])
 		case kindThen:
 			if cr.role == 0 {
 				s.lastA[cr.pattern] = evidence()
@@ -525,6 +537,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 				s.done[ri] = true
 				s.done[ri-1] = true
 				s.stepThen = append(s.stepThen, ri)
+				s.openReport(p, text, s.thenHit[cr.pattern])
 			}
 		}
 	}
@@ -563,6 +576,80 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	s.ring[s.ringPos].set(s.lineNo, text, false)
 	s.ringPos = (s.ringPos + 1) % len(s.ring)
 	s.ringLen = min(s.ringLen+1, len(s.ring))
+}
+
+// A report is the block of indented lines under a wrapper's proving line that ends in ':' (a
+// Python traceback: "Traceback (most recent call last):", its frames indented under it). The
+// wrapper says that something failed; the first line back at its indentation ends the block and
+// says what ("ValueError: bad thing", "django.db.utils.OperationalError: …"). The same header
+// again shortly after that end continues the report (a chained exception's "The above exception
+// was the direct cause of the following exception:"): its end is the latest word.
+type report struct {
+	head   *Evidence
+	text   []byte // the header's normalised line, to know it again
+	indent int
+	body   bool // indented lines came under the header: a block, not a lone line
+	ended  int  // the line that ended it; 0 while it is open
+}
+
+const (
+	maxReports  = 4 // reports followed at once; wrappers proved once per step, so one or two
+	reportChain = 8 // lines after a report's end in which its header may start it again
+)
+
+// openReport starts following the report a wrapper's proving line may open. A cause that says
+// what failed is proof enough on its line and opens none.
+func (s *scan) openReport(p *patternRef, text []byte, head *Evidence) {
+	if !IsWrapper(s.e.kb.Causes[p.cause].Weight) || len(s.reports) == maxReports {
+		return
+	}
+	if t := bytes.TrimRight(text, " \t"); len(t) == 0 || t[len(t)-1] != ':' {
+		return
+	}
+	indent, _ := indentation(text)
+	s.reports = append(s.reports, report{head: head, text: bytes.Clone(text), indent: indent})
+}
+
+// followReports reads one line (blank when evidence is nil) into the reports being followed.
+func (s *scan) followReports(text []byte, evidence func() *Evidence) {
+	indent, blank := indentation(text)
+	keep := s.reports[:0]
+	for _, r := range s.reports {
+		switch {
+		case r.ended != 0:
+			if s.lineNo-r.ended > reportChain {
+				continue
+			}
+			if bytes.Equal(text, r.text) {
+				r.ended, r.body = 0, false // the report goes on: a chained exception
+			}
+		case blank || indent < r.indent || indent == r.indent && !r.body:
+			continue // no report, or none that ends in a line of its own
+		case indent > r.indent:
+			r.body = true
+		default: // back at the header's indentation after its block: the report's end
+			if s.ends == nil {
+				s.ends = map[*Evidence][]*Evidence{}
+			}
+			end := evidence()
+			if ends := s.ends[r.head]; len(ends) < 2 {
+				s.ends[r.head] = append(ends, end)
+			} else {
+				ends[1] = end // the first end and the latest one
+			}
+			r.ended = s.lineNo
+		}
+		keep = append(keep, r)
+	}
+	s.reports = keep
+}
+
+// indentation returns the blanks that start a line, and whether it is blank.
+func indentation(text []byte) (n int, blank bool) {
+	for n < len(text) && (text[n] == ' ' || text[n] == '\t') {
+		n++
+	}
+	return n, n == len(text)
 }
 
 // latest returns the n most recent entries of a ring, oldest first.
@@ -705,7 +792,20 @@ func (s *scan) answer() *Answer {
 			// A CI's verdict ("Process completed with exit code 1"): the failed step's lines.
 			a.evidence = s.verdictEvidence(a.evidence)
 		case IsWrapper(c.Weight):
-			a.evidence = append(s.wrappedBefore(ownFirst), a.evidence...)
+			before := s.wrappedBefore(ownFirst)
+			var ends []*Evidence
+			for _, e := range a.evidence {
+				ends = append(ends, s.ends[e]...)
+			}
+			if len(ends) > 0 {
+				// The end of the report the wrapper opens says what failed: it is shown,
+				// and the earliest lines before the wrapper give it room.
+				before = before[max(0, len(before)-max(0, maxEvidence-len(a.evidence)-len(ends))):]
+				a.evidence = append(a.evidence, ends...)
+				slices.SortFunc(a.evidence, func(x, y *Evidence) int { return x.Line - y.Line })
+				a.evidence = slices.CompactFunc(a.evidence, func(x, y *Evidence) bool { return x.Line == y.Line })
+			}
+			a.evidence = append(before, a.evidence...)
 		}
 		f := Features{
 			Weight:        c.Weight,

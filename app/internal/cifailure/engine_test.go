@@ -66,6 +66,12 @@ func TestExplain(t *testing.T) {
 		{"unknown skips words that only contain error", "oops: panic here\nloading onerror-handler.js\n", []string{"unknown"}, []int{1}},
 		{"unknown with nothing error-ish shows the last lines", "a\nb\nc\nd\n", []string{"unknown"}, []int{2, 3, 4}},
 		{"no trailing newline", "undefined: x", []string{"t.single"}, []int{1}},
+		// A wrapper line ending in ':' opens an indented report; the line back at its
+		// indentation ends it and says what failed (a traceback's exception).
+		{"a wrapper shows the line that ends the report it opens", "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n    f()\nKeyError: 'a'\nnext\n", []string{"t.traceback"}, []int{1, 4}},
+		{"no indented lines, no report", "Traceback (most recent call last):\nKeyError: 'a'\n", []string{"t.traceback"}, []int{1}},
+		{"a blank line ends the report", "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n\nKeyError: 'a'\n", []string{"t.traceback"}, []int{1}},
+		{"a shallower line ends the report", "  Traceback (most recent call last):\n    File \"x.py\", line 1, in <module>\nKeyError: 'a'\n", []string{"t.traceback"}, []int{1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -322,6 +328,46 @@ func TestLoadOverridesBuiltin(t *testing.T) {
 	}
 	if _, err := Load(dir + "/missing"); err == nil {
 		t.Error("Load(missing dir) succeeded; want an error")
+	}
+}
+
+// TestTracebackShowsItsException: a Python traceback's header proves only that something raised;
+// its evidence carries the exception line that ends the traceback (after a chained exception's
+// tracebacks, the first and the last one), on GitHub Actions, GitLab and Jenkins logs.
+func TestTracebackShowsItsException(t *testing.T) {
+	eng := builtinEngine(t)
+	tests := []struct {
+		file      string // under testdata/engine/evidence/
+		top       bool   // the traceback is the top proposition
+		wantLines []int  // lines its evidence must hold: the header and the exception(s)
+	}{
+		{"github-traceback.log", true, []int{14, 23}},
+		{"jenkins-recursion.log", true, []int{11, 25}},
+		// psycopg2's error, then Django's "The above exception was the direct cause …" one:
+		// the exception that ended the job is the last.
+		{"gitlab-django-chained.log", false, []int{6, 12, 23}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/engine/evidence/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ans, err := eng.Explain(context.Background(), bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(ans.Propositions, func(p Proposition) bool { return p.CauseID == "python.uncaught-exception" })
+			if i < 0 || tc.top && i != 0 {
+				t.Fatalf("python.uncaught-exception at %d in %+v; want it (first: %v)", i, ans.Propositions, tc.top)
+			}
+			lines, texts := evidenceOf(ans.Propositions[i])
+			for _, want := range tc.wantLines {
+				if !slices.Contains(lines, want) {
+					t.Errorf("evidence lines %v do not hold line %d\n%s", lines, want, strings.Join(texts, "\n"))
+				}
+			}
+		})
 	}
 }
 

@@ -54,8 +54,8 @@ func TestScoringIsStepAware(t *testing.T) {
 		// A generic cause in the failed step (a traceback's header, weight 0.3) ranks above a
 		// specific one of after_script, though the wrapper weight once scored it under that
 		// one; the outside cause and the verdict follow it. Its header does not say what failed: the fallback's
-		// confidence, whatever matched outside.
-		{"gitlab-generic-inside-specific-after-script.log", []string{"t.traceback", "t.single", "t.generic"}, []int{5}, false, true},
+		// confidence, whatever matched outside. It shows the exception that ends the traceback.
+		{"gitlab-generic-inside-specific-after-script.log", []string{"t.traceback", "t.single", "t.generic"}, []int{5, 8}, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
