@@ -39,6 +39,11 @@ type rule struct {
 	// (the same secret indexes), which TestRulesCompile checks. re then must not look left of
 	// its start (no \b first): it is also searched in the text after a match.
 	more *lazy
+	// continued says that a match may go on over lines that end with a backslash: the
+	// arguments of a command continued onto the next line (curl -sS \, then -u user:pw) are
+	// still its own, as a script echoed by the CI (GitHub Actions' ##[group]Run, set -v)
+	// shows them. The line of a literal is then searched with the lines that continue it.
+	continued bool
 	// notKey, when set, keeps the secret of a match whose text before it (the key: "csrf_token=",
 	// "secretName: ") it matches. Checked on matches only, it costs nothing per byte, where the
 	// same key as a first alternative of re, with no secret, cost every position of the line.
@@ -275,7 +280,7 @@ var rules = []rule{
 		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…, SMTP_PASS=…), .npmrc's _authToken, a JSON
 		// field, a --password, --token, --api-key, --client-secret flag (not a bare --secret:
 		// docker build's --secret id=x,src=path names a file, and pulumi config set --secret
-		// takes no value), -Dsonar.login=, mysql's -p<password>. The name stays. Values under
+		// takes no value), -Dsonar.login=. The name stays. Values under
 		// six characters are left (TOKEN_TTL=300 is no secret), and so is a marker an earlier
 		// rule put there, or a value that starts with <, * or - (<redacted>, ***, the next
 		// flag), or $ (see placedValue). Names with password, passwd, passphrase, secret or
@@ -294,7 +299,7 @@ var rules = []rule{
 		// only as that whole option: --pass-through and --passes 3 stay.
 		kind: "password",
 		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
-			"_auth", "pass=", "mysql", "r.login", "--pass "},
+			"_auth", "pass=", "r.login", "--pass "},
 		inLine: true,
 		re: lazyRegexp(secretFlag + `[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
 			`|(?:` +
@@ -305,7 +310,6 @@ var rules = []rule{
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
 			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
 			`|` + secretFlag + `(?:=|[ \t]+)` +
-			`|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p` +
 			`)` + placedValue),
 		notKey: notSecretKeyRE,
 	},
@@ -361,11 +365,12 @@ var rules = []rule{
 		// the next is looked for from where it ends to the end of the command, without curl.
 		// A user that opens a quote ('user:pa ss') has the whole rest of the quoted string as
 		// its password, spaces included; a word that goes on after that string goes whole.
-		kind:     "password",
-		literals: []string{"curl"},
-		inLine:   true,
-		re:       lazyRegexp(`curl\b` + curlUser),
-		more:     lazyRegexp(`\A` + curlUser),
+		kind:      "password",
+		literals:  []string{"curl"},
+		inLine:    true,
+		continued: true,
+		re:        lazyRegexp(`curl\b` + curlUser),
+		more:      lazyRegexp(`\A` + curlUser),
 	},
 	{
 		// skopeo's, podman's and buildah's --creds user:password, --src-creds, --dest-creds.
@@ -383,11 +388,12 @@ var rules = []rule{
 		// would be found through the trigrams of docker, build(ah), (run)ner, reg(istry),
 		// words of most lines of a log. A variable or an expression (-p $PW, -p "${PW}",
 		// -p ${{ secrets.PW }}) stays whole: it names the password.
-		kind:     "password",
-		literals: []string{"r login", "n login", "h login", "o login", "l login", "s login", "y login", "z login", "c login", "f login"},
-		inLine:   true,
+		kind:      "password",
+		literals:  []string{"r login", "n login", "h login", "o login", "l login", "s login", "y login", "z login", "c login", "f login"},
+		inLine:    true,
+		continued: true,
 		re: lazyRegexp(`\b(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|crane auth|az|oc|cf) login\b` +
-			commandRest + `[ \t]-p[ \t]*` + commandValue),
+			commandRest + argStart + `-p[ \t]*` + commandValue),
 	},
 	{
 		// A token or password option only for the commands that say so: -t of codecov's
@@ -405,25 +411,37 @@ var rules = []rule{
 		kind: "password",
 		literals: []string{"decov", "ercel", "lyctl", "nuget", "is-cli", "lcmd", "o login", "s pass:", "n pass:", "t pass:",
 			"twine"},
-		inLine: true,
-		re: lazyRegexp(`(?:\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + `[ \t]-t` +
-			`|\bnuget\b` + commandRest + `[ \t]-(?:k|(?i:apikey|password)[ \t])` +
-			`|\bredis-cli\b` + commandRest + `[ \t]-a` +
-			`|\bsqlcmd\b` + commandRest + `[ \t]-P` +
+		inLine:    true,
+		continued: true,
+		re: lazyRegexp(`(?:\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + argStart + `-t` +
+			`|\bnuget\b` + commandRest + argStart + `-(?:k|(?i:apikey|password)[ \t])` +
+			`|\bredis-cli\b` + commandRest + argStart + `-a` +
+			`|\bsqlcmd\b` + commandRest + argStart + `-P` +
 			`|\bcargo login(?:[ \t]+--registry[ \t=]+\S+)?[ \t]` +
 			`|-pass(?:in|out)?[ \t]+pass:` +
-			`|\btwine\b` + commandRest + `[ \t]-p[ \t]` +
+			`|\btwine\b` + commandRest + argStart + `-p[ \t]` +
 			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
+	},
+	{
+		// mysql's, mysqldump's and mysqladmin's -pPASSWORD, among the command's own
+		// arguments. Only attached: -p alone prompts, and the word after -p and a space is the
+		// database (mysql -u root -p mydb).
+		kind:      "password",
+		literals:  []string{"mysql"},
+		inLine:    true,
+		continued: true,
+		re:        lazyRegexp(`\bmysql(?:dump|admin)?\b` + commandRest + argStart + `-p` + commandValue),
 	},
 	{
 		// ssh-keygen's -N (new) and -P (old) passphrase, each of the command: -p -P old -N new
 		// changes it. An empty '' or "" (no passphrase) stays, and so does a variable. The
 		// literal leaves out "ssh", which starts every ssh line.
-		kind:     "password",
-		literals: []string{"h-keygen"},
-		inLine:   true,
-		re:       lazyRegexp(`ssh-keygen\b` + sshKeygenPassphrase),
-		more:     lazyRegexp(`\A` + sshKeygenPassphrase),
+		kind:      "password",
+		literals:  []string{"h-keygen"},
+		inLine:    true,
+		continued: true,
+		re:        lazyRegexp(`ssh-keygen\b` + sshKeygenPassphrase),
+		more:      lazyRegexp(`\A` + sshKeygenPassphrase),
 	},
 	{
 		// A .pgpass line, host:port:database:user:password. Five colon-separated fields
@@ -456,21 +474,23 @@ var rules = []rule{
 	},
 	{
 		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
-		kind:     "password",
-		literals: []string{"sshpass"},
-		inLine:   true,
-		re:       lazyRegexp(`sshpass(?:[ \t]+(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*[ \t]+-p[ \t]*` + commandValue),
+		kind:      "password",
+		literals:  []string{"sshpass"},
+		inLine:    true,
+		continued: true,
+		re:        lazyRegexp(`sshpass(?:` + blanks + `(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*` + blanks + `-p[ \t]*` + commandValue),
 	},
 	{
-		kind:     "password",
-		literals: []string{"--password-stdin"},
-		inLine:   true,
-		re:       lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandValue),
+		kind:      "password",
+		literals:  []string{"--password-stdin"},
+		inLine:    true,
+		continued: true,
+		re:        lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandValue),
 	},
 }
 
 // sshKeygenPassphrase is what follows ssh-keygen up to its -N or -P, and the passphrase.
-const sshKeygenPassphrase = commandRest + `[ \t]-[NP][ \t]*(?:(?:''|"")(?:[ \t\r;|&)]|(?m:$))|` + commandValue + `)`
+const sshKeygenPassphrase = commandRest + argStart + `-[NP][ \t]*(?:(?:''|"")(?:[ \t\r;|&)]|(?m:$))|` + commandValue + `)`
 
 // secretFlag is a long option that takes a secret: --password, --token, --api-key,
 // --auth-token, --client-secret, --…-password (not a bare --secret: docker build's --secret
@@ -511,7 +531,7 @@ const (
 
 // curlUser is what follows curl up to a -u/-U/--user/--proxy-user of its own, and its
 // user:password.
-const curlUser = commandRest + `[ \t](?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))` +
+const curlUser = commandRest + argStart + `(?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))` +
 	userPassword
 
 // userPassword is user:password given to a command, the user kept: quoted whole ('user:pa ss'
@@ -541,10 +561,24 @@ const (
 
 // commandRest is what may follow a command's name up to one of its arguments, as a shell
 // reads it: quoted strings whole (a URL's & or a JSON body's ; inside quotes ends nothing), a
-// backslash and the byte it escapes, and no |, ;, && or lone & outside quotes: those end the
-// command. A & inside a word (an unquoted URL's ?a=1&b=2, 2>&1) does not. It is lazy, so
-// that the first option found is the one replaced.
-const commandRest = `(?:[^\n|;&"'\\]|&[^\s|;&"'\\]|\\.|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
+// backslash and the byte it escapes, a line continuation (the command goes on on the next
+// line, after the timestamp a runner may prefix), and no |, ;, && or lone & outside quotes:
+// those end the command. A & inside a word (an unquoted URL's ?a=1&b=2, 2>&1) does not. It
+// is lazy, so that the first option found is the one replaced. A rule that holds it is
+// continued (see rule.continued).
+const commandRest = `(?:[^\n|;&"'\\]|&[^\s|;&"'\\]|\\(?:\r?\n|.)|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
+
+// continuation is a shell's line continuation: a backslash that ends its line.
+const continuation = `\\\r?\n`
+
+// argStart is what comes before one of a command's arguments: a blank, or a line
+// continuation when the next line starts with the argument. blanks is what separates two
+// arguments where the command's text is not commandRest: blanks, line continuations, and
+// the timestamp a runner prefixes to the next line.
+const (
+	argStart = `(?:[ \t]|` + continuation + `)`
+	blanks   = `(?:[ \t]|` + continuation + `(?:[0-9T:.\-]+Z[ \t])?)+`
+)
 
 // commandArgument is the value given to a command, a shell word: unquoted bytes and quoted
 // strings, which may hold spaces. A quote left open runs to the end of the line, as the
@@ -801,6 +835,14 @@ func findAll(s string, r rule, bit uint64, from int) [][]int {
 		for end < len(s) && !bound(s[end]) {
 			end++
 		}
+		// The lines that continue a command's line are searched with it. Each is read once:
+		// the search for literals resumes after them.
+		for r.continued && end < len(s) && continues(s[start:end]) {
+			end++
+			for end < len(s) && s[end] != '\n' {
+				end++
+			}
+		}
 		for _, m := range r.find(s[start:end]) {
 			for k := range m {
 				if m[k] >= 0 {
@@ -845,6 +887,13 @@ func (r rule) find(s string) [][]int {
 }
 
 func isNewline(c byte) bool { return c == '\n' }
+
+// continues reports whether a line ends with a backslash (before a \r), which continues it
+// on the next line.
+func continues(line string) bool {
+	line = strings.TrimSuffix(line, "\r")
+	return strings.HasSuffix(line, "\\")
+}
 
 // isSpace is \s in Go's regular expressions.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }

@@ -369,6 +369,31 @@ func TestString(t *testing.T) {
 		{"pgpass-shaped ERROR with timestamp", "2026-12-06T10:00:00.000Z ERROR db.example.com:5432:app:ci:timeout", "2026-12-06T10:00:00.000Z ERROR db.example.com:5432:app:ci:timeout"},
 		{"pgpass after a warning line", "warning: x\ndb.example.com:5432:app:ci:FakePgPass1", "warning: x\ndb.example.com:5432:app:ci:[REDACTED:password]"},
 		{"pgpass host named like a level", "info.acme.dev:5432:app:ci:FakePgPass1", "info.acme.dev:5432:app:ci:[REDACTED:password]"},
+		// A command continued over lines with a trailing backslash, as a script echoed by the CI
+		// (GitHub Actions' ##[group]Run, set -v) shows it: its arguments are still its own.
+		{"curl -u on a continued line", "curl -sS \\\n  -u deploy:s3cr3t \\\n  https://x", "curl -sS \\\n  -u deploy:[REDACTED:password] \\\n  https://x"},
+		{"curl --user two lines down", "curl -sS \\\n  https://x \\\n  --user deploy:s3cr3t", "curl -sS \\\n  https://x \\\n  --user deploy:[REDACTED:password]"},
+		{"curl -u continued with CRLF", "curl -sS \\\r\n  -u deploy:s3cr3t \\\r\n  https://x\r\n", "curl -sS \\\r\n  -u deploy:[REDACTED:password] \\\r\n  https://x\r\n"},
+		{"curl -u continued, not indented", "curl -sS \\\n-u deploy:s3cr3t https://x", "curl -sS \\\n-u deploy:[REDACTED:password] https://x"},
+		{"curl -U and -u on continued lines", "curl \\\n  -U p:Pw1 \\\n  -u u:Pw2 \\\n  https://x", "curl \\\n  -U p:[REDACTED:password] \\\n  -u u:[REDACTED:password] \\\n  https://x"},
+		{"curl -u continued in a GitHub Actions run group", "2026-11-25T10:00:15.0000000Z ##[group]Run curl -sS \\\n2026-11-25T10:00:15.0000000Z   -u deploy:s3cr3t \\\n2026-11-25T10:00:15.0000000Z   https://x\n2026-11-25T10:00:15.0000000Z shell: /usr/bin/bash -e {0}",
+			"2026-11-25T10:00:15.0000000Z ##[group]Run curl -sS \\\n2026-11-25T10:00:15.0000000Z   -u deploy:[REDACTED:password] \\\n2026-11-25T10:00:15.0000000Z   https://x\n2026-11-25T10:00:15.0000000Z shell: /usr/bin/bash -e {0}"},
+		{"curl -u continued after a timestamp, not indented", "2026-11-25T10:00:15.0000000Z curl \\\n2026-11-25T10:00:15.0000000Z -u deploy:s3cr3t", "2026-11-25T10:00:15.0000000Z curl \\\n2026-11-25T10:00:15.0000000Z -u deploy:[REDACTED:password]"},
+		{"curl header on a continued line", `curl -sS \` + "\n" + `  -H "Authorization: Bearer abcdefghijklmnopqrstuvwxyz" \` + "\n  https://x", `curl -sS \` + "\n" + `  -H "Authorization: Bearer [REDACTED:authorization]" \` + "\n  https://x"},
+		{"docker login -p on a continued line", "docker login \\\n  -u ci \\\n  -p s3cr3tpw \\\n  registry.io", "docker login \\\n  -u ci \\\n  -p [REDACTED:password] \\\n  registry.io"},
+		{"sshpass -p on a continued line", "sshpass \\\n  -p s3cr3tpw ssh host", "sshpass \\\n  -p [REDACTED:password] ssh host"},
+		{"codecov -t on a continued line", "./codecov \\\n  -t 00000000-fake \\\n  -f c.xml", "./codecov \\\n  -t [REDACTED:password] \\\n  -f c.xml"},
+		{"ssh-keygen -N on a continued line", "ssh-keygen -t ed25519 \\\n  -N 'my pass' \\\n  -f key", "ssh-keygen -t ed25519 \\\n  -N [REDACTED:password] \\\n  -f key"},
+		{"mysql -p on a continued line", "mysql -h db \\\n  -u root \\\n  -pS3cr3t -e 'SELECT 1'", "mysql -h db \\\n  -u root \\\n  -p[REDACTED:password] -e 'SELECT 1'"},
+		{"here-string on a continued line", "docker login -u ci --password-stdin \\\n  r.io <<< DockerStdinPw44", "docker login -u ci --password-stdin \\\n  r.io <<< [REDACTED:password]"},
+		{"--token on a continued line", "gh api \\\n  --token abcdefghijkl", "gh api \\\n  --token [REDACTED:password]"},
+		{"-u on the line after a curl with no backslash", "curl -sS https://x\n  -u deploy:s3cr3t", "curl -sS https://x\n  -u deploy:s3cr3t"},
+		{"sort -u after an escaped backslash", "curl https://x \\\\\nsort -u a:b", "curl https://x \\\\\nsort -u a:b"},
+		{"sort -u after a pipe on a continued line", "curl https://x \\\n  | sort -u a:b", "curl https://x \\\n  | sort -u a:b"},
+		{"ssh -p after docker login && continued", "docker login r.io && \\\n  ssh -p 2222 host", "docker login r.io && \\\n  ssh -p 2222 host"},
+		{"docker run -p on a continued line", "docker run \\\n  -p 8080:80 nginx", "docker run \\\n  -p 8080:80 nginx"},
+		{"mysql -p prompts", "mysql -u root -p mydb", "mysql -u root -p mydb"},
+		{"mysql -p variable", `mysql -u root -p"$MYSQL_PASSWORD" mydb`, `mysql -u root -p"$MYSQL_PASSWORD" mydb`},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -397,6 +422,7 @@ func FuzzString(f *testing.F) {
 	f.Add("db:5432:a:b:c *:*:*:u:p x.go:12:5: a:b:c:d:e\ncat ~/.pgpass\nh:1:d:u:p")
 	f.Add("ssh-keygen -P '' -N \"a b\" | twine upload -p x --pass yyyyyy\n token:zzzzzzzzzzzzzzzzz\nwarning: h:5432:d:u:p\nheroku auth:token\nHRKU-aaaaaaaaaaaaaaaaaaaaaaaa next_page_token=q apiKey: process.env.K")
 	f.Add("codecov -t x && docker build -t y; az login -p 'a b' | skopeo --creds=u:p --token v --api-key w DB_PASS=xxxxxx \"auth\":\"Y2k6cHc=\"")
+	f.Add("curl -sS \\\n  https://x \\\r\n-u a:b \\\n\nmysql \\\n -pX | sort -u c:d \\\n2026-01-01T00:00:00Z -u e:f\nsshpass \\\n -p g")
 	f.Fuzz(func(t *testing.T, in string) {
 		var first [64]int32
 		present := triggeredAt(in, &first)
@@ -530,6 +556,8 @@ func TestFindAllMatchesWholeText(t *testing.T) {
 		"token ghp_" + strings.Repeat("a", 36) + " and\nghp_" + strings.Repeat("b", 40) + "\fgithub_pat_" + strings.Repeat("c", 30),
 		"GR1348941abcdefghijklmnopqrstu glpat-abcdefghijklmnopqrst\r\nxoxb-1234567890-abc hooks.slack.com/services/T/B/x",
 		"https://hooks.slack.com/services/T0/B0/abc eyJhbGciOiJI.eyJzdWIiOiIx.c2lnbmF0dXJl ://: @",
+		"curl -sS \\\n  https://x \\\r\n-u a:b \\\n\ncurl x \\\\\n-u c:d\nx \\\ncurl \\\n -u e:f \\",
+		"mysql \\\n -pX; docker login \\\n2026-01-01T00:00:00Z -p y\nsshpass \\\n2026-01-01T00:00:00Z -p z ssh-keygen -N \\\n -P w",
 	}
 	texts = append(texts, fixtureTexts(t)...)
 	for _, s := range texts {
@@ -560,6 +588,9 @@ func TestRulesCompile(t *testing.T) {
 			if prog, err := syntax.Compile(re.Simplify()); err == nil && len(prog.Inst) > 500 {
 				t.Errorf("rule %s (%.40s…): %d instructions; split it to keep each under 500", r.kind, r.re.expr, len(prog.Inst))
 			}
+		}
+		if r.continued && !r.inLine {
+			t.Errorf("rule %s: continued but not inLine: it is searched whole, and continued says nothing", r.kind)
 		}
 		if r.more == nil {
 			continue
