@@ -293,15 +293,15 @@ var rules = []rule{
 		// for its slower NFA: most line shapes are the next rule.) A value that starts with =
 		// is a pip pin (secretstorage==3.3.3), not a secret.
 		//
-		// A help listing's type after a flag (--token string   Personal access token) is
-		// matched first, with no secret, so it stays. A key that is no secret (notSecretKey:
+		// A help listing's type after a flag (--token string   Personal access token, --pass
+		// string) is matched first, with no secret, so it stays. A key that is no secret (notSecretKey:
 		// next_page_token, csrf_token, secretName) keeps its value. --pass (lftp, duplicity)
 		// only as that whole option: --pass-through and --passes 3 stay.
 		kind: "password",
 		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
 			"_auth", "pass=", "r.login", "--pass "},
 		inLine: true,
-		re: lazyRegexp(secretFlag + `[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
+		re: lazyRegexp(`(?:` + secretFlag + `|--pass)[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
 			`|(?:` +
 			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
 			`|sonar\.login=` +

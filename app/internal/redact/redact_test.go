@@ -394,6 +394,12 @@ func TestString(t *testing.T) {
 		{"docker run -p on a continued line", "docker run \\\n  -p 8080:80 nginx", "docker run \\\n  -p 8080:80 nginx"},
 		{"mysql -p prompts", "mysql -u root -p mydb", "mysql -u root -p mydb"},
 		{"mysql -p variable", `mysql -u root -p"$MYSQL_PASSWORD" mydb`, `mysql -u root -p"$MYSQL_PASSWORD" mydb`},
+		// pflag/cobra help for --pass, as for --token.
+		{"pflag usage --pass string", "      --pass string   password for the account", "      --pass string   password for the account"},
+		{"pflag usage -p, --pass string", "  -p, --pass string       password (env FTP_PASS)", "  -p, --pass string       password (env FTP_PASS)"},
+		{"pflag usage --pass stringArray at the end", "  --pass stringArray", "  --pass stringArray"},
+		{"--pass value that starts like a type", "lftp --pass stringent123 sftp://h", "lftp --pass [REDACTED:password] sftp://h"},
+		{"--pass= string is a value", "duplicity --pass=string12 /src", "duplicity --pass=[REDACTED:password] /src"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
