@@ -48,6 +48,11 @@ type rule struct {
 	// "secretName: ") it matches. Checked on matches only, it costs nothing per byte, where the
 	// same key as a first alternative of re, with no secret, cost every position of the line.
 	notKey *lazy
+	// notValue, when set, keeps the secret of a match that it matches, from its start: a
+	// value that only names where the secret is (ENV.fetch('X'), os.getenv("X")). Checked on
+	// matches only, like notKey, where the same shapes as alternatives of re cost every
+	// byte of the lines searched and took the password rule past 500 instructions.
+	notValue *lazy
 }
 
 var rules = []rule{
@@ -311,7 +316,8 @@ var rules = []rule{
 			`|"(?i:[a-z_]*(?:password|passwd|secret|token|api_?key)[a-z_]*)"[ \t]*:[ \t]*` +
 			`|` + secretFlag + `(?:=|[ \t]+)` +
 			`)` + placedValue),
-		notKey: notSecretKeyRE,
+		notKey:   notSecretKeyRE,
+		notValue: codeReferenceRE,
 	},
 	{
 		// .netrc's machine host login user password VALUE on one line, or a line reading
@@ -347,7 +353,8 @@ var rules = []rule{
 			`|(?:(?m:^)` + lineStart + `(?:-[ \t]+)?|[{,][ \t]*)(?i:[a-z0-9_]*token):[ \t]*` +
 			`(?P<secret>["']?[A-Za-z0-9._~+/\-]{16,}=*["']?)(?:[ \t]*[,}]|` + lineEnd + `)` +
 			`|(?m:^)` + lineStart + `(?:-[ \t]+)?(?:(?:[a-z0-9]+_)*pass|(?:[A-Z0-9]+_)+PASS)[ \t]*:[ \t]+` + placedValue + lineEnd),
-		notKey: notSecretKeyRE,
+		notKey:   notSecretKeyRE,
+		notValue: codeReferenceRE,
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
@@ -508,10 +515,24 @@ const flagType = `(?:string(?:s|Array|Slice|ToString)?|duration|u?int(?:16|32|64
 // with $ (unquoted or in double quotes), a variable or a ${{ … }} expression the shell or
 // the CI expands: its name is no secret.
 //
-// A reference to where code reads it (apiKey: process.env.OPENAI_API_KEY, os.environ[…],
-// os.getenv(…), System.getenv(…)) is no value either: it is matched with no secret.
-const placedValue = `(?:(?:process\.env|os\.(?:environ|[Gg]etenv)|System\.getenv)[^\s"']*` +
-	`|(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$-][^\s"']{5,}))`
+// A reference to where code reads it (codeReference) is no value either: a rule with
+// placedValue keeps it through notValue.
+const placedValue = `(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$-][^\s"']{5,})`
+
+// codeReference starts code that reads a secret from the environment or the configuration,
+// which a log shows in a stack trace, a linter's or a compiler's message, a diff: it names
+// the secret and holds none. Node's process.env.X (also import.meta.env, Deno's and Bun's),
+// Python's os.environ[…], os.getenv(…) and environ.get(…), Go's os.Getenv/os.LookupEnv,
+// Java's System.getenv/getProperty, Elixir's System.get_env/fetch_env!, Ruby's ENV['X'] and
+// ENV.fetch(…), PHP's getenv(…), Rust's env::var(…) and env!(…), .NET's
+// Environment.GetEnvironmentVariable(…), Scala's sys.env. ($_ENV['X'], $ENV{X} and <%= … %>
+// start with $ or <, which placedValue leaves anyway.)
+const codeReference = `(?:process\.env|import\.meta\.env|(?:Deno|Bun)\.env|os\.(?:environ|[Gg]etenv|LookupEnv)|environ(?:\.get|\[)` +
+	`|System\.(?:getenv|getProperty|get_env|fetch_env!)|ENV(?:\[|\.fetch\b)|getenv\(|(?:std::)?env(?:::var(?:_os)?|!)\(` +
+	`|Environment\.GetEnvironmentVariable\(|sys\.env\b)`
+
+// codeReferenceRE matches a secret that starts with a code reference.
+var codeReferenceRE = lazyRegexp(`\A` + codeReference)
 
 // notSecretKey is a key whose name says secret or token but whose value is none: a paging
 // cursor (next_page_token, pageToken, pagination_token, continuation_token, sync_token), a
@@ -916,6 +937,9 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 		}
 		if r.notKey != nil && r.notKey.get().MatchString(s[m[0]:secretStart]) {
 			continue // a key that holds no secret: a paging cursor, a secret's name
+		}
+		if r.notValue != nil && r.notValue.get().MatchString(s[secretStart:secretEnd]) {
+			continue // a value that names the secret: code reading it from the environment
 		}
 		b.WriteString(s[last:secretStart])
 		b.WriteString(marker)
