@@ -205,6 +205,7 @@ var rules = []rule{
 		inToken:  true,
 		literals: []string{"://"},
 		re:       lazyRegexp(`[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s"'<>]*:(?P<secret>[^@/\s"'<>]+)@`),
+		notValue: urlVariableRE,
 	},
 	{
 		kind:     "npm_token",
@@ -317,7 +318,7 @@ var rules = []rule{
 			`|` + secretFlag + `(?:=|[ \t]+)` +
 			`)` + placedValue),
 		notKey:   notSecretKeyRE,
-		notValue: codeReferenceRE,
+		notValue: namesSecretRE,
 	},
 	{
 		// .netrc's machine host login user password VALUE on one line, or a line reading
@@ -354,7 +355,7 @@ var rules = []rule{
 			`(?P<secret>["']?[A-Za-z0-9._~+/\-]{16,}=*["']?)(?:[ \t]*[,}]|` + lineEnd + `)` +
 			`|(?m:^)` + lineStart + `(?:-[ \t]+)?(?:(?:[a-z0-9]+_)*pass|(?:[A-Z0-9]+_)+PASS)[ \t]*:[ \t]+` + placedValue + lineEnd),
 		notKey:   notSecretKeyRE,
-		notValue: codeReferenceRE,
+		notValue: namesSecretRE,
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
@@ -376,6 +377,7 @@ var rules = []rule{
 		literals:  []string{"curl"},
 		inLine:    true,
 		continued: true,
+		notValue:  maskedRE,
 		re:        lazyRegexp(`curl\b` + curlUser),
 		more:      lazyRegexp(`\A` + curlUser),
 	},
@@ -385,6 +387,7 @@ var rules = []rule{
 		literals: []string{"-creds"}, // not "cre": create, credentials
 		inLine:   true,
 		re:       lazyRegexp(`--(?:[a-z]+-)?creds(?:=|[ \t]+)` + userPassword),
+		notValue: maskedRE,
 	},
 	{
 		// -p of a registry or cloud login: docker, podman, buildah, skopeo, nerdctl, oras,
@@ -399,6 +402,7 @@ var rules = []rule{
 		literals:  []string{"r login", "n login", "h login", "o login", "l login", "s login", "y login", "z login", "c login", "f login"},
 		inLine:    true,
 		continued: true,
+		notValue:  maskedRE,
 		re: lazyRegexp(`\b(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|crane auth|az|oc|cf) login\b` +
 			commandRest + argStart + `-p[ \t]*` + commandValue),
 	},
@@ -420,6 +424,7 @@ var rules = []rule{
 			"twine"},
 		inLine:    true,
 		continued: true,
+		notValue:  maskedRE,
 		re: lazyRegexp(`(?:\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + argStart + `-t` +
 			`|\bnuget\b` + commandRest + argStart + `-(?:k|(?i:apikey|password)[ \t])` +
 			`|\bredis-cli\b` + commandRest + argStart + `-a` +
@@ -437,6 +442,7 @@ var rules = []rule{
 		literals:  []string{"mysql"},
 		inLine:    true,
 		continued: true,
+		notValue:  maskedRE,
 		re:        lazyRegexp(`\bmysql(?:dump|admin)?\b` + commandRest + argStart + `-p` + commandValue),
 	},
 	{
@@ -447,6 +453,7 @@ var rules = []rule{
 		literals:  []string{"h-keygen"},
 		inLine:    true,
 		continued: true,
+		notValue:  maskedRE,
 		re:        lazyRegexp(`ssh-keygen\b` + sshKeygenPassphrase),
 		more:      lazyRegexp(`\A` + sshKeygenPassphrase),
 	},
@@ -485,6 +492,7 @@ var rules = []rule{
 		literals:  []string{"sshpass"},
 		inLine:    true,
 		continued: true,
+		notValue:  maskedRE,
 		re:        lazyRegexp(`sshpass(?:` + blanks + `(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*` + blanks + `-p[ \t]*` + commandValue),
 	},
 	{
@@ -492,6 +500,7 @@ var rules = []rule{
 		literals:  []string{"--password-stdin"},
 		inLine:    true,
 		continued: true,
+		notValue:  maskedRE,
 		re:        lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandValue),
 	},
 }
@@ -531,8 +540,18 @@ const codeReference = `(?:process\.env|import\.meta\.env|(?:Deno|Bun)\.env|os\.(
 	`|System\.(?:getenv|getProperty|get_env|fetch_env!)|ENV(?:\[|\.fetch\b)|getenv\(|(?:std::)?env(?:::var(?:_os)?|!)\(` +
 	`|Environment\.GetEnvironmentVariable\(|sys\.env\b)`
 
-// codeReferenceRE matches a secret that starts with a code reference.
-var codeReferenceRE = lazyRegexp(`\A` + codeReference)
+// namesSecretRE matches a value that names a secret and holds none: one that starts with a
+// code reference, or a template expression, whole ("{{ vault_db_password }}" of Ansible,
+// Helm's {{ .Values.pw }}: what is rendered in its place is not logged).
+var namesSecretRE = lazyRegexp(`\A(?:` + codeReference + `|["']?\{\{[^\n]*\}\}["']?\z)`)
+
+// maskedRE matches a value given to a command that is no secret: what the CI masked (***)
+// or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}").
+var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\})\z`)
+
+// urlVariableRE matches a URL's password that is no secret: masked (***), or a variable the
+// shell expands ($CI_JOB_TOKEN, ${CI_JOB_TOKEN}), as a script echoed by the CI shows it.
+var urlVariableRE = lazyRegexp(`\A(?:\*{3,}|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})\z`)
 
 // notSecretKey is a key whose name says secret or token but whose value is none: a paging
 // cursor (next_page_token, pageToken, pagination_token, continuation_token, sync_token), a

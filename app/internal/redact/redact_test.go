@@ -427,6 +427,22 @@ func TestString(t *testing.T) {
 		{"a password that starts with ENV", "password=ENVIRONMENT-hunter2", "password=[REDACTED:password]"},
 		{"a password that starts with getenv", "password=getenvHunter2", "password=[REDACTED:password]"},
 		{"a quoted ENV[] string is a value", `password: "ENV['X'] hunter2"`, `password: [REDACTED:password]`},
+		// What the CI masked (***) and what names a secret (${{ … }}, a template, a variable
+		// in a URL) is no secret: a reviewer found these replaced by markers.
+		{"docker login -p masked", "+ docker login -u ci -p *** ghcr.io", "+ docker login -u ci -p *** ghcr.io"},
+		{"sshpass -p masked", "+ sshpass -p *** ssh h", "+ sshpass -p *** ssh h"},
+		{"codecov -t masked", "+ codecov -t ***", "+ codecov -t ***"},
+		{"curl -u masked", "+ curl -u ci:*** https://x", "+ curl -u ci:*** https://x"},
+		{"curl -u expression", `+ curl -u "ci:${{ secrets.PW }}" https://x`, `+ curl -u "ci:${{ secrets.PW }}" https://x`},
+		{"url password masked", "+ git clone https://ci:***@github.com/o/r", "+ git clone https://ci:***@github.com/o/r"},
+		{"url password braced variable", "+ git clone https://gitlab-ci-token:${CI_JOB_TOKEN}@gitlab.acme.dev/g/r.git", "+ git clone https://gitlab-ci-token:${CI_JOB_TOKEN}@gitlab.acme.dev/g/r.git"},
+		{"url password variable", "git clone https://x:$GITLAB_TOKEN@gitlab.com/o/r", "git clone https://x:$GITLAB_TOKEN@gitlab.com/o/r"},
+		{"ansible template password", `  password: "{{ vault_db_password }}"`, `  password: "{{ vault_db_password }}"`},
+		{"ansible lookup password", `  password: '{{ lookup("env", "DB_PASSWORD") }}'`, `  password: '{{ lookup("env", "DB_PASSWORD") }}'`},
+		{"helm template password", "  password: {{ .Values.db.password | quote }}", "  password: {{ .Values.db.password | quote }}"},
+		{"docker login -p partly masked", "docker login -u ci -p ***abc r.io", "docker login -u ci -p [REDACTED:password] r.io"},
+		{"url password with a dollar", "https://ci:pa$$word@h/x", "https://ci:[REDACTED:url_password]@h/x"},
+		{"template then text is a value", `password: "{{ x }} hunter2"`, `password: [REDACTED:password]`},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
