@@ -340,6 +340,12 @@ type scan struct {
 	pendingEcho  ringLine
 	groupPending bool
 	shell        bool // in a Jenkins shell step: "+ cmd" trace lines are command echoes
+	// A script's EXIT (or ERR) trap, from its "+ trap HANDLER EXIT" trace: the handler's first
+	// command (trap), and whether the handler runs (trapRun, trapTrace): the script is exiting
+	// at the failure its output showed, and what the handler prints and proves came after it.
+	trap    []byte
+	trapRun bool
+	trapKey []byte // scratch: a traced command's trapCommand
 
 	// An overlong line's head and the last MaxLineBytes of it.
 	longHead, longTail []byte
@@ -554,6 +560,9 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		s.errorishLen = min(s.errorishLen+1, maxErrorish)
 	}
 	s.stepLine(text, kind)
+	if lineEv != nil && s.trapRun {
+		s.markOutside(lineEv) // a trap's clean-up, as after_script: not why the script failed
+	}
 	if s.errorish {
 		s.lastErrorish = s.lineNo
 	}

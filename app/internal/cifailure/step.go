@@ -154,12 +154,24 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 				s.closeStep(text)
 			}
 		case verdictSuccess:
+			s.endScript()
 			s.stepSucceeded()
 			s.startStep(s.lineNo + 1)
 		}
 		if v != verdictNone {
 			return
 		}
+	}
+	if text[0] == '+' && len(text) > 2 && text[1] == ' ' && s.trapTrace(text[2:]) {
+		s.trapRun = true
+		if !s.shell {
+			// GitHub Actions, GitLab, Travis: the trace is the script's own (set -x), no
+			// step echo. The step's output is over; its verdict comes after the handler.
+			s.park(false)
+			return
+		}
+		// A Jenkins shell step: the step is held as after any trace that follows error
+		// output (below), and the handler's errors do not say the script went on.
 	}
 	if len(text) > 2 && text[1] == ' ' && (text[0] == '$' || text[0] == '+' && s.shell && text[2] != ' ') ||
 		text[0] == '[' && jenkinsEcho(text) {
@@ -168,7 +180,7 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 		if s.parked && s.sealed {
 			return // after_script, post actions: the failed command came before
 		}
-		if text[0] == '+' && (s.held != nil || s.cur.nHits[tierError] > 0) {
+		if text[0] == '+' && (s.held != nil || s.cur.nHits[tierError] > 0 || s.trapRun) {
 			// A trace after error output: with "sh -xe" a failed command ends the
 			// script, and what runs after it is a trap ("trap 'docker compose down'
 			// EXIT") or the rest of "cmd || (cat report.xml; exit 1)"; or the command
@@ -184,6 +196,9 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 			s.startStep(s.lineNo)
 			s.cur.cmd.set(s.lineNo, text, false)
 			return
+		}
+		if text[0] == '[' {
+			s.endScript() // a Jenkins build step: a new shell
 		}
 		s.shell = s.shell || text[0] == '['
 		if !s.parked && !s.stepGroups {
@@ -225,8 +240,8 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 	if tier != tierNone && s.cur.nHits[tier] < maxStepHits {
 		s.cur.hits[tier][s.cur.nHits[tier]].set(s.lineNo, text, false)
 		s.cur.nHits[tier]++
-		if s.held != nil && tier == tierError {
-			s.releaseHeld(true)
+		if s.held != nil && tier == tierError && !s.trapRun {
+			s.releaseHeld(true) // the held step's script went on: it did not fail
 		}
 		if last := text[len(text)-1]; tier == tierError && (last == ':' || last == '!') {
 			// "Failed to resolve the transaction:", "rake aborted!": the line under it
@@ -241,6 +256,7 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 // command (travis_retry's "failed 3 times." and then "exited with 1."): the step stays.
 func (s *scan) closeStep(verdict []byte) {
 	s.releaseHeld(false)
+	s.endScript()
 	if s.cur.empty() && s.failed.end != 0 && s.lineNo-s.failed.end <= 3 {
 		s.startStep(s.lineNo + 1)
 		return
@@ -290,6 +306,111 @@ func (s *scan) releaseHeld(went bool) {
 	s.stepThen, s.heldThen = s.heldThen, s.stepThen[:0]
 	s.cur, s.heldSlot, s.held = s.held, s.cur, nil
 	s.parked = true // its output ended at the first trace after it
+}
+
+// trapTrace reads a shell's trace of a command (set -x, "+ cmd", without the "+ "): it records a
+// "trap HANDLER EXIT" (or ERR, or 0) and reports the handler's first command traced after the
+// open step's error output or proof: the trap runs, so the script is exiting, and with -e that
+// is at the failure shown. A clean-up that prints errors of its own ("Error response from
+// daemon", "rm: cannot remove …") otherwise read as the next command's, and the failed
+// command's step as one that went on and passed.
+func (s *scan) trapTrace(cmd []byte) bool {
+	if rest, ok := bytes.CutPrefix(cmd, trapCmd); ok {
+		s.trap = trapHandler(rest, s.trap[:0])
+		return false
+	}
+	if len(s.trap) == 0 || s.trapRun ||
+		s.held == nil && s.cur.nHits[tierError] == 0 && len(s.stepFound) == 0 && len(s.stepThen) == 0 {
+		return false
+	}
+	s.trapKey = trapCommand(cmd, s.trapKey[:0])
+	return sameCommand(s.trap, s.trapKey)
+}
+
+var trapCmd = []byte("trap ")
+
+// trapHandler returns the first command of a trap's handler (trapCommand), appended to buf, or
+// nothing when the trap is not run at the script's exit, or resets one ("trap - EXIT", an empty
+// handler). bash quotes the handler in its trace ("trap 'docker compose down' EXIT"), dash
+// does not.
+func trapHandler(args, buf []byte) []byte {
+	fields := bytes.Fields(args)
+	handler := bytes.TrimRight(args, " \t")
+	exit := false
+	for i := len(fields) - 1; i > 0; i-- { // the signals end the line
+		sig := string(bytes.TrimPrefix(fields[i], []byte("SIG")))
+		if sig == "EXIT" || sig == "ERR" || sig == "0" {
+			exit = true
+		} else if !isSignalName(sig) {
+			break
+		}
+		handler = bytes.TrimRight(bytes.TrimSuffix(handler, fields[i]), " \t")
+	}
+	if !exit || string(fields[0]) == "-" {
+		return buf
+	}
+	return trapCommand(handler, buf)
+}
+
+// isSignalName: "INT", "TERM", "HUP", "15".
+func isSignalName(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if !('A' <= w[i] && w[i] <= 'Z' || isDigit(w[i])) {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// trapCommand appends to buf a command's name and first argument without quotes ("docker
+// compose", "echo cleanup", "rm -rf", "cleanup", "rc=" for an assignment): what a trap's handler
+// and the trace of its run share, as bash's trace re-quotes the words and expands variables. The
+// name alone would take any "+ echo" after an error for a handler that starts with echo.
+func trapCommand(cmd, buf []byte) []byte {
+	cmd = bytes.TrimLeft(cmd, `'"`)
+	name := commandName(cmd)
+	buf = append(buf, name...)
+	rest := cmd[len(name):]
+	if len(name) == 0 || name[len(name)-1] == '=' || len(rest) == 0 || rest[0] != ' ' && rest[0] != '\t' {
+		return buf // the command ends with its name
+	}
+	arg := bytes.TrimLeft(bytes.TrimLeft(rest, " \t"), `'"`)
+	if end := bytes.IndexAny(arg, " \t;'\""); end >= 0 {
+		arg = arg[:end]
+	}
+	if len(arg) == 0 {
+		return buf
+	}
+	return append(append(buf, ' '), arg...)
+}
+
+// sameCommand compares a trap's handler command with a traced one (trapCommand): an argument
+// that is a variable in the handler ("rm \"$TMP\"") is expanded in the trace, so any matches it.
+func sameCommand(handler, traced []byte) bool {
+	name, arg, hasArg := bytes.Cut(handler, []byte(" "))
+	if !hasArg || len(arg) > 0 && arg[0] == '$' {
+		tracedName, _, _ := bytes.Cut(traced, []byte(" "))
+		return bytes.Equal(name, tracedName)
+	}
+	return bytes.Equal(handler, traced)
+}
+
+// commandName is a command's first word, up to a blank, quote or ';' ("rc=" of an assignment).
+func commandName(cmd []byte) []byte {
+	end := bytes.IndexAny(cmd, " \t;'\"=")
+	switch {
+	case end < 0:
+		return cmd
+	case cmd[end] == '=':
+		return cmd[:end+1]
+	}
+	return cmd[:end]
+}
+
+// endScript forgets the trap of a script that is over (its verdict came, or a new step or shell
+// began).
+func (s *scan) endScript() {
+	s.trap, s.trapRun = s.trap[:0], false
 }
 
 // unmarkStep takes back the outside mark of what the open step proved: it failed, so its
@@ -425,20 +546,24 @@ func (s *scan) stepMark(m stepMark, text []byte) bool {
 	case markGroupEnd:
 		s.header, s.groupPending = false, false
 	case markScriptEnd:
+		s.endScript()
 		s.park(true)
 	case markAfterScript:
+		s.endScript()
 		s.park(true)
 		s.afterwards = true
 	case markAfterScriptEnd:
 		s.afterwards = false
 	case markShell:
 		s.releaseHeld(true) // the shell step before exited with 0
+		s.endScript()
 		if !s.sealed {
 			s.startStep(s.lineNo + 1)
 			s.shell = true
 		}
 	case markPipeline:
 		if s.shell {
+			s.endScript() // the shell is gone; its held step waits for the verdict
 			s.park(false)
 		}
 	case markPostSteps:
@@ -467,6 +592,7 @@ func (s *scan) stepMark(m stepMark, text []byte) bool {
 // a log dump): without a verdict of its own its lines are outside the failure (closeStep takes
 // them back when it fails too).
 func (s *scan) openGitHubStep() {
+	s.endScript()
 	s.stepSucceeded()
 	s.startStep(s.pendingEcho.line)
 	s.cur.cmd.set(s.pendingEcho.line, s.pendingEcho.text, false)

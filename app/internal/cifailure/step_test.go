@@ -285,3 +285,104 @@ func TestJenkinsEcho(t *testing.T) {
 		}
 	}
 }
+
+// TestTrapCleanupAfterFailure: a script's EXIT trap runs its clean-up after the failing command
+// (sh -xe traces it: "+ docker compose down -v"), and a clean-up that prints errors of its own
+// ("Error response from daemon", "rm: cannot remove …: Permission denied") is not the script
+// going on: the failing command's step is the failed one, its cause first and inside, the
+// verdict shows its lines, and what the clean-up proved ran after the failure (outside).
+func TestTrapCleanupAfterFailure(t *testing.T) {
+	eng := builtinEngine(t)
+	tests := []struct {
+		file       string // under testdata/engine/steps/
+		top        string
+		verdict    string // the CI's verdict cause, which shows the failed step's lines
+		trap       [2]int // the handler's lines: no verdict evidence among them
+		trapCause  string // proved by the handler: outside ("" when it failed a passing script)
+		insideTrap string // proved by the handler and the failure's cause: its script passed
+	}{
+		{file: "jenkins-trap-cleanup-error.log", top: "go.test-failed", verdict: "jenkins.script-exit-code", trap: [2]int{22, 28}, trapCause: "machine.permission-denied"},
+		{file: "github-trap-cleanup-error.log", top: "go.test-failed", verdict: "gha.process-exit-code", trap: [2]int{22, 28}, trapCause: "machine.permission-denied"},
+		// No error before the handler ran: the script passed, and the clean-up failed it.
+		{file: "jenkins-trap-fails-passing-script.log", top: "docker.daemon-not-running", verdict: "jenkins.script-exit-code", insideTrap: "docker.daemon-not-running"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/engine/steps/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ans, err := eng.Explain(context.Background(), strings.NewReader(string(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := map[string]Proposition{}
+			for _, p := range ans.Propositions {
+				byID[p.CauseID] = p
+			}
+			if top := ans.Propositions[0]; top.CauseID != tc.top || top.Features.Outside {
+				t.Errorf("top = %s (outside %v); want %s, inside the failed step", top.CauseID, top.Features.Outside, tc.top)
+			}
+			if tc.trapCause != "" {
+				if p, ok := byID[tc.trapCause]; ok && !p.Features.Outside {
+					t.Errorf("%s, proved by the trap's clean-up, is not outside", tc.trapCause)
+				}
+			}
+			if p, ok := byID[tc.insideTrap]; tc.insideTrap != "" && (!ok || p.Features.Outside) {
+				t.Errorf("%s: missing or outside (%v); want it inside the failed step", tc.insideTrap, ok)
+			}
+			v, ok := byID[tc.verdict]
+			if !ok {
+				t.Fatalf("no %s proposition", tc.verdict)
+			}
+			lines, texts := evidenceOf(v)
+			for _, l := range lines {
+				if l >= tc.trap[0] && l <= tc.trap[1] {
+					t.Errorf("%s shows the trap's line %d; want the failed step's lines\n%s", tc.verdict, l, strings.Join(texts, "\n"))
+				}
+			}
+		})
+	}
+}
+
+func TestTrapHandler(t *testing.T) {
+	for args, want := range map[string]string{
+		`'docker compose down -v || echo "cleanup failed" >&2; rm -rf "$TMP"' EXIT`: "docker compose",
+		`cleanup EXIT`:                                "cleanup",
+		`./scripts/stop-services EXIT`:                "./scripts/stop-services",
+		`'rm -rf /tmp/x' INT TERM EXIT`:               "rm -rf",
+		`'rc=$?; docker compose down; exit $rc' ERR`:  "rc=",
+		`'cleanup; exit' EXIT`:                        "cleanup",
+		`'rm "$TMP"' EXIT`:                            "rm $TMP",
+		`echo cleanup failed >&2; rm -rf /tmp/x EXIT`: "echo cleanup", // dash does not quote the handler
+		`cleanup SIGEXIT`:                             "cleanup",
+		`cleanup 0`:                                   "cleanup",
+		`'rm -rf /tmp/x; exit 1' INT TERM`:            "", // not run at the script's exit
+		`- EXIT`:                                      "",
+		`'' EXIT`:                                     "",
+		`-p`:                                          "",
+	} {
+		if got := string(trapHandler([]byte(args), nil)); got != want {
+			t.Errorf("trapHandler(%q) = %q; want %q", args, got, want)
+		}
+	}
+	// The handler's command as bash traces it when the trap runs, and commands that are not it.
+	for _, tc := range []struct {
+		handler, traced string
+		want            bool
+	}{
+		{`'echo "cleanup failed: $TMP left behind" >&2; rm -rf $TMP' EXIT`, `echo 'cleanup failed: /tmp/x left behind'`, true},
+		{`'echo "cleanup failed: $TMP left behind" >&2; rm -rf $TMP' EXIT`, `echo 'tests done'`, false},
+		{`'rm -rf "$TMP"' EXIT`, `rm -rf /tmp/tmp.Xk29aQ`, true},
+		{`'rm "$TMP"' EXIT`, `rm /tmp/tmp.Xk29aQ`, true},
+		{`cleanup EXIT`, `cleanup`, true},
+		{`'rc=$?; docker compose down' EXIT`, `rc=1`, true},
+		{`'docker compose down -v' EXIT`, `docker compose down -v`, true},
+		{`'docker compose down -v' EXIT`, `docker build .`, false},
+	} {
+		handler := trapHandler([]byte(tc.handler), nil)
+		if got := sameCommand(handler, trapCommand([]byte(tc.traced), nil)); got != tc.want {
+			t.Errorf("handler %s, traced %q: same = %v; want %v", tc.handler, tc.traced, got, tc.want)
+		}
+	}
+}
