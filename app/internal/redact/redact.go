@@ -286,7 +286,8 @@ var rules = []rule{
 		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…, SMTP_PASS=…), .npmrc's _authToken, a JSON
 		// field, a --password, --token, --api-key, --client-secret flag (not a bare --secret:
 		// docker build's --secret id=x,src=path names a file, and pulumi config set --secret
-		// takes no value), -Dsonar.login=. The name stays. Values under
+		// takes no value), -Dsonar.login=, a connection string's ;Pwd= (ADO.NET, ODBC; PWD=
+		// alone is the shell's working directory). The name stays. Values under
 		// six characters are left (TOKEN_TTL=300 is no secret), and so is a marker an earlier
 		// rule put there, or a value that starts with <, * or - (<redacted>, ***, the next
 		// flag), or $ (see placedValue). Names with password, passwd, passphrase, secret or
@@ -305,12 +306,13 @@ var rules = []rule{
 		// only as that whole option: --pass-through and --passes 3 stay.
 		kind: "password",
 		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
-			"_auth", "pass=", "r.login", "--pass "},
+			"_auth", "pass=", "r.login", "--pass ", ";pwd", "; pwd"},
 		inLine: true,
 		re: lazyRegexp(`(?:` + secretFlag + `|--pass)[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
 			`|(?:` +
 			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
 			`|sonar\.login=` +
+			`|;[ \t]*(?i:pwd)[ \t]*=[ \t]*` +
 			`|--pass[ \t=][ \t]*` +
 			`|\b(?i:[a-z0-9_]*(?:password|passwd|passphrase|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
@@ -435,15 +437,63 @@ var rules = []rule{
 			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
 	},
 	{
-		// mysql's, mysqldump's and mysqladmin's -pPASSWORD, among the command's own
-		// arguments. Only attached: -p alone prompts, and the word after -p and a space is the
-		// database (mysql -u root -p mydb).
+		// More options that take a secret, each only among its command's arguments, as
+		// the rule above: doctl's -t; ngrok's authtoken and config add-authtoken; netlify's
+		// --auth; gh secret set's --body/-b (gh secret set K < file and --body "$K" stay);
+		// npm/yarn/pnpm config set …_authToken, _auth, _password or npmAuthToken with the
+		// value after a space (with = it is the password rule's); aws configure set
+		// aws_session_token.
 		kind:      "password",
-		literals:  []string{"mysql"},
+		literals:  []string{"doctl", "ngrok", "tlify", "secret set", "config set", "configure set"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re:        lazyRegexp(`\bmysql(?:dump|admin)?\b` + commandRest + argStart + `-p` + commandValue),
+		re: lazyRegexp(`(?:\bdoctl\b` + commandRest + argStart + `-t` +
+			`|\bngrok\b` + commandRest + argStart + `(?:--)?(?:add-)?authtoken[ \t=]` +
+			`|\bnetlify\b` + commandRest + argStart + `--auth[ \t=]` +
+			`|\bgh secret set\b` + commandRest + argStart + `(?:-b|--body[ \t=])` +
+			`|\b(?:npm|yarn|pnpm) config set[ \t]+\S*(?i:authtoken|_auth|_password)[ \t]` +
+			`|\baws configure set[ \t]+(?:\S+\.)?aws_session_token[ \t]` +
+			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
+	},
+	{
+		// keytool's and jarsigner's -storepass and -keypass (also -srcstorepass, -destkeypass…,
+		// and keytool's -new), each of the command; -storepass:env VAR and -keypass:file path
+		// name where it is.
+		kind:      "password",
+		literals:  []string{"keytool", "jarsigner"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re:        lazyRegexp(`\b(?:keytool|jarsigner)\b` + keystorePass),
+		more:      lazyRegexp(`\A` + keystorePass),
+	},
+	{
+		// And: openssl's -k and -K (enc's password and raw key; -key, -kfile stay); zip's and
+		// unzip's -P (unzip -p pipes); mongo's tools' -p; the ldap tools' -w (-W prompts); dotnet
+		// nuget add/update source -p.
+		kind:      "password",
+		literals:  []string{"openssl", "zip ", "mongo", "ldap", "nuget"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re: lazyRegexp(`(?:\bopenssl\b` + commandRest + argStart + `-[kK][ \t]` +
+			`|\b(?:zip|unzip)\b` + commandRest + argStart + `-P[ \t]` +
+			`|\bmongo(?:sh|dump|restore|import|export|stat|top|files)?\b` + commandRest + argStart + `-p[ \t]` +
+			`|\bldap(?:search|add|modify|delete|passwd|whoami|compare|modrdn)\b` + commandRest + argStart + `-w[ \t]` +
+			`|\bnuget (?:add|update) source\b` + commandRest + argStart + `-p[ \t]` +
+			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
+	},
+	{
+		// mysql's, mysqldump's and mysqladmin's -pPASSWORD, and 7-Zip's, among the command's
+		// own arguments. Only attached: -p alone prompts, and the word after -p and a space is the
+		// database (mysql -u root -p mydb).
+		kind:      "password",
+		literals:  []string{"mysql", "7z ", "7za", "7zr", "7zz"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re:        lazyRegexp(`\b(?:mysql(?:dump|admin)?|7z[arz]?)\b` + commandRest + argStart + `-p` + commandValue),
 	},
 	{
 		// ssh-keygen's -N (new) and -P (old) passphrase, each of the command: -p -P old -N new
@@ -503,15 +553,27 @@ var rules = []rule{
 		notValue:  maskedRE,
 		re:        lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandValue),
 	},
+	{
+		// A value a job masks with GitHub Actions' ::add-mask:: is a secret by its own word,
+		// and xtrace prints it before the runner masks it (+ echo '::add-mask::VALUE'). A
+		// variable ($TOKEN, ${{ … }}, %TOKEN%) names it and stays.
+		kind:     "password",
+		literals: []string{"::add-mask::"},
+		inLine:   true,
+		re:       lazyRegexp(`::add-mask::(?P<secret>[^\s"'$%][^\s"']*)`),
+	},
 }
+
+// keystorePass is what follows keytool or jarsigner up to a password option, and the password.
+const keystorePass = commandRest + argStart + `-(?:(?:src|dest)?(?:store|key)pass|new)[ \t]+` + commandValue
 
 // sshKeygenPassphrase is what follows ssh-keygen up to its -N or -P, and the passphrase.
 const sshKeygenPassphrase = commandRest + argStart + `-[NP][ \t]*(?:(?:''|"")(?:[ \t\r;|&)]|(?m:$))|` + commandValue + `)`
 
 // secretFlag is a long option that takes a secret: --password, --token, --api-key,
-// --auth-token, --client-secret, --…-password (not a bare --secret: docker build's --secret
-// id=x,src=path names a file).
-const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|token|api-?key)|(?:[a-z0-9]+-)+secret)` // #nosec G101 -- a pattern that finds credentials, not one
+// --auth-token, --client-secret, --…-password, gpg's --passphrase (not --passphrase-file or
+// -fd, and not a bare --secret: docker build's --secret id=x,src=path names a file).
+const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|passphrase|token|api-?key)|(?:[a-z0-9]+-)+secret)` // #nosec G101 -- a pattern that finds credentials, not one
 
 // flagType is the type a help listing (cobra's, pflag's) prints after a flag that takes a
 // value: --token string   Personal access token. It is no value. Only the types of six

@@ -443,6 +443,44 @@ func TestString(t *testing.T) {
 		{"docker login -p partly masked", "docker login -u ci -p ***abc r.io", "docker login -u ci -p [REDACTED:password] r.io"},
 		{"url password with a dollar", "https://ci:pa$$word@h/x", "https://ci:[REDACTED:url_password]@h/x"},
 		{"template then text is a value", `password: "{{ x }} hunter2"`, `password: [REDACTED:password]`},
+		// Options that take a password, found by a reviewer's pass over CI log shapes.
+		{"gpg --passphrase", "+ gpg --batch --passphrase GpgS3cret --decrypt secrets.gpg", "+ gpg --batch --passphrase [REDACTED:password] --decrypt secrets.gpg"},
+		{"gpg --passphrase=", "gpg --passphrase=GpgS3cret -d x", "gpg --passphrase=[REDACTED:password] -d x"},
+		{"gpg --passphrase-file and -fd", "gpg --batch --passphrase-file /run/pw --passphrase-fd 0 -d x", "gpg --batch --passphrase-file /run/pw --passphrase-fd 0 -d x"},
+		{"ado.net Pwd=", "Data Source=db;Initial Catalog=app;User ID=sa;Pwd=Sql$ecret1;", "Data Source=db;Initial Catalog=app;User ID=sa;Pwd=[REDACTED:password]"},
+		{"odbc PWD=", "DSN=acme; UID=ci; PWD={OdbcS3cret}", "DSN=acme; UID=ci; PWD=[REDACTED:password]"},
+		{"PWD in an env dump", "PWD=/home/runner/work/api/api\nOLDPWD=/home/runner", "PWD=/home/runner/work/api/api\nOLDPWD=/home/runner"},
+		{"keytool -storepass -keypass", "+ keytool -importkeystore -srcstorepass StoreS3cret -deststorepass StoreS3cret2 -destkeypass KeyS3cret", "+ keytool -importkeystore -srcstorepass [REDACTED:password] -deststorepass [REDACTED:password] -destkeypass [REDACTED:password]"},
+		{"jarsigner -storepass", "+ jarsigner -keystore ks.jks -storepass StoreS3cret app.jar alias", "+ jarsigner -keystore ks.jks -storepass [REDACTED:password] app.jar alias"},
+		{"keytool -storepass:env", "keytool -genkey -keystore ks.jks -storepass:env STORE_PW -keypass:file /run/kp", "keytool -genkey -keystore ks.jks -storepass:env STORE_PW -keypass:file /run/kp"},
+		{"openssl enc -k", "+ openssl enc -d -aes-256-cbc -k OpenS3cret -in s.enc -out s", "+ openssl enc -d -aes-256-cbc -k [REDACTED:password] -in s.enc -out s"},
+		{"openssl -key and -kfile", "openssl s_client -key client.key -cert c.pem; openssl enc -kfile /run/k -in x", "openssl s_client -key client.key -cert c.pem; openssl enc -kfile /run/k -in x"},
+		{"zip -P", "+ zip -r -P ZipS3cret secrets.zip dir", "+ zip -r -P [REDACTED:password] secrets.zip dir"},
+		{"unzip -P", "+ unzip -o -P ZipS3cret secrets.zip", "+ unzip -o -P [REDACTED:password] secrets.zip"},
+		{"unzip -p and gzip", "unzip -p a.zip f.txt | gzip -P x", "unzip -p a.zip f.txt | gzip -P x"},
+		{"7z -p", "+ 7z x -pSevenS3cret secrets.7z", "+ 7z x -p[REDACTED:password] secrets.7z"},
+		{"7z -p prompts", "7z a -p secrets.7z dir", "7z a -p secrets.7z dir"},
+		{"doctl -t", "+ doctl auth init -t DoctlS3cretToken", "+ doctl auth init -t [REDACTED:password]"},
+		{"ngrok add-authtoken", "+ ngrok config add-authtoken 2abcDEFghiJKLmnoPQRstu_3vwxYZ", "+ ngrok config add-authtoken [REDACTED:password]"},
+		{"ngrok authtoken", "ngrok authtoken 2abcDEFghiJKLmnoPQRstu_3vwxYZ && ngrok http 8080", "ngrok authtoken [REDACTED:password] && ngrok http 8080"},
+		{"netlify --auth", "+ netlify deploy --prod --auth NetlifyS3cretToken --dir dist", "+ netlify deploy --prod --auth [REDACTED:password] --dir dist"},
+		{"netlify --auth variable", "netlify deploy --auth $NETLIFY_AUTH_TOKEN --dir dist", "netlify deploy --auth $NETLIFY_AUTH_TOKEN --dir dist"},
+		{"gh secret set --body", `+ gh secret set API_KEY --body "GhS3cretValue"`, `+ gh secret set API_KEY --body [REDACTED:password]`},
+		{"gh secret set -b", "gh secret set API_KEY -b GhS3cretValue --repo o/r", "gh secret set API_KEY -b [REDACTED:password] --repo o/r"},
+		{"gh secret set from a file or a variable", `gh secret set API_KEY < key.txt; gh secret set K --body "$K"; gh secret list`, `gh secret set API_KEY < key.txt; gh secret set K --body "$K"; gh secret list`},
+		{"npm config set _authToken with a space", "+ npm config set //registry.npmjs.org/:_authToken a1b2c3d4-e5f6-7a8b-9c0d-e1f2a3b4c5d6", "+ npm config set //registry.npmjs.org/:_authToken [REDACTED:password]"},
+		{"yarn config set npmAuthToken", "+ yarn config set npmAuthToken a1b2c3d4-e5f6-7a8b-9c0d-e1f2a3b4c5d6", "+ yarn config set npmAuthToken [REDACTED:password]"},
+		{"npm config set registry", "npm config set registry https://registry.npmjs.org/", "npm config set registry https://registry.npmjs.org/"},
+		{"aws configure set aws_session_token", "+ aws configure set aws_session_token IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexample", "+ aws configure set aws_session_token [REDACTED:password]"},
+		{"aws configure set region", "aws configure set region eu-west-1 --profile ci", "aws configure set region eu-west-1 --profile ci"},
+		{"mongodump -p", "+ mongodump -u ci -p MongoS3cret --db app", "+ mongodump -u ci -p [REDACTED:password] --db app"},
+		{"mongosh -p", "mongosh --host db -u ci -p MongoS3cret admin", "mongosh --host db -u ci -p [REDACTED:password] admin"},
+		{"mongod --port", "mongod --port 27017 --bind_ip_all", "mongod --port 27017 --bind_ip_all"},
+		{"ldapsearch -w", "+ ldapsearch -x -D cn=admin,dc=acme -w LdapS3cret -b dc=acme", "+ ldapsearch -x -D cn=admin,dc=acme -w [REDACTED:password] -b dc=acme"},
+		{"ldapsearch -W prompts", "ldapsearch -x -D cn=admin,dc=acme -W -b dc=acme", "ldapsearch -x -D cn=admin,dc=acme -W -b dc=acme"},
+		{"dotnet nuget add source -p", "+ dotnet nuget add source https://x/index.json -n acme -u ci -p NugetS3cret --store-password-in-clear-text", "+ dotnet nuget add source https://x/index.json -n acme -u ci -p [REDACTED:password] --store-password-in-clear-text"},
+		{"add-mask echoed", "+ echo '::add-mask::S3cretMaskedValue'", "+ echo '::add-mask::[REDACTED:password]'"},
+		{"add-mask of a variable", `echo "::add-mask::$TOKEN"; echo "::add-mask::${{ steps.t.outputs.v }}"`, `echo "::add-mask::$TOKEN"; echo "::add-mask::${{ steps.t.outputs.v }}"`},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -472,6 +510,7 @@ func FuzzString(f *testing.F) {
 	f.Add("ssh-keygen -P '' -N \"a b\" | twine upload -p x --pass yyyyyy\n token:zzzzzzzzzzzzzzzzz\nwarning: h:5432:d:u:p\nheroku auth:token\nHRKU-aaaaaaaaaaaaaaaaaaaaaaaa next_page_token=q apiKey: process.env.K")
 	f.Add("codecov -t x && docker build -t y; az login -p 'a b' | skopeo --creds=u:p --token v --api-key w DB_PASS=xxxxxx \"auth\":\"Y2k6cHc=\"")
 	f.Add("curl -sS \\\n  https://x \\\r\n-u a:b \\\n\nmysql \\\n -pX | sort -u c:d \\\n2026-01-01T00:00:00Z -u e:f\nsshpass \\\n -p g")
+	f.Add("keytool -storepass a -keypass:env B -new c | jarsigner \\\n -keypass d\ngpg --passphrase e;Pwd=ffffff; zip -P g && 7z x -ph\necho '::add-mask::i' gh secret set K -b j\nnpm config set //r/:_authToken k\nmongosh -p *** ldapsearch -w l")
 	f.Fuzz(func(t *testing.T, in string) {
 		var first [64]int32
 		present := triggeredAt(in, &first)
