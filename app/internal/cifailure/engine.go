@@ -346,6 +346,10 @@ type scan struct {
 	trap    []byte
 	trapRun bool
 	trapKey []byte // scratch: a traced command's trapCommand
+	// Proof of commands whose failure the script noted in a variable and checks later
+	// ("$ pytest || FAILED=1" … "$ test -z \"$FAILED\"", deferProofs): outside until the
+	// check is the command that fails the job.
+	deferred []deferredProof
 
 	// An overlong line's head and the last MaxLineBytes of it.
 	longHead, longTail []byte

@@ -48,6 +48,9 @@ func TestScoringIsStepAware(t *testing.T) {
 		{"jenkins-post-action-fails.log", []string{"t.single", "t.generic"}, []int{17}, false, false},
 		// An "if: always()" step after the failed one, with no verdict of its own.
 		{"github-always-step.log", []string{"t.all", "t.single", "t.generic"}, []int{5, 7}, false, false},
+		// "cmd || FAILED=1" went on, but the job failed at the check that reads FAILED: the
+		// noted failure is the failed step's (TestDeferredFailure has GitLab's shape).
+		{"travis-deferred-failure.log", []string{"t.single"}, []int{2}, false, false},
 		// Travis's after_failure runs once the job failed.
 		{"travis-after-failure.log", []string{"t.all", "t.then"}, []int{2, 4}, false, false},
 

@@ -155,6 +155,7 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 			}
 		case verdictSuccess:
 			s.endScript()
+			s.deferProofs()
 			s.stepSucceeded()
 			s.startStep(s.lineNo + 1)
 		}
@@ -205,10 +206,14 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 			// The shell went on to the next command: the last one exited with 0 (CI
 			// scripts run with -e), and what it printed did not fail the job. GitHub
 			// Actions echoes no command so: "$ yarn ..." there is a tool's usage text.
+			s.deferProofs()
 			s.stepSucceeded()
 		}
 		s.startStep(s.lineNo)
 		s.cur.cmd.set(s.lineNo, text, false)
+		if len(s.deferred) > 0 {
+			s.noteCheck(text)
+		}
 		return
 	}
 	if s.parked || s.header {
@@ -278,6 +283,7 @@ func (s *scan) closeStep(verdict []byte) {
 	if s.afterwards && s.stepGroups {
 		s.unmarkStep() // a GitHub step that ran after a failure failed too
 	}
+	s.takeBackDeferred()
 	s.cur.end = s.lineNo
 	s.cur.verdict.set(s.lineNo, verdict, true)
 	s.cur, s.failed = s.failed, s.cur
@@ -405,6 +411,109 @@ func commandName(cmd []byte) []byte {
 		return cmd[:end+1]
 	}
 	return cmd[:end]
+}
+
+// A deferredProof is a line proved by a command whose failure the script noted in a variable
+// instead of stopping ("$ pytest tests/unit || FAILED=1"), to fail the job later when a command
+// reads it ("$ test -z \"$FAILED\"", "[ -z \"$FAILED\" ]", "exit $FAILED"). The shell went on,
+// so the step counts as passed (outside) until that command is the one the job fails at: then
+// the failure it reports is the noted one, and the proof is the failed step's.
+type deferredProof struct {
+	name  string // the variable
+	ev    *Evidence
+	check int // the echo line of the latest command that read the variable
+}
+
+// maxDeferred bounds the proof kept so: a few commands' causes in any real job.
+const maxDeferred = 64
+
+// deferProofs keeps what the open step proved when its command notes its failure in a
+// variable; stepSucceeded then marks it outside as for any step that went on.
+func (s *scan) deferProofs() {
+	name := failureVar(s.cur.cmd.text)
+	if name == "" {
+		return
+	}
+	add := func(ev *Evidence) {
+		if ev != nil && len(s.deferred) < maxDeferred {
+			s.deferred = append(s.deferred, deferredProof{name: name, ev: ev})
+		}
+	}
+	for _, ri := range s.stepFound {
+		add(s.first[ri])
+	}
+	for _, ri := range s.stepThen {
+		pi := s.e.regexps[ri].pattern
+		add(s.thenHit[pi])
+		add(s.lastAFor(int(pi), s.thenHit[pi]))
+	}
+}
+
+// noteCheck is told a new command's echo: one that reads a variable deferred proof noted its
+// failure in is its check.
+func (s *scan) noteCheck(echo []byte) {
+	for i := range s.deferred {
+		if readsVar(echo, s.deferred[i].name) {
+			s.deferred[i].check = s.lineNo
+		}
+	}
+}
+
+// takeBackDeferred is told the open step failed the job: if its command is the check of noted
+// failures, their proof is the failed step's (unmarkStep's rule, for the steps it read).
+func (s *scan) takeBackDeferred() {
+	if s.cur.cmd.line == 0 {
+		return
+	}
+	for _, d := range s.deferred {
+		if d.check == s.cur.cmd.line {
+			delete(s.outside, d.ev)
+		}
+	}
+}
+
+// failureVar returns the variable a command echo sets when the command fails, "FAILED" in
+// "$ pytest || FAILED=1", "$ make lint || { STATUS=1; }" or "$ tox || export FAILED=true", or "".
+func failureVar(echo []byte) string {
+	i := bytes.LastIndex(echo, []byte("||"))
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(echo[i+2:], " \t")
+	rest = bytes.TrimLeft(bytes.TrimPrefix(rest, []byte("{")), " \t")
+	rest = bytes.TrimPrefix(rest, []byte("export "))
+	n := identLen(rest)
+	if n == 0 || n == len(rest) || rest[n] != '=' {
+		return ""
+	}
+	return string(rest[:n])
+}
+
+// identLen is the length of the shell variable name that starts p.
+func identLen(p []byte) int {
+	n := 0
+	for n < len(p) && (isLetter(p[n]) || p[n] == '_' || n > 0 && isDigit(p[n])) {
+		n++
+	}
+	return n
+}
+
+// readsVar says a command reads the variable: "$NAME" or "${NAME…}".
+func readsVar(echo []byte, name string) bool {
+	for off := 0; ; {
+		i := bytes.Index(echo[off:], []byte(name))
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + len(name)
+		if identLen(echo[i:]) != len(name) { // a longer name: $FAILED_TESTS
+			continue
+		}
+		if i > 0 && echo[i-1] == '$' || i > 1 && echo[i-1] == '{' && echo[i-2] == '$' {
+			return true
+		}
+	}
 }
 
 // endScript forgets the trap of a script that is over (its verdict came, or a new step or shell

@@ -386,3 +386,81 @@ func TestTrapHandler(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferredFailure: a GitLab job script that notes a command's failure in a variable and
+// checks it at the end ("$ pytest tests/unit -q || FAILED=1" … "$ test -z \"$FAILED\""): the
+// shell went on after pytest, but the job fails at the check, which reports pytest's failure,
+// so the failing tests are the failed step's cause (they were outside, at half their score).
+func TestDeferredFailure(t *testing.T) {
+	eng := builtinEngine(t)
+	data, err := os.ReadFile("testdata/engine/steps/gitlab-deferred-failure.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const check = `$ test -z "$FAILED"`
+	if !strings.Contains(string(data), check) {
+		t.Fatalf("the fixture has no %q", check)
+	}
+	tests := []struct {
+		name, check string
+		inside      bool // pytest.test-failed counts as the failed step's
+	}{
+		{"test -z", check, true},
+		{"[ -z ]", `$ [ -z "$FAILED" ]`, true},
+		{"exit", `$ exit ${FAILED:-0}`, true},
+		{"if", `$ if [ -n "$FAILED" ]; then echo "some checks failed"; exit 1; fi`, true},
+		// The job fails at a command that reads no noted failure: pytest's step passed.
+		{"another variable", `$ test -z "$FAILED_UPLOADS"`, false},
+		{"no check", `$ ./scripts/publish-docs.sh`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			log := strings.Replace(string(data), check, tc.check, 1)
+			ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(ans.Propositions, func(p Proposition) bool { return p.CauseID == "pytest.test-failed" })
+			if i < 0 {
+				t.Fatalf("no pytest.test-failed in %+v", ans.Propositions)
+			}
+			if p := ans.Propositions[i]; p.Features.Outside == tc.inside {
+				t.Errorf("pytest.test-failed outside = %v; want %v (score %v)", p.Features.Outside, !tc.inside, p.Score)
+			}
+			if tc.inside && (i != 0 || ans.Confidence < 0.5) {
+				t.Errorf("pytest.test-failed at %d with confidence %v; want first, with its whole score", i, ans.Confidence)
+			}
+		})
+	}
+}
+
+func TestFailureVar(t *testing.T) {
+	for echo, want := range map[string]string{
+		"$ pytest tests/unit -q || FAILED=1":        "FAILED",
+		"$ make lint || { STATUS=1; }":              "STATUS",
+		"$ tox -e py312 || export FAILED=true":      "FAILED",
+		"$ go test ./... || rc_2=$?":                "rc_2",
+		"$ pytest || true":                          "",
+		"$ pytest || echo FAILED=1 >> status.env":   "",
+		"$ FAILED=\"\"":                             "",
+		"$ a || b && c":                             "",
+		"$ pytest tests/unit -q || FAILED=1 # note": "FAILED",
+	} {
+		if got := failureVar([]byte(echo)); got != want {
+			t.Errorf("failureVar(%q) = %q; want %q", echo, got, want)
+		}
+	}
+	for echo, want := range map[string]bool{
+		`$ test -z "$FAILED"`:       true,
+		`$ exit ${FAILED:-0}`:       true,
+		`$ [[ $FAILED ]] && exit 1`: true,
+		`$ test -z "$FAILED_TESTS"`: false,
+		`$ test -z "$MYFAILED"`:     false,
+		`$ echo FAILED`:             false,
+		`$ FAILED=""`:               false,
+	} {
+		if got := readsVar([]byte(echo), "FAILED"); got != want {
+			t.Errorf("readsVar(%q, FAILED) = %v; want %v", echo, got, want)
+		}
+	}
+}
