@@ -141,12 +141,13 @@ var rules = []rule{
 		re:       lazyRegexp(`\bk8s-aws-v1\.[A-Za-z0-9_\-]{20,}`),
 	},
 	{
-		// An API key (AIza…), and an OAuth client secret (GOCSPX-…), which a client_secret:
-		// field or a downloaded client_secret.json holds.
+		// An API key (AIza…), an OAuth client secret (GOCSPX-…), which a client_secret:
+		// field or a downloaded client_secret.json holds, and an OAuth access token (ya29.…),
+		// which gcloud auth print-access-token prints on a line of its own.
 		kind:     "google_api_key",
 		inToken:  true,
-		literals: []string{"aiza", "gocspx-"},
-		re:       lazyRegexp(`\bAIza[0-9A-Za-z_\-]{35}|\bGOCSPX-[0-9A-Za-z_\-]{24,}`),
+		literals: []string{"aiza", "gocspx-", "ya29."},
+		re:       lazyRegexp(`\bAIza[0-9A-Za-z_\-]{35}|\bGOCSPX-[0-9A-Za-z_\-]{24,}|\bya29\.[0-9A-Za-z_\-]{20,}`),
 	},
 	{
 		// An API key SID: SK and 32 hex digits. A literal is three bytes at least, so there is
@@ -547,11 +548,11 @@ var rules = []rule{
 	},
 	{
 		kind:      "password",
-		literals:  []string{"--password-stdin"},
+		literals:  []string{"--password-stdin", "--with-token"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re:        lazyRegexp(`--password-stdin\b` + commandRest + `<<<[ \t]*` + commandValue),
+		re:        lazyRegexp(`--(?:password-stdin|with-token)\b` + commandRest + `<<<[ \t]*` + commandValue),
 	},
 	{
 		// A value a job masks with GitHub Actions' ::add-mask:: is a secret by its own word,
@@ -561,6 +562,47 @@ var rules = []rule{
 		literals: []string{"::add-mask::"},
 		inLine:   true,
 		re:       lazyRegexp(`::add-mask::(?P<secret>[^\s"'$%][^\s"']*)`),
+	},
+	{
+		// A password that is a command's positional argument: htpasswd's batch mode (-b),
+		// the third word after the options (file user password), the second with -n (user
+		// password); without b it prompts. MinIO's mc alias set NAME URL ACCESS SECRET (and
+		// the older mc config host add): the secret key, the fourth word.
+		kind:      "password",
+		literals:  []string{"htpasswd", "alias set", "host add"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re: lazyRegexp(`\bhtpasswd(?:[ \t]+-[A-Za-z0-9]+)*?[ \t]+-[A-Za-z0-9]*(?:n[A-Za-z0-9]*b|b[A-Za-z0-9]*n)[A-Za-z0-9]*(?:[ \t]+-[A-Za-z0-9]+)*` +
+			`[ \t]+` + shellWord + `[ \t]+` + commandValue +
+			`|\bhtpasswd(?:[ \t]+-[A-Za-mo-z0-9]+)*?[ \t]+-[A-Za-mo-z0-9]*b[A-Za-mo-z0-9]*(?:[ \t]+-[A-Za-mo-z0-9]+)*` +
+			`[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + commandValue +
+			`|\bmc (?:alias set|config host add)[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + commandValue),
+	},
+	{
+		// More of them: poetry config http-basic.REPO USER PASSWORD and pypi-token.REPO TOKEN;
+		// rabbitmqctl add_user/change_password USER PASSWORD; Oracle's user/password@db
+		// (sqlplus, sqlldr, expdp, impdp; sqlplus / as sysdba has none); lftp's -u user,password
+		// (also in the open of its -e script; -u user alone prompts); smbclient's -U
+		// user%password.
+		kind:      "password",
+		literals:  []string{"poetry config", "rabbitmqctl", "sqlplus", "sqlldr", "expdp", "impdp", "lftp", "smbclient"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re: lazyRegexp(`\bpoetry config(?:[ \t]+--\S+)*[ \t]+(?:http-basic\.\S+[ \t]+` + shellWord + `|pypi-token\.\S+)[ \t]+` + commandValue +
+			`|\brabbitmqctl\b` + commandRest + argStart + `(?:add_user|change_password|authenticate_user)[ \t]+` + shellWord + `[ \t]+` + commandValue +
+			`|\b(?:sqlplus|sqlldr|expdp|impdp)(?:[ \t]+-\S+)*[ \t]+["']?(?:userid=)?[^\s/@"'=]+/(?P<secret>[^\s@"']+)` +
+			`|\blftp\b[^\n]*?[ \t"']-u[ \t]+["']?[^\s,"']+,(?P<secret>[^\s"']+)` +
+			`|\bsmbclient\b` + commandRest + argStart + `(?:-U[ \t]*|--user(?:=|[ \t]+))["']?[^\s%"']+%(?P<secret>[^\s"']+)`),
+	},
+	{
+		// What aws ecr get-login-password prints: base64 of {"payload":…}, the password of
+		// the registry for twelve hours.
+		kind:     "password",
+		inToken:  true,
+		literals: []string{"eyjwyxlsb2fkijoi"},
+		re:       lazyRegexp(`\beyJwYXlsb2FkIjoi[A-Za-z0-9+/]{64,}=*`),
 	},
 }
 
@@ -697,6 +739,9 @@ const commandValue = `(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVa
 	`|` + commandArgument + `)`
 
 const shellVariable = `\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`
+
+// shellWord is a whole shell word: a positional argument before the one that is the secret.
+const shellWord = shellWordPart + `+`
 
 // shellWordPart is a piece of a shell word: an unquoted byte, a backslash and the byte it
 // escapes, or a quoted string (to the end of the line if it is not closed).

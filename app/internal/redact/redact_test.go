@@ -481,6 +481,33 @@ func TestString(t *testing.T) {
 		{"dotnet nuget add source -p", "+ dotnet nuget add source https://x/index.json -n acme -u ci -p NugetS3cret --store-password-in-clear-text", "+ dotnet nuget add source https://x/index.json -n acme -u ci -p [REDACTED:password] --store-password-in-clear-text"},
 		{"add-mask echoed", "+ echo '::add-mask::S3cretMaskedValue'", "+ echo '::add-mask::[REDACTED:password]'"},
 		{"add-mask of a variable", `echo "::add-mask::$TOKEN"; echo "::add-mask::${{ steps.t.outputs.v }}"`, `echo "::add-mask::$TOKEN"; echo "::add-mask::${{ steps.t.outputs.v }}"`},
+		// Secrets in a command's positional arguments or a tool's own shape.
+		{"gh auth login --with-token here-string", "+ gh auth login --with-token <<< GhCliS3cretToken123", "+ gh auth login --with-token <<< [REDACTED:password]"},
+		{"gh auth login --with-token from a pipe or a file", `echo "$GH_TOKEN" | gh auth login --with-token; gh auth login --with-token < token.txt`, `echo "$GH_TOKEN" | gh auth login --with-token; gh auth login --with-token < token.txt`},
+		{"htpasswd -b", "+ htpasswd -b -c .htpasswd admin AdminS3cret", "+ htpasswd -b -c .htpasswd admin [REDACTED:password]"},
+		{"htpasswd -nb", "+ htpasswd -nb admin AdminS3cret | kubectl create secret generic basic-auth --from-file=auth=/dev/stdin", "+ htpasswd -nb admin [REDACTED:password] | kubectl create secret generic basic-auth --from-file=auth=/dev/stdin"},
+		{"htpasswd -Bbc", "htpasswd -Bbc /etc/nginx/.htpasswd ci 'Adm1n S3cret'", "htpasswd -Bbc /etc/nginx/.htpasswd ci [REDACTED:password]"},
+		{"htpasswd prompts", "htpasswd -c .htpasswd admin 2>/dev/null; htpasswd -n admin > out", "htpasswd -c .htpasswd admin 2>/dev/null; htpasswd -n admin > out"},
+		{"mc alias set", "+ mc alias set minio http://minio:9000 minioadmin MinioS3cretKey", "+ mc alias set minio http://minio:9000 minioadmin [REDACTED:password]"},
+		{"mc config host add", "mc config host add s3 https://s3.amazonaws.com AKIAQWERTYUIOPASDFGH wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY --api S3v4", "mc config host add s3 https://s3.amazonaws.com [REDACTED:aws_access_key] [REDACTED:password] --api S3v4"},
+		{"mc alias set variables", `mc alias set minio "$MINIO_URL" "$MINIO_USER" "$MINIO_PASSWORD"`, `mc alias set minio "$MINIO_URL" "$MINIO_USER" "$MINIO_PASSWORD"`},
+		{"poetry http-basic", "+ poetry config http-basic.acme ci PoetryS3cret", "+ poetry config http-basic.acme ci [REDACTED:password]"},
+		{"poetry pypi-token", "+ poetry config pypi-token.pypi PoetryTokenValue123", "+ poetry config pypi-token.pypi [REDACTED:password]"},
+		{"poetry config other", "poetry config virtualenvs.create false", "poetry config virtualenvs.create false"},
+		{"sqlplus user/password", "+ sqlplus -s system/OracleS3cret@//db:1521/XE @migrate.sql", "+ sqlplus -s system/[REDACTED:password]@//db:1521/XE @migrate.sql"},
+		{"sqlplus / as sysdba", "sqlplus / as sysdba @x.sql", "sqlplus / as sysdba @x.sql"},
+		{"lftp -u user,password", "+ lftp -u ci,LftpS3cret sftp://files.acme.dev", "+ lftp -u ci,[REDACTED:password] sftp://files.acme.dev"},
+		{"lftp open -u in -e", `lftp -e "open -u ci,LftpS3cret ftp://h; mirror -R dist /www; quit"`, `lftp -e "open -u ci,[REDACTED:password] ftp://h; mirror -R dist /www; quit"`},
+		{"lftp -u without password", "lftp -u ci sftp://files.acme.dev", "lftp -u ci sftp://files.acme.dev"},
+		{"smbclient -U user%password", `+ smbclient //srv/share -U 'ACME\ci%SmbS3cret' -c ls`, `+ smbclient //srv/share -U 'ACME\ci%[REDACTED:password]' -c ls`},
+		{"smbclient -U without password", `smbclient //srv/share -U ci -N -c ls`, `smbclient //srv/share -U ci -N -c ls`},
+		{"rabbitmqctl add_user", "+ rabbitmqctl add_user ci RabbitS3cret", "+ rabbitmqctl add_user ci [REDACTED:password]"},
+		{"rabbitmqctl change_password", "rabbitmqctl -n rabbit@mq change_password ci RabbitS3cret", "rabbitmqctl -n rabbit@mq change_password ci [REDACTED:password]"},
+		{"rabbitmqctl set_user_tags", "rabbitmqctl set_user_tags ci administrator", "rabbitmqctl set_user_tags ci administrator"},
+		{"google oauth access token", "+ gcloud auth print-access-token\nya29.a0AfB_byC1234567890abcdefghijklmnopqrstuvwxyzABCDEFG", "+ gcloud auth print-access-token\n[REDACTED:google_api_key]"},
+		{"ya29 in a word", "xya29.a0AfB_byC1234567890abcdefghijklmnopqrstuvwxyzABCDEFG", "xya29.a0AfB_byC1234567890abcdefghijklmnopqrstuvwxyzABCDEFG"},
+		{"ecr login password", "+ aws ecr get-login-password --region eu-west-1\neyJwYXlsb2FkIjoiQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLwQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLwQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==", "+ aws ecr get-login-password --region eu-west-1\n[REDACTED:password]"},
+		{"ecr payload prefix alone", "eyJwYXlsb2FkIjoi is {\"payload\":\"", "eyJwYXlsb2FkIjoi is {\"payload\":\""},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -511,6 +538,7 @@ func FuzzString(f *testing.F) {
 	f.Add("codecov -t x && docker build -t y; az login -p 'a b' | skopeo --creds=u:p --token v --api-key w DB_PASS=xxxxxx \"auth\":\"Y2k6cHc=\"")
 	f.Add("curl -sS \\\n  https://x \\\r\n-u a:b \\\n\nmysql \\\n -pX | sort -u c:d \\\n2026-01-01T00:00:00Z -u e:f\nsshpass \\\n -p g")
 	f.Add("keytool -storepass a -keypass:env B -new c | jarsigner \\\n -keypass d\ngpg --passphrase e;Pwd=ffffff; zip -P g && 7z x -ph\necho '::add-mask::i' gh secret set K -b j\nnpm config set //r/:_authToken k\nmongosh -p *** ldapsearch -w l")
+	f.Add("htpasswd -Bbc f u 'p w' | htpasswd -nb u2 p2; mc alias set m u a s\npoetry config http-basic.r u p; rabbitmqctl add_user u p\nsqlplus -s u/p@db; lftp -e 'open -u u,p h'; smbclient //s/x -U 'D\\u%p'\ngh auth login --with-token <<< t ya29.aaaaaaaaaaaaaaaaaaaaaaaa eyJwYXlsb2FkIjoi" + strings.Repeat("QUJD", 20))
 	f.Fuzz(func(t *testing.T, in string) {
 		var first [64]int32
 		present := triggeredAt(in, &first)
