@@ -269,17 +269,19 @@ var rules = []rule{
 	},
 	{
 		// A credential after an HTTP auth scheme (curl -H "Authorization: Bearer …", a dump of
-		// request headers) or in a header that carries a key by itself (X-API-Key: …). The
+		// request headers) or in a header that carries a key by itself (X-API-Key: …, CircleCI's
+		// Circle-Token:, GitLab's JOB-TOKEN:, Artifactory's X-JFrog-Art-Api:, Cloudflare's
+		// X-Auth-Key:). The
 		// scheme and the header name stay: they are part of the diagnosis. Twelve characters
 		// at least, so that prose ("the X-API-Key: header is missing") stays. X-Access-Token is
 		// not among them: x-access-token: starts every GitHub Actions clone URL, and this rule
 		// would then search every log's clone line for nothing (the token there is a ghs_).
 		kind: "authorization",
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
-			"private-token", "subscription-key"},
+			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key"},
 		inLine: true,
 		re: lazyRegexp(`(?i)(?:(?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+` +
-			`|\b(?:api-key|api-token|auth-token|vault-token|private-token|subscription-key)["']?[ \t]*:[ \t]*["']?` +
+			`|\b(?:api-key|api-token|auth-token|vault-token|private-token|subscription-key|circle-token|job-token|art-api|auth-key)["']?[ \t]*:[ \t]*["']?` +
 			`)(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)`),
 	},
 	{
@@ -307,11 +309,13 @@ var rules = []rule{
 		// only as that whole option: --pass-through and --passes 3 stay.
 		kind: "password",
 		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
-			"_auth", "pass=", "r.login", "--pass ", ";pwd", "; pwd"},
+			"_auth", "pass=", "r.login", "--pass ", ";pwd", "; pwd", "_pwd=", "account-key"},
 		inLine: true,
-		re: lazyRegexp(`(?:` + secretFlag + `|--pass)[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
+		re: lazyRegexp(`(?:` + secretFlag + `|--pass|[ \t]-(?:token|password))[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
 			`|(?:` +
-			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
+			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?:[a-z0-9]+_)+pass|(?:[A-Z0-9]+_)+PWD|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
+			`|(?i:api-key)=` +
+			`|[ \t]-(?:token|password)[ \t]+` +
 			`|sonar\.login=` +
 			`|;[ \t]*(?i:pwd)[ \t]*=[ \t]*` +
 			`|--pass[ \t=][ \t]*` +
@@ -385,12 +389,14 @@ var rules = []rule{
 		more:      lazyRegexp(`\A` + curlUser),
 	},
 	{
-		// skopeo's, podman's and buildah's --creds user:password, --src-creds, --dest-creds.
-		kind:     "password",
-		literals: []string{"-creds"}, // not "cre": create, credentials
-		inLine:   true,
-		re:       lazyRegexp(`--(?:[a-z]+-)?creds(?:=|[ \t]+)` + userPassword),
-		notValue: maskedRE,
+		// skopeo's, podman's and buildah's --creds user:password, --src-creds, --dest-creds;
+		// jenkins-cli's -auth user:apitoken (-auth @file names a file).
+		kind:      "password",
+		literals:  []string{"-creds", "jenkins-cli"}, // not "cre": create, credentials
+		inLine:    true,
+		continued: true,
+		re:        lazyRegexp(`(?:--(?:[a-z]+-)?creds(?:=|[ \t]+)|\bjenkins-cli\b` + commandRest + argStart + `-auth[ \t]+)` + userPassword),
+		notValue:  maskedRE,
 	},
 	{
 		// -p of a registry or cloud login: docker, podman, buildah, skopeo, nerdctl, oras,
@@ -548,11 +554,11 @@ var rules = []rule{
 	},
 	{
 		kind:      "password",
-		literals:  []string{"--password-stdin", "--with-token"},
+		literals:  []string{"--password-stdin", "--with-token", "env add"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re:        lazyRegexp(`--(?:password-stdin|with-token)\b` + commandRest + `<<<[ \t]*` + commandValue),
+		re:        lazyRegexp(`(?:--(?:password-stdin|with-token)|\bvercel env add)\b` + commandRest + `<<<[ \t]*` + commandValue),
 	},
 	{
 		// A value a job masks with GitHub Actions' ::add-mask:: is a secret by its own word,
@@ -604,6 +610,36 @@ var rules = []rule{
 		literals: []string{"eyjwyxlsb2fkijoi"},
 		re:       lazyRegexp(`\beyJwYXlsb2FkIjoi[A-Za-z0-9+/]{64,}=*`),
 	},
+	{
+		// An XML element named like a secret: Maven's settings.xml <password>, <passphrase>,
+		// <gpg.passphrase>, a <token>, an <apiKey>, STS's <SecretAccessKey>. A ${…} property names it and stays, and so
+		// do longer names (<passwordPolicy>, <tokenizer>).
+		kind:     "password",
+		literals: []string{"password>", "passwd>", "passphrase>", "secret>", "token>", "key>"},
+		inLine:   true,
+		re:       lazyRegexp(`<(?i:[a-z0-9_.\-]*(?:password|passwd|passphrase|secret|token|api_?key|secret_?access_?key))>(?P<secret>[^<\s$][^<\n]*)</`),
+	},
+	{
+		// A password echoed into a command that reads it from its input: docker login
+		// --password-stdin, gh auth login --with-token, sudo -S, chpasswd. Only a single echo
+		// or printf argument, and only into one of those; a variable or an expression stays.
+		kind:      "password",
+		literals:  []string{"--password-stdin", "--with-token", "sudo -s", "chpasswd"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re: lazyRegexp(`\b(?:echo|printf)(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
+			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
+	},
+	{
+		// SQL that sets a password: PostgreSQL's [WITH|LOGIN|ENCRYPTED] PASSWORD 'pw', MySQL's
+		// IDENTIFIED [WITH plugin] BY 'pw', in a psql -c or mysql -e, or a migration's echo. A
+		// psql variable (:'pw'), NULL and a $VAR stay.
+		kind:     "password",
+		literals: []string{"password '", "identified by", "identified with"},
+		inLine:   true,
+		re:       lazyRegexp(`(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>[^'\n$:][^'\n]*)'`),
+	},
 }
 
 // keystorePass is what follows keytool or jarsigner up to a password option, and the password.
@@ -614,8 +650,9 @@ const sshKeygenPassphrase = commandRest + argStart + `-[NP][ \t]*(?:(?:''|"")(?:
 
 // secretFlag is a long option that takes a secret: --password, --token, --api-key,
 // --auth-token, --client-secret, --…-password, gpg's --passphrase (not --passphrase-file or
-// -fd, and not a bare --secret: docker build's --secret id=x,src=path names a file).
-const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|passphrase|token|api-?key)|(?:[a-z0-9]+-)+secret)` // #nosec G101 -- a pattern that finds credentials, not one
+// -fd, and not a bare --secret: docker build's --secret id=x,src=path names a file),
+// --secret-key, az's --account-key (not --client-key or --private-key: paths).
+const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|passphrase|token|api-?key|secret-key|account-key)|(?:[a-z0-9]+-)+secret)` // #nosec G101 -- a pattern that finds credentials, not one
 
 // flagType is the type a help listing (cobra's, pflag's) prints after a flag that takes a
 // value: --token string   Personal access token. It is no value. Only the types of six

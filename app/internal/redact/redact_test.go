@@ -508,6 +508,45 @@ func TestString(t *testing.T) {
 		{"ya29 in a word", "xya29.a0AfB_byC1234567890abcdefghijklmnopqrstuvwxyzABCDEFG", "xya29.a0AfB_byC1234567890abcdefghijklmnopqrstuvwxyzABCDEFG"},
 		{"ecr login password", "+ aws ecr get-login-password --region eu-west-1\neyJwYXlsb2FkIjoiQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLwQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLwQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==", "+ aws ecr get-login-password --region eu-west-1\n[REDACTED:password]"},
 		{"ecr payload prefix alone", "eyJwYXlsb2FkIjoi is {\"payload\":\"", "eyJwYXlsb2FkIjoi is {\"payload\":\""},
+		// A reviewer's third round.
+		{"from-literal api-key=", "+ kubectl create secret generic x --from-literal=api-key=AbcS3cretKey1", "+ kubectl create secret generic x --from-literal=api-key=[REDACTED:password]"},
+		{"api-key= too short", "api-key=none", "api-key=none"},
+		{"Circle-Token header", `+ curl -H "Circle-Token: CircleS3cretToken123" https://circleci.com/api/v2/me`, `+ curl -H "Circle-Token: [REDACTED:authorization]" https://circleci.com/api/v2/me`},
+		{"JOB-TOKEN header", `+ curl -H "JOB-TOKEN: JobS3cretToken1234" https://gitlab/api/v4/projects/1/packages`, `+ curl -H "JOB-TOKEN: [REDACTED:authorization]" https://gitlab/api/v4/projects/1/packages`},
+		{"JOB-TOKEN header variable", `curl -H "JOB-TOKEN: $CI_JOB_TOKEN" https://gitlab/api`, `curl -H "JOB-TOKEN: $CI_JOB_TOKEN" https://gitlab/api`},
+		{"X-JFrog-Art-Api header", `+ curl -H "X-JFrog-Art-Api: AKCp8abcdefghijklmnopqrstuvwxyz" https://acme.jfrog.io/`, `+ curl -H "X-JFrog-Art-Api: [REDACTED:authorization]" https://acme.jfrog.io/`},
+		{"X-Auth-Key header", `+ curl -H "X-Auth-Key: CfS3cretKey123456" https://api.cloudflare.com/`, `+ curl -H "X-Auth-Key: [REDACTED:authorization]" https://api.cloudflare.com/`},
+		{"job token in prose", "error: the JOB-TOKEN: header is missing", "error: the JOB-TOKEN: header is missing"},
+		{"maven settings password", "      <password>MvnS3cret</password>", "      <password>[REDACTED:password]</password>"},
+		{"xml token", "<token>XmlS3cretToken123</token>", "<token>[REDACTED:password]</token>"},
+		{"xml passphrase", "<gpg.passphrase>GpgS3cret</gpg.passphrase>", "<gpg.passphrase>[REDACTED:password]</gpg.passphrase>"},
+		{"xml password placeholder", "<password>${env.MVN_PASSWORD}</password><password></password>", "<password>${env.MVN_PASSWORD}</password><password></password>"},
+		{"xml password element name", "<passwordPolicy>strict</passwordPolicy> <tokenizer>bert</tokenizer>", "<passwordPolicy>strict</passwordPolicy> <tokenizer>bert</tokenizer>"},
+		{"ansible _pass", `+ ansible-playbook site.yml -e "ansible_become_pass=AnsS3cret ansible_ssh_pass=AnsS3cret2"`, `+ ansible-playbook site.yml -e "ansible_become_pass=[REDACTED:password] ansible_ssh_pass=[REDACTED:password]"`},
+		{"lower-case _pass short", "first_pass=true second_pass=false", "first_pass=true second_pass=false"},
+		{"MYSQL_PWD", "+ MYSQL_PWD=MyS3cret mysql -h db -u root", "+ MYSQL_PWD=[REDACTED:password] mysql -h db -u root"},
+		{"OLDPWD", "OLDPWD=/home/runner/work PWD=/home/runner", "OLDPWD=/home/runner/work PWD=/home/runner"},
+		{"echo to --password-stdin", `+ echo "S3cretValue123" | docker login -u ci --password-stdin r.io`, `+ echo [REDACTED:password] | docker login -u ci --password-stdin r.io`},
+		{"echo to sudo -S", "+ echo 'S3cretPw' | sudo -S apt-get update", "+ echo [REDACTED:password] | sudo -S apt-get update"},
+		{"echo to chpasswd", `+ echo "ci:ChpassS3cret" | chpasswd`, `+ echo [REDACTED:password] | chpasswd`},
+		{"echo a variable to --password-stdin", `echo "$PW" | docker login --password-stdin; echo ${{ secrets.PW }} | gh auth login --with-token`, `echo "$PW" | docker login --password-stdin; echo ${{ secrets.PW }} | gh auth login --with-token`},
+		{"echo then grep", `echo "hello world" | grep -c o && docker login --password-stdin <<< $PW`, `echo "hello world" | grep -c o && docker login --password-stdin <<< $PW`},
+		{"--account-key", "+ az storage blob upload --account-name acme --account-key AzS3cretAccountKey== -f x", "+ az storage blob upload --account-name acme --account-key [REDACTED:password] -f x"},
+		{"--secret-key", "+ tool --secret-key S3cretKey123 --region x", "+ tool --secret-key [REDACTED:password] --region x"},
+		{"--client-key is a path", "kubectl config set-credentials ci --client-key=/tmp/k.pem --client-certificate=/tmp/c.pem", "kubectl config set-credentials ci --client-key=/tmp/k.pem --client-certificate=/tmp/c.pem"},
+		{"single-dash -token", "+ consul members -token ConsulS3cretToken", "+ consul members -token [REDACTED:password]"},
+		{"single-dash -token, nomad", "+ nomad job run -token NomadS3cretToken job.hcl", "+ nomad job run -token [REDACTED:password] job.hcl"},
+		{"-token inside a word", "refresh-token expired123 and id-token received", "refresh-token expired123 and id-token received"},
+		{"jenkins-cli -auth", "+ java -jar jenkins-cli.jar -s https://ci.acme.dev/ -auth ci:11abcdef0123456789abcdef0123456789 build job", "+ java -jar jenkins-cli.jar -s https://ci.acme.dev/ -auth ci:[REDACTED:password] build job"},
+		{"jenkins-cli -auth @file", "java -jar jenkins-cli.jar -auth @/run/creds build job", "java -jar jenkins-cli.jar -auth @/run/creds build job"},
+		{"vercel env add here-string", `+ vercel env add SECRET_KEY production <<< "VercelS3cret"`, `+ vercel env add SECRET_KEY production <<< [REDACTED:password]`},
+		{"sql ALTER USER PASSWORD", `+ sudo -u postgres psql -c "ALTER USER app WITH PASSWORD 'PgAlterS3cret';"`, `+ sudo -u postgres psql -c "ALTER USER app WITH PASSWORD '[REDACTED:password]';"`},
+		{"sql IDENTIFIED BY", `+ mysql -e "CREATE USER 'app'@'%' IDENTIFIED BY 'MyCreateS3cret';"`, `+ mysql -e "CREATE USER 'app'@'%' IDENTIFIED BY '[REDACTED:password]';"`},
+		{"sql IDENTIFIED WITH … BY", `ALTER USER 'root'@'localhost' IDENTIFIED WITH mysql_native_password BY 'MyNative1';`, `ALTER USER 'root'@'localhost' IDENTIFIED WITH mysql_native_password BY '[REDACTED:password]';`},
+		{"sql CREATE ROLE PASSWORD", `+ psql -c "CREATE ROLE ci LOGIN PASSWORD 'PgRoleS3cret'"`, `+ psql -c "CREATE ROLE ci LOGIN PASSWORD '[REDACTED:password]'"`},
+		{"sql PASSWORD NULL and variables", `ALTER ROLE ci PASSWORD NULL; CREATE USER x WITH PASSWORD :'pw'; IDENTIFIED BY '$DB_PASSWORD'`, `ALTER ROLE ci PASSWORD NULL; CREATE USER x WITH PASSWORD :'pw'; IDENTIFIED BY '$DB_PASSWORD'`},
+		{"go flag help -token string", "  -token string\n    \tACL token to use\n  -password string", "  -token string\n    \tACL token to use\n  -password string"},
+		{"sts xml SecretAccessKey", "<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>", "<SecretAccessKey>[REDACTED:password]</SecretAccessKey>"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -539,6 +578,7 @@ func FuzzString(f *testing.F) {
 	f.Add("curl -sS \\\n  https://x \\\r\n-u a:b \\\n\nmysql \\\n -pX | sort -u c:d \\\n2026-01-01T00:00:00Z -u e:f\nsshpass \\\n -p g")
 	f.Add("keytool -storepass a -keypass:env B -new c | jarsigner \\\n -keypass d\ngpg --passphrase e;Pwd=ffffff; zip -P g && 7z x -ph\necho '::add-mask::i' gh secret set K -b j\nnpm config set //r/:_authToken k\nmongosh -p *** ldapsearch -w l")
 	f.Add("htpasswd -Bbc f u 'p w' | htpasswd -nb u2 p2; mc alias set m u a s\npoetry config http-basic.r u p; rabbitmqctl add_user u p\nsqlplus -s u/p@db; lftp -e 'open -u u,p h'; smbclient //s/x -U 'D\\u%p'\ngh auth login --with-token <<< t ya29.aaaaaaaaaaaaaaaaaaaaaaaa eyJwYXlsb2FkIjoi" + strings.Repeat("QUJD", 20))
+	f.Add("<password>a</password><SecretAccessKey>b</SecretAccessKey> echo 'c' | sudo -S x; echo d | docker login --password-stdin\nALTER USER u WITH PASSWORD 'e' IDENTIFIED WITH p BY 'f' ansible_become_pass=gggggg MYSQL_PWD=hhhhhh -token iiiiii\njenkins-cli.jar -auth u:j vercel env add K p <<< k Circle-Token: llllllllllll")
 	f.Fuzz(func(t *testing.T, in string) {
 		var first [64]int32
 		present := triggeredAt(in, &first)
