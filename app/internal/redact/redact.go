@@ -67,6 +67,15 @@ var rules = []rule{
 			`|(?:[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|\\n)[ \t]*)+-----END[ A-Z0-9]*PRIVATE KEY-----`),
 	},
 	{
+		// A private key in base64, as kubectl get secret -o yaml prints a tls.key and
+		// kubectl config view --raw a client-key-data: base64 of -----BEGIN … PRIVATE KEY,
+		// "PRIVATE KEY" at any of its three alignments. A certificate (tls.crt) is public.
+		kind:     "private_key",
+		inToken:  true,
+		literals: []string{"ls0tls1crudjti"},
+		re:       lazyRegexp(`\bLS0tLS1CRUdJTi[A-Za-z0-9+/]{0,40}?(?:UFJJVkFURSBLRV|BSSVZBVEUgS0VZ|QUklWQVRFIEtFW)[A-Za-z0-9+/]*=*`),
+	},
+	{
 		kind:     "aws_access_key",
 		inToken:  true,
 		literals: []string{"akia", "asia", "abia", "acca"},
@@ -201,6 +210,27 @@ var rules = []rule{
 		re:       lazyRegexp(`\bdapi[a-f0-9]{32}(?:-[0-9]+)?\b`),
 	},
 	{
+		// More vendors' tokens by their prefix: Docker Hub personal access tokens (dckr_pat_),
+		// Bitbucket app passwords (ATBB), Grafana service-account (glsa_) and cloud (glc_)
+		// tokens, Postman (PMAK-), Pulumi (pul-), Netlify (nfp_), Fly.io (fo1_), Supabase
+		// (sbp_), PlanetScale (pscale_tkn_/_pw_/_oauth_), Tailscale (tskey-), SonarQube
+		// (squ_/sqp_/sqa_), Buildkite (bkua_), CircleCI (CCIPAT_), age secret keys, New Relic
+		// (NRAK-), Dynatrace (dt0c01.), Terraform Cloud (….atlasv1.…) and Square (sq0atp-,
+		// sq0csp-). Each with the length its vendor gives it, so the prefix in prose stays.
+		kind:    "vendor_token",
+		inToken: true,
+		literals: []string{"dckr_pat_", "atbb", "glsa_", "glc_", "pmak-", "pul-", "nfp_", "fo1_", "sbp_", "pscale_",
+			"tskey-", "squ_", "sqp_", "sqa_", "bkua_", "ccipat_", "age-secret-key-1", "nrak-", "dt0c01.", ".atlasv1.",
+			"sq0atp-", "sq0csp-"},
+		re: lazyRegexp(`\b(?:dckr_pat_[A-Za-z0-9_\-]{27,}|ATBB[A-Za-z0-9_=.\-]{32,}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}` +
+			`|glc_[A-Za-z0-9+/]{32,}={0,2}|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|pul-[a-f0-9]{40}|nfp_[A-Za-z0-9]{36}` +
+			`|fo1_[A-Za-z0-9_\-]{43}|sbp_[a-f0-9]{40}|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.\-]{32,64}` +
+			`|tskey-[a-z]+-[A-Za-z0-9]+-[A-Za-z0-9]{20,}|sq[pua]_[a-f0-9]{40}|bkua_[a-f0-9]{40}` +
+			`|CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}` +
+			`|NRAK-[A-Z0-9]{27}|dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}|[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,}` +
+			`|sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43})\b`),
+	},
+	{
 		// scheme://user:password@host keeps the user, which helps debugging and is no secret.
 		kind:     "url_password",
 		inToken:  true,
@@ -289,8 +319,7 @@ var rules = []rule{
 		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…, SMTP_PASS=…), .npmrc's _authToken, a JSON
 		// field, a --password, --token, --api-key, --client-secret flag (not a bare --secret:
 		// docker build's --secret id=x,src=path names a file, and pulumi config set --secret
-		// takes no value), -Dsonar.login=, a connection string's ;Pwd= (ADO.NET, ODBC; PWD=
-		// alone is the shell's working directory). The name stays. Values under
+		// takes no value), -Dsonar.login=. The name stays. Values under
 		// six characters are left (TOKEN_TTL=300 is no secret), and so is a marker an earlier
 		// rule put there, or a value that starts with <, * or - (<redacted>, ***, the next
 		// flag), or $ (see placedValue). Names with password, passwd, passphrase, secret or
@@ -309,15 +338,12 @@ var rules = []rule{
 		// only as that whole option: --pass-through and --passes 3 stay.
 		kind: "password",
 		literals: []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
-			"_auth", "pass=", "r.login", "--pass ", ";pwd", "; pwd", "_pwd=", "account-key"},
+			"_auth", "pass=", "r.login", "--pass ", "account-key"},
 		inLine: true,
-		re: lazyRegexp(`(?:` + secretFlag + `|--pass|[ \t]-(?:token|password))[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
+		re: lazyRegexp(`(?:` + secretFlag + `|--pass)[ \t]+` + flagType + `(?:[ \t\r]|(?m:$))` +
 			`|(?:` +
-			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?:[a-z0-9]+_)+pass|(?:[A-Z0-9]+_)+PWD|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
-			`|(?i:api-key)=` +
-			`|[ \t]-(?:token|password)[ \t]+` +
+			`\b(?:[A-Z0-9_]*TOKEN[A-Z0-9_]*|(?:[A-Z0-9_]*_)?PASS|(?i:(?:[a-z0-9]+_)*token(?:_[a-z0-9]+)*))=` +
 			`|sonar\.login=` +
-			`|;[ \t]*(?i:pwd)[ \t]*=[ \t]*` +
 			`|--pass[ \t=][ \t]*` +
 			`|\b(?i:[a-z0-9_]*(?:password|passwd|passphrase|secret|api_?key)[a-z0-9_]*)[ \t]*[:=][ \t]*` +
 			`|(?i:_authToken|_auth|_password)[ \t]*=[ \t]*` +
@@ -325,6 +351,21 @@ var rules = []rule{
 			`|` + secretFlag + `(?:=|[ \t]+)` +
 			`)` + placedValue),
 		notKey:   notSecretKeyRE,
+		notValue: namesSecretRE,
+	},
+	{
+		// Rarer shapes of the rule above, apart from it so that the lines of its common words
+		// are not searched for them too (each alternative there costs every byte of those
+		// lines): a connection string's ;Pwd= (ADO.NET, ODBC; PWD= alone is the shell's
+		// working directory), lower-case …_pass= (ansible_become_pass=), …_PWD= (MYSQL_PWD=;
+		// not OLDPWD=), api-key= (kubectl --from-literal=api-key=), and a single-dash -token
+		// or -password with a space (consul, nomad), whose type in Go's flag help (-token
+		// string) is matched first, with no secret.
+		kind:     "password",
+		literals: []string{";pwd", "; pwd", "_pass=", "_pwd=", "api-key=", " -token", " -password"},
+		inLine:   true,
+		re: lazyRegexp(`[ \t]-(?:token|password)[ \t]+(?:` + flagType + `(?:[ \t\r]|(?m:$))|` + placedValue + `)` +
+			`|(?:;[ \t]*(?i:pwd)[ \t]*=[ \t]*|\b(?:(?:[a-z0-9]+_)+pass|(?:[A-Z0-9]+_)+PWD|(?i:api-key))=)` + placedValue),
 		notValue: namesSecretRE,
 	},
 	{
@@ -604,11 +645,12 @@ var rules = []rule{
 	},
 	{
 		// What aws ecr get-login-password prints: base64 of {"payload":…}, the password of
-		// the registry for twelve hours.
+		// the registry for twelve hours; and a base64 docker config.json ({"auths":…), a
+		// Kubernetes secret's .dockerconfigjson, whose auth fields are user:password.
 		kind:     "password",
 		inToken:  true,
-		literals: []string{"eyjwyxlsb2fkijoi"},
-		re:       lazyRegexp(`\beyJwYXlsb2FkIjoi[A-Za-z0-9+/]{64,}=*`),
+		literals: []string{"eyjwyxlsb2fkijoi", "eyjhdxrocyi6"},
+		re:       lazyRegexp(`\b(?:eyJwYXlsb2FkIjoi[A-Za-z0-9+/]{64,}|eyJhdXRocyI6[A-Za-z0-9+/]{16,})=*`),
 	},
 	{
 		// An XML element named like a secret: Maven's settings.xml <password>, <passphrase>,
@@ -622,13 +664,14 @@ var rules = []rule{
 	{
 		// A password echoed into a command that reads it from its input: docker login
 		// --password-stdin, gh auth login --with-token, sudo -S, chpasswd. Only a single echo
-		// or printf argument, and only into one of those; a variable or an expression stays.
+		// argument, and only into one of those; a variable or an expression stays. The
+		// expression starts with echo, not \b: the regexp package then skips to it.
 		kind:      "password",
 		literals:  []string{"--password-stdin", "--with-token", "sudo -s", "chpasswd"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(`\b(?:echo|printf)(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
+		re: lazyRegexp(`echo(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
 			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
 	},
 	{

@@ -294,8 +294,8 @@ func TestString(t *testing.T) {
 		{"nuget push -ApiKey", "nuget push pkg.nupkg -ApiKey oy2abcdefghijklmnopqrstuvwxyz0123456789abcde", "nuget push pkg.nupkg -ApiKey [REDACTED:password]"},
 		{"nuget sources add -Password", "nuget sources add -Name acme -Source https://x/index.json -Username ci -Password FakeFeedPw1", "nuget sources add -Name acme -Source https://x/index.json -Username ci -Password [REDACTED:password]"},
 		{"nuget push -ApiKey expression", "nuget push pkg.nupkg -ApiKey ${{ secrets.NUGET }}", "nuget push pkg.nupkg -ApiKey ${{ secrets.NUGET }}"},
-		{"sonar.login", "mvn deploy -Dsonar.login=squ_0123456789abcdef0123456789abcdef01234567", "mvn deploy -Dsonar.login=[REDACTED:password]"},
-		{"sonar.token", "mvn sonar:sonar -Dsonar.token=squ_0123456789abcdef0123456789abcdef01234567", "mvn sonar:sonar -Dsonar.token=[REDACTED:password]"},
+		{"sonar.login", "mvn deploy -Dsonar.login=squ_0123456789abcdef0123456789abcdef01234567", "mvn deploy -Dsonar.login=[REDACTED:vendor_token]"},
+		{"sonar.token", "mvn sonar:sonar -Dsonar.token=squ_0123456789abcdef0123456789abcdef01234567", "mvn sonar:sonar -Dsonar.token=[REDACTED:vendor_token]"},
 		{"cargo login", "cargo login cioAbCdEfGhIjKlMnOpQrStUvWxYz012345", "cargo login [REDACTED:password]"},
 		{"cargo login variable", "cargo login $CARGO_TOKEN && cargo publish", "cargo login $CARGO_TOKEN && cargo publish"},
 		{"redis-cli -a", "redis-cli -a hunter22hunter22 -h cache ping", "redis-cli -a [REDACTED:password] -h cache ping"},
@@ -547,6 +547,18 @@ func TestString(t *testing.T) {
 		{"sql PASSWORD NULL and variables", `ALTER ROLE ci PASSWORD NULL; CREATE USER x WITH PASSWORD :'pw'; IDENTIFIED BY '$DB_PASSWORD'`, `ALTER ROLE ci PASSWORD NULL; CREATE USER x WITH PASSWORD :'pw'; IDENTIFIED BY '$DB_PASSWORD'`},
 		{"go flag help -token string", "  -token string\n    \tACL token to use\n  -password string", "  -token string\n    \tACL token to use\n  -password string"},
 		{"sts xml SecretAccessKey", "<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>", "<SecretAccessKey>[REDACTED:password]</SecretAccessKey>"},
+		// Base64 that kubectl get secret -o yaml and kubectl config view --raw print.
+		{"kubernetes tls.key", "  tls.key: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3dJQkFBS0NBUUVBdTFTVTFMZlZMUEhDb3pNeEgyTW80bGdPRWVQek5tMHRSZ2VMZXpWNmZmQXQwZ3VuCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg==", "  tls.key: [REDACTED:private_key]"},
+		{"kubeconfig client-key-data", "    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3dJQkFBS0NBUUVBdTFTVTFMZlZMUEhDb3pNeEgyTW80bGdPRWVQek5tMHRSZ2VMZXpWNmZmQXQwZ3VuCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg==", "    client-key-data: [REDACTED:private_key]"},
+		{"kubernetes tls.crt stays", "  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSURkekNDQWwrZ0F3SUJBZ0lFQWdBQXVUQU5CZ2txaGtpRzl3MEJBUVVGQURCYU1Rc3dDUVlEVlFRR0V3SkoKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=", "  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSURkekNDQWwrZ0F3SUJBZ0lFQWdBQXVUQU5CZ2txaGtpRzl3MEJBUVVGQURCYU1Rc3dDUVlEVlFRR0V3SkoKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
+		{"kubernetes .dockerconfigjson", "  .dockerconfigjson: eyJhdXRocyI6eyJnaGNyLmlvIjp7ImF1dGgiOiJZMms2YzJWamNtVjBjR0Z6YzNkdmNtUT0ifX19", "  .dockerconfigjson: [REDACTED:password]"},
+		// Vendor tokens by their prefix.
+		{"docker hub pat", "+ docker login -u ci --password-stdin <<< dckr_pat_riGp-58WAm_dX3a5IDnOdcdbWB2", "+ docker login -u ci --password-stdin <<< [REDACTED:vendor_token]"},
+		{"docker hub pat bare", "token dckr_pat_riGp-58WAm_dX3a5IDnOdcdbWB2 expired", "token [REDACTED:vendor_token] expired"},
+		{"terraform cloud token", "TFE_TOKEN hTnTRtegozuF7g.atlasv1.9lcdZMb4WnRcFTH0U94NCvQ1rhNSlgozoFCyWkop0sDJLynCTqvFLh6nfcaZa2Eu4y2", "TFE_TOKEN [REDACTED:vendor_token]"},
+		{"age secret key", "# created: 2026\nAGE-SECRET-KEY-1LD8M68J30CQVUPP0SDTJFV3NSU2KL68DCDJXP8QJGYHNMK5Q8UUKNE4L8C", "# created: 2026\n[REDACTED:vendor_token]"},
+		{"vendor prefixes in prose", "docker pull x; pulumi up; dckr_pat_ tokens; AGE-SECRET-KEY-1 keys; squ_short; tskey-auth; glc_x", "docker pull x; pulumi up; dckr_pat_ tokens; AGE-SECRET-KEY-1 keys; squ_short; tskey-auth; glc_x"},
+		{"vendor prefix inside a word", "xdckr_pat_riGp-58WAm_dX3a5IDnOdcdbWB2 spul-8589eaff309cad68386d070c415ed7e70cad1946", "xdckr_pat_riGp-58WAm_dX3a5IDnOdcdbWB2 spul-8589eaff309cad68386d070c415ed7e70cad1946"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
