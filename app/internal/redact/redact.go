@@ -44,6 +44,9 @@ type rule struct {
 	// still its own, as a script echoed by the CI (GitHub Actions' ##[group]Run, set -v)
 	// shows them. The line of a literal is then searched with the lines that continue it.
 	continued bool
+	// nextLine says that a match ends on the line after its literal's (a command that
+	// prints a secret, and the line it printed): an inLine rule then searches that line too.
+	nextLine bool
 	// notKey, when set, keeps the secret of a match whose text before it (the key: "csrf_token=",
 	// "secretName: ") it matches. Checked on matches only, it costs nothing per byte, where the
 	// same key as a first alternative of re, with no secret, cost every position of the line.
@@ -585,6 +588,27 @@ var rules = []rule{
 			`(?P<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|HRKU-[A-Za-z0-9_\-]{20,})[ \t\r]*(?m:$)`),
 	},
 	{
+		// A command that prints a secret, and the line it printed when that is one word (after
+		// a runner's timestamp): vault kv get/read -field= of a secret-named field,
+		// terraform output -raw of a secret-named output (an instance_ip stays), aws
+		// secretsmanager get-secret-value --output text, gcloud secrets versions access, 1Password's
+		// op read, az keyvault secret show -o tsv, kubectl get secret … | base64 -d. Not when
+		// the output goes to a file or a pipe, and not a line that starts like an xtrace line,
+		// a comment or JSON (+, #, {, [), or an error (it has spaces).
+		kind:     "password",
+		literals: []string{"-field=", "output -raw", "get-secret-value", "versions access", "op read", "keyvault secret", "base64 -d", "base64 --decode"},
+		inLine:   true,
+		nextLine: true,
+		re: lazyRegexp(`(?:\bvault (?:kv get|read)\b[^\n|>]*[ \t]-field=(?i:[a-z0-9_\-]*(?:pass|pw|secret|token|key|value|cred)[a-z0-9_\-]*)` +
+			`|\bterraform output -raw[ \t]+(?i:[a-z0-9_]*(?:pass|secret|token|key|cred)[a-z0-9_]*)` +
+			`|\baws secretsmanager get-secret-value\b[^\n|>]*--output[ \t=]text` +
+			`|\bgcloud secrets versions access\b` +
+			`|\bop read\b` +
+			`|\baz keyvault secret show\b[^\n|>]*(?:-o|--output)[ \t=]tsv` +
+			`|\bkubectl get secrets?\b[^\n|>]*\|[ \t]*base64 (?:-d|--decode)` +
+			`)[^\n|>]*\n` + lineStart + `(?P<secret>[^\s+#{}\[\]<>]\S{3,})[ \t\r]*(?m:$)`),
+	},
+	{
 		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
 		kind:      "password",
 		literals:  []string{"sshpass"},
@@ -1070,6 +1094,16 @@ func findAll(s string, r rule, bit uint64, from int) [][]int {
 				end++
 			}
 		}
+		// A match of a nextLine rule goes on to the next line; the search for literals then
+		// resumes on that line, where the whole text's search would (after the last match,
+		// or at the line's end).
+		resume := end
+		if r.nextLine && end < len(s) {
+			end++
+			for end < len(s) && s[end] != '\n' {
+				end++
+			}
+		}
 		for _, m := range r.find(s[start:end]) {
 			for k := range m {
 				if m[k] >= 0 {
@@ -1077,10 +1111,14 @@ func findAll(s string, r rule, bit uint64, from int) [][]int {
 				}
 			}
 			all = append(all, m)
+			resume = max(resume, m[1])
 		}
 		// The run is done; the next literal is in a later one. Its first trigram is whole
 		// two bytes after the boundary, which the window below rebuilds.
-		i, t = end, 0
+		if !r.nextLine {
+			resume = end
+		}
+		i, t = resume, 0
 	}
 	return all
 }

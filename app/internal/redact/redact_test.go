@@ -559,6 +559,20 @@ func TestString(t *testing.T) {
 		{"age secret key", "# created: 2026\nAGE-SECRET-KEY-1LD8M68J30CQVUPP0SDTJFV3NSU2KL68DCDJXP8QJGYHNMK5Q8UUKNE4L8C", "# created: 2026\n[REDACTED:vendor_token]"},
 		{"vendor prefixes in prose", "docker pull x; pulumi up; dckr_pat_ tokens; AGE-SECRET-KEY-1 keys; squ_short; tskey-auth; glc_x", "docker pull x; pulumi up; dckr_pat_ tokens; AGE-SECRET-KEY-1 keys; squ_short; tskey-auth; glc_x"},
 		{"vendor prefix inside a word", "xdckr_pat_riGp-58WAm_dX3a5IDnOdcdbWB2 spul-8589eaff309cad68386d070c415ed7e70cad1946", "xdckr_pat_riGp-58WAm_dX3a5IDnOdcdbWB2 spul-8589eaff309cad68386d070c415ed7e70cad1946"},
+		// A command that prints a secret, and the line it printed.
+		{"vault -field=password output", "+ vault kv get -field=password secret/db\nS3cretFromVault\n+ next", "+ vault kv get -field=password secret/db\n[REDACTED:password]\n+ next"},
+		{"terraform output -raw password", "2026-12-06T10:00:00.000Z + terraform output -raw db_password\n2026-12-06T10:00:00.100Z TfOutS3cret", "2026-12-06T10:00:00.000Z + terraform output -raw db_password\n2026-12-06T10:00:00.100Z [REDACTED:password]"},
+		{"kubectl secret base64 -d output", "+ kubectl get secret db -o jsonpath='{.data.password}' | base64 -d\nK8sS3cret\r\n", "+ kubectl get secret db -o jsonpath='{.data.password}' | base64 -d\n[REDACTED:password]\r\n"},
+		{"aws secretsmanager text output", "+ aws secretsmanager get-secret-value --secret-id db --query SecretString --output text\nAwsSmS3cret", "+ aws secretsmanager get-secret-value --secret-id db --query SecretString --output text\n[REDACTED:password]"},
+		{"gcloud secrets access output", "+ gcloud secrets versions access latest --secret db-password\nGcpS3cret", "+ gcloud secrets versions access latest --secret db-password\n[REDACTED:password]"},
+		{"op read output", "+ op read op://ci/db/password\nOpS3cret", "+ op read op://ci/db/password\n[REDACTED:password]"},
+		{"az keyvault tsv output", "+ az keyvault secret show --vault-name kv --name db --query value -o tsv\nAzKvS3cret", "+ az keyvault secret show --vault-name kv --name db --query value -o tsv\n[REDACTED:password]"},
+		{"secret command redirected", "+ vault kv get -field=password secret/db > /run/pw\nmake", "+ vault kv get -field=password secret/db > /run/pw\nmake"},
+		{"secret command then xtrace", "+ terraform output -raw db_password\n+ echo done", "+ terraform output -raw db_password\n+ echo done"},
+		{"secret command then json", "+ aws secretsmanager get-secret-value --secret-id db --output text\n{", "+ aws secretsmanager get-secret-value --secret-id db --output text\n{"},
+		{"secret command then an error", "vault kv get -field=password secret/db\nError reading secret/db: permission denied", "vault kv get -field=password secret/db\nError reading secret/db: permission denied"},
+		{"terraform output -raw ip", "+ terraform output -raw instance_ip\n10.0.0.1", "+ terraform output -raw instance_ip\n10.0.0.1"},
+		{"vault -field=username", "+ vault kv get -field=username secret/db\nci-user", "+ vault kv get -field=username secret/db\nci-user"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -591,6 +605,7 @@ func FuzzString(f *testing.F) {
 	f.Add("keytool -storepass a -keypass:env B -new c | jarsigner \\\n -keypass d\ngpg --passphrase e;Pwd=ffffff; zip -P g && 7z x -ph\necho '::add-mask::i' gh secret set K -b j\nnpm config set //r/:_authToken k\nmongosh -p *** ldapsearch -w l")
 	f.Add("htpasswd -Bbc f u 'p w' | htpasswd -nb u2 p2; mc alias set m u a s\npoetry config http-basic.r u p; rabbitmqctl add_user u p\nsqlplus -s u/p@db; lftp -e 'open -u u,p h'; smbclient //s/x -U 'D\\u%p'\ngh auth login --with-token <<< t ya29.aaaaaaaaaaaaaaaaaaaaaaaa eyJwYXlsb2FkIjoi" + strings.Repeat("QUJD", 20))
 	f.Add("<password>a</password><SecretAccessKey>b</SecretAccessKey> echo 'c' | sudo -S x; echo d | docker login --password-stdin\nALTER USER u WITH PASSWORD 'e' IDENTIFIED WITH p BY 'f' ansible_become_pass=gggggg MYSQL_PWD=hhhhhh -token iiiiii\njenkins-cli.jar -auth u:j vercel env add K p <<< k Circle-Token: llllllllllll")
+	f.Add("op read a\nop read b\nS3cret\n+ vault kv get -field=password x\nv\n2026-01-01T00:00:00Z + terraform output -raw db_password\nTfOut1\r\nkubectl get secret x | base64 -d\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		var first [64]int32
 		present := triggeredAt(in, &first)
@@ -725,6 +740,7 @@ func TestFindAllMatchesWholeText(t *testing.T) {
 		"GR1348941abcdefghijklmnopqrstu glpat-abcdefghijklmnopqrst\r\nxoxb-1234567890-abc hooks.slack.com/services/T/B/x",
 		"https://hooks.slack.com/services/T0/B0/abc eyJhbGciOiJI.eyJzdWIiOiIx.c2lnbmF0dXJl ://: @",
 		"curl -sS \\\n  https://x \\\r\n-u a:b \\\n\ncurl x \\\\\n-u c:d\nx \\\ncurl \\\n -u e:f \\",
+		"op read a\nop read b\nS3cret\nop read c\nop read d\n+ vault kv get -field=token x\ntokenvalue\nop read e",
 		"mysql \\\n -pX; docker login \\\n2026-01-01T00:00:00Z -p y\nsshpass \\\n2026-01-01T00:00:00Z -p z ssh-keygen -N \\\n -P w",
 	}
 	texts = append(texts, fixtureTexts(t)...)
@@ -757,8 +773,8 @@ func TestRulesCompile(t *testing.T) {
 				t.Errorf("rule %s (%.40s…): %d instructions; split it to keep each under 500", r.kind, r.re.expr, len(prog.Inst))
 			}
 		}
-		if r.continued && !r.inLine {
-			t.Errorf("rule %s: continued but not inLine: it is searched whole, and continued says nothing", r.kind)
+		if (r.continued || r.nextLine) && !r.inLine {
+			t.Errorf("rule %s: continued or nextLine but not inLine: it is searched whole, and they say nothing", r.kind)
 		}
 		if r.more == nil {
 			continue
