@@ -439,7 +439,7 @@ var rules = []rule{
 		literals:  []string{"-creds", "jenkins-cli"}, // not "cre": create, credentials
 		inLine:    true,
 		continued: true,
-		re:        lazyRegexp(`(?:--(?:[a-z]+-)?creds(?:=|[ \t]+)|\bjenkins-cli\b` + commandRest + argStart + `-auth[ \t]+)` + userPassword),
+		re:        lazyRegexp(`(?:--(?:[a-z]+-)?creds(?:=|[ \t]+)|` + cmdStart + `jenkins-cli\b` + commandRest + argStart + `-auth[ \t]+)` + userPassword),
 		notValue:  maskedRE,
 	},
 	{
@@ -456,7 +456,7 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(`\b(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|crane auth|az|oc|cf) login\b` +
+		re: lazyRegexp(cmdStart + `(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|crane auth|az|oc|cf) login\b` +
 			commandRest + argStart + `-p[ \t]*` + commandValue),
 	},
 	{
@@ -478,13 +478,13 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(`(?:\b(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + argStart + `-t` +
-			`|\bnuget\b` + commandRest + argStart + `-(?:k|(?i:apikey|password)[ \t])` +
-			`|\bredis-cli\b` + commandRest + argStart + `-a` +
-			`|\bsqlcmd\b` + commandRest + argStart + `-P` +
-			`|\bcargo login(?:[ \t]+--registry[ \t=]+\S+)?[ \t]` +
+		re: lazyRegexp(`(?:` + cmdStart + `(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + argStart + `-t` +
+			`|` + cmdStart + `nuget\b` + commandRest + argStart + `-(?:k|(?i:apikey|password)[ \t])` +
+			`|` + cmdStart + `redis-cli\b` + commandRest + argStart + `-a` +
+			`|` + cmdStart + `sqlcmd\b` + commandRest + argStart + `-P` +
+			`|` + cmdStart + `cargo login(?:[ \t]+--registry[ \t=]+\S+)?[ \t]` +
 			`|-pass(?:in|out)?[ \t]+pass:` +
-			`|\btwine\b` + commandRest + argStart + `-p[ \t]` +
+			`|` + cmdStart + `twine\b` + commandRest + argStart + `-p[ \t]` +
 			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
 	},
 	{
@@ -499,12 +499,12 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(`(?:\bdoctl\b` + commandRest + argStart + `-t` +
-			`|\bngrok\b` + commandRest + argStart + `(?:--)?(?:add-)?authtoken[ \t=]` +
-			`|\bnetlify\b` + commandRest + argStart + `--auth[ \t=]` +
-			`|\bgh secret set\b` + commandRest + argStart + `(?:-b|--body[ \t=])` +
-			`|\b(?:npm|yarn|pnpm) config set[ \t]+\S*(?i:authtoken|_auth|_password)[ \t]` +
-			`|\baws configure set[ \t]+(?:\S+\.)?aws_session_token[ \t]` +
+		re: lazyRegexp(cmdStart + `(?:doctl\b` + commandRest + argStart + `-t` +
+			`|ngrok\b` + commandRest + argStart + `(?:--)?(?:add-)?authtoken[ \t=]` +
+			`|netlify\b` + commandRest + argStart + `--auth[ \t=]` +
+			`|gh secret set\b` + commandRest + argStart + `(?:-b|--body[ \t=])` +
+			`|(?:npm|yarn|pnpm) config set[ \t]+\S*(?i:authtoken|_auth|_password)[ \t]` +
+			`|aws configure set[ \t]+(?:\S+\.)?aws_session_token[ \t]` +
 			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
 	},
 	{
@@ -516,7 +516,7 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re:        lazyRegexp(`\b(?:keytool|jarsigner)\b` + keystorePass),
+		re:        lazyRegexp(cmdStart + `(?:keytool|jarsigner)\b` + keystorePass),
 		more:      lazyRegexp(`\A` + keystorePass),
 	},
 	{
@@ -528,11 +528,11 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(`(?:\bopenssl\b` + commandRest + argStart + `-[kK][ \t]` +
-			`|\b(?:zip|unzip)\b` + commandRest + argStart + `-P[ \t]` +
-			`|\bmongo(?:sh|dump|restore|import|export|stat|top|files)?\b` + commandRest + argStart + `-p[ \t]` +
-			`|\bldap(?:search|add|modify|delete|passwd|whoami|compare|modrdn)\b` + commandRest + argStart + `-w[ \t]` +
-			`|\bnuget (?:add|update) source\b` + commandRest + argStart + `-p[ \t]` +
+		re: lazyRegexp(cmdStart + `(?:openssl\b` + commandRest + argStart + `-[kK][ \t]` +
+			`|(?:zip|unzip)\b` + commandRest + argStart + `-P[ \t]` +
+			`|mongo(?:sh|dump|restore|import|export|stat|top|files)?\b` + commandRest + argStart + `-p[ \t]` +
+			`|ldap(?:search|add|modify|delete|passwd|whoami|compare|modrdn)\b` + commandRest + argStart + `-w[ \t]` +
+			`|nuget (?:add|update) source\b` + commandRest + argStart + `-p[ \t]` +
 			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
 	},
 	{
@@ -544,7 +544,7 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re:        lazyRegexp(`\b(?:mysql(?:dump|admin)?|7z[arz]?)\b` + commandRest + argStart + `-p` + commandValue),
+		re:        lazyRegexp(cmdStart + `(?:mysql(?:dump|admin)?|7z[arz]?)\b` + commandRest + argStart + `-p` + commandValue),
 	},
 	{
 		// ssh-keygen's -N (new) and -P (old) passphrase, each of the command: -p -P old -N new
@@ -584,7 +584,7 @@ var rules = []rule{
 		// heroku auth:token prints the token on the line after it: a UUID, or an HRKU- key.
 		kind:     "password",
 		literals: []string{"auth:token"},
-		re: lazyRegexp(`\bheroku auth:token\b[^\n]*\n` + lineStart +
+		re: lazyRegexp(cmdStart + `heroku auth:token\b[^\n]*\n` + lineStart +
 			`(?P<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|HRKU-[A-Za-z0-9_\-]{20,})[ \t\r]*(?m:$)`),
 	},
 	{
@@ -599,13 +599,13 @@ var rules = []rule{
 		literals: []string{"-field=", "output -raw", "get-secret-value", "versions access", "op read", "keyvault secret", "base64 -d", "base64 --decode"},
 		inLine:   true,
 		nextLine: true,
-		re: lazyRegexp(`(?:\bvault (?:kv get|read)\b[^\n|>]*[ \t]-field=(?i:[a-z0-9_\-]*(?:pass|pw|secret|token|key|value|cred)[a-z0-9_\-]*)` +
-			`|\bterraform output -raw[ \t]+(?i:[a-z0-9_]*(?:pass|secret|token|key|cred)[a-z0-9_]*)` +
-			`|\baws secretsmanager get-secret-value\b[^\n|>]*--output[ \t=]text` +
-			`|\bgcloud secrets versions access\b` +
-			`|\bop read\b` +
-			`|\baz keyvault secret show\b[^\n|>]*(?:-o|--output)[ \t=]tsv` +
-			`|\bkubectl get secrets?\b[^\n|>]*\|[ \t]*base64 (?:-d|--decode)` +
+		re: lazyRegexp(cmdStart + `(?:vault (?:kv get|read)\b[^\n|>]*[ \t]-field=(?i:[a-z0-9_\-]*(?:pass|pw|secret|token|key|value|cred)[a-z0-9_\-]*)` +
+			`|terraform output -raw[ \t]+(?i:[a-z0-9_]*(?:pass|secret|token|key|cred)[a-z0-9_]*)` +
+			`|aws secretsmanager get-secret-value\b[^\n|>]*--output[ \t=]text` +
+			`|gcloud secrets versions access\b` +
+			`|op read\b` +
+			`|az keyvault secret show\b[^\n|>]*(?:-o|--output)[ \t=]tsv` +
+			`|kubectl get secrets?\b[^\n|>]*\|[ \t]*base64 (?:-d|--decode)` +
 			`)[^\n|>]*\n` + lineStart + `(?P<secret>[^\s+#{}\[\]<>]\S{3,})[ \t\r]*(?m:$)`),
 	},
 	{
@@ -618,12 +618,19 @@ var rules = []rule{
 		re:        lazyRegexp(`sshpass(?:` + blanks + `(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*` + blanks + `-p[ \t]*` + commandValue),
 	},
 	{
+		// A here-string fed to a command that reads a secret from its input (docker login
+		// --password-stdin, gh auth login --with-token, vercel env add), and a password
+		// echoed into one of those, sudo -S or chpasswd: a single echo argument, only into
+		// one of them. A variable or an expression stays. (One rule: they search the same
+		// lines, and each rule's literal search is a pass over the text.)
 		kind:      "password",
-		literals:  []string{"--password-stdin", "--with-token", "env add"},
+		literals:  []string{"--password-stdin", "--with-token", "env add", "sudo -s", "chpasswd"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re:        lazyRegexp(`(?:--(?:password-stdin|with-token)|\bvercel env add)\b` + commandRest + `<<<[ \t]*` + commandValue),
+		re: lazyRegexp(`(?:--(?:password-stdin|with-token)|` + cmdStart + `vercel env add)\b` + commandRest + `<<<[ \t]*` + commandValue +
+			`|echo(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
+			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
 	},
 	{
 		// A value a job masks with GitHub Actions' ::add-mask:: is a secret by its own word,
@@ -644,11 +651,11 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(`\bhtpasswd(?:[ \t]+-[A-Za-z0-9]+)*?[ \t]+-[A-Za-z0-9]*(?:n[A-Za-z0-9]*b|b[A-Za-z0-9]*n)[A-Za-z0-9]*(?:[ \t]+-[A-Za-z0-9]+)*` +
+		re: lazyRegexp(cmdStart + `(?:htpasswd(?:[ \t]+-[A-Za-z0-9]+)*?[ \t]+-[A-Za-z0-9]*(?:n[A-Za-z0-9]*b|b[A-Za-z0-9]*n)[A-Za-z0-9]*(?:[ \t]+-[A-Za-z0-9]+)*` +
 			`[ \t]+` + shellWord + `[ \t]+` + commandValue +
-			`|\bhtpasswd(?:[ \t]+-[A-Za-mo-z0-9]+)*?[ \t]+-[A-Za-mo-z0-9]*b[A-Za-mo-z0-9]*(?:[ \t]+-[A-Za-mo-z0-9]+)*` +
+			`|htpasswd(?:[ \t]+-[A-Za-mo-z0-9]+)*?[ \t]+-[A-Za-mo-z0-9]*b[A-Za-mo-z0-9]*(?:[ \t]+-[A-Za-mo-z0-9]+)*` +
 			`[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + commandValue +
-			`|\bmc (?:alias set|config host add)[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + commandValue),
+			`|mc (?:alias set|config host add)[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + commandValue + `)`),
 	},
 	{
 		// More of them: poetry config http-basic.REPO USER PASSWORD and pypi-token.REPO TOKEN;
@@ -661,11 +668,11 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(`\bpoetry config(?:[ \t]+--\S+)*[ \t]+(?:http-basic\.\S+[ \t]+` + shellWord + `|pypi-token\.\S+)[ \t]+` + commandValue +
-			`|\brabbitmqctl\b` + commandRest + argStart + `(?:add_user|change_password|authenticate_user)[ \t]+` + shellWord + `[ \t]+` + commandValue +
-			`|\b(?:sqlplus|sqlldr|expdp|impdp)(?:[ \t]+-\S+)*[ \t]+["']?(?:userid=)?[^\s/@"'=]+/(?P<secret>[^\s@"']+)` +
-			`|\blftp\b[^\n]*?[ \t"']-u[ \t]+["']?[^\s,"']+,(?P<secret>[^\s"']+)` +
-			`|\bsmbclient\b` + commandRest + argStart + `(?:-U[ \t]*|--user(?:=|[ \t]+))["']?[^\s%"']+%(?P<secret>[^\s"']+)`),
+		re: lazyRegexp(cmdStart + `(?:poetry config(?:[ \t]+--\S+)*[ \t]+(?:http-basic\.\S+[ \t]+` + shellWord + `|pypi-token\.\S+)[ \t]+` + commandValue +
+			`|rabbitmqctl\b` + commandRest + argStart + `(?:add_user|change_password|authenticate_user)[ \t]+` + shellWord + `[ \t]+` + commandValue +
+			`|(?:sqlplus|sqlldr|expdp|impdp)(?:[ \t]+-\S+)*[ \t]+["']?(?:userid=)?[^\s/@"'=]+/(?P<secret>[^\s@"']+)` +
+			`|lftp\b[^\n]*?[ \t"']-u[ \t]+["']?[^\s,"']+,(?P<secret>[^\s"']+)` +
+			`|smbclient\b` + commandRest + argStart + `(?:-U[ \t]*|--user(?:=|[ \t]+))["']?[^\s%"']+%(?P<secret>[^\s"']+)` + `)`),
 	},
 	{
 		// What aws ecr get-login-password prints: base64 of {"payload":…}, the password of
@@ -684,19 +691,6 @@ var rules = []rule{
 		literals: []string{"password>", "passwd>", "passphrase>", "secret>", "token>", "key>"},
 		inLine:   true,
 		re:       lazyRegexp(`<(?i:[a-z0-9_.\-]*(?:password|passwd|passphrase|secret|token|api_?key|secret_?access_?key))>(?P<secret>[^<\s$][^<\n]*)</`),
-	},
-	{
-		// A password echoed into a command that reads it from its input: docker login
-		// --password-stdin, gh auth login --with-token, sudo -S, chpasswd. Only a single echo
-		// argument, and only into one of those; a variable or an expression stays. The
-		// expression starts with echo, not \b: the regexp package then skips to it.
-		kind:      "password",
-		literals:  []string{"--password-stdin", "--with-token", "sudo -s", "chpasswd"},
-		inLine:    true,
-		continued: true,
-		notValue:  maskedRE,
-		re: lazyRegexp(`echo(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
-			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
 	},
 	{
 		// SQL that sets a password: PostgreSQL's [WITH|LOGIN|ENCRYPTED] PASSWORD 'pw', MySQL's
@@ -734,7 +728,7 @@ const flagType = `(?:string(?:s|Array|Slice|ToString)?|duration|u?int(?:16|32|64
 //
 // A reference to where code reads it (codeReference) is no value either: a rule with
 // placedValue keeps it through notValue.
-const placedValue = `(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$-][^\s"']{5,})`
+const placedValue = `(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$\x1b-][^\s"'\x1b]{5,})`
 
 // codeReference starts code that reads a secret from the environment or the configuration,
 // which a log shows in a stack trace, a linter's or a compiler's message, a diff: it names
@@ -812,20 +806,32 @@ const (
 // backslash and the byte it escapes, a line continuation (the command goes on on the next
 // line, after the timestamp a runner may prefix), and no |, ;, && or lone & outside quotes:
 // those end the command. A & inside a word (an unquoted URL's ?a=1&b=2, 2>&1) does not. It
-// is lazy, so that the first option found is the one replaced. A rule that holds it is
-// continued (see rule.continued).
-const commandRest = `(?:[^\n|;&"'\\]|&[^\s|;&"'\\]|\\(?:\r?\n|.)|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
+// is lazy, so that the first option found is the one replaced. A color (whose ; ends
+// nothing) is read whole. A rule that holds it is continued (see rule.continued).
+const commandRest = `(?:[^\n|;&"'\\\x1b]|&[^\s|;&"'\\]|\\(?:(?:\x1b\[0m)?\r?\n|.)|\x1b(?:\[[0-9;]*m)?|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
 
-// continuation is a shell's line continuation: a backslash that ends its line.
-const continuation = `\\\r?\n`
+// continuation is a shell's line continuation: a backslash that ends its line, before the
+// color's reset when GitHub Actions shows a run step's script (each of its lines is
+// \x1b[36;1m…\x1b[0m). commandRest, which holds it (merged with the other escapes: an
+// alternative fewer is a step fewer at every byte), then reads the next line's timestamp
+// and color as any other bytes.
+const continuation = `\\(?:\x1b\[0m)?\r?\n`
 
-// argStart is what comes before one of a command's arguments: a blank, or a line
-// continuation when the next line starts with the argument. blanks is what separates two
-// arguments where the command's text is not commandRest: blanks, line continuations, and
-// the timestamp a runner prefixes to the next line.
+// ansiColor is an SGR escape sequence, a color.
+const ansiColor = `\x1b\[[0-9;]*m`
+
+// cmdStart is where a command's name starts: a word boundary, or the color GitHub Actions
+// starts each line of a run step's script with (\x1b[36;1mdocker login …), whose m is a
+// word character: \b finds no boundary there.
+const cmdStart = `(?:\b|` + ansiColor + `)`
+
+// argStart is what comes before one of a command's arguments after commandRest: a blank,
+// or, on a line that continues the command, the line's start or its color (the argument
+// starts the line). blanks is what separates two arguments where the command's text is not
+// commandRest: blanks and line continuations with the next line's timestamp and color.
 const (
-	argStart = `(?:[ \t]|` + continuation + `)`
-	blanks   = `(?:[ \t]|` + continuation + `(?:[0-9T:.\-]+Z[ \t])?)+`
+	argStart = `(?:[ \t]|(?m:^)|` + ansiColor + `)`
+	blanks   = `(?:[ \t]|` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?)+`
 )
 
 // commandArgument is the value given to a command, a shell word: unquoted bytes and quoted
@@ -849,7 +855,7 @@ const shellWord = shellWordPart + `+`
 
 // shellWordPart is a piece of a shell word: an unquoted byte, a backslash and the byte it
 // escapes, or a quoted string (to the end of the line if it is not closed).
-const shellWordPart = `(?:[^\s"'\\]|\\.|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)`
+const shellWordPart = `(?:[^\s"'\\\x1b]|\\.|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)`
 
 // lazy is a regular expression compiled on first use: most texts trigger no rule, and the
 // command-line tool, which never redacts, would otherwise compile them all at every start.
@@ -1153,10 +1159,15 @@ func (r rule) find(s string) [][]int {
 
 func isNewline(c byte) bool { return c == '\n' }
 
-// continues reports whether a line ends with a backslash (before a \r), which continues it
-// on the next line.
+// continues reports whether a line ends with a backslash (before a \r, and a color's reset:
+// see continuation), which continues it on the next line.
 func continues(line string) bool {
 	line = strings.TrimSuffix(line, "\r")
+	if strings.HasSuffix(line, "m") {
+		if i := strings.LastIndex(line, "\x1b["); i >= 0 && strings.Trim(line[i+2:len(line)-1], "0123456789;") == "" {
+			line = line[:i]
+		}
+	}
 	return strings.HasSuffix(line, "\\")
 }
 

@@ -379,6 +379,19 @@ func TestString(t *testing.T) {
 		{"curl -u continued in a GitHub Actions run group", "2026-11-25T10:00:15.0000000Z ##[group]Run curl -sS \\\n2026-11-25T10:00:15.0000000Z   -u deploy:s3cr3t \\\n2026-11-25T10:00:15.0000000Z   https://x\n2026-11-25T10:00:15.0000000Z shell: /usr/bin/bash -e {0}",
 			"2026-11-25T10:00:15.0000000Z ##[group]Run curl -sS \\\n2026-11-25T10:00:15.0000000Z   -u deploy:[REDACTED:password] \\\n2026-11-25T10:00:15.0000000Z   https://x\n2026-11-25T10:00:15.0000000Z shell: /usr/bin/bash -e {0}"},
 		{"curl -u continued after a timestamp, not indented", "2026-11-25T10:00:15.0000000Z curl \\\n2026-11-25T10:00:15.0000000Z -u deploy:s3cr3t", "2026-11-25T10:00:15.0000000Z curl \\\n2026-11-25T10:00:15.0000000Z -u deploy:[REDACTED:password]"},
+		{"curl -u continued in a GitHub Actions run group, colored", "2026-11-25T10:00:15.0000000Z ##[group]Run curl -sS \\\n2026-11-25T10:00:15.0000000Z \x1b[36;1mcurl -sS \\\x1b[0m\n2026-11-25T10:00:15.0000000Z \x1b[36;1m  -u deploy:s3cr3t \\\x1b[0m\n2026-11-25T10:00:15.0000000Z \x1b[36;1m  https://x\x1b[0m",
+			"2026-11-25T10:00:15.0000000Z ##[group]Run curl -sS \\\n2026-11-25T10:00:15.0000000Z \x1b[36;1mcurl -sS \\\x1b[0m\n2026-11-25T10:00:15.0000000Z \x1b[36;1m  -u deploy:[REDACTED:password] \\\x1b[0m\n2026-11-25T10:00:15.0000000Z \x1b[36;1m  https://x\x1b[0m"},
+		{"docker login -p continued, colored, not indented", "\x1b[36;1mdocker login \\\x1b[0m\n\x1b[36;1m-p s3cr3tpw r.io\x1b[0m", "\x1b[36;1mdocker login \\\x1b[0m\n\x1b[36;1m-p [REDACTED:password] r.io\x1b[0m"},
+		{"sshpass continued, colored", "\x1b[36;1msshpass \\\x1b[0m\n\x1b[36;1m  -p s3cr3tpw ssh h\x1b[0m", "\x1b[36;1msshpass \\\x1b[0m\n\x1b[36;1m  -p [REDACTED:password] ssh h\x1b[0m"},
+		{"colored line without a backslash ends the command", "\x1b[36;1mcurl https://x\x1b[0m\n\x1b[36;1m  -u deploy:s3cr3t\x1b[0m", "\x1b[36;1mcurl https://x\x1b[0m\n\x1b[36;1m  -u deploy:s3cr3t\x1b[0m"},
+		// GitHub Actions shows a run step's script in color: a command at a line's start follows
+		// the color's m, a word character.
+		{"docker login -p on a colored line", "2026-11-25T10:00:15.0000000Z \x1b[36;1mdocker login -u ci -p s3cr3tpw r.io\x1b[0m", "2026-11-25T10:00:15.0000000Z \x1b[36;1mdocker login -u ci -p [REDACTED:password] r.io\x1b[0m"},
+		{"mysql -p on a colored line", "\x1b[36;1mmysql -uroot -pS3cretRoot\x1b[0m", "\x1b[36;1mmysql -uroot -p[REDACTED:password]\x1b[0m"},
+		{"codecov -t on a colored line", "\x1b[36;1mcodecov -t abcdef-1234\x1b[0m", "\x1b[36;1mcodecov -t [REDACTED:password]\x1b[0m"},
+		{"colored password keeps the reset", "\x1b[36;1mpassword: hunter2hunter2\x1b[0m", "\x1b[36;1mpassword: [REDACTED:password]\x1b[0m"},
+		{"colored docker run -p", "\x1b[36;1mdocker run -p 8080:80 nginx\x1b[0m\n\x1b[36;1mdocker login r.io\x1b[0m", "\x1b[36;1mdocker run -p 8080:80 nginx\x1b[0m\n\x1b[36;1mdocker login r.io\x1b[0m"},
+		{"command name after other letters", "xdocker login -p s3cr3tpw r.io; mymysql -pS3cret", "xdocker login -p s3cr3tpw r.io; mymysql -pS3cret"},
 		{"curl header on a continued line", `curl -sS \` + "\n" + `  -H "Authorization: Bearer abcdefghijklmnopqrstuvwxyz" \` + "\n  https://x", `curl -sS \` + "\n" + `  -H "Authorization: Bearer [REDACTED:authorization]" \` + "\n  https://x"},
 		{"docker login -p on a continued line", "docker login \\\n  -u ci \\\n  -p s3cr3tpw \\\n  registry.io", "docker login \\\n  -u ci \\\n  -p [REDACTED:password] \\\n  registry.io"},
 		{"sshpass -p on a continued line", "sshpass \\\n  -p s3cr3tpw ssh host", "sshpass \\\n  -p [REDACTED:password] ssh host"},
@@ -740,6 +753,7 @@ func TestFindAllMatchesWholeText(t *testing.T) {
 		"GR1348941abcdefghijklmnopqrstu glpat-abcdefghijklmnopqrst\r\nxoxb-1234567890-abc hooks.slack.com/services/T/B/x",
 		"https://hooks.slack.com/services/T0/B0/abc eyJhbGciOiJI.eyJzdWIiOiIx.c2lnbmF0dXJl ://: @",
 		"curl -sS \\\n  https://x \\\r\n-u a:b \\\n\ncurl x \\\\\n-u c:d\nx \\\ncurl \\\n -u e:f \\",
+		"Z ##[group]Run curl \\\nZ \x1b[36;1mcurl \\\x1b[0m\nZ \x1b[36;1m-u a:b \\\x1b[0m\r\n\x1b[36;1msshpass \\\x1b[0m\n -p c\x1b[0m",
 		"op read a\nop read b\nS3cret\nop read c\nop read d\n+ vault kv get -field=token x\ntokenvalue\nop read e",
 		"mysql \\\n -pX; docker login \\\n2026-01-01T00:00:00Z -p y\nsshpass \\\n2026-01-01T00:00:00Z -p z ssh-keygen -N \\\n -P w",
 	}
