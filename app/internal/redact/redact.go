@@ -301,6 +301,15 @@ var rules = []rule{
 		re:       lazyRegexp(`(?i)(?:\bAccountKey=|\bSharedAccessKey=|[?&;=]sig=)(?P<secret>[A-Za-z0-9+/%]{16,}=*)`),
 	},
 	{
+		// A presigned URL's signature (S3's X-Amz-Signature=, GCS's X-Goog-Signature=,
+		// CloudFront's and S3 v2's Signature=): whoever has the URL has its access until it
+		// expires, up to a week. The URL and its other parameters stay.
+		kind:     "signed_url",
+		inToken:  true,
+		literals: []string{"signature="},
+		re:       lazyRegexp(`(?i)[?&](?:X-Amz-Signature|X-Goog-Signature|Signature)=(?P<secret>[A-Za-z0-9%~_+/\-]{16,}=*)`),
+	},
+	{
 		// A credential after an HTTP auth scheme (curl -H "Authorization: Bearer …", a dump of
 		// request headers) or in a header that carries a key by itself (X-API-Key: …, CircleCI's
 		// Circle-Token:, GitLab's JOB-TOKEN:, Artifactory's X-JFrog-Art-Api:, Cloudflare's

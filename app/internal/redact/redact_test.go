@@ -586,6 +586,11 @@ func TestString(t *testing.T) {
 		{"secret command then an error", "vault kv get -field=password secret/db\nError reading secret/db: permission denied", "vault kv get -field=password secret/db\nError reading secret/db: permission denied"},
 		{"terraform output -raw ip", "+ terraform output -raw instance_ip\n10.0.0.1", "+ terraform output -raw instance_ip\n10.0.0.1"},
 		{"vault -field=username", "+ vault kv get -field=username secret/db\nci-user", "+ vault kv get -field=username secret/db\nci-user"},
+		// A presigned URL's signature grants its access until it expires.
+		{"s3 presigned url", "PUT https://b.s3.amazonaws.com/x.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261206T100000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0 200", "PUT https://b.s3.amazonaws.com/x.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261206T100000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=[REDACTED:signed_url] 200"},
+		{"gcs signed url", "https://storage.googleapis.com/a/b?X-Goog-Expires=900&X-Goog-Signature=8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7&x=1", "https://storage.googleapis.com/a/b?X-Goog-Expires=900&X-Goog-Signature=[REDACTED:signed_url]&x=1"},
+		{"cloudfront signed url", "https://d1.cloudfront.net/x.tgz?Expires=1767225600&Signature=nitfHRCrtziwO2HwPfWw~yYDhUF5EwRunQA-j19DzZrvDh6hQ73lDx~-ar3Uocvv&Key-Pair-Id=K2JCJMDEHXQW5F", "https://d1.cloudfront.net/x.tgz?Expires=1767225600&Signature=[REDACTED:signed_url]&Key-Pair-Id=K2JCJMDEHXQW5F"},
+		{"signature words", "X-Amz-SignedHeaders=host Signature=invalid the ?Signature= parameter", "X-Amz-SignedHeaders=host Signature=invalid the ?Signature= parameter"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
