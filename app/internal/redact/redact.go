@@ -817,14 +817,14 @@ const (
 // those end the command. A & inside a word (an unquoted URL's ?a=1&b=2, 2>&1) does not. It
 // is lazy, so that the first option found is the one replaced. A color (whose ; ends
 // nothing) is read whole. A rule that holds it is continued (see rule.continued).
-const commandRest = `(?:[^\n|;&"'\\\x1b]|&[^\s|;&"'\\]|\\(?:(?:\x1b\[0m)?\r?\n|.)|\x1b(?:\[[0-9;]*m)?|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
+const commandRest = `(?:[^\n|;&"'\\\x1b]|&[^\s|;&"'\\]|\\(?:(?:` + ansiColor + `)?\r?\n|.)|\x1b(?:\[[0-9;]*m)?|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
 
 // continuation is a shell's line continuation: a backslash that ends its line, before the
 // color's reset when GitHub Actions shows a run step's script (each of its lines is
-// \x1b[36;1m…\x1b[0m). commandRest, which holds it (merged with the other escapes: an
+// \x1b[36;1m…\x1b[0m; GitLab's is \x1b[0;m). commandRest, which holds it (merged with the other escapes: an
 // alternative fewer is a step fewer at every byte), then reads the next line's timestamp
 // and color as any other bytes.
-const continuation = `\\(?:\x1b\[0m)?\r?\n`
+const continuation = `\\(?:` + ansiColor + `)?\r?\n`
 
 // ansiColor is an SGR escape sequence, a color.
 const ansiColor = `\x1b\[[0-9;]*m`
@@ -854,7 +854,7 @@ const commandArgument = `(?P<secret>` + shellWordPart + `+)`
 // submatch and stays. xtrace prints an expanded password holding a $ quoted ('pa$word'), and
 // that goes. (curl's -u "$USER:$TOKEN" still goes: userPassword.)
 const commandValue = `(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
-	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)")(?:[ \t\r;|&)]|(?m:$))` +
+	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)")(?:[ \t\r;|&)\x1b]|(?m:$))` +
 	`|` + commandArgument + `)`
 
 const shellVariable = `\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`

@@ -391,6 +391,8 @@ func TestString(t *testing.T) {
 		{"codecov -t on a colored line", "\x1b[36;1mcodecov -t abcdef-1234\x1b[0m", "\x1b[36;1mcodecov -t [REDACTED:password]\x1b[0m"},
 		{"colored password keeps the reset", "\x1b[36;1mpassword: hunter2hunter2\x1b[0m", "\x1b[36;1mpassword: [REDACTED:password]\x1b[0m"},
 		{"colored docker run -p", "\x1b[36;1mdocker run -p 8080:80 nginx\x1b[0m\n\x1b[36;1mdocker login r.io\x1b[0m", "\x1b[36;1mdocker run -p 8080:80 nginx\x1b[0m\n\x1b[36;1mdocker login r.io\x1b[0m"},
+		{"gitlab colored docker login -p variable", "\x1b[32;1m$ docker login registry.acme.internal -u ci -p $REGISTRY_TOKEN\x1b[0;m", "\x1b[32;1m$ docker login registry.acme.internal -u ci -p $REGISTRY_TOKEN\x1b[0;m"},
+		{"gitlab colored continued curl", "\x1b[32;1m$ curl -sS \\\x1b[0;m\n  -u ci:s3cr3tpw https://x", "\x1b[32;1m$ curl -sS \\\x1b[0;m\n  -u ci:[REDACTED:password] https://x"},
 		{"command name after other letters", "xdocker login -p s3cr3tpw r.io; mymysql -pS3cret", "xdocker login -p s3cr3tpw r.io; mymysql -pS3cret"},
 		{"curl header on a continued line", `curl -sS \` + "\n" + `  -H "Authorization: Bearer abcdefghijklmnopqrstuvwxyz" \` + "\n  https://x", `curl -sS \` + "\n" + `  -H "Authorization: Bearer [REDACTED:authorization]" \` + "\n  https://x"},
 		{"docker login -p on a continued line", "docker login \\\n  -u ci \\\n  -p s3cr3tpw \\\n  registry.io", "docker login \\\n  -u ci \\\n  -p [REDACTED:password] \\\n  registry.io"},
