@@ -643,12 +643,15 @@ var rules = []rule{
 	},
 	{
 		// A value a job masks with GitHub Actions' ::add-mask:: is a secret by its own word,
-		// and xtrace prints it before the runner masks it (+ echo '::add-mask::VALUE'). A
-		// variable ($TOKEN, ${{ … }}, %TOKEN%) names it and stays.
+		// and xtrace prints it before the runner masks it (+ echo '::add-mask::VALUE'); so
+		// are Azure Pipelines' ##vso[task.setsecret]VALUE and ##vso[task.setvariable …;
+		// issecret=true]VALUE, and GitHub's deprecated ::set-output of a secret-named output
+		// (name=token::VALUE). A variable ($TOKEN, ${{ … }}, $(X), %TOKEN%) names it and stays.
 		kind:     "password",
-		literals: []string{"::add-mask::"},
+		literals: []string{"::add-mask::", "##vso", "::set-output"},
 		inLine:   true,
-		re:       lazyRegexp(`::add-mask::(?P<secret>[^\s"'$%][^\s"']*)`),
+		re: lazyRegexp(`(?:::add-mask::|##vso\[task\.setsecret\]|##vso\[task\.setvariable [^\]\n]*issecret=true[^\]\n]*\]` +
+			`|::set-output name=(?i:[a-z0-9_\-]*(?:token|password|passwd|secret|api_?key)[a-z0-9_\-]*)::)(?P<secret>[^\s"'$%][^\s"']*)`),
 	},
 	{
 		// A password that is a command's positional argument: htpasswd's batch mode (-b),
@@ -766,10 +769,10 @@ var urlVariableRE = lazyRegexp(`\A(?:\*{3,}|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z
 
 // notSecretKey is a key whose name says secret or token but whose value is none: a paging
 // cursor (next_page_token, pageToken, pagination_token, continuation_token, sync_token), a
-// CSRF token, which a form or an API hands every visitor, and a Kubernetes secret's name
-// (secretName:). notSecretKeyRE matches the text of a match before its secret when that is
+// CSRF token, which a form or an API hands every visitor, a Kubernetes secret's name
+// (secretName:), and Azure Pipelines' issecret=true flag. notSecretKeyRE matches the text of a match before its secret when that is
 // such a key: a whole word (api_page_token= is no paging cursor), then its : or =.
-const notSecretKey = `(?i:(?:(?:next_?|prev_?)?page|pagination|continuation|sync|[cx]srf)_?token|secret_?names?)` // #nosec G101 -- a pattern, not a credential
+const notSecretKey = `(?i:(?:(?:next_?|prev_?)?page|pagination|continuation|sync|[cx]srf)_?token|secret_?names?|issecret)` // #nosec G101 -- a pattern, not a credential
 
 var notSecretKeyRE = lazyRegexp(`(?:\A|[^A-Za-z0-9_])"?` + notSecretKey + `"?[ \t]*[:=][ \t]*\z`)
 

@@ -593,6 +593,11 @@ func TestString(t *testing.T) {
 		{"gcs signed url", "https://storage.googleapis.com/a/b?X-Goog-Expires=900&X-Goog-Signature=8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7&x=1", "https://storage.googleapis.com/a/b?X-Goog-Expires=900&X-Goog-Signature=[REDACTED:signed_url]&x=1"},
 		{"cloudfront signed url", "https://d1.cloudfront.net/x.tgz?Expires=1767225600&Signature=nitfHRCrtziwO2HwPfWw~yYDhUF5EwRunQA-j19DzZrvDh6hQ73lDx~-ar3Uocvv&Key-Pair-Id=K2JCJMDEHXQW5F", "https://d1.cloudfront.net/x.tgz?Expires=1767225600&Signature=[REDACTED:signed_url]&Key-Pair-Id=K2JCJMDEHXQW5F"},
 		{"signature words", "X-Amz-SignedHeaders=host Signature=invalid the ?Signature= parameter", "X-Amz-SignedHeaders=host Signature=invalid the ?Signature= parameter"},
+		{"azure setvariable issecret", "+ echo '##vso[task.setvariable variable=DB_PASSWORD;issecret=true]S3cretVso'", "+ echo '##vso[task.setvariable variable=DB_PASSWORD;issecret=true][REDACTED:password]'"},
+		{"azure setsecret", "##vso[task.setsecret]S3cretVso2", "##vso[task.setsecret][REDACTED:password]"},
+		{"azure setvariable not secret or a macro", "##vso[task.setvariable variable=VERSION]1.2.3\n##vso[task.setvariable variable=X;issecret=true]$(X)", "##vso[task.setvariable variable=VERSION]1.2.3\n##vso[task.setvariable variable=X;issecret=true]$(X)"},
+		{"set-output of a token", `+ echo "::set-output name=token::abc123def456"`, `+ echo "::set-output name=token::[REDACTED:password]"`},
+		{"set-output of a version", "::set-output name=version::1.2.3", "::set-output name=version::1.2.3"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
