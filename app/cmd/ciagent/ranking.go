@@ -175,6 +175,7 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	epochs := fs.Int("epochs", 0, "training passes (default 300)")
 	l2 := fs.Float64("l2", 0, "pull towards the proposers' order (default 0.05)")
 	minJudged := fs.Int("min-judged", ranking.DefaultMinJudged, "fewest held-out requests with feedback that tells propositions apart on which the model must beat the proposers before it is stored")
+	minRepositories := fs.Int("min-repositories", ranking.DefaultMinRepositories, "fewest repositories those requests must come from before the model is stored (a request that names none counts as one; 1 for a deployment that serves one repository)")
 	dryRun := fs.Bool("dry-run", false, "train and evaluate, store nothing")
 	force := fs.Bool("force", false, "store the model even when the hold-out does not show it ranks better than the proposers, or when nothing is held out (--holdout 0)")
 	asJSON := fs.Bool("json", false, "print the model's summary as JSON")
@@ -197,6 +198,9 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	}
 	if *minJudged < 1 {
 		return usageErrorf("--min-judged %d: want 1 or more (default %d)", *minJudged, ranking.DefaultMinJudged)
+	}
+	if *minRepositories < 1 {
+		return usageErrorf("--min-repositories %d: want 1 or more (default %d)", *minRepositories, ranking.DefaultMinRepositories)
 	}
 	span, err := f.span(time.Now())
 	if err != nil {
@@ -226,7 +230,7 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 	}
 	stored := ""
 	var refused error
-	why := notStoredBecause(m, data.TestRequests, *holdout, *minJudged)
+	why := notStoredBecause(m, data.TestRequests, *holdout, *minJudged, *minRepositories)
 	switch {
 	case *dryRun:
 	case why != "" && !*force:
@@ -261,16 +265,20 @@ func runRankingTrain(ctx context.Context, args []string, getenv env, stdout, std
 // the hold-out is served (Report.NotBetterBecause; docs/decisions/ranking-0003). With nothing
 // held out (--holdout 0) or none of the held-out requests able to judge it, nothing shows that
 // it does, and it would reorder every answer unjudged.
-func notStoredBecause(m *ranking.Model, heldOut int, holdout float64, minJudged int) string {
+func notStoredBecause(m *ranking.Model, heldOut int, holdout float64, minJudged, minRepositories int) string {
 	switch {
 	case holdout == 0:
 		return "--holdout 0 trains on every request and holds none out, so the model cannot be compared with the proposers (keep a hold-out, 0.2 by default, to compare it)"
 	case m.Holdout == nil || m.Holdout.Queries == 0:
 		return fmt.Sprintf("none of the %d held-out requests has feedback that tells its propositions apart, so the model cannot be compared with the proposers (widen --since or wait for more feedback)", heldOut)
 	}
-	why := m.Holdout.NotBetterBecause(minJudged)
-	if why != "" && m.Holdout.Queries < minJudged {
+	why := m.Holdout.NotBetterBecause(minJudged, minRepositories)
+	switch g := m.Holdout.Gain; {
+	case why == "":
+	case m.Holdout.Queries < minJudged:
 		why += " (--min-judged)"
+	case g != nil && g.Units < minRepositories:
+		why += " (--min-repositories)"
 	}
 	return why
 }
@@ -361,7 +369,11 @@ func printReport(w io.Writer, kind string, n int, rep ranking.Report) {
 	}
 	tw.Flush()
 	if g := rep.Gain; g != nil {
-		fmt.Fprintf(w, "gain in NDCG@3: %s (paired bootstrap over the %d requests of %d repositories)\n", g, rep.Queries, g.Repositories)
+		from := fmt.Sprintf("%d repositories", g.Repositories)
+		if none := g.Units - g.Repositories; none > 0 {
+			from += fmt.Sprintf(" and %d requests that name none", none)
+		}
+		fmt.Fprintf(w, "gain in NDCG@3: %s (paired bootstrap over the %d requests, by repository: %s)\n", g, rep.Queries, from)
 		fmt.Fprintf(w, "first proposition changed on %d of the %d requests: to a better-rated one on %d, a worse-rated one on %d\n",
 			g.TopChanged, rep.Queries, g.TopBetter, g.TopWorse)
 	}

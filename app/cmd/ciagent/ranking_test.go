@@ -45,6 +45,7 @@ func TestRankingUsageErrors(t *testing.T) {
 		{"negative l2", []string{"ranking", "train", "--database-url", "postgres://x", "--since", "1d", "--l2", "-0.5"}, "--l2 -0.5", "--epochs"},
 		{"l2 not a number", []string{"ranking", "train", "--database-url", "postgres://x", "--l2", "NaN"}, "--l2 NaN", "--epochs"},
 		{"min-judged zero", []string{"ranking", "train", "--database-url", "postgres://x", "--min-judged", "0"}, "--min-judged 0: want 1 or more", ""},
+		{"min-repositories zero", []string{"ranking", "train", "--database-url", "postgres://x", "--min-repositories", "0"}, "--min-repositories 0: want 1 or more", ""},
 		{"export until before since", []string{"ranking", "export", "--database-url", "postgres://x", "--since", "2026-11-08T00:00:00Z", "--until", "2026-11-01T00:00:00Z"},
 			`--until "2026-11-01T00:00:00Z" (2026-11-01T00:00:00Z) is not after --since "2026-11-08T00:00:00Z"`, ""},
 		{"eval until equal to since", []string{"ranking", "eval", "--database-url", "postgres://x", "--since", "2026-11-01T00:00:00Z", "--until", "2026-11-01T00:00:00Z"}, "is not after --since", ""},
@@ -302,7 +303,7 @@ func TestRankingCommands(t *testing.T) {
 
 func TestNotStoredBecause(t *testing.T) {
 	report := func(queries int, gain, low, high float64) *ranking.Report {
-		return &ranking.Report{Queries: queries, Gain: &ranking.Gain{NDCG3: gain, Low: low, High: high}}
+		return &ranking.Report{Queries: queries, Gain: &ranking.Gain{NDCG3: gain, Low: low, High: high, Repositories: 12, Units: 12}}
 	}
 	tests := []struct {
 		name    string
@@ -316,6 +317,7 @@ func TestNotStoredBecause(t *testing.T) {
 		{"an interval that touches 0", report(381, 0.01, 0, 0.02), 0.2, "within the noise"},
 		{"worse than the proposers", report(240, -0.05, -0.08, -0.02), 0.2, "worse than the proposers"},
 		{"too few judged requests", report(30, 0.2, 0.1, 0.3), 0.2, "only 30 held-out requests have feedback that tells their propositions apart; the comparison with the proposers needs at least 50 (--min-judged)"},
+		{"too few repositories", &ranking.Report{Queries: 240, Gain: &ranking.Gain{NDCG3: 0.12, Low: 0.10, High: 0.14, Repositories: 3, Units: 4}}, 0.2, "the 240 judged held-out requests come from only 4 repositories (a request that names none counts as one); the comparison needs at least 5, or one repository's habits pass for the model's gain (--min-repositories)"},
 		{"no judgeable held-out request", &ranking.Report{}, 0.2, "none of the 3 held-out requests"},
 		{"no held-out requests at all", nil, 0.2, "none of the 3 held-out requests"},
 		// It used to be stored unjudged.
@@ -323,7 +325,7 @@ func TestNotStoredBecause(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := notStoredBecause(&ranking.Model{Holdout: tc.holdout}, 3, tc.share, ranking.DefaultMinJudged)
+			got := notStoredBecause(&ranking.Model{Holdout: tc.holdout}, 3, tc.share, ranking.DefaultMinJudged, ranking.DefaultMinRepositories)
 			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
 				t.Errorf("notStoredBecause = %q; want %q", got, tc.want)
 			}
@@ -354,7 +356,7 @@ func TestRankingTrainRefusesRandomFeedback(t *testing.T) {
 	if code := exitCode(err, &stderr); code != exitInput || !strings.Contains(stderr.String(), "not stored: the model's gain over the proposers is within the noise") {
 		t.Errorf("ranking train on random feedback: exit %d, stderr %q; want exit %d: not stored, within the noise", code, stderr.String(), exitInput)
 	}
-	for _, want := range []string{"gain in NDCG@3: +0.013, 95% CI -0.023 … +0.047 (paired bootstrap over the 257 requests of 6 repositories)", "first proposition changed on 107 of the 257 requests"} {
+	for _, want := range []string{"gain in NDCG@3: +0.013, 95% CI -0.026 … +0.050 (paired bootstrap over the 257 requests, by repository: 6 repositories)", "first proposition changed on 107 of the 257 requests"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("ranking train printed %q; want it to say %q", stdout.String(), want)
 		}
