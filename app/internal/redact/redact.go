@@ -1173,14 +1173,21 @@ func isNewline(c byte) bool { return c == '\n' }
 
 // continues reports whether a line ends with a backslash (before a \r, and a color's reset:
 // see continuation), which continues it on the next line.
-func continues(line string) bool {
-	line = strings.TrimSuffix(line, "\r")
-	if strings.HasSuffix(line, "m") {
-		if i := strings.LastIndex(line, "\x1b["); i >= 0 && strings.Trim(line[i+2:len(line)-1], "0123456789;") == "" {
-			line = line[:i]
+func continues[T string | []byte](line T) bool {
+	n := len(line)
+	if n > 0 && line[n-1] == '\r' {
+		n--
+	}
+	if n > 0 && line[n-1] == 'm' {
+		i := n - 2
+		for i >= 0 && ('0' <= line[i] && line[i] <= '9' || line[i] == ';') {
+			i--
+		}
+		if i >= 1 && line[i] == '[' && line[i-1] == '\x1b' {
+			n = i - 1
 		}
 	}
-	return strings.HasSuffix(line, "\\")
+	return n > 0 && line[n-1] == '\\'
 }
 
 // isSpace is \s in Go's regular expressions.
@@ -1244,6 +1251,47 @@ func (k *KeyLines) Secret(line []byte) bool {
 	}
 	k.inKey = false
 	return false
+}
+
+// CommandLines follows commands continued over lines through a text read line by line, as
+// KeyLines follows keys: the arguments on a line that continues a command (curl -sS \, then
+// -u user:pw \) are the command's, and String, given that line alone, does not see the
+// command. It keeps the lines of the command so far, up to maxCommand bytes.
+type CommandLines struct{ head []byte }
+
+// maxCommand bounds the text of a continued command CommandLines keeps: past it, the lines
+// that follow are redacted alone.
+const maxCommand = 8 << 10
+
+// Redact returns line with the secrets String finds in it when the lines before it that it
+// continues are in view; a line that continues nothing comes back as it is, String's to
+// redact. It must see every line, in order.
+func (c *CommandLines) Redact(line []byte) []byte {
+	out := line
+	if len(c.head) > 0 {
+		joined := string(c.head) + "\n" + string(line)
+		if red := String(joined); red != joined {
+			// The line is what follows the head's line breaks; a redaction that took a line
+			// break (a private key's) leaves the line to String alone.
+			k := bytes.Count(c.head, []byte{'\n'}) + 1
+			if strings.Count(red, "\n") == k+bytes.Count(line, []byte{'\n'}) {
+				i := 0
+				for ; k > 0; k-- {
+					i += strings.IndexByte(red[i:], '\n') + 1
+				}
+				out = []byte(red[i:])
+			}
+		}
+	}
+	switch {
+	case !continues(line) || len(c.head)+1+len(line) > maxCommand:
+		c.head = c.head[:0]
+	case len(c.head) == 0:
+		c.head = append(c.head, line...)
+	default:
+		c.head = append(append(c.head, '\n'), line...)
+	}
+	return out
 }
 
 var (

@@ -643,6 +643,12 @@ func FuzzString(f *testing.F) {
 				t.Fatalf("%s on %q: searching the runs found %v; the whole text %v", r.kind, in, got, want)
 			}
 		}
+		var c CommandLines
+		for _, line := range strings.Split(in, "\n") {
+			if shown := String(string(c.Redact([]byte(line)))); String(shown) != shown {
+				t.Fatalf("line %q of %q, through CommandLines and String, is redacted again", line, in)
+			}
+		}
 		out := String(in)
 		if again := String(out); again != out {
 			t.Fatalf("String not idempotent on %q: %q then %q", in, out, again)
@@ -839,5 +845,44 @@ func TestKeyLines(t *testing.T) {
 		if got := k.Secret([]byte(l.line)); got != l.secret {
 			t.Errorf("line %d %q: Secret = %v; want %v", i+1, l.line, got, l.secret)
 		}
+	}
+}
+
+// TestCommandLines checks that a text redacted line by line through CommandLines (and String,
+// as a shown line is) reads as the whole text redacted does, for commands continued over lines.
+func TestCommandLines(t *testing.T) {
+	texts := []string{
+		"curl -sS \\\n  -u deploy:s3cr3t \\\n  https://x",
+		"curl -sS \\\r\n  -u deploy:s3cr3t \\\r\n  https://x\r\n",
+		"curl -sS \\\n  https://x \\\n  --user deploy:s3cr3t\nsort -u a:b",
+		"2026-11-25T10:00:15.0000000Z ##[group]Run curl -sS \\\n2026-11-25T10:00:15.0000000Z \x1b[36;1mcurl -sS \\\x1b[0m\n2026-11-25T10:00:15.0000000Z \x1b[36;1m  -u deploy:s3cr3t \\\x1b[0m\n2026-11-25T10:00:15.0000000Z \x1b[36;1m  https://x\x1b[0m",
+		"docker login \\\n  -u ci \\\n  -p s3cr3tpw \\\n  registry.io\nssh -p 2222 host",
+		"mysql -h db \\\n  -u root \\\n  -pS3cr3t -e 'SELECT 1'",
+		"curl https://x \\\\\nsort -u a:b",
+		"curl -sS https://x\n  -u deploy:s3cr3t",
+		"keytool -importkeystore \\\n -srcstorepass a1b2c3 \\\n -deststorepass d4e5f6",
+	}
+	for _, text := range texts {
+		var c CommandLines
+		var got []string
+		for _, line := range strings.Split(text, "\n") {
+			got = append(got, String(string(c.Redact([]byte(line)))))
+		}
+		if want := String(text); strings.Join(got, "\n") != want {
+			t.Errorf("line by line %q:\n%q\nwhole:\n%q", text, strings.Join(got, "\n"), want)
+		}
+	}
+	// A command continued past maxCommand: the lines after it are redacted alone, and the
+	// kept text stays bounded.
+	var c CommandLines
+	long := "curl " + strings.Repeat("x", maxCommand) + " \\"
+	for _, line := range []string{long, "  -H 'a: b' \\", "  -u u:p"} {
+		c.Redact([]byte(line))
+		if len(c.head) > maxCommand {
+			t.Fatalf("CommandLines kept %d bytes", len(c.head))
+		}
+	}
+	if line := "  -u u:pw"; string(c.Redact([]byte(line))) != line {
+		t.Errorf("a line after a command that continues nothing changed")
 	}
 }
