@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +17,15 @@ import (
 )
 
 // The workflows decide from file paths whether a change touches the infrastructure:
-// preview.yml's pull_request path filter (GitHub's glob syntax) and release.yml's
-// "did this push change the infrastructure?" steps (git pathspecs in INFRA_PATHS). A file the
-// program is built from but neither list names ships with no preview and no `pulumi up`, as
-// deploy/prometheus-adapter/values.yaml (embedded by a package of this module) once did.
+// preview.yml's pull_request path filter (GitHub's glob syntax) and release.yml's push filter
+// (paths-ignore). A file the program is built from but missing from preview.yml's list ships
+// with no preview, as deploy/prometheus-adapter/values.yaml (embedded by a package of this
+// module) once did; one that release.yml ignores ships with no `pulumi up`.
+//
+// release.yml runs `pulumi up` of dev and prod on every run rather than when the push's own diff
+// (github.event.before..sha) touched the program: GitHub cancels a pending run of the `release`
+// concurrency group when a newer push queues, so a push's infrastructure change could be diffed
+// by no run at all, and a failed `up` was never retried by the next push.
 
 // infraFiles are the repository-relative paths whose change is an infrastructure change: every file of every package of this module that ./infra depends on, a new file in each
 // of those directories, the embedded files (wherever they live), go.mod, go.sum and Pulumi*.yaml.
@@ -124,23 +130,20 @@ func matchesFilter(patterns []string, path string) bool {
 	return matched
 }
 
-// matchesPathspec applies git's default pathspecs: a literal is the path or a directory prefix
-// of it; with a wildcard, fnmatch where * also matches /.
-func matchesPathspec(specs []string, path string) bool {
-	for _, s := range specs {
-		s = strings.TrimSuffix(s, "/")
-		if !strings.ContainsAny(s, "*?[") {
-			if path == s || strings.HasPrefix(path, s+"/") {
-				return true
-			}
-			continue
-		}
-		re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(s)) + "(/.*)?$"
-		if regexp.MustCompile(re).MatchString(path) {
-			return true
-		}
-	}
-	return false
+type workflowStep struct {
+	ID   string            `yaml:"id"`
+	Name string            `yaml:"name"`
+	If   string            `yaml:"if"`
+	Uses string            `yaml:"uses"`
+	With map[string]any    `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+	Run  string            `yaml:"run"`
+}
+
+type workflowJob struct {
+	If    string            `yaml:"if"`
+	Env   map[string]string `yaml:"env"`
+	Steps []workflowStep    `yaml:"steps"`
 }
 
 type workflow struct {
@@ -148,16 +151,22 @@ type workflow struct {
 		PullRequest struct {
 			Paths []string `yaml:"paths"`
 		} `yaml:"pull_request"`
+		Push struct {
+			Paths       []string `yaml:"paths"`
+			PathsIgnore []string `yaml:"paths-ignore"`
+		} `yaml:"push"`
 	} `yaml:"on"`
-	Env  map[string]string `yaml:"env"`
-	Jobs map[string]struct {
-		Steps []struct {
-			ID   string            `yaml:"id"`
-			Name string            `yaml:"name"`
-			Env  map[string]string `yaml:"env"`
-			Run  string            `yaml:"run"`
-		} `yaml:"steps"`
-	} `yaml:"jobs"`
+	Env  map[string]string      `yaml:"env"`
+	Jobs map[string]workflowJob `yaml:"jobs"`
+}
+
+func parseWorkflow(t *testing.T, name string, data []byte) workflow {
+	t.Helper()
+	var w workflow
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return w
 }
 
 func readWorkflow(t *testing.T, root, name string) workflow {
@@ -166,11 +175,62 @@ func readWorkflow(t *testing.T, root, name string) workflow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w workflow
-	if err := yaml.Unmarshal(data, &w); err != nil {
-		t.Fatalf("%s: %v", name, err)
+	return parseWorkflow(t, name, data)
+}
+
+// releaseUpProblems says what keeps a release workflow from running `pulumi up` of each stack on
+// every run: an up job or step with an `if:` (the old "did this push change the
+// infrastructure?" gate), a conditional step before it, a missing stack, or anything that
+// reads github.event.before (a diff of the push alone).
+func releaseUpProblems(w workflow, stacks ...string) []string {
+	var problems []string
+	found := map[string]bool{}
+	names := make([]string, 0, len(w.Jobs))
+	for name := range w.Jobs {
+		names = append(names, name)
 	}
-	return w
+	sort.Strings(names)
+	for _, name := range names {
+		job := w.Jobs[name]
+		for _, v := range job.Env {
+			if strings.Contains(v, "github.event.before") {
+				problems = append(problems, "job "+name+" reads github.event.before: a push's own diff misses what a cancelled run carried")
+			}
+		}
+		up := -1
+		for i, s := range job.Steps {
+			reads := strings.Contains(s.Run, "github.event.before")
+			for _, v := range s.Env {
+				reads = reads || strings.Contains(v, "github.event.before")
+			}
+			if reads {
+				problems = append(problems, "job "+name+" step "+strings.TrimSpace(s.ID+" "+s.Name)+
+					" reads github.event.before: a push's own diff misses what a cancelled run carried")
+			}
+			if strings.HasPrefix(s.Uses, "pulumi/actions@") && fmt.Sprint(s.With["command"]) == "up" {
+				up = i
+				found[fmt.Sprint(s.With["stack-name"])] = true
+			}
+		}
+		if up < 0 {
+			continue
+		}
+		if job.If != "" {
+			problems = append(problems, "job "+name+" runs pulumi up only if "+job.If)
+		}
+		for _, s := range job.Steps[:up+1] {
+			if s.If != "" {
+				problems = append(problems, "job "+name+" step "+strings.TrimSpace(s.ID+" "+s.Uses+" "+s.Name)+
+					" (before or at pulumi up) runs only if "+s.If)
+			}
+		}
+	}
+	for _, stack := range stacks {
+		if !found[stack] {
+			problems = append(problems, "no job runs pulumi up of stack "+stack)
+		}
+	}
+	return problems
 }
 
 func TestWorkflowsInfraPathsCoverTheProgram(t *testing.T) {
@@ -191,31 +251,93 @@ func TestWorkflowsInfraPathsCoverTheProgram(t *testing.T) {
 	}
 
 	release := readWorkflow(t, root, "release.yml")
-	specs := strings.Fields(release.Env["INFRA_PATHS"])
-	if len(specs) == 0 {
-		t.Fatal("release.yml: no env.INFRA_PATHS")
-	}
+	push := release.On.Push
 	for _, f := range files {
-		if !matchesPathspec(specs, f) {
-			t.Errorf("release.yml INFRA_PATHS %q miss %s: a push changing it skips pulumi up", specs, f)
+		if matchesFilter(push.PathsIgnore, f) {
+			t.Errorf("release.yml on.push.paths-ignore %q match %s: a push changing only it runs no pulumi up", push.PathsIgnore, f)
+		}
+		if len(push.Paths) > 0 && !matchesFilter(push.Paths, f) {
+			t.Errorf("release.yml on.push.paths %q miss %s: a push changing only it runs no pulumi up", push.Paths, f)
 		}
 	}
-	// Every "did this push change the infrastructure?" step must diff exactly INFRA_PATHS, not a
-	// list of its own.
-	checks := 0
-	for name, job := range release.Jobs {
-		for _, s := range job.Steps {
-			if !strings.Contains(s.Run, "git diff") {
-				continue
-			}
-			checks++
-			if !strings.Contains(s.Run, "INFRA_PATHS") {
-				t.Errorf("release.yml job %s step %q runs git diff without $INFRA_PATHS:\n%s", name, s.ID, s.Run)
-			}
-		}
+}
+
+// TestWorkflowsReleaseUpEveryRun: release.yml runs `pulumi up` of dev and prod on every run, with
+// no condition on what the push itself changed (see the top of this file).
+func TestWorkflowsReleaseUpEveryRun(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if checks < 2 {
-		t.Errorf("release.yml: %d git diff steps; want the dev and prod infra jobs' checks", checks)
+	for _, p := range releaseUpProblems(readWorkflow(t, root, "release.yml"), "dev", "prod") {
+		t.Errorf("release.yml: %s", p)
+	}
+}
+
+// TestReleaseUpProblems: the check above catches the workflow it replaced, whose infra jobs
+// diffed github.event.before..sha and skipped pulumi up when the diff was empty.
+func TestReleaseUpProblems(t *testing.T) {
+	const gated = `
+jobs:
+  infra:
+    steps:
+      - uses: actions/checkout@v4
+      - name: Did this push change the infrastructure?
+        id: changed
+        env:
+          BEFORE: ${{ github.event.before }}
+        run: |
+          read -ra paths <<<"$INFRA_PATHS"
+          if git diff --quiet "$BEFORE" "$GITHUB_SHA" -- "${paths[@]}" 2>/dev/null; then
+            echo "infra=false" >> "$GITHUB_OUTPUT"
+          else
+            echo "infra=true" >> "$GITHUB_OUTPUT"
+          fi
+      - if: steps.changed.outputs.infra == 'true'
+        uses: actions/setup-go@v5
+      - if: steps.changed.outputs.infra == 'true'
+        uses: pulumi/actions@v6
+        with:
+          command: up
+          stack-name: dev
+`
+	const every = `
+jobs:
+  infra:
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+      - uses: pulumi/actions@v6
+        with:
+          command: up
+          stack-name: dev
+  infra-prod:
+    if: github.event.before != ''
+    steps:
+      - uses: pulumi/actions@v6
+        with:
+          command: up
+          stack-name: prod
+`
+	for _, tc := range []struct {
+		name, yaml string
+		want       []string // substrings, one problem each
+	}{
+		{"the old gated jobs", gated, []string{"reads github.event.before", "setup-go", "pulumi/actions", "stack prod"}},
+		{"a job condition", every, []string{"job infra-prod runs pulumi up only if"}},
+		{"dev only", every[:strings.Index(every, "  infra-prod:")], []string{"stack prod"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := releaseUpProblems(parseWorkflow(t, tc.name, []byte(tc.yaml)), "dev", "prod")
+			if len(got) != len(tc.want) {
+				t.Fatalf("problems %q; want %d, one with each of %q", got, len(tc.want), tc.want)
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("problem %d %q; want one with %q", i, got[i], w)
+				}
+			}
+		})
 	}
 }
 
@@ -224,24 +346,24 @@ func TestPathMatchers(t *testing.T) {
 		patterns []string
 		path     string
 		filter   bool // GitHub's paths filter
-		spec     bool // git pathspecs
-		noSpec   bool // a GitHub-only pattern (!negation)
 	}{
-		{[]string{"infra/**"}, "infra/main.go", true, true, false},
-		{[]string{"infra"}, "infra/main.go", false, true, false},
-		{[]string{"deploy/prometheus-adapter/**"}, "deploy/prometheus-adapter/values.yaml", true, true, false},
-		{[]string{"Pulumi*.yaml"}, "Pulumi.dev.yaml", true, true, false},
-		{[]string{"Pulumi*.yaml"}, "sub/Pulumi.yaml", false, false, false},
-		{[]string{"deploy/*"}, "deploy/prometheus-adapter/values.yaml", false, true, false},
-		{[]string{"deploy/**", "!deploy/chart/**"}, "deploy/chart/ci-agent/values.yaml", false, false, true},
-		{[]string{"go.mod"}, "go.sum", false, false, false},
-		{[]string{"components"}, "componentsx/a.go", false, false, false},
+		{[]string{"infra/**"}, "infra/main.go", true},
+		{[]string{"infra"}, "infra/main.go", false},
+		{[]string{"deploy/prometheus-adapter/**"}, "deploy/prometheus-adapter/values.yaml", true},
+		{[]string{"Pulumi*.yaml"}, "Pulumi.dev.yaml", true},
+		{[]string{"Pulumi*.yaml"}, "sub/Pulumi.yaml", false},
+		{[]string{"deploy/*"}, "deploy/prometheus-adapter/values.yaml", false},
+		{[]string{"deploy/**", "!deploy/chart/**"}, "deploy/chart/ci-agent/values.yaml", false},
+		{[]string{"go.mod"}, "go.sum", false},
+		{[]string{"components"}, "componentsx/a.go", false},
+		// release.yml's paths-ignore: a push of only these runs no release.
+		{[]string{"**.md"}, "docs/infra.md", true},
+		{[]string{"**.md"}, "stacks/config.go", false},
+		{[]string{"deploy/chart/ci-agent/values-*.yaml"}, "deploy/chart/ci-agent/values-prod.yaml", true},
+		{[]string{"deploy/chart/ci-agent/values-*.yaml"}, "deploy/prometheus-adapter/values.yaml", false},
 	} {
 		if got := matchesFilter(tc.patterns, tc.path); got != tc.filter {
 			t.Errorf("matchesFilter(%q, %q) = %v; want %v", tc.patterns, tc.path, got, tc.filter)
-		}
-		if got := matchesPathspec(tc.patterns, tc.path); !tc.noSpec && got != tc.spec {
-			t.Errorf("matchesPathspec(%q, %q) = %v; want %v", tc.patterns, tc.path, got, tc.spec)
 		}
 	}
 }
