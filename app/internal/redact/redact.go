@@ -755,9 +755,16 @@ const codeReference = `(?:process\.env|import\.meta\.env|(?:Deno|Bun)\.env|os\.(
 	`|Environment\.GetEnvironmentVariable\(|sys\.env\b)`
 
 // namesSecretRE matches a value that names a secret and holds none: one that starts with a
-// code reference, or a template expression, whole ("{{ vault_db_password }}" of Ansible,
-// Helm's {{ .Values.pw }}: what is rendered in its place is not logged).
-var namesSecretRE = lazyRegexp(`\A(?:` + codeReference + `|["']?\{\{[^\n]*\}\}["']?\z)`)
+// code reference, a template expression, whole ("{{ vault_db_password }}" of Ansible,
+// Helm's {{ .Values.pw }}: what is rendered in its place is not logged), or the name of the
+// environment variable that holds it, as actions/setup-java's inputs take it
+// (server-password: MAVEN_PASSWORD, gpg-passphrase: MAVEN_GPG_PASSPHRASE): upper case,
+// _-separated words, one of them saying what it holds.
+var namesSecretRE = lazyRegexp(`\A(?:` + codeReference + `|["']?\{\{[^\n]*\}\}["']?\z` +
+	`|(?:[A-Z0-9]+_)+[A-Z0-9]*` + secretWord + `[A-Z0-9]*(?:_[A-Z0-9]+)*\z|[A-Z0-9]*` + secretWord + `[A-Z0-9]*(?:_[A-Z0-9]+)+\z)`)
+
+// secretWord is what the name of a variable holding a secret says, in upper case.
+const secretWord = `(?:TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|KEY|PASS|PWD|PAT|CREDENTIALS?)` // #nosec G101 -- a pattern, not a credential
 
 // maskedRE matches a value given to a command that is no secret: what the CI masked (***)
 // or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}").

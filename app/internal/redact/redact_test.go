@@ -598,6 +598,8 @@ func TestString(t *testing.T) {
 		{"azure setvariable not secret or a macro", "##vso[task.setvariable variable=VERSION]1.2.3\n##vso[task.setvariable variable=X;issecret=true]$(X)", "##vso[task.setvariable variable=VERSION]1.2.3\n##vso[task.setvariable variable=X;issecret=true]$(X)"},
 		{"set-output of a token", `+ echo "::set-output name=token::abc123def456"`, `+ echo "::set-output name=token::[REDACTED:password]"`},
 		{"set-output of a version", "::set-output name=version::1.2.3", "::set-output name=version::1.2.3"},
+		{"setup-java names the variables", "2024-05-01T10:00:09.9650009Z   server-password: GITHUB_TOKEN\n  server-username: MAVEN_USERNAME\n  gpg-passphrase: MAVEN_GPG_PASSPHRASE", "2024-05-01T10:00:09.9650009Z   server-password: GITHUB_TOKEN\n  server-username: MAVEN_USERNAME\n  gpg-passphrase: MAVEN_GPG_PASSPHRASE"},
+		{"upper-case passwords still go", "password: HUNTER2HUNTER2\npassword=PASSWORD123\npassword: TOKEN-ABC_DEF", "password: [REDACTED:password]\npassword=[REDACTED:password]\npassword: [REDACTED:password]"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
