@@ -414,24 +414,26 @@ func commandName(cmd []byte) []byte {
 }
 
 // A deferredProof is a line proved by a command whose failure the script noted in a variable
-// instead of stopping ("$ pytest tests/unit || FAILED=1"), to fail the job later when a command
-// reads it ("$ test -z \"$FAILED\"", "[ -z \"$FAILED\" ]", "exit $FAILED"). The shell went on,
-// so the step counts as passed (outside) until that command is the one the job fails at: then
-// the failure it reports is the noted one, and the proof is the failed step's.
+// instead of stopping ("$ pytest tests/unit || FAILED=1"), to fail the job later in a check
+// that reads it ("$ test -z \"$FAILED\"", "[ -z \"$FAILED\" ]", "exit $FAILED"). The shell went
+// on, so the step counts as passed (outside) until that check is the command the job fails at:
+// then the failure it reports is the noted one, and the proof is the failed step's.
 type deferredProof struct {
 	name  string // the variable
 	ev    *Evidence
-	check int // the echo line of the latest command that read the variable
+	check int // the echo line of the latest check that read the variable
 }
 
 // maxDeferred bounds the proof kept so: a few commands' causes in any real job.
 const maxDeferred = 64
 
 // deferProofs keeps what the open step proved when its command notes its failure in a
-// variable; stepSucceeded then marks it outside as for any step that went on.
+// variable; stepSucceeded then marks it outside as for any step that went on. A step whose last
+// line says it succeeded ("Successfully installed …" after pip's "ERROR: Failed building wheel")
+// did not set the variable: its proof is not the check's.
 func (s *scan) deferProofs() {
 	name := failureVar(s.cur.cmd.text)
-	if name == "" {
+	if name == "" || s.endedWithSuccess() {
 		return
 	}
 	add := func(ev *Evidence) {
@@ -449,20 +451,61 @@ func (s *scan) deferProofs() {
 	}
 }
 
-// noteCheck is told a new command's echo: one that reads a variable deferred proof noted its
-// failure in is its check.
-func (s *scan) noteCheck(echo []byte) {
-	for i := range s.deferred {
-		if readsVar(echo, s.deferred[i].name) {
-			s.deferred[i].check = s.lineNo
-		}
+// successWords start a tool's last line when it succeeded.
+var successWords = [][]byte{
+	[]byte("Successfully "), []byte("Success: "), []byte("Success!"), []byte("All checks passed"),
+	[]byte("BUILD SUCCESS"),
+}
+
+// endedWithSuccess says the open step's last output line (the ring's latest) says it succeeded.
+func (s *scan) endedWithSuccess() bool {
+	if s.ringLen == 0 {
+		return false
 	}
+	l := &s.ring[(s.ringPos-1+len(s.ring))%len(s.ring)]
+	if l.line <= s.cur.cmd.line || l.line < s.cur.start {
+		return false // the step printed nothing
+	}
+	t := trimBlanks(l.text)
+	return slices.ContainsFunc(successWords, func(w []byte) bool { return bytes.HasPrefix(t, w) })
+}
+
+// noteCheck is told a new command's echo: a check ("test", "[", "[[", "exit", "if …; then
+// … exit") that reads a variable deferred proof noted its failure in. Another command that
+// reads it ("./ci/notify.sh --status \"${FAILED:-ok}\"") is not the check: when it fails, it
+// fails on its own. The echo is read once, whatever its length and the number of proofs.
+func (s *scan) noteCheck(echo []byte) {
+	if !isCheck(echo) {
+		return
+	}
+	varsRead(echo, func(name []byte) {
+		for i := range s.deferred {
+			if s.deferred[i].name == string(name) {
+				s.deferred[i].check = s.lineNo
+			}
+		}
+	})
+}
+
+// isCheck says a command echo ("$ cmd") is a check that may fail the job on a noted failure:
+// test, [, [[, exit, or an if whose body exits.
+func isCheck(echo []byte) bool {
+	cmd := trimBlanks(echo[min(len(echo), 2):])
+	name := cmd[:len(commandName(cmd))]
+	switch string(name) {
+	case "test", "[", "[[", "exit":
+		return true
+	case "if":
+		return bytes.Contains(cmd, []byte("exit"))
+	}
+	return false
 }
 
 // takeBackDeferred is told the open step failed the job: if its command is the check of noted
-// failures, their proof is the failed step's (unmarkStep's rule, for the steps it read).
+// failures, their proof is the failed step's (unmarkStep's rule, for the steps it read). A check
+// that proved a cause of its own failed on its own: its proof comes first.
 func (s *scan) takeBackDeferred() {
-	if s.cur.cmd.line == 0 {
+	if s.cur.cmd.line == 0 || s.provedSpecific() {
 		return
 	}
 	for _, d := range s.deferred {
@@ -473,20 +516,57 @@ func (s *scan) takeBackDeferred() {
 }
 
 // failureVar returns the variable a command echo sets when the command fails, "FAILED" in
-// "$ pytest || FAILED=1", "$ make lint || { STATUS=1; }" or "$ tox || export FAILED=true", or "".
+// "$ pytest || FAILED=1", "$ make lint || { echo \"lint failed\"; STATUS=1; }" or
+// "$ tox || export FAILED=true", or "".
 func failureVar(echo []byte) string {
 	i := bytes.LastIndex(echo, []byte("||"))
 	if i < 0 {
 		return ""
 	}
 	rest := bytes.TrimLeft(echo[i+2:], " \t")
-	rest = bytes.TrimLeft(bytes.TrimPrefix(rest, []byte("{")), " \t")
-	rest = bytes.TrimPrefix(rest, []byte("export "))
-	n := identLen(rest)
-	if n == 0 || n == len(rest) || rest[n] != '=' {
+	group, ok := bytes.CutPrefix(rest, []byte("{"))
+	if !ok {
+		return assignedVar(rest)
+	}
+	for { // "{ cmd; cmd; }": the assignment may be any of them
+		if name := assignedVar(group); name != "" {
+			return name
+		}
+		j := nextCommand(group)
+		if j < 0 {
+			return ""
+		}
+		group = group[j:]
+	}
+}
+
+// assignedVar returns the variable a command assigns ("FAILED" of "FAILED=1", "export
+// FAILED=true"), or "".
+func assignedVar(cmd []byte) string {
+	cmd = bytes.TrimPrefix(bytes.TrimLeft(cmd, " \t"), []byte("export "))
+	n := identLen(cmd)
+	if n == 0 || n == len(cmd) || cmd[n] != '=' {
 		return ""
 	}
-	return string(rest[:n])
+	return string(cmd[:n])
+}
+
+// nextCommand returns the index after the first ';' outside quotes in cmd, or -1.
+func nextCommand(cmd []byte) int {
+	var quote byte
+	for i := 0; i < len(cmd); i++ {
+		switch c := cmd[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == ';':
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // identLen is the length of the shell variable name that starts p.
@@ -498,20 +578,44 @@ func identLen(p []byte) int {
 	return n
 }
 
-// readsVar says a command reads the variable: "$NAME" or "${NAME…}".
-func readsVar(echo []byte, name string) bool {
-	for off := 0; ; {
-		i := bytes.Index(echo[off:], []byte(name))
-		if i < 0 {
-			return false
-		}
-		i += off
-		off = i + len(name)
-		if identLen(echo[i:]) != len(name) { // a longer name: $FAILED_TESTS
+// varsRead calls visit with each variable a command reads: "$NAME", "${NAME…}", and a name in
+// arithmetic, "$((NAME))" or "$(( NAME + 1 ))". A '$' in single quotes is no read
+// ('$FAILED' is a literal). One pass over the echo: each byte is looked at a bounded number of
+// times, so a long line costs its length (a line of "FAILEDFAILED…" once cost its square).
+func varsRead(echo []byte, visit func(name []byte)) {
+	single, double := false, false
+	for i := 0; i < len(echo); i++ {
+		switch echo[i] {
+		case '\'':
+			if !double {
+				single = !single
+			}
+			continue
+		case '"':
+			if !single {
+				double = !double
+			}
+			continue
+		case '$':
+		default:
 			continue
 		}
-		if i > 0 && echo[i-1] == '$' || i > 1 && echo[i-1] == '{' && echo[i-2] == '$' {
-			return true
+		if single {
+			continue
+		}
+		j := i + 1
+		switch {
+		case bytes.HasPrefix(echo[j:], []byte("((")):
+			j += 2
+			for j < len(echo) && echo[j] == ' ' {
+				j++
+			}
+		case j < len(echo) && echo[j] == '{':
+			j++
+		}
+		if n := identLen(echo[j:]); n > 0 {
+			visit(echo[j : j+n])
+			i = j + n - 1
 		}
 	}
 }

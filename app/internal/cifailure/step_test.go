@@ -409,6 +409,9 @@ func TestDeferredFailure(t *testing.T) {
 		{"[ -z ]", `$ [ -z "$FAILED" ]`, true},
 		{"exit", `$ exit ${FAILED:-0}`, true},
 		{"if", `$ if [ -n "$FAILED" ]; then echo "some checks failed"; exit 1; fi`, true},
+		{"arithmetic", `$ exit $((FAILED))`, true},
+		// '$FAILED' in single quotes is a literal, not a read of the variable.
+		{"single-quoted", `$ test -z '$FAILED'`, false},
 		// The job fails at a command that reads no noted failure: pytest's step passed.
 		{"another variable", `$ test -z "$FAILED_UPLOADS"`, false},
 		{"no check", `$ ./scripts/publish-docs.sh`, false},
@@ -434,33 +437,113 @@ func TestDeferredFailure(t *testing.T) {
 	}
 }
 
+// TestDeferredFailureChecks: only a check (test, [, [[, exit, if … exit) that reads the noted
+// variable takes the noted commands' proof back, and only from commands that did not end by
+// saying they succeeded.
+func TestDeferredFailureChecks(t *testing.T) {
+	eng := builtinEngine(t)
+	tests := []struct {
+		file     string // under testdata/engine/steps/
+		old, new string // an optional edit of the fixture
+		top      string // the first proposition, inside the failed step
+		outside  string // a proposition that must be outside
+	}{
+		// "./ci/notify.sh --status \"${FAILED:-ok}\"" reads FAILED but is no check: its own
+		// crash (KeyError) failed the job, and pytest's failure stays outside.
+		{file: "gitlab-deferred-notify-fails.log", top: "python.uncaught-exception", outside: "pytest.test-failed"},
+		// "|| { echo …; FAILED=1; }" and "exit $((FAILED))"; pip printed "ERROR: Failed
+		// building wheel" but ended "Successfully installed": it did not set FAILED.
+		{file: "gitlab-deferred-passing-noted.log", top: "pytest.test-failed", outside: "pip.build-wheel-failed"},
+		{file: "gitlab-deferred-passing-noted.log", top: "pytest.test-failed", outside: "pip.build-wheel-failed",
+			old: `$ pytest tests -q || { echo "unit tests failed"; FAILED=1; }`, new: `$ pytest tests -q || FAILED=1`},
+		{file: "gitlab-deferred-passing-noted.log", top: "pytest.test-failed", outside: "pip.build-wheel-failed",
+			old: `$ exit $((FAILED))`, new: `$ test -z "$FAILED"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file+" "+tc.new, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/engine/steps/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := string(data)
+			if tc.old != "" {
+				if !strings.Contains(log, tc.old) {
+					t.Fatalf("the fixture has no %q", tc.old)
+				}
+				log = strings.Replace(log, tc.old, tc.new, 1)
+			}
+			ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if top := ans.Propositions[0]; top.CauseID != tc.top || top.Features.Outside {
+				t.Errorf("top = %s (outside %v, %v); want %s inside", top.CauseID, top.Features.Outside, top.Score, tc.top)
+			}
+			i := slices.IndexFunc(ans.Propositions, func(p Proposition) bool { return p.CauseID == tc.outside })
+			if i < 0 {
+				t.Fatalf("no %s in %+v", tc.outside, ans.Propositions)
+			}
+			if !ans.Propositions[i].Features.Outside {
+				t.Errorf("%s is inside (score %v); want it outside", tc.outside, ans.Propositions[i].Score)
+			}
+		})
+	}
+}
+
 func TestFailureVar(t *testing.T) {
 	for echo, want := range map[string]string{
-		"$ pytest tests/unit -q || FAILED=1":        "FAILED",
-		"$ make lint || { STATUS=1; }":              "STATUS",
-		"$ tox -e py312 || export FAILED=true":      "FAILED",
-		"$ go test ./... || rc_2=$?":                "rc_2",
-		"$ pytest || true":                          "",
-		"$ pytest || echo FAILED=1 >> status.env":   "",
-		"$ FAILED=\"\"":                             "",
-		"$ a || b && c":                             "",
-		"$ pytest tests/unit -q || FAILED=1 # note": "FAILED",
+		"$ pytest tests/unit -q || FAILED=1":            "FAILED",
+		"$ make lint || { STATUS=1; }":                  "STATUS",
+		"$ tox -e py312 || export FAILED=true":          "FAILED",
+		"$ go test ./... || rc_2=$?":                    "rc_2",
+		"$ pytest || true":                              "",
+		"$ pytest || echo FAILED=1 >> status.env":       "",
+		"$ FAILED=\"\"":                                 "",
+		"$ a || b && c":                                 "",
+		"$ pytest tests/unit -q || FAILED=1 # note":     "FAILED",
+		`$ pytest || { echo "unit failed"; FAILED=1; }`: "FAILED",
+		`$ pytest || { echo "a;b"; export RC=1; }`:      "RC",
+		`$ pytest || { echo "unit failed"; }`:           "",
 	} {
 		if got := failureVar([]byte(echo)); got != want {
 			t.Errorf("failureVar(%q) = %q; want %q", echo, got, want)
 		}
 	}
-	for echo, want := range map[string]bool{
-		`$ test -z "$FAILED"`:       true,
-		`$ exit ${FAILED:-0}`:       true,
-		`$ [[ $FAILED ]] && exit 1`: true,
-		`$ test -z "$FAILED_TESTS"`: false,
-		`$ test -z "$MYFAILED"`:     false,
-		`$ echo FAILED`:             false,
-		`$ FAILED=""`:               false,
+	for echo, want := range map[string]string{
+		`$ test -z "$FAILED"`:                        "FAILED",
+		`$ exit ${FAILED:-0}`:                        "FAILED",
+		`$ [[ $FAILED ]] && exit 1`:                  "FAILED",
+		`$ exit $((FAILED))`:                         "FAILED",
+		`$ exit $(( FAILED + LINT ))`:                "FAILED",
+		`$ test -z "$FAILED_TESTS"`:                  "FAILED_TESTS",
+		`$ test -z "$MYFAILED"`:                      "MYFAILED",
+		`$ echo FAILED`:                              "",
+		`$ FAILED=""`:                                "",
+		`$ echo '$FAILED is not read' "$RC"`:         "RC",
+		`$ echo "it's $FAILED"`:                      "FAILED",
+		`$ test -z "$FAILEDFAILEDFAILED$FAILED"`:     "FAILEDFAILEDFAILED FAILED",
+		`$ echo $`:                                   "",
+		`$ if [ -n "${A}" ]; then exit 1; fi # ${B}`: "A B",
 	} {
-		if got := readsVar([]byte(echo), "FAILED"); got != want {
-			t.Errorf("readsVar(%q, FAILED) = %v; want %v", echo, got, want)
+		var got []string
+		varsRead([]byte(echo), func(name []byte) { got = append(got, string(name)) })
+		if strings.Join(got, " ") != want {
+			t.Errorf("varsRead(%q) = %q; want %q", echo, got, want)
+		}
+	}
+	for echo, want := range map[string]bool{
+		`$ test -z "$FAILED"`: true,
+		`$ [ -z "$FAILED" ]`:  true,
+		`$ [[ -z $FAILED ]]`:  true,
+		`$ exit ${FAILED:-0}`: true,
+		`$ if [ -n "$FAILED" ]; then echo "failed"; exit 1; fi`: true,
+		`$ ./ci/notify.sh --status "${FAILED:-ok}"`:             false,
+		`$ echo "unit failed: ${FAILED:-no}" > status.txt`:      false,
+		`$ if [ -n "$FAILED" ]; then ./ci/notify.sh failed; fi`: false,
+		`$ testing`: false,
+	} {
+		if got := isCheck([]byte(echo)); got != want {
+			t.Errorf("isCheck(%q) = %v; want %v", echo, got, want)
 		}
 	}
 }
