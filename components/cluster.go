@@ -35,7 +35,8 @@ type ClusterArgs struct {
 	PublicAccessCidrs []string
 	// AdminPrincipalArns get cluster-admin through EKS access entries. Default none.
 	AdminPrincipalArns []string
-	// NodeGroup sizes the on-demand group for critical workloads. Defaults: t3.medium, 3..10.
+	// NodeGroup sizes the on-demand group for critical workloads. Default instance type
+	// t3.medium; MaxSize is required (NodeGroupArgs).
 	NodeGroup NodeGroupSize
 	// LogRetentionDays keeps control-plane logs this long. Default 90.
 	LogRetentionDays int

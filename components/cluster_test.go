@@ -20,6 +20,7 @@ func newTestCluster(ctx *pulumi.Context, publicCidrs []string) (*components.Clus
 		Region:           "us-east-1", AccountID: account,
 		PublicAccessCidrs:  publicCidrs,
 		AdminPrincipalArns: []string{"arn:aws:iam::" + account + ":role/admin"},
+		NodeGroup:          components.NodeGroupSize{MinSize: 3, MaxSize: 10},
 	})
 }
 
@@ -184,6 +185,46 @@ func TestNodeGroupRequiresClusterName(t *testing.T) {
 	}
 }
 
+// TestNodeGroupSizes: a group's bounds are what it is given; a maximum of 0 (a 0/0 from config,
+// which once became 3..10 as if unset) is refused, as are bounds out of order.
+func TestNodeGroupSizes(t *testing.T) {
+	scaling := func(min, max, desired float64) map[string]any {
+		return map[string]any{"minSize": min, "maxSize": max, "desiredSize": desired}
+	}
+	tests := []struct {
+		name              string
+		min, max, desired int
+		wantScaling       map[string]any
+		wantErr           string
+	}{
+		{"given bounds, desired defaults to min", 2, 4, 0, scaling(2, 4, 2), ""},
+		{"scale to zero", 0, 5, 1, scaling(0, 5, 1), ""},
+		{"0/0, once read as unset and built as 3..10", 0, 0, 0, nil, "node group ng: MaxSize 0: want at least 1"},
+		{"negative max", 0, -1, 0, nil, "MaxSize -1: want at least 1 (EKS refuses a group of at most 0 nodes; the stack's keys are ci-agent:nodeMin/nodeMax"},
+		{"min above max", 4, 2, 0, nil, "want min <= desired <= max"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fn := func(ctx *pulumi.Context) error {
+				_, err := components.NewNodeGroup(ctx, "ng", &components.NodeGroupArgs{
+					ClusterName: pulumi.String("ci-agent-test"), NodeRoleArn: pulumi.String("arn:role"),
+					SubnetIDs: pulumi.ToStringArray([]string{"s1"}), VolumeKeyArn: pulumi.String("arn:key"),
+					MinSize: tc.min, MaxSize: tc.max, DesiredSize: tc.desired,
+				})
+				return err
+			}
+			if tc.wantErr != "" {
+				if err := runErr(fn); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("NewNodeGroup(%d/%d/%d): err = %v; want one containing %q", tc.min, tc.desired, tc.max, err, tc.wantErr)
+				}
+				return
+			}
+			m := run(t, fn)
+			eq(t, "scalingConfig", one(t, m, plan.NodeGroupType, "ng").Input("scalingConfig"), tc.wantScaling)
+		})
+	}
+}
+
 // TestNodeGroupTagsInstancesAndVolumes: EKS copies no tags to the instances and volumes of a
 // managed node group, so the launch template's tag specifications must carry the tags the
 // stack's transformation puts on the template (its top-level tags, all it can reach), or the
@@ -224,6 +265,7 @@ func TestNodeGroupTagsInstancesAndVolumes(t *testing.T) {
 				_, err := components.NewNodeGroup(ctx, "ng", &components.NodeGroupArgs{
 					ClusterName: pulumi.String("ci-agent-test"), NodeRoleArn: pulumi.String("arn:role"),
 					SubnetIDs: pulumi.ToStringArray([]string{"s1"}), VolumeKeyArn: pulumi.String("arn:key"),
+					MinSize: 1, MaxSize: 3,
 				}, opts...)
 				return err
 			})

@@ -30,7 +30,8 @@ type NodeGroupArgs struct {
 	// Spot asks for spot capacity (interruptible, ~65 % cheaper). Default false (on-demand).
 	Spot bool
 	// MinSize, MaxSize and DesiredSize bound the group; the cluster-autoscaler moves within them.
-	// Defaults 3, 10, MinSize.
+	// MaxSize is required (at least 1: there is no default, so that a 0/0 from config is
+	// refused rather than read as "unset"); MinSize may be 0; DesiredSize 0 means MinSize.
 	MinSize, MaxSize, DesiredSize int
 	// DiskGB is the root volume size. Default 50.
 	DiskGB int
@@ -67,8 +68,9 @@ func NewNodeGroup(ctx *pulumi.Context, name string, args *NodeGroupArgs, opts ..
 	if len(args.InstanceTypes) == 0 {
 		args.InstanceTypes = []string{"t3.medium"}
 	}
-	if args.MinSize == 0 && args.MaxSize == 0 {
-		args.MinSize, args.MaxSize = 3, 10
+	if args.MaxSize < 1 {
+		return nil, fmt.Errorf("node group %s: MaxSize %d: want at least 1 (EKS refuses a group of at most 0 nodes; "+
+			"the stack's keys are ci-agent:nodeMin/nodeMax and spotMin/spotMax)", name, args.MaxSize)
 	}
 	if args.DesiredSize == 0 {
 		args.DesiredSize = args.MinSize

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -183,10 +184,17 @@ func (c Config) Enabled(n int) bool { return slices.Contains(c.Phases, n) }
 // LoadConfig reads the stack's configuration with explicit defaults and validates it. A key
 // that is present but malformed is an error, never silently the default.
 func LoadConfig(ctx *pulumi.Context) (Config, error) {
-	r := reader{cfg: config.New(ctx, "")}
+	set, err := stackConfigKeys()
+	if err != nil {
+		return Config{}, err
+	}
+	if err := unknownKey(ctx.Project(), set, configKeys); err != nil {
+		return Config{}, err
+	}
+	r := reader{cfg: config.New(ctx, ""), read: map[string]bool{}}
 	c := Config{
 		Project:     ctx.Project(),
-		Environment: r.cfg.Require("environment"),
+		Environment: r.require("environment"),
 		Region:      config.New(ctx, "aws").Require("region"),
 	}
 	prod := c.Production()
@@ -233,13 +241,41 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	if r.err != nil {
 		return c, r.err
 	}
+	for _, key := range configKeys {
+		if !r.read[key] {
+			return c, fmt.Errorf("config ci-agent:%s is in configKeys (stacks/config_keys.go) but LoadConfig never reads it: "+
+				"read it, unconditionally, or remove it from the list", key)
+		}
+	}
 	return c, c.validate()
 }
 
-// reader reads optional keys with defaults and keeps the first malformed-value error.
+// reader reads optional keys with defaults and keeps the first malformed-value error. Every
+// key goes through get, which records it and refuses a key configKeys does not list.
 type reader struct {
-	cfg *config.Config
-	err error
+	cfg  *config.Config
+	err  error
+	read map[string]bool
+}
+
+// get returns the key's raw value, "" when the stack does not set it.
+func (r *reader) get(key string) string {
+	if !slices.Contains(configKeys, key) {
+		r.fail(key, fmt.Errorf("the program reads a key that configKeys (stacks/config_keys.go) does not list; add it there"))
+	}
+	r.read[key] = true
+	return r.cfg.Get(key)
+}
+
+func (r *reader) require(key string) string {
+	r.get(key)
+	return r.cfg.Require(key)
+}
+
+// secret returns a secret key's value and whether the stack sets it.
+func (r *reader) secret(key string) (pulumi.StringOutput, bool) {
+	set := r.get(key) != ""
+	return r.cfg.GetSecret(key), set
 }
 
 func (r *reader) fail(key string, err error) {
@@ -249,14 +285,14 @@ func (r *reader) fail(key string, err error) {
 }
 
 func (r *reader) str(key, def string) string {
-	if v := r.cfg.Get(key); v != "" {
+	if v := r.get(key); v != "" {
 		return v
 	}
 	return def
 }
 
 func (r *reader) int(key string, def int) int {
-	if r.cfg.Get(key) == "" {
+	if r.get(key) == "" {
 		return def
 	}
 	v, err := r.cfg.TryInt(key)
@@ -267,7 +303,7 @@ func (r *reader) int(key string, def int) int {
 }
 
 func (r *reader) bool(key string, def bool) bool {
-	if r.cfg.Get(key) == "" {
+	if r.get(key) == "" {
 		return def
 	}
 	v, err := r.cfg.TryBool(key)
@@ -278,7 +314,7 @@ func (r *reader) bool(key string, def bool) bool {
 }
 
 func (r *reader) float(key string, def float64) float64 {
-	if r.cfg.Get(key) == "" {
+	if r.get(key) == "" {
 		return def
 	}
 	v, err := r.cfg.TryFloat64(key)
@@ -290,7 +326,7 @@ func (r *reader) float(key string, def float64) float64 {
 
 // object decodes a structured (list or map) value into out, or sets def when absent.
 func object[T any](r *reader, key string, out *T, def T) {
-	if r.cfg.Get(key) == "" {
+	if r.get(key) == "" {
 		*out = def
 		return
 	}
@@ -324,6 +360,11 @@ func (c Config) validate() error {
 	if err := c.validateDatabaseOverride(); err != nil {
 		return err
 	}
+	// A node group of no node: the component used to take 0/0 for "unset" and build 3..10.
+	if c.NodeMax < 1 || c.NodeMin < 0 {
+		return fmt.Errorf("config: ci-agent:nodeMin = %d, ci-agent:nodeMax = %d: the on-demand node group needs nodeMax >= 1 and nodeMin >= 0 "+
+			"(the cluster's system pods and the cluster-autoscaler run on it, and EKS refuses a maximum of 0)", c.NodeMin, c.NodeMax)
+	}
 	if c.NodeMin > c.NodeDesired || c.NodeDesired > c.NodeMax {
 		return fmt.Errorf("config: want nodeMin <= nodeDesired <= nodeMax, got %d/%d/%d", c.NodeMin, c.NodeDesired, c.NodeMax)
 	}
@@ -337,6 +378,20 @@ func (c Config) validate() error {
 // cluster-autoscaler's image tag is built as "v"+version+".0".
 var kubernetesVersion = regexp.MustCompile(`^\d+\.\d+$`)
 
+// awsRegion is an AWS region name (eu-west-1, us-gov-west-1).
+var awsRegion = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+
+// needsEgress are the phases that need the private subnets' route to the internet (the NAT),
+// and why; the VPC endpoints (ECR, S3, STS) cover the nodes' own images only.
+var needsEgress = map[int]string{
+	2: "external-dns, cert-manager (Let's Encrypt) and the load balancer controller could neither pull their public images nor reach their APIs",
+	3: "the monitoring charts could not pull their public images, nor Alertmanager reach its receivers",
+	4: "Argo CD could not pull its images nor fetch the Git repository",
+	6: "the password-rotation Lambda could not reach Secrets Manager (no VPC endpoint), so rotation would fail",
+	7: "Chaos Mesh could not pull its public images",
+	8: "the cluster-autoscaler and metrics-server could not pull their public images",
+}
+
 // vaultLockMinDays is the MinRetentionDays of phase 9's vault locks (components/dr.go): a locked
 // vault fails backup jobs whose recovery points would be kept less.
 const vaultLockMinDays = 7
@@ -345,6 +400,44 @@ const vaultLockMinDays = 7
 // so that a wrong value stops the program here, named by its key, rather than in a failed
 // `pulumi up` or a component's error without the key's name.
 func (c Config) validateRanges() error {
+	if c.NatGateways < 0 || c.NatGateways > c.AzCount {
+		return fmt.Errorf("config ci-agent:natGateways = %d: want 0 to ci-agent:azCount (%d), one NAT at most per AZ", c.NatGateways, c.AzCount)
+	}
+	if c.NatGateways == 0 {
+		for _, n := range phaseOrder {
+			if why, ok := needsEgress[n]; ok && c.Enabled(n) {
+				return fmt.Errorf("config ci-agent:natGateways = 0 with phase %d: the private subnets would have no route out, and %s; "+
+					"set natGateways to 1 or more", n, why)
+			}
+		}
+	}
+	if !strings.HasPrefix(c.DbInstanceClass, "db.") {
+		return fmt.Errorf("config ci-agent:dbInstanceClass = %q: want an RDS instance class like db.t4g.medium", c.DbInstanceClass)
+	}
+	if !strings.HasPrefix(c.Platform.RedisNodeType, "cache.") {
+		return fmt.Errorf("config ci-agent:redisNodeType = %q: want an ElastiCache node type like cache.t4g.small", c.Platform.RedisNodeType)
+	}
+	for i, region := range c.SecondaryRegions {
+		if !awsRegion.MatchString(region) {
+			return fmt.Errorf("config ci-agent:secondaryRegions[%d] = %q: want an AWS region name like eu-west-1", i, region)
+		}
+	}
+	if d := c.Platform.Domain; !strings.Contains(d, ".") || len(d) > 253 || components.ValidSubdomain(d) != nil {
+		return fmt.Errorf("config ci-agent:domain = %q: want a DNS name like ci-agent.tech (lower-case labels of letters, digits "+
+			"and '-', separated by dots, no trailing dot)", d)
+	}
+	for _, b := range []struct {
+		key   string
+		value float64
+	}{
+		{"budgetCompute", c.Platform.BudgetCompute}, {"budgetDatabase", c.Platform.BudgetDatabase},
+		{"budgetStorage", c.Platform.BudgetStorage}, {"budgetTransfer", c.Platform.BudgetTransfer},
+		{"budgetTotal", c.Platform.BudgetTotal},
+	} {
+		if !(b.value > 0) || math.IsInf(b.value, 0) {
+			return fmt.Errorf("config ci-agent:%s = %v: want a monthly amount in USD above 0 (AWS Budgets refuses 0)", b.key, b.value)
+		}
+	}
 	if !kubernetesVersion.MatchString(c.KubernetesVersion) {
 		return fmt.Errorf("config ci-agent:kubernetesVersion = %q: want a minor version like 1.35 (EKS takes no patch level, "+
 			"and the cluster-autoscaler's image tag is v<version>.0)", c.KubernetesVersion)

@@ -63,15 +63,12 @@ func (c *Config) loadPlatform(r *reader) {
 	p.AcmeEmail = r.str("acmeEmail", "ops@"+p.Domain)
 
 	p.AlertEmail = r.str("alertEmail", "ops@"+p.Domain)
-	p.HasSlack = r.cfg.Get("alertSlackWebhook") != ""
-	p.AlertSlackWebhook = r.cfg.GetSecret("alertSlackWebhook")
-	p.HasPagerDuty = r.cfg.Get("alertPagerDutyKey") != ""
-	p.AlertPagerDutyKey = r.cfg.GetSecret("alertPagerDutyKey")
+	p.AlertSlackWebhook, p.HasSlack = r.secret("alertSlackWebhook")
+	p.AlertPagerDutyKey, p.HasPagerDuty = r.secret("alertPagerDutyKey")
 	p.AlertSMTPSmarthost = r.str("alertSmtpSmarthost", "")
 	p.AlertSMTPFrom = r.str("alertSmtpFrom", "alertmanager@"+p.Domain)
 	p.AlertSMTPUsername = r.str("alertSmtpUsername", "")
-	p.HasSMTPPassword = r.cfg.Get("alertSmtpPassword") != ""
-	p.AlertSMTPPassword = r.cfg.GetSecret("alertSmtpPassword")
+	p.AlertSMTPPassword, p.HasSMTPPassword = r.secret("alertSmtpPassword")
 
 	p.GitRepoURL = r.str("gitRepoUrl", "https://github.com/ci-agent/ci-agent.git")
 	p.GitRevision = r.str("gitRevision", "main")

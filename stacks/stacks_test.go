@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
 	"github.com/ci-agent/ci-agent/components"
@@ -455,6 +457,38 @@ func TestConfigErrors(t *testing.T) {
 		{"app CPU request not a quantity", map[string]string{"ci-agent:appCpuRequest": "one"}, "ci-agent:appCpuRequest"},
 		{"app memory limit in bytes", map[string]string{"ci-agent:appMemoryLimit": "805306368"}, "ci-agent:appMemoryLimit"},
 		{"no app replicas", map[string]string{"ci-agent:appMaxReplicas": "0"}, "ci-agent:appMaxReplicas = 0"},
+		// A key the program does not read would be ignored and its default used.
+		{"key of the wrong case", map[string]string{"ci-agent:dbMultiAZ": "true"},
+			"config ci-agent:dbMultiAZ: unknown key: the program reads no such key, so its value would be ignored (did you mean ci-agent:dbMultiAz?)"},
+		{"key misspelt", map[string]string{"ci-agent:natGateway": "3"}, "config ci-agent:natGateway: unknown key: the program reads no such key, so its value would be ignored (did you mean ci-agent:natGateways?)"},
+		{"key two edits away", map[string]string{"ci-agent:redisNodeTpe": "cache.t4g.small", "ci-agent:spotmax": "3"},
+			"ci-agent:redisNodeTpe: unknown key: the program reads no such key, so its value would be ignored (did you mean ci-agent:redisNodeType?)"},
+		{"unknown key like none", map[string]string{"ci-agent:dbEngine": "mysql"}, "config ci-agent:dbEngine: unknown key: the program reads no such key, so its value would be ignored; stacks/config_keys.go"},
+		{"unknown key before a missing environment", map[string]string{"ci-agent:environment": "", "ci-agent:enviroment": "dev"},
+			"(did you mean ci-agent:environment?)"},
+		// A node group of no node once became 3..10 in the component.
+		{"node group 0/0", map[string]string{"ci-agent:nodeMin": "0", "ci-agent:nodeMax": "0"},
+			"ci-agent:nodeMin = 0, ci-agent:nodeMax = 0: the on-demand node group needs nodeMax >= 1"},
+		{"node group max 0", map[string]string{"ci-agent:nodeMin": "0", "ci-agent:nodeMax": "0", "ci-agent:nodeDesired": "0"}, "ci-agent:nodeMax = 0"},
+		{"negative node min", map[string]string{"ci-agent:nodeMin": "-1", "ci-agent:nodeDesired": "1"}, "ci-agent:nodeMin = -1"},
+		// No NAT: nothing in the private subnets reaches the internet.
+		{"no NAT with the database (rotation)", map[string]string{"ci-agent:natGateways": "0"},
+			"ci-agent:natGateways = 0 with phase 6: the private subnets would have no route out, and the password-rotation Lambda could not reach Secrets Manager"},
+		{"no NAT with the edge", map[string]string{"ci-agent:natGateways": "0", "ci-agent:phases": "[1, 2]"}, "ci-agent:natGateways = 0 with phase 2"},
+		{"no NAT with GitOps", map[string]string{"ci-agent:natGateways": "0", "ci-agent:phases": "[1, 4]"}, "ci-agent:natGateways = 0 with phase 4: the private subnets would have no route out, and Argo CD"},
+		{"more NATs than AZs", map[string]string{"ci-agent:natGateways": "4"}, "ci-agent:natGateways = 4: want 0 to ci-agent:azCount (3)"},
+		// Values AWS would refuse only at `pulumi up`.
+		{"RDS class without db.", map[string]string{"ci-agent:dbInstanceClass": "t4g.medium"}, `ci-agent:dbInstanceClass = "t4g.medium": want an RDS instance class`},
+		{"ElastiCache type without cache.", map[string]string{"ci-agent:redisNodeType": "t4g.micro"}, `ci-agent:redisNodeType = "t4g.micro": want an ElastiCache node type`},
+		{"budget 0", map[string]string{"ci-agent:budgetStorage": "0"}, "ci-agent:budgetStorage = 0: want a monthly amount in USD above 0"},
+		{"budget negative", map[string]string{"ci-agent:budgetTotal": "-380"}, "ci-agent:budgetTotal = -380"},
+		{"budget NaN", map[string]string{"ci-agent:budgetCompute": "NaN"}, "ci-agent:budgetCompute = NaN"},
+		{"DR region not a region", map[string]string{"ci-agent:secondaryRegions": `["eu-west-1", "europe"]`}, `ci-agent:secondaryRegions[1] = "europe": want an AWS region name`},
+		{"DR region an availability zone", map[string]string{"ci-agent:secondaryRegions": `["eu-west-1a"]`}, `ci-agent:secondaryRegions[0] = "eu-west-1a"`},
+		{"domain with upper case", map[string]string{"ci-agent:domain": "Dev.CI-Agent.tech"}, `ci-agent:domain = "Dev.CI-Agent.tech": want a DNS name`},
+		{"domain with a space", map[string]string{"ci-agent:domain": "dev ci-agent.tech"}, `ci-agent:domain = "dev ci-agent.tech"`},
+		{"domain without a dot", map[string]string{"ci-agent:domain": "localhost"}, `ci-agent:domain = "localhost"`},
+		{"domain with a trailing dot", map[string]string{"ci-agent:domain": "ci-agent.tech."}, `ci-agent:domain = "ci-agent.tech."`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -467,6 +501,97 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("config %v: error = %v; want one containing %q", tc.set, err, tc.want)
 			}
 		})
+	}
+}
+
+// loadOnly runs LoadConfig alone under the mocks, for what the config accepts.
+func loadOnly(ctx *pulumi.Context) error {
+	_, err := stacks.LoadConfig(ctx)
+	return err
+}
+
+// TestConfigAccepts: the keys other namespaces own, values at the new checks' edges, and the
+// regions and domains the checks must let through.
+func TestConfigAccepts(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string
+	}{
+		{"other namespaces' keys", map[string]string{"aws:profile": "ci", "aws:defaultTags": `{"tags":{"Team":"platform"}}`,
+			"kubernetes:context": "x", "pulumi:disable-default-providers": `["kubernetes"]`, "random:x": "y"}},
+		{"GovCloud and 2-letter regions", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:secondaryRegions": `["us-gov-west-1", "il-central-1"]`}},
+		{"a subdomain with digits and hyphens", map[string]string{"ci-agent:domain": "dev-2.ci-agent.tech"}},
+		{"no NAT without the phases that need one", map[string]string{"ci-agent:natGateways": "0", "ci-agent:phases": "[1, 5, 10]",
+			"ci-agent:githubRepository": "ci-agent/ci-agent"}},
+		{"a node group that scales from zero", map[string]string{"ci-agent:nodeMin": "0", "ci-agent:nodeDesired": "0", "ci-agent:nodeMax": "2"}},
+		{"fractional budgets", map[string]string{"ci-agent:budgetStorage": "0.5"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := map[string]string{"aws:region": "us-east-1", "ci-agent:environment": "dev"}
+			for k, v := range tc.set {
+				cfg[k] = v
+			}
+			if _, err := plan.Run("dev", cfg, loadOnly); err != nil {
+				t.Errorf("config %v: %v", tc.set, err)
+			}
+		})
+	}
+}
+
+// TestDocumentedKeysExist: every ci-agent: key the committed stacks set, and that the docs,
+// runbooks and scripts tell an operator to set (pulumi config set ci-agent:…, a yq edit of
+// Pulumi.<stack>.yaml), is one the program reads; otherwise following them is refused now, and
+// was silently ignored before.
+func TestDocumentedKeysExist(t *testing.T) {
+	known := map[string]bool{}
+	for _, k := range stacks.ConfigKeys() {
+		known[k] = true
+	}
+	// ci-agent:<key>, but not ci-agent:ci-agent-prod (a service account) or an image ci-agent:tag-x.
+	keyRef := regexp.MustCompile(`ci-agent:([a-z][A-Za-z0-9]*)([^A-Za-z0-9/_.-]|$)`)
+	var files []string
+	for _, pattern := range []string{"../Pulumi.*.yaml", "../README.md", "../docs/*.md", "../docs/*/*.md", "../deploy/*.sh",
+		"../.github/workflows/*.yml", "../scripts/*", "*.go"} {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range matches {
+			if info, err := os.Stat(m); err == nil && info.Mode().IsRegular() && !strings.HasSuffix(m, "_test.go") {
+				files = append(files, m)
+			}
+		}
+	}
+	seen := 0
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(raw), "\n") {
+			for _, m := range keyRef.FindAllStringSubmatch(line, -1) {
+				seen++
+				if !known[m[1]] {
+					t.Errorf("%s:%d names ci-agent:%s, which the program does not read (stacks/config_keys.go)", file, i+1, m[1])
+				}
+			}
+		}
+	}
+	if seen < 50 {
+		t.Errorf("found %d references to ci-agent: keys in %d files; the patterns no longer find the docs", seen, len(files))
+	}
+	// The committed stacks' keys, through the loader the plan uses.
+	for _, stack := range []string{"dev", "prod"} {
+		cfg, err := plan.LoadStackConfig("..", stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key := range cfg {
+			if k, ours := strings.CutPrefix(key, "ci-agent:"); ours && !known[k] {
+				t.Errorf("Pulumi.%s.yaml sets %s, which the program does not read", stack, key)
+			}
+		}
 	}
 }
 
