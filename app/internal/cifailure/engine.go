@@ -340,12 +340,20 @@ type scan struct {
 	pendingEcho  ringLine
 	groupPending bool
 	shell        bool // in a Jenkins shell step: "+ cmd" trace lines are command echoes
-	// A script's EXIT (or ERR) trap, from its "+ trap HANDLER EXIT" trace: the handler's first
-	// command (trap), and whether the handler runs (trapRun, trapTrace): the script is exiting
-	// at the failure its output showed, and what the handler prints and proves came after it.
-	trap    []byte
-	trapRun bool
-	trapKey []byte // scratch: a traced command's trapCommand
+	// A script's EXIT trap, from its "+ trap HANDLER EXIT" trace: the handler's commands (trap,
+	// trapHandler), and whether the handler runs (trapRun, trapTrace): the script is exiting
+	// at the failure its output showed, and what the handler prints and proves came after it,
+	// unless it dumps logs (trapDump). Until the script's end, a command that is not the
+	// handler's takes the run back (takeBackTrap): what it marked outside (trapMarked), the
+	// step it parked (trapParked) or held when it printed no error (trapHeld).
+	trap       []byte
+	trapOpaque bool // the handler calls a function: any command traced after may be its
+	trapRun    bool
+	trapDump   bool
+	trapMarked []*Evidence
+	trapParked bool
+	trapHeld   bool
+	trapKey    []byte // scratch: a traced command's trapCommand
 	// Proof of commands whose failure the script noted in a variable and checks later
 	// ("$ pytest || FAILED=1" … "$ test -z \"$FAILED\"", deferProofs): outside until the
 	// check is the command that fails the job.
@@ -564,8 +572,9 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		s.errorishLen = min(s.errorishLen+1, maxErrorish)
 	}
 	s.stepLine(text, kind)
-	if lineEv != nil && s.trapRun {
+	if lineEv != nil && s.trapRun && !s.trapDump && !s.outside[lineEv] {
 		s.markOutside(lineEv) // a trap's clean-up, as after_script: not why the script failed
+		s.trapMarked = append(s.trapMarked, lineEv)
 	}
 	if s.errorish {
 		s.lastErrorish = s.lineNo

@@ -163,16 +163,22 @@ func (s *scan) stepLine(text []byte, kind lineKind) {
 			return
 		}
 	}
+	if s.trapRun && text[0] == '$' && len(text) > 1 && text[1] == ' ' {
+		s.takeBackTrap() // the next command of a GitLab or Travis script: it went on
+	}
 	if text[0] == '+' && len(text) > 2 && text[1] == ' ' && s.trapTrace(text[2:]) {
 		s.trapRun = true
 		if !s.shell {
 			// GitHub Actions, GitLab, Travis: the trace is the script's own (set -x), no
 			// step echo. The step's output is over; its verdict comes after the handler.
+			wasParked := s.parked
 			s.park(false)
+			s.trapParked = s.parked && !wasParked
 			return
 		}
 		// A Jenkins shell step: the step is held as after any trace that follows error
 		// output (below), and the handler's errors do not say the script went on.
+		s.trapHeld = s.held == nil && s.cur.nHits[tierError] == 0
 	}
 	if len(text) > 2 && text[1] == ' ' && (text[0] == '$' || text[0] == '+' && s.shell && text[2] != ' ') ||
 		text[0] == '[' && jenkinsEcho(text) {
@@ -315,47 +321,219 @@ func (s *scan) releaseHeld(went bool) {
 }
 
 // trapTrace reads a shell's trace of a command (set -x, "+ cmd", without the "+ "): it records a
-// "trap HANDLER EXIT" (or ERR, or 0) and reports the handler's first command traced after the
-// open step's error output or proof: the trap runs, so the script is exiting, and with -e that
-// is at the failure shown. A clean-up that prints errors of its own ("Error response from
-// daemon", "rm: cannot remove …") otherwise read as the next command's, and the failed
-// command's step as one that went on and passed.
+// "trap HANDLER EXIT" (or 0) and reports the handler's first command traced after the open
+// step's error output or proof: the trap runs, so the script is exiting, and with -e that is at
+// the failure shown. A clean-up that prints errors of its own ("Error response from daemon",
+// "rm: cannot remove …") otherwise read as the next command's, and the failed command's step as
+// one that went on and passed.
+//
+// A trap runs at the script's end only: its commands are the last ones traced. So while it is
+// taken as running, a traced command that is none of the handler's ("+ make all" after a
+// "+ rm -rf build" the script ran itself, when the handler is 'rm -rf "$WORK"') says the script
+// went on, and what the supposed handler's run marked is taken back (takeBackTrap). A handler
+// that calls a function ("trap cleanup EXIT") is followed by the function's commands, which the
+// trap's line does not name: anything traced after it is taken as its.
+//
+// An ERR trap is not an exit: it runs at each failing command, and the script may go on (set
+// +e); bash traces it one level deeper ("++ echo …"), as it does a command substitution.
 func (s *scan) trapTrace(cmd []byte) bool {
-	if rest, ok := bytes.CutPrefix(cmd, trapCmd); ok {
-		s.trap = trapHandler(rest, s.trap[:0])
+	if s.trapRun {
+		s.trapKey = trapCommand(cmd, s.trapKey[:0])
+		if s.trapOpaque || handlerRuns(s.trap, s.trapKey) {
+			s.trapDump = isLogDump(cmd)
+			return false
+		}
+		s.takeBackTrap() // the script went on: the supposed handler was its own command
 		return false
 	}
-	if len(s.trap) == 0 || s.trapRun ||
+	if rest, ok := bytes.CutPrefix(cmd, trapCmd); ok {
+		if h, set, opaque := trapHandler(rest, s.trap[:0]); set {
+			s.trap, s.trapOpaque = h, opaque
+		}
+		return false
+	}
+	if len(s.trap) == 0 ||
 		s.held == nil && s.cur.nHits[tierError] == 0 && len(s.stepFound) == 0 && len(s.stepThen) == 0 {
 		return false
 	}
 	s.trapKey = trapCommand(cmd, s.trapKey[:0])
-	return sameCommand(s.trap, s.trapKey)
+	first, _, _ := bytes.Cut(s.trap, newline)
+	if !sameCommand(first, s.trapKey) {
+		return false
+	}
+	s.trapDump = isLogDump(cmd)
+	return true
 }
 
-var trapCmd = []byte("trap ")
+// takeBackTrap is told the script went on after a command taken as its trap's start: the lines
+// the supposed handler's run marked outside are the step's again, the step's output goes on, and
+// a Jenkins step held for it is released as the held step would have been without it.
+func (s *scan) takeBackTrap() {
+	for _, ev := range s.trapMarked {
+		delete(s.outside, ev)
+	}
+	s.trapMarked = s.trapMarked[:0]
+	s.trapRun, s.trapDump = false, false
+	if s.trapParked {
+		s.parked, s.cur.over = false, 0
+	}
+	if s.held != nil && (s.trapHeld || s.cur.nHits[tierError] > 0) {
+		// Held only for the trap, or errors came since: the held step went on.
+		s.releaseHeld(true)
+	}
+	s.trapParked, s.trapHeld = false, false
+}
 
-// trapHandler returns the first command of a trap's handler (trapCommand), appended to buf, or
-// nothing when the trap is not run at the script's exit, or resets one ("trap - EXIT", an empty
-// handler). bash quotes the handler in its trace ("trap 'docker compose down' EXIT"), dash
+var (
+	trapCmd = []byte("trap ")
+	newline = []byte("\n")
+)
+
+// maxTrapCommands bounds the handler's commands kept.
+const maxTrapCommands = 16
+
+// trapHandler reads a trap's arguments (after "trap "). set says the line sets or resets the
+// EXIT trap ("trap - EXIT", an empty handler: cmds is empty then); a trap of other signals
+// only ("trap '…' INT TERM", ERR) or "trap -p" leaves it as it was. cmds holds, appended to
+// buf, the handler's commands (trapCommand), each ended by '\n', the first the one its run
+// starts with; opaque says one of them calls a function or script whose commands are traced
+// after it. bash quotes the handler in its trace ("trap 'docker compose down' EXIT"), dash
 // does not.
-func trapHandler(args, buf []byte) []byte {
-	fields := bytes.Fields(args)
-	handler := bytes.TrimRight(args, " \t")
+func trapHandler(args, buf []byte) (cmds []byte, set, opaque bool) {
+	handler := bytes.TrimLeft(args, " \t")
+	if h, ok := bytes.CutPrefix(handler, []byte("-- ")); ok {
+		handler = bytes.TrimLeft(h, " \t")
+	}
 	exit := false
-	for i := len(fields) - 1; i > 0; i-- { // the signals end the line
-		sig := string(bytes.TrimPrefix(fields[i], []byte("SIG")))
-		if sig == "EXIT" || sig == "ERR" || sig == "0" {
-			exit = true
-		} else if !isSignalName(sig) {
+	for { // the signals end the line
+		handler = bytes.TrimRight(handler, " \t")
+		i := bytes.LastIndexAny(handler, " \t")
+		if i < 0 {
 			break
 		}
-		handler = bytes.TrimRight(bytes.TrimSuffix(handler, fields[i]), " \t")
+		sig := bytes.TrimPrefix(handler[i+1:], []byte("SIG"))
+		if !isSignalName(string(sig)) {
+			break
+		}
+		exit = exit || string(sig) == "EXIT" || string(sig) == "0"
+		handler = handler[:i]
 	}
-	if !exit || string(fields[0]) == "-" {
-		return buf
+	switch {
+	case !exit || len(handler) == 0:
+		return buf, false, false
+	case string(handler) == "-" || string(handler) == "''" || string(handler) == `""`:
+		return buf[:0], true, false // reset
+	case handler[0] == '-':
+		return buf, false, false // "trap -p EXIT", "trap -l"
 	}
-	return trapCommand(handler, buf)
+	if q := handler[0]; (q == '\'' || q == '"') && len(handler) > 1 && handler[len(handler)-1] == q {
+		handler = handler[1 : len(handler)-1]
+	}
+	buf = buf[:0]
+	for n := 0; len(handler) > 0 && n < maxTrapCommands; n++ {
+		end := commandEnd(handler)
+		cmd := shellKeywords(handler[:end])
+		handler = handler[end:]
+		if len(cmd) == 0 {
+			continue
+		}
+		before := len(buf)
+		buf = append(trapCommand(cmd, buf), '\n')
+		key := buf[before : len(buf)-1]
+		if bytes.IndexByte(key, ' ') < 0 && key[len(key)-1] != '=' && !isBuiltin(key) {
+			opaque = true // "cleanup", "./scripts/stop-services": its own commands follow
+		}
+	}
+	return buf, true, opaque
+}
+
+// commandEnd returns where a handler's first command ends: after a ';', '&', '|' or newline
+// outside quotes ("a || b" ends after its second '|'), or at its end.
+func commandEnd(h []byte) int {
+	var quote byte
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '&' && (i > 0 && (h[i-1] == '>' || h[i-1] == '<') || i+1 < len(h) && h[i+1] == '>'):
+			// a redirection: ">&2", "&>/dev/null"
+		case c == ';' || c == '&' || c == '|' || c == '\n':
+			for i+1 < len(h) && (h[i+1] == c) {
+				i++
+			}
+			return i + 1
+		}
+	}
+	return len(h)
+}
+
+// shellKeywords drops the blanks and the reserved words ("if", "then", "!", "{") that lead a
+// command: what bash traces is the command after them. A closing word ("fi", "}") is no command.
+func shellKeywords(cmd []byte) []byte {
+	for {
+		cmd = bytes.TrimSpace(cmd)
+		w := cmd[:len(commandName(cmd))]
+		switch string(w) {
+		case "if", "then", "else", "elif", "do", "while", "until", "!", "{", "(":
+			cmd = cmd[len(w):]
+			continue
+		case "fi", "done", "}", ")", "":
+			return nil
+		}
+		return cmd
+	}
+}
+
+// isBuiltin: a shell builtin a handler calls without arguments, no function of its own.
+func isBuiltin(name []byte) bool {
+	switch string(name) {
+	case "exit", "return", "true", "false", ":", "wait", "set", "pwd", "sync", "date":
+		return true
+	}
+	return false
+}
+
+// handlerRuns says a traced command (trapCommand) is one of a handler's commands (trapHandler),
+// by name: bash's trace re-quotes words ("'[' -n x ']'") and expands variables.
+func handlerRuns(cmds, key []byte) bool {
+	name, _, _ := bytes.Cut(key, []byte(" "))
+	for rest := cmds; len(rest) > 0; {
+		var cmd []byte
+		cmd, rest, _ = bytes.Cut(rest, newline)
+		if n, _, _ := bytes.Cut(cmd, []byte(" ")); bytes.Equal(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLogDump says a traced command prints logs ("docker compose logs db", "kubectl logs", "cat
+// build.log", "journalctl -u app"): a handler that dumps them shows why the failure happened
+// (a database's "No space left on device" under a test's "connection refused"), which is the
+// failure's own evidence, not the clean-up's.
+func isLogDump(cmd []byte) bool {
+	name := commandName(bytes.TrimLeft(cmd, `'"`))
+	switch string(name) {
+	case "cat", "tail", "head", "journalctl", "dmesg":
+		return true
+	case "docker", "docker-compose", "podman", "kubectl", "oc":
+	default:
+		return false
+	}
+	rest := cmd[len(name):]
+	for i := 0; i < 2; i++ { // "docker logs", "docker compose logs"
+		rest = bytes.TrimLeft(rest, " \t")
+		w := rest[:len(commandName(rest))]
+		if string(w) == "logs" || string(w) == "describe" {
+			return true
+		}
+		rest = rest[len(w):]
+	}
+	return false
 }
 
 // isSignalName: "INT", "TERM", "HUP", "15".
@@ -623,7 +801,8 @@ func varsRead(echo []byte, visit func(name []byte)) {
 // endScript forgets the trap of a script that is over (its verdict came, or a new step or shell
 // began).
 func (s *scan) endScript() {
-	s.trap, s.trapRun = s.trap[:0], false
+	s.trap, s.trapRun, s.trapOpaque, s.trapDump = s.trap[:0], false, false, false
+	s.trapMarked, s.trapParked, s.trapHeld = s.trapMarked[:0], false, false
 }
 
 // unmarkStep takes back the outside mark of what the open step proved: it failed, so its

@@ -345,28 +345,107 @@ func TestTrapCleanupAfterFailure(t *testing.T) {
 	}
 }
 
+// TestTrapRunsAtScriptEnd: a trap's handler runs when the script exits, so it is the last thing
+// traced. A command the script itself ran that looks like the handler's ("+ rm -rf build" for
+// 'rm -rf "$WORK"', "+ echo …" for 'echo "$0 exited with $?"') is followed by more of the
+// script's commands: the failure after it is the job's, inside the failed step. An ERR trap is no
+// exit (set +e: the script goes on); a handler that dumps logs ("docker compose logs db") shows
+// the failure's cause, not the clean-up's; a later "trap … INT TERM" leaves the EXIT trap.
+func TestTrapRunsAtScriptEnd(t *testing.T) {
+	eng := builtinEngine(t)
+	const exitTrap = `+ trap 'docker compose down -v || echo "cleanup failed: compose down exited $?" >&2; rm -rf "$TMP"' EXIT`
+	tests := []struct {
+		name     string
+		file     string // under testdata/engine/steps/
+		old, new string // an optional edit of the fixture
+		top      string // first, inside the failed step
+		inside   []string
+		outside  []string
+	}{
+		{name: "jenkins rm", file: "jenkins-trap-command-run-by-script.log", top: "c.undeclared-identifier"},
+		{name: "github echo", file: "github-trap-echo-run-by-script.log", top: "c.undeclared-identifier"},
+		{name: "github ERR", file: "github-err-trap-script-goes-on.log", top: "node.tsc-error", inside: []string{"node.eslint-errors"}},
+		{name: "github logs", file: "github-trap-dumps-logs.log", top: "machine.no-space-left", inside: []string{"net.connection-refused"}},
+		{name: "INT TERM after EXIT", file: "jenkins-trap-cleanup-error.log", old: exitTrap,
+			new: exitTrap + "\n+ trap 'echo interrupted; exit 130' INT TERM",
+			top: "go.test-failed", outside: []string{"machine.permission-denied"}},
+		{name: "trap --", file: "jenkins-trap-cleanup-error.log", old: exitTrap,
+			new: "+ trap -- '" + strings.TrimSuffix(strings.TrimPrefix(exitTrap, "+ trap '"), "' EXIT") + "' EXIT",
+			top: "go.test-failed", outside: []string{"machine.permission-denied"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/engine/steps/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := string(data)
+			if tc.old != "" {
+				if !strings.Contains(log, tc.old) {
+					t.Fatalf("the fixture has no %q", tc.old)
+				}
+				log = strings.Replace(log, tc.old, tc.new, 1)
+			}
+			ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if top := ans.Propositions[0]; top.CauseID != tc.top || top.Features.Outside {
+				t.Errorf("top = %s (outside %v, %v); want %s inside", top.CauseID, top.Features.Outside, top.Score, tc.top)
+			}
+			check := func(ids []string, outside bool) {
+				for _, id := range ids {
+					i := slices.IndexFunc(ans.Propositions, func(p Proposition) bool { return p.CauseID == id })
+					if i < 0 {
+						t.Errorf("no %s in the answer", id)
+					} else if p := ans.Propositions[i]; p.Features.Outside != outside {
+						t.Errorf("%s outside = %v (score %v); want %v", id, p.Features.Outside, p.Score, outside)
+					}
+				}
+			}
+			check(tc.inside, false)
+			check(tc.outside, true)
+		})
+	}
+}
+
 func TestTrapHandler(t *testing.T) {
-	for args, want := range map[string]string{
-		`'docker compose down -v || echo "cleanup failed" >&2; rm -rf "$TMP"' EXIT`: "docker compose",
-		`cleanup EXIT`:                                "cleanup",
-		`./scripts/stop-services EXIT`:                "./scripts/stop-services",
-		`'rm -rf /tmp/x' INT TERM EXIT`:               "rm -rf",
-		`'rc=$?; docker compose down; exit $rc' ERR`:  "rc=",
-		`'cleanup; exit' EXIT`:                        "cleanup",
-		`'rm "$TMP"' EXIT`:                            "rm $TMP",
-		`echo cleanup failed >&2; rm -rf /tmp/x EXIT`: "echo cleanup", // dash does not quote the handler
-		`cleanup SIGEXIT`:                             "cleanup",
-		`cleanup 0`:                                   "cleanup",
-		`'rm -rf /tmp/x; exit 1' INT TERM`:            "", // not run at the script's exit
-		`- EXIT`:                                      "",
-		`'' EXIT`:                                     "",
-		`-p`:                                          "",
+	type parsed struct {
+		cmds        string // the handler's commands, joined by '|'
+		set, opaque bool
+	}
+	for args, want := range map[string]parsed{
+		`'docker compose down -v || echo "cleanup failed" >&2; rm -rf "$TMP"' EXIT`: {"docker compose|echo cleanup|rm -rf", true, false},
+		`cleanup EXIT`:                                         {"cleanup", true, true},
+		`./scripts/stop-services EXIT`:                         {"./scripts/stop-services", true, true},
+		`'rm -rf /tmp/x' INT TERM EXIT`:                        {"rm -rf", true, false},
+		`'rc=$?; docker compose down; exit $rc' EXIT`:          {"rc=|docker compose|exit $rc", true, false},
+		`'cleanup; exit' EXIT`:                                 {"cleanup|exit", true, true},
+		`'rm "$TMP"' EXIT`:                                     {"rm $TMP", true, false},
+		`echo cleanup failed >&2; rm -rf /tmp/x EXIT`:          {"echo cleanup|rm -rf", true, false}, // dash does not quote the handler
+		`cleanup SIGEXIT`:                                      {"cleanup", true, true},
+		`cleanup 0`:                                            {"cleanup", true, true},
+		`-- cleanup EXIT`:                                      {"cleanup", true, true},
+		`-- 'docker compose logs db &>/dev/null' EXIT`:         {"docker compose", true, false},
+		`'if [ -n "$CID" ]; then docker logs "$CID"; fi' EXIT`: {"[ -n|docker logs", true, false},
+		`'trap - EXIT; docker compose down' EXIT`:              {"trap -|docker compose", true, false},
+		// Not the EXIT trap: it stays as it was.
+		`'rm -rf /tmp/x; exit 1' INT TERM`:           {"", false, false},
+		`'echo interrupted; exit 130' INT TERM`:      {"", false, false},
+		`'rc=$?; docker compose down; exit $rc' ERR`: {"", false, false},
+		`-p EXIT`: {"", false, false},
+		`-p`:      {"", false, false},
+		// Resets.
+		`- EXIT`:  {"", true, false},
+		`'' EXIT`: {"", true, false},
 	} {
-		if got := string(trapHandler([]byte(args), nil)); got != want {
-			t.Errorf("trapHandler(%q) = %q; want %q", args, got, want)
+		cmds, set, opaque := trapHandler([]byte(args), nil)
+		got := parsed{strings.ReplaceAll(strings.TrimSuffix(string(cmds), "\n"), "\n", "|"), set, opaque}
+		if got != want {
+			t.Errorf("trapHandler(%q) = %+v; want %+v", args, got, want)
 		}
 	}
-	// The handler's command as bash traces it when the trap runs, and commands that are not it.
+	// The handler's first command as bash traces it when the trap runs, and commands that are not it.
 	for _, tc := range []struct {
 		handler, traced string
 		want            bool
@@ -380,9 +459,22 @@ func TestTrapHandler(t *testing.T) {
 		{`'docker compose down -v' EXIT`, `docker compose down -v`, true},
 		{`'docker compose down -v' EXIT`, `docker build .`, false},
 	} {
-		handler := trapHandler([]byte(tc.handler), nil)
-		if got := sameCommand(handler, trapCommand([]byte(tc.traced), nil)); got != tc.want {
+		cmds, _, _ := trapHandler([]byte(tc.handler), nil)
+		first, _, _ := strings.Cut(string(cmds), "\n")
+		if got := sameCommand([]byte(first), trapCommand([]byte(tc.traced), nil)); got != tc.want {
 			t.Errorf("handler %s, traced %q: same = %v; want %v", tc.handler, tc.traced, got, tc.want)
+		}
+	}
+	for cmd, want := range map[string]bool{
+		"docker compose logs --no-color db": true,
+		"docker logs app-1":                 true,
+		"kubectl describe pod web-0":        true,
+		"cat build/test.log":                true,
+		"docker compose down -v":            false,
+		"rm -rf /tmp/x":                     false,
+	} {
+		if got := isLogDump([]byte(cmd)); got != want {
+			t.Errorf("isLogDump(%q) = %v; want %v", cmd, got, want)
 		}
 	}
 }
