@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
@@ -61,7 +62,26 @@ type DatabaseArgs struct {
 	DatabaseName, Username string
 	// PasswordRotationDays rotates the master password in its Secrets Manager secret. Default 7.
 	PasswordRotationDays int
+	// LogKeyArn encrypts the log groups AWS would otherwise create on its own, without a key or
+	// a retention: the instance's exports (LogExports) and the rotation Lambda's. A key whose
+	// policy lets CloudWatch Logs of Region use it (Network.LogsKeyArn). Required.
+	LogKeyArn pulumi.StringInput
+	// LogRetentionDays keeps those logs this long. Default 30.
+	LogRetentionDays int
 }
+
+// LogExports are the PostgreSQL logs the instance publishes to CloudWatch Logs, each to the
+// group /aws/rds/instance/<identifier>/<export>.
+var LogExports = []string{"postgresql", "upgrade"}
+
+// RDSLogGroup is the log group RDS publishes an instance's export to.
+func RDSLogGroup(identifier, export string) string {
+	return "/aws/rds/instance/" + identifier + "/" + export
+}
+
+// RotationFunctionName is the name of the password-rotation Lambda of an instance; it logs to
+// /aws/lambda/<name>.
+func RotationFunctionName(identifier string) string { return identifier + "-secret-rotation" }
 
 // Database is RDS PostgreSQL with a customer key, TLS enforced, a master password kept and
 // rotated in a Secrets Manager secret of its own, enhanced monitoring and Performance Insights,
@@ -98,6 +118,9 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if args.Region == "" || args.RotationSubnetIDs == nil {
 		return nil, fmt.Errorf("database %s: Region and RotationSubnetIDs (private subnets with a route to Secrets Manager, for the password-rotation Lambda) are required", name)
 	}
+	if args.LogKeyArn == nil {
+		return nil, fmt.Errorf("database %s: LogKeyArn (the KMS key of its log groups, which AWS would otherwise create unencrypted and kept forever) is required", name)
+	}
 	setDefault(&args.InstanceClass, "db.t4g.medium")
 	setDefault(&args.EngineVersion, "15")
 	setDefault(&args.DatabaseName, "ciagent")
@@ -106,6 +129,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	setDefaultInt(&args.MaxAllocatedStorage, 2*args.AllocatedStorage)
 	setDefaultInt(&args.BackupRetentionDays, 30)
 	setDefaultInt(&args.PasswordRotationDays, 7)
+	setDefaultInt(&args.LogRetentionDays, 30)
 	if args.ProxySubnetIDs == nil {
 		args.ProxySubnetIDs = args.SubnetIDs
 	}
@@ -199,6 +223,29 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		return nil, err
 	}
 
+	// RDS and Lambda create the log groups they write to when missing, with no KMS key and no
+	// retention (kept forever). Created first, here, they have both; the instance and the
+	// rotation function wait for them. As the EKS control-plane group (cluster.go).
+	logGroup := func(resourceName, groupName string) (*cloudwatch.LogGroup, error) {
+		return cloudwatch.NewLogGroup(ctx, resourceName, &cloudwatch.LogGroupArgs{
+			Name:            pulumi.String(groupName),
+			RetentionInDays: pulumi.Int(args.LogRetentionDays),
+			KmsKeyId:        args.LogKeyArn,
+		}, child)
+	}
+	var exportGroups []pulumi.Resource
+	for _, export := range LogExports {
+		group, err := logGroup(name+"-"+export+"-logs", RDSLogGroup(args.Identifier, export))
+		if err != nil {
+			return nil, err
+		}
+		exportGroups = append(exportGroups, group)
+	}
+	rotationGroup, err := logGroup(name+"-rotator-logs", "/aws/lambda/"+RotationFunctionName(args.Identifier))
+	if err != nil {
+		return nil, err
+	}
+
 	// The initial master password. Rotation replaces it within minutes of the first deployment;
 	// from then on the secret holds the current one.
 	password, err := random.NewRandomPassword(ctx, name+"-master-password", &random.RandomPasswordArgs{
@@ -241,13 +288,13 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		PerformanceInsightsRetentionPeriod: pulumi.Int(7),
 		MonitoringInterval:                 pulumi.Int(60),
 		MonitoringRoleArn:                  monitoring.Arn,
-		EnabledCloudwatchLogsExports:       pulumi.ToStringArray([]string{"postgresql", "upgrade"}),
+		EnabledCloudwatchLogsExports:       pulumi.ToStringArray(LogExports),
 		AutoMinorVersionUpgrade:            pulumi.Bool(true),
 		IamDatabaseAuthenticationEnabled:   pulumi.Bool(true),
 	}, child,
 		// Rotation owns the password after creation; a new random value must never be pushed
 		// behind the secret's back (the proxy and the app read the secret).
-		pulumi.IgnoreChanges([]string{"password"}))
+		pulumi.IgnoreChanges([]string{"password"}), pulumi.DependsOn(exportGroups))
 	if err != nil {
 		return nil, err
 	}
@@ -283,19 +330,19 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	}
 
 	rotator, err := serverlessrepository.NewCloudFormationStack(ctx, name+"-rotator", &serverlessrepository.CloudFormationStackArgs{
-		Name:          pulumi.String(args.Identifier + "-secret-rotation"),
+		Name:          pulumi.String(RotationFunctionName(args.Identifier)),
 		ApplicationId: pulumi.String(RotationApplicationID(args.Region)),
 		// The application creates the function's role (IAM) and the permission that lets
 		// Secrets Manager invoke it (resource policy).
 		Capabilities: pulumi.ToStringArray([]string{"CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"}),
 		Parameters: pulumi.StringMap{
-			"functionName":        pulumi.String(args.Identifier + "-secret-rotation"),
+			"functionName":        pulumi.String(RotationFunctionName(args.Identifier)),
 			"endpoint":            pulumi.String("https://secretsmanager." + args.Region + ".amazonaws.com"),
 			"vpcSubnetIds":        joinIDs(args.RotationSubnetIDs),
 			"vpcSecurityGroupIds": rotationSG.ID().ToStringOutput(),
 			"kmsKeyArn":           key.Arn,
 		},
-	}, child)
+	}, child, pulumi.DependsOn([]pulumi.Resource{rotationGroup}))
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ci-agent/ci-agent/components"
+	"github.com/ci-agent/ci-agent/internal/plan"
 )
 
 func databaseArgs(prod bool) *components.DatabaseArgs {
@@ -19,6 +20,7 @@ func databaseArgs(prod bool) *components.DatabaseArgs {
 		ClientSecurityGroupIDs: pulumi.ToStringArray([]string{"sg-nodes"}),
 		VpcCidr:                "10.0.0.0/16",
 		MultiAz:                prod, Production: prod,
+		LogKeyArn: pulumi.String("arn:aws:kms:us-east-1:" + account + ":key/logs"),
 	}
 }
 
@@ -137,6 +139,31 @@ func TestDatabase(t *testing.T) {
 			// policies such as the proxy's grant its use.
 			eq(t, "key policy", key.Input("policy"), nil)
 
+			// The log groups RDS and Lambda would create on their own (no key, kept forever):
+			// created first, encrypted and with a retention, and waited for.
+			eq(t, "rds log exports", db.Input("enabledCloudwatchLogsExports"), []any{"postgresql", "upgrade"})
+			for resourceName, want := range map[string]struct {
+				group  string
+				waiter *plan.Resource
+			}{
+				"db-postgresql-logs": {"/aws/rds/instance/ci-agent-test/postgresql", db},
+				"db-upgrade-logs":    {"/aws/rds/instance/ci-agent-test/upgrade", db},
+				"db-rotator-logs":    {"/aws/lambda/ci-agent-test-secret-rotation", rotator},
+			} {
+				group := one(t, m, "aws:cloudwatch/logGroup:LogGroup", resourceName)
+				eq(t, resourceName+" name", group.Input("name"), want.group)
+				eq(t, resourceName+" kmsKeyId", group.Input("kmsKeyId"), "arn:aws:kms:us-east-1:"+account+":key/logs")
+				eq(t, resourceName+" retentionInDays", group.Input("retentionInDays"), 30.0)
+				if !want.waiter.DependsOn(group) {
+					t.Errorf("%s %s does not wait for its log group %s: %v", want.waiter.Type, want.waiter.Name, resourceName, want.waiter.Dependencies)
+				}
+			}
+			for _, f := range plan.Check(m.Resources()) {
+				if f.Rule == "logs" || f.Rule == "retention" || (f.Rule == "kms" && strings.Contains(f.Message, "log group")) {
+					t.Errorf("policy: %s", f)
+				}
+			}
+
 			sg := one(t, m, "aws:ec2/securityGroup:SecurityGroup", "db-sg")
 			eq(t, "db ingress port", get(sg.Input("ingress"), 0, "fromPort"), 5432.0)
 			eq(t, "db ingress sources", get(sg.Input("ingress"), 0, "securityGroups"), []any{"sg-nodes", "db-proxy-sg-id", "db-rotation-sg-id"})
@@ -156,6 +183,7 @@ func TestDatabaseRejectsMissingArgs(t *testing.T) {
 		{"no VPC, subnets or clients", func(a *components.DatabaseArgs) { *a = components.DatabaseArgs{Identifier: "x"} }, "VpcID"},
 		{"no region", func(a *components.DatabaseArgs) { a.Region = "" }, "Region"},
 		{"no subnets for the rotation Lambda", func(a *components.DatabaseArgs) { a.RotationSubnetIDs = nil }, "RotationSubnetIDs"},
+		{"no key for the log groups", func(a *components.DatabaseArgs) { a.LogKeyArn = nil }, "LogKeyArn"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

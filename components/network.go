@@ -48,6 +48,10 @@ type Network struct {
 	// database subnets, for routes other components add (the DR peering).
 	PrivateRouteTableIDs []pulumi.IDOutput
 	DatabaseRouteTableID pulumi.IDOutput
+	// LogsKeyArn is the KMS key of the flow-log group. Its policy lets CloudWatch Logs of the
+	// network's region use it for any log group of the account, so the log groups of AWS
+	// services in the network (the database's exports, its rotation Lambda) take it too.
+	LogsKeyArn pulumi.StringOutput
 }
 
 // NewNetwork creates the VPC and everything in it.
@@ -231,10 +235,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 // flowLogs sends all VPC traffic records to a KMS-encrypted CloudWatch log group.
 func (c *Network) flowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *NetworkArgs, child pulumi.ResourceOrInvokeOption) error {
-	key, err := newKey(ctx, name+"-logs-kms", "VPC flow logs of "+name, serviceKeyPolicy(args.AccountID, args.Region, true, false), child)
+	key, err := newKey(ctx, name+"-logs-kms", "CloudWatch Logs of "+name+": VPC flow logs and the log groups of AWS services in it",
+		serviceKeyPolicy(args.AccountID, args.Region, true, false), child)
 	if err != nil {
 		return err
 	}
+	c.LogsKeyArn = key.Arn
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(args.FlowLogRetentionDays),
 		KmsKeyId:        key.Arn,

@@ -23,6 +23,8 @@ func phase6Database(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOpti
 		BackupRetentionDays:  cfg.DbBackupRetentionDays,
 		Production:           cfg.Production(),
 		PasswordRotationDays: cfg.DbPasswordRotationDays,
+		// The stack's log key (the network's): its exports' and rotation Lambda's log groups.
+		LogKeyArn: p.Network.LogsKeyArn,
 	}, parent)
 	if err != nil {
 		return err

@@ -137,6 +137,33 @@ func TestStacks(t *testing.T) {
 				"arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser")
 			eq(t, "rotation endpoint", params["endpoint"], "https://secretsmanager.us-east-1.amazonaws.com")
 
+			// The log groups RDS and the rotation Lambda would create on their own exist first,
+			// under the stack's log key (the network's) and with a retention.
+			logKey := named(t, m, "aws:kms/key:Key", "net-logs-kms").Output("arn")
+			for resourceName, want := range map[string]struct {
+				group  string
+				waiter *plan.Resource
+			}{
+				"db-postgresql-logs": {"/aws/rds/instance/ci-agent-" + tc.stack + "/postgresql", db},
+				"db-upgrade-logs":    {"/aws/rds/instance/ci-agent-" + tc.stack + "/upgrade", db},
+				"db-rotator-logs":    {"/aws/lambda/ci-agent-" + tc.stack + "-secret-rotation", rotator},
+			} {
+				group := named(t, m, "aws:cloudwatch/logGroup:LogGroup", resourceName)
+				eq(t, resourceName+" name", group.Input("name"), want.group)
+				eq(t, resourceName+" region", group.Region, "us-east-1")
+				eq(t, resourceName+" kmsKeyId", group.Input("kmsKeyId"), logKey)
+				eq(t, resourceName+" retentionInDays", group.Input("retentionInDays"), 30)
+				if !want.waiter.DependsOn(group) {
+					t.Errorf("%s %s does not wait for %s", want.waiter.Type, want.waiter.Name, resourceName)
+				}
+			}
+			// The DR replicas export no logs, so they need no group in their regions.
+			for _, r := range m.ByType("aws:rds/instance:Instance") {
+				if r.Input("replicateSourceDb") != nil && r.Input("enabledCloudwatchLogsExports") != nil {
+					t.Errorf("replica %s exports logs %v: create its log groups in %s first", r.Name, r.Input("enabledCloudwatchLogsExports"), r.Region)
+				}
+			}
+
 			// The app reads the component's own secret (database.secretArn), the one rotated.
 			secretArn := named(t, m, "aws:secretsmanager/secret:Secret", "db-master").Output("arn")
 			eq(t, "rotated secret", named(t, m, "aws:secretsmanager/secretRotation:SecretRotation", "db-rotation").Input("secretId"), secretArn)
@@ -372,6 +399,62 @@ func TestPolicyRulesFire(t *testing.T) {
 			}
 			if tc.wantRule != "" && !strings.Contains(got, tc.wantRule) {
 				t.Errorf("Check(%s) rules = %q; want %q among them", tc.name, got, tc.wantRule)
+			}
+		})
+	}
+}
+
+// TestPolicyAWSCreatedLogGroups: a resource that makes an AWS service write to a log group the
+// program does not create (in the resource's region) is reported, since AWS creates it without
+// a key or retention; so is a log group without a retention.
+func TestPolicyAWSCreatedLogGroups(t *testing.T) {
+	res := func(typ, name, region string, inputs map[string]any) *plan.Resource {
+		inputs["tags"] = map[string]any{"Project": "p", "Environment": "e", "Phase": "1", "ManagedBy": "pulumi"}
+		return &plan.Resource{Type: typ, Name: name, Region: region, Custom: true, ID: name + "-id", Inputs: resource.NewPropertyMapFromMap(inputs)}
+	}
+	group := func(name, region string) *plan.Resource {
+		return res("aws:cloudwatch/logGroup:LogGroup", "lg-"+name, region, map[string]any{"name": name, "kmsKeyId": "k", "retentionInDays": 30})
+	}
+	db := func(region string, exports ...any) *plan.Resource {
+		return res("aws:rds/instance:Instance", "db", region, map[string]any{"identifier": "ci-agent-dev", "storageEncrypted": true, "kmsKeyId": "k",
+			"enabledCloudwatchLogsExports": exports})
+	}
+	rotator := res("aws:serverlessrepository/cloudFormationStack:CloudFormationStack", "rotator", "us-east-1",
+		map[string]any{"parameters": map[string]any{"functionName": "ci-agent-dev-secret-rotation"}})
+	tests := []struct {
+		name      string
+		resources []*plan.Resource
+		want      []string // "rule name: message part", in order
+	}{
+		{"RDS exports without groups", []*plan.Resource{db("us-east-1", "postgresql", "upgrade")}, []string{
+			"logs db: writes to the log group /aws/rds/instance/ci-agent-dev/postgresql (us-east-1), which the program does not create",
+			"logs db: writes to the log group /aws/rds/instance/ci-agent-dev/upgrade"}},
+		{"RDS exports with their groups", []*plan.Resource{db("us-east-1", "postgresql", "upgrade"),
+			group("/aws/rds/instance/ci-agent-dev/postgresql", "us-east-1"), group("/aws/rds/instance/ci-agent-dev/upgrade", "us-east-1")}, nil},
+		{"a replica's export with the group in the primary's region", []*plan.Resource{db("eu-west-1", "postgresql"),
+			group("/aws/rds/instance/ci-agent-dev/postgresql", "us-east-1")}, []string{"logs db: writes to the log group /aws/rds/instance/ci-agent-dev/postgresql (eu-west-1)"}},
+		{"no exports", []*plan.Resource{db("us-east-1")}, nil},
+		{"the rotation Lambda without its group", []*plan.Resource{rotator}, []string{"logs rotator: writes to the log group /aws/lambda/ci-agent-dev-secret-rotation"}},
+		{"the rotation Lambda with its group", []*plan.Resource{rotator, group("/aws/lambda/ci-agent-dev-secret-rotation", "us-east-1")}, nil},
+		{"EKS control-plane logs without their group", []*plan.Resource{res("eks:index:Cluster", "eks", "us-east-1",
+			map[string]any{"name": "ci-agent-dev", "encryptionConfigKeyArn": "k", "enabledClusterLogTypes": []any{"audit"}})},
+			[]string{"logs eks: writes to the log group /aws/eks/ci-agent-dev/cluster"}},
+		{"a log group kept forever", []*plan.Resource{res("aws:cloudwatch/logGroup:LogGroup", "forever", "us-east-1", map[string]any{"name": "/x", "kmsKeyId": "k"})},
+			[]string{"retention forever: log group without retentionInDays"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range plan.Check(tc.resources) {
+				got = append(got, f.Rule+" "+f.Name+": "+f.Message)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("Check = %q; want %d findings like %q", got, len(tc.want), tc.want)
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("finding %d = %q; want it to start with %q", i, got[i], w)
+				}
 			}
 		})
 	}

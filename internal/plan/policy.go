@@ -71,8 +71,13 @@ func Check(resources []*Resource) []Finding {
 
 	bucketEncrypted := map[string]bool{}
 	bucketBlocked := map[string]bool{}
+	logGroups := map[string]bool{} // region + " " + name of every log group the program creates
 	for _, r := range resources {
 		switch r.Type {
+		case "aws:cloudwatch/logGroup:LogGroup":
+			if name, ok := r.Input("name").(string); ok {
+				logGroups[r.Region+" "+name] = true
+			}
 		case "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2":
 			for _, rule := range asSlice(r.Input("rules")) {
 				def := asMap(asMap(rule)["applyServerSideEncryptionByDefault"])
@@ -99,6 +104,16 @@ func Check(resources []*Resource) []Finding {
 				if s, _ := tags[key].(string); s == "" {
 					add("tags", r, "missing tag %s", key)
 				}
+			}
+		}
+
+		// Log groups AWS services create on their own when they first write, with no KMS key
+		// and no retention, where the rules above never see them: the program must create them
+		// first (components/cluster.go, database.go).
+		for _, group := range awsCreatedLogGroups(r) {
+			if !logGroups[r.Region+" "+group] {
+				add("logs", r, "writes to the log group %s (%s), which the program does not create: AWS would create it "+
+					"without a KMS key or retention", group, r.Region)
 			}
 		}
 
@@ -133,6 +148,9 @@ func Check(resources []*Resource) []Finding {
 		case "aws:cloudwatch/logGroup:LogGroup":
 			if empty(r.Input("kmsKeyId")) {
 				add("kms", r, "log group not encrypted with a KMS key")
+			}
+			if days, _ := r.Input("retentionInDays").(float64); days <= 0 {
+				add("retention", r, "log group without retentionInDays: its logs are kept (and paid for) forever")
 			}
 		case "aws:backup/vault:Vault":
 			if empty(r.Input("kmsKeyArn")) {
@@ -215,6 +233,32 @@ func Check(resources []*Resource) []Finding {
 }
 
 // specMissingTags returns the RequiredTags that no tag specification of resourceType carries.
+// awsCreatedLogGroups are the CloudWatch log groups r makes an AWS service write to, in r's
+// region: an RDS instance's log exports, an EKS cluster's control-plane logs, and the Lambda a
+// Serverless Application Repository stack creates under its functionName parameter (the
+// password-rotation function).
+func awsCreatedLogGroups(r *Resource) []string {
+	var out []string
+	switch r.Type {
+	case "aws:rds/instance:Instance":
+		id, _ := r.Input("identifier").(string)
+		for _, export := range asSlice(r.Input("enabledCloudwatchLogsExports")) {
+			if id != "" {
+				out = append(out, fmt.Sprintf("/aws/rds/instance/%s/%v", id, export))
+			}
+		}
+	case "eks:index:Cluster":
+		if name, _ := r.Input("name").(string); name != "" && len(asSlice(r.Input("enabledClusterLogTypes"))) > 0 {
+			out = append(out, "/aws/eks/"+name+"/cluster")
+		}
+	case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
+		if fn, _ := asMap(r.Input("parameters"))["functionName"].(string); fn != "" {
+			out = append(out, "/aws/lambda/"+fn)
+		}
+	}
+	return out
+}
+
 func specMissingTags(specs any, resourceType string) []string {
 	var missing []string
 	for _, key := range RequiredTags {
