@@ -547,7 +547,7 @@ func TestConfigErrors(t *testing.T) {
 		{"key two edits away", map[string]string{"ci-agent:redisNodeTpe": "cache.t4g.small", "ci-agent:spotmax": "3"},
 			"ci-agent:redisNodeTpe: unknown key: the program reads no such key, so its value would be ignored (did you mean ci-agent:redisNodeType?)"},
 		{"unknown key like none", map[string]string{"ci-agent:dbEngine": "mysql"}, "config ci-agent:dbEngine: unknown key: the program reads no such key, so its value would be ignored; stacks/config_keys.go"},
-		{"unknown key before a missing environment", map[string]string{"ci-agent:environment": "", "ci-agent:enviroment": "dev"},
+		{"unknown key before a missing environment", map[string]string{"ci-agent:environment": "", "ci-agent:Environment": "dev"},
 			"(did you mean ci-agent:environment?)"},
 		// A node group of no node once became 3..10 in the component.
 		{"node group 0/0", map[string]string{"ci-agent:nodeMin": "0", "ci-agent:nodeMax": "0"},
