@@ -755,13 +755,30 @@ const codeReference = `(?:process\.env|import\.meta\.env|(?:Deno|Bun)\.env|os\.(
 	`|Environment\.GetEnvironmentVariable\(|sys\.env\b)`
 
 // namesSecretRE matches a value that names a secret and holds none: one that starts with a
-// code reference, a template expression, whole ("{{ vault_db_password }}" of Ansible,
-// Helm's {{ .Values.pw }}: what is rendered in its place is not logged), or the name of the
-// environment variable that holds it, as actions/setup-java's inputs take it
-// (server-password: MAVEN_PASSWORD, gpg-passphrase: MAVEN_GPG_PASSPHRASE): upper case,
-// _-separated words, one of them saying what it holds.
-var namesSecretRE = lazyRegexp(`\A(?:` + codeReference + `|["']?\{\{[^\n]*\}\}["']?\z` +
-	`|(?:[A-Z0-9]+_)+[A-Z0-9]*` + secretWord + `[A-Z0-9]*(?:_[A-Z0-9]+)*\z|[A-Z0-9]*` + secretWord + `[A-Z0-9]*(?:_[A-Z0-9]+)+\z)`)
+// code reference, or a template expression, whole ("{{ vault_db_password }}" of Ansible,
+// Helm's {{ .Values.pw }}: what is rendered in its place is not logged). A rule that has it
+// as notValue also keeps the name of an environment variable in an action's input
+// (namesVariable).
+var namesSecretRE = lazyRegexp(`\A(?:` + codeReference + `|["']?\{\{[^\n]*\}\}["']?\z)`)
+
+// variableNameRE and inputKeyRE are the one shape in which a value that names the environment
+// variable holding a secret is kept: actions/setup-java's inputs take such a name, and the
+// runner echoes them (server-password: GITHUB_TOKEN, gpg-passphrase: MAVEN_GPG_PASSPHRASE).
+// The value is upper-case letters only, _-separated words, one of them a whole secretWord;
+// the line up to it is an input's key, lower-case words joined by -, then a colon and blanks
+// (after a runner's timestamp and indentation). An environment dump's KEY=VALUE, a flag's
+// value, a snake_case YAML key and a value with a digit (ADMIN_PASS_2024, PROD_KEY_7F3A9) go.
+var (
+	variableNameRE = lazyRegexp(`\A(?:(?:[A-Z]+_)+` + secretWord + `(?:_[A-Z]+)*|` + secretWord + `(?:_[A-Z]+)+)\z`)
+	inputKeyRE     = lazyRegexp(`\A` + lineStart + `[a-z]+(?:-[a-z]+)*:[ \t]+\z`)
+)
+
+// namesVariable reports whether s[start:end], a password rule's secret, is the name of the
+// variable that holds it in an action's input (see variableNameRE).
+func namesVariable(s string, start, end int) bool {
+	return variableNameRE.get().MatchString(s[start:end]) &&
+		inputKeyRE.get().MatchString(s[strings.LastIndexByte(s[:start], '\n')+1:start])
+}
 
 // secretWord is what the name of a variable holding a secret says, in upper case.
 const secretWord = `(?:TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|KEY|PASS|PWD|PAT|CREDENTIALS?)` // #nosec G101 -- a pattern, not a credential
@@ -1221,6 +1238,9 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 		}
 		if r.notValue != nil && r.notValue.get().MatchString(s[secretStart:secretEnd]) {
 			continue // a value that names the secret: code reading it from the environment
+		}
+		if r.notValue == namesSecretRE && namesVariable(s, secretStart, secretEnd) {
+			continue // an action's input that names the variable holding the secret
 		}
 		b.WriteString(s[last:secretStart])
 		b.WriteString(marker)

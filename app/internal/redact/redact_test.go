@@ -600,6 +600,10 @@ func TestString(t *testing.T) {
 		{"set-output of a version", "::set-output name=version::1.2.3", "::set-output name=version::1.2.3"},
 		{"setup-java names the variables", "2024-05-01T10:00:09.9650009Z   server-password: GITHUB_TOKEN\n  server-username: MAVEN_USERNAME\n  gpg-passphrase: MAVEN_GPG_PASSPHRASE", "2024-05-01T10:00:09.9650009Z   server-password: GITHUB_TOKEN\n  server-username: MAVEN_USERNAME\n  gpg-passphrase: MAVEN_GPG_PASSPHRASE"},
 		{"upper-case passwords still go", "password: HUNTER2HUNTER2\npassword=PASSWORD123\npassword: TOKEN-ABC_DEF", "password: [REDACTED:password]\npassword=[REDACTED:password]\npassword: [REDACTED:password]"},
+		{"env dump of a variable-like password", "MYSQL_ROOT_PASSWORD=ROOT_PASSWORD_123\nDB_PASSWORD=SUPER_SECRET_KEY_9\nDB_PASSWORD=MAVEN_PASSWORD", "MYSQL_ROOT_PASSWORD=[REDACTED:password]\nDB_PASSWORD=[REDACTED:password]\nDB_PASSWORD=[REDACTED:password]"},
+		{"flag of a variable-like password", "--password ADMIN_PASSWORD_1 --token GITHUB_TOKEN", "--password [REDACTED:password] --token [REDACTED:password]"},
+		{"yaml variable-like password with digits", "api_key: PROD_KEY_7F3A9\npassword: ADMIN_PASS_2024\n  db_password: DB_PASSWORD", "api_key: [REDACTED:password]\npassword: [REDACTED:password]\n  db_password: [REDACTED:password]"},
+		{"action inputs name variables", "  server-password: OSSRH_TOKEN\n  gpg-private-key: GPG_PRIVATE_KEY\n  password: REGISTRY_PASSWORD", "  server-password: OSSRH_TOKEN\n  gpg-private-key: GPG_PRIVATE_KEY\n  password: REGISTRY_PASSWORD"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
