@@ -680,8 +680,8 @@ var rules = []rule{
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re: lazyRegexp(cmdStart + `(?:poetry config(?:[ \t]+--\S+)*[ \t]+(?:http-basic\.\S+[ \t]+` + shellWord + `|pypi-token\.\S+)[ \t]+` + commandValue +
-			`|rabbitmqctl\b` + commandRest + argStart + `(?:add_user|change_password|authenticate_user)[ \t]+` + shellWord + `[ \t]+` + commandValue +
+		re: lazyRegexp(cmdStart + `(?:(?:poetry config(?:[ \t]+--\S+)*[ \t]+(?:http-basic\.\S+[ \t]+` + shellWord + `|pypi-token\.\S+)` +
+			`|rabbitmqctl\b` + commandRest + argStart + `(?:add_user|change_password|authenticate_user)[ \t]+` + shellWord + `)[ \t]+` + commandValue +
 			`|(?:sqlplus|sqlldr|expdp|impdp)(?:[ \t]+-\S+)*[ \t]+["']?(?:userid=)?[^\s/@"'=]+/(?P<secret>[^\s@"']+)` +
 			`|lftp\b[^\n]*?[ \t"']-u[ \t]+["']?[^\s,"']+,(?P<secret>[^\s"']+)` +
 			`|smbclient\b` + commandRest + argStart + `(?:-U[ \t]*|--user(?:=|[ \t]+))["']?[^\s%"']+%(?P<secret>[^\s"']+)` + `)`),
@@ -733,14 +733,14 @@ const secretFlag = `--(?:(?:[a-z0-9]+-)*(?:password|passwd|passphrase|token|api-
 const flagType = `(?:string(?:s|Array|Slice|ToString)?|duration|u?int(?:16|32|64)|float(?:32|64))`
 
 // placedValue is the value after a name that says it is a secret: six characters at least,
-// quoted or not. One that starts with [ is a marker an earlier rule put there; with =, < , *
+// quoted or not, after the colors a tool may print before it (kept). One that starts with [ is a marker an earlier rule put there; with =, < , *
 // or -, a pip pin (secretstorage==3.3.3), a placeholder (<redacted>, ***) or the next flag;
 // with $ (unquoted or in double quotes), a variable or a ${{ … }} expression the shell or
 // the CI expands: its name is no secret.
 //
 // A reference to where code reads it (codeReference) is no value either: a rule with
 // placedValue keeps it through notValue.
-const placedValue = `(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$\x1b-][^\s"'\x1b]{5,})`
+const placedValue = `(?:\x1b\[[0-9;]*m)*(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$\x1b-][^\s"'\x1b]{5,})`
 
 // codeReference starts code that reads a secret from the environment or the configuration,
 // which a log shows in a stack trace, a linter's or a compiler's message, a diff: it names
@@ -875,12 +875,12 @@ const (
 // shell would read it, so the part after a space does not leak.
 const commandArgument = `(?P<secret>` + shellWordPart + `+)`
 
-// commandValue is commandArgument, but for a variable or an expression that is the whole
+// commandValue is commandArgument (after the colors before it, kept), but for a variable or an expression that is the whole
 // argument ($PW, "$PW", ${PW}, "${PW}", "$(cat pw)", ${{ secrets.PW }}): the shell or the
 // CI puts the password there, and what names it is no secret, so the match holds no secret
 // submatch and stays. xtrace prints an expanded password holding a $ quoted ('pa$word'), and
 // that goes. (curl's -u "$USER:$TOKEN" still goes: userPassword.)
-const commandValue = `(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
+const commandValue = `(?:\x1b\[[0-9;]*m)*(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
 	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)")(?:[ \t\r;|&)\x1b]|(?m:$))` +
 	`|` + commandArgument + `)`
 

@@ -604,6 +604,9 @@ func TestString(t *testing.T) {
 		{"flag of a variable-like password", "--password ADMIN_PASSWORD_1 --token GITHUB_TOKEN", "--password [REDACTED:password] --token [REDACTED:password]"},
 		{"yaml variable-like password with digits", "api_key: PROD_KEY_7F3A9\npassword: ADMIN_PASS_2024\n  db_password: DB_PASSWORD", "api_key: [REDACTED:password]\npassword: [REDACTED:password]\n  db_password: [REDACTED:password]"},
 		{"action inputs name variables", "  server-password: OSSRH_TOKEN\n  gpg-private-key: GPG_PRIVATE_KEY\n  password: REGISTRY_PASSWORD", "  server-password: OSSRH_TOKEN\n  gpg-private-key: GPG_PRIVATE_KEY\n  password: REGISTRY_PASSWORD"},
+		{"colored password value", "password: \x1b[32mhunter2hunter\x1b[0m\nDB_PASSWORD=\x1b[33mhunter2hunter\x1b[0m", "password: \x1b[32m[REDACTED:password]\x1b[0m\nDB_PASSWORD=\x1b[33m[REDACTED:password]\x1b[0m"},
+		{"colored command password", "docker login -p \x1b[1mhunter2hunter\x1b[0m r.io\nmysql -p\x1b[0mhunter2hunter -e x", "docker login -p \x1b[1m[REDACTED:password]\x1b[0m r.io\nmysql -p\x1b[0m[REDACTED:password] -e x"},
+		{"colored near misses", "docker login -p \x1b[1m$PW\x1b[0m r.io\nmysql -p\x1b[0m mydb\nDB_PASSWORD=\x1b[33mshort\x1b[0m\npassword: \x1b[1m***\x1b[0m", "docker login -p \x1b[1m$PW\x1b[0m r.io\nmysql -p\x1b[0m mydb\nDB_PASSWORD=\x1b[33mshort\x1b[0m\npassword: \x1b[1m***\x1b[0m"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
