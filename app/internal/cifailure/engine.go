@@ -303,8 +303,9 @@ type scan struct {
 
 	// Reports a wrapper's proving line opens (openReport), and where they ended: the lines
 	// that say what the wrapper only announces (a traceback's exception), shown with it.
-	reports []report
-	ends    map[*Evidence][]*Evidence // a wrapper's proving line -> its report's first and latest ends
+	reports   []report
+	stepEpoch int                       // counts step ends: a report does not go on past its step's
+	ends      map[*Evidence][]*Evidence // a wrapper's proving line -> its report's first and latest ends
 
 	// Fallback evidence for unknown: the latest error-ish lines.
 	// Error-ish lines are kept raw and confirmed (isSuspect) only at the end, for the few that
@@ -498,7 +499,7 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 			s.stepMark(s.norm.mark, text)
 		}
 		if kind != lineFraming && len(s.reports) > 0 {
-			s.followReports(text, nil) // a blank line: no report goes on past it
+			s.followReports(text, nil) // a blank line
 		}
 		return
 	}
@@ -524,9 +525,6 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	}
 	if len(s.candidates) > 1 {
 		slices.Sort(s.candidates) // deterministic: KB order
-	}
-	if len(s.reports) > 0 {
-		s.followReports(text, evidence) // before this line's own matches open any
 	}
 	for _, ri := range s.candidates {
 		cr := &s.e.regexps[ri]
@@ -572,6 +570,11 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 		s.errorishLen = min(s.errorishLen+1, maxErrorish)
 	}
 	s.stepLine(text, kind)
+	if len(s.reports) > 0 {
+		// After the step tracker, which says whether the line ends the step (a "$ cmd" echo, a
+		// verdict): a report does not go on past its step.
+		s.followReports(text, evidence)
+	}
 	if lineEv != nil && s.trapRun && !s.trapDump && !s.outside[lineEv] {
 		s.markOutside(lineEv) // a trap's clean-up, as after_script: not why the script failed
 		s.trapMarked = append(s.trapMarked, lineEv)
@@ -603,21 +606,39 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 // A report is the block of indented lines under a wrapper's proving line that ends in ':' (a
 // Python traceback: "Traceback (most recent call last):", its frames indented under it). The
 // wrapper says that something failed; the first line back at its indentation ends the block and
-// says what ("ValueError: bad thing", "django.db.utils.OperationalError: …"). The same header
-// again shortly after that end continues the report (a chained exception's "The above exception
-// was the direct cause of the following exception:"): its end is the latest word.
+// says what ("ValueError: bad thing", "django.db.utils.OperationalError: …"), unless it ends in
+// ':' itself (CMake's "Call Stack (most recent call first):" after "CMake Error at …:"'s message):
+// that is another block's header, not what failed, and the block's first line (the message) is
+// shown instead. A report belongs to the step it was opened
+// in: a step's end (a "$ cmd" echo, a verdict, GitLab's script end or after_script) ends it.
+// Within the step, its header again starts it anew, and the latest one's end is shown (a
+// handled exception's traceback, logged, comes before the one that ended the program), unless a
+// chained exception's line came between ("During handling of the above exception, another
+// exception occurred:", "The above exception was the direct cause of the following
+// exception:"): then the report goes on, and the first and the latest ends are shown.
 type report struct {
 	head   *Evidence
 	text   []byte // the header's normalised line, to know it again
 	indent int
-	body   bool // indented lines came under the header: a block, not a lone line
-	ended  int  // the line that ended it; 0 while it is open
+	body   bool      // indented lines came under the header: a block, not a lone line
+	first  *Evidence // the block's first line
+	ended  int       // the line that ended it; 0 while it is open
+	chain  int       // a chained exception's line after its end, or 0
+	fresh  bool      // started anew: its end replaces the ends shown
+	epoch  int       // the step it was opened in (scan.stepEpoch)
 }
 
 const (
 	maxReports  = 4 // reports followed at once; wrappers proved once per step, so one or two
-	reportChain = 8 // lines after a report's end in which its header may start it again
+	reportChain = 8 // lines after a report's end in which a chained exception's line may come
+	chainHeader = 3 // lines after that line in which the header comes again
 )
+
+// Python's lines between chained exceptions' tracebacks.
+var chainLines = [][]byte{
+	[]byte("During handling of the above exception, another exception occurred:"),
+	[]byte("The above exception was the direct cause of the following exception:"),
+}
 
 // openReport starts following the report a wrapper's proving line may open. A cause that says
 // what failed is proof enough on its line and opens none.
@@ -629,7 +650,7 @@ func (s *scan) openReport(p *patternRef, text []byte, head *Evidence) {
 		return
 	}
 	indent, _ := indentation(text)
-	s.reports = append(s.reports, report{head: head, text: bytes.Clone(text), indent: indent})
+	s.reports = append(s.reports, report{head: head, text: bytes.Clone(text), indent: indent, fresh: true, epoch: s.stepEpoch})
 }
 
 // followReports reads one line (blank when evidence is nil) into the reports being followed.
@@ -638,32 +659,56 @@ func (s *scan) followReports(text []byte, evidence func() *Evidence) {
 	keep := s.reports[:0]
 	for _, r := range s.reports {
 		switch {
+		case r.epoch != s.stepEpoch:
+			continue // its step is over
+		case r.head.Line == s.lineNo:
+			// opened on this line
 		case r.ended != 0:
-			if s.lineNo-r.ended > reportChain {
-				continue
-			}
-			if bytes.Equal(text, r.text) {
-				r.ended, r.body = 0, false // the report goes on: a chained exception
+			switch {
+			case blank:
+			case s.lineNo-r.ended <= reportChain && isChainLine(text):
+				r.chain = s.lineNo
+			case bytes.Equal(text, r.text):
+				// The header again: a chained exception's, or a later report of the step.
+				r.fresh = r.chain == 0 || s.lineNo-r.chain > chainHeader
+				r.ended, r.chain, r.body, r.first = 0, 0, false, nil
 			}
 		case blank || indent < r.indent || indent == r.indent && !r.body:
-			continue // no report, or none that ends in a line of its own
+			r.ended = s.lineNo // no end of its own
 		case indent > r.indent:
-			r.body = true
-		default: // back at the header's indentation after its block: the report's end
+			if !r.body {
+				r.body, r.first = true, evidence()
+			}
+		default: // back at the header's indentation after its block
+			r.ended = s.lineNo
+			end := r.first
+			if t := bytes.TrimRight(text, " \t"); t[len(t)-1] != ':' {
+				end = evidence()
+			}
+			// else another block's header ("Call Stack (most recent call first):" after CMake's
+			// "CMake Error at …:"): what failed is the block's message, its first line.
 			if s.ends == nil {
 				s.ends = map[*Evidence][]*Evidence{}
 			}
-			end := evidence()
-			if ends := s.ends[r.head]; len(ends) < 2 {
+			switch ends := s.ends[r.head]; {
+			case r.fresh:
+				s.ends[r.head] = append(ends[:0], end)
+			case len(ends) < 2:
 				s.ends[r.head] = append(ends, end)
-			} else {
+			default:
 				ends[1] = end // the first end and the latest one
 			}
-			r.ended = s.lineNo
+			r.fresh = false
 		}
 		keep = append(keep, r)
 	}
 	s.reports = keep
+}
+
+// isChainLine is Python's line between a chained exception's tracebacks.
+func isChainLine(text []byte) bool {
+	t := bytes.TrimSpace(text)
+	return len(t) > 0 && t[len(t)-1] == ':' && slices.ContainsFunc(chainLines, func(c []byte) bool { return bytes.Equal(t, c) })
 }
 
 // indentation returns the blanks that start a line, and whether it is blank.

@@ -2,6 +2,7 @@ package cifailure
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -334,19 +335,28 @@ func TestLoadOverridesBuiltin(t *testing.T) {
 
 // TestTracebackShowsItsException: a Python traceback's header proves only that something raised;
 // its evidence carries the exception line that ends the traceback (after a chained exception's
-// tracebacks, the first and the last one), on GitHub Actions, GitLab and Jenkins logs.
+// tracebacks, the first and the last one), on GitHub Actions, GitLab and Jenkins logs. A report
+// is its step's: an after_script's traceback is not the job's exception, and of a step's
+// tracebacks the last one's is shown (a handled one's, logged earlier, is not what ended it).
+// CMake's "Call Stack (most recent call first):" is another block's header, not the error: the
+// message above it is shown.
 func TestTracebackShowsItsException(t *testing.T) {
 	eng := builtinEngine(t)
 	tests := []struct {
 		file      string // under testdata/engine/evidence/
-		top       bool   // the traceback is the top proposition
+		cause     string // python.uncaught-exception when empty
+		top       bool   // the cause is the top proposition
 		wantLines []int  // lines its evidence must hold: the header and the exception(s)
+		notLines  []int  // lines it must not hold
 	}{
-		{"github-traceback.log", true, []int{14, 23}},
-		{"jenkins-recursion.log", true, []int{11, 25}},
+		{file: "github-traceback.log", top: true, wantLines: []int{14, 23}},
+		{file: "jenkins-recursion.log", top: true, wantLines: []int{11, 25}},
 		// psycopg2's error, then Django's "The above exception was the direct cause …" one:
 		// the exception that ended the job is the last.
-		{"gitlab-django-chained.log", false, []int{6, 12, 23}},
+		{file: "gitlab-django-chained.log", wantLines: []int{6, 12, 23}},
+		{file: "gitlab-after-script-traceback.log", wantLines: []int{7, 12}, notLines: []int{19}},
+		{file: "github-handled-then-fatal.log", wantLines: []int{6, 28}, notLines: []int{9}},
+		{file: "jenkins-cmake-call-stack.log", cause: "cmake.configure-incomplete", wantLines: []int{12, 13}, notLines: []int{16}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -358,9 +368,10 @@ func TestTracebackShowsItsException(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			i := slices.IndexFunc(ans.Propositions, func(p Proposition) bool { return p.CauseID == "python.uncaught-exception" })
+			cause := cmp.Or(tc.cause, "python.uncaught-exception")
+			i := slices.IndexFunc(ans.Propositions, func(p Proposition) bool { return p.CauseID == cause })
 			if i < 0 || tc.top && i != 0 {
-				t.Fatalf("python.uncaught-exception at %d in %+v; want it (first: %v)", i, ans.Propositions, tc.top)
+				t.Fatalf("%s at %d in %+v; want it (first: %v)", cause, i, ans.Propositions, tc.top)
 			}
 			lines, texts := evidenceOf(ans.Propositions[i])
 			for _, want := range tc.wantLines {
@@ -368,7 +379,43 @@ func TestTracebackShowsItsException(t *testing.T) {
 					t.Errorf("evidence lines %v do not hold line %d\n%s", lines, want, strings.Join(texts, "\n"))
 				}
 			}
+			for _, not := range tc.notLines {
+				if slices.Contains(lines, not) {
+					t.Errorf("evidence lines %v hold line %d\n%s", lines, not, strings.Join(texts, "\n"))
+				}
+			}
 		})
+	}
+}
+
+// TestReportEndsWithItsStep: tracebacks of tolerated commands ("$ python step3.py || true"),
+// each in its own step: a report does not go on into the next step when the same header comes
+// back within a few lines (it ran through 30,000 steps): the wrapper shows only the exceptions
+// of the tracebacks it proved on.
+func TestReportEndsWithItsStep(t *testing.T) {
+	eng := builtinEngine(t)
+	var log strings.Builder
+	for i := range 8 {
+		fmt.Fprintf(&log, "$ python scripts/check_%d.py || true\nTraceback (most recent call last):\n  File \"scripts/check_%d.py\", line 3, in <module>\n    run()\nValueError: check %d\n", i, i, i)
+	}
+	log.WriteString("ERROR: Job failed: exit code 1\n")
+	ans, err := eng.Explain(context.Background(), strings.NewReader(log.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ans.Propositions, func(p Proposition) bool { return p.CauseID == "python.uncaught-exception" })
+	if i < 0 {
+		t.Fatalf("no python.uncaught-exception in %+v", ans.Propositions)
+	}
+	lines, texts := evidenceOf(ans.Propositions[i])
+	for j, text := range texts {
+		var step int
+		if _, err := fmt.Sscanf(text, "ValueError: check %d", &step); err != nil {
+			continue
+		}
+		if header := 5*step + 2; !slices.Contains(lines, header) { // each step is 5 lines
+			t.Errorf("line %d %q is shown without its traceback's header (line %d): a report of another step\n%v", lines[j], text, header, lines)
+		}
 	}
 }
 

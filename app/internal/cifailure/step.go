@@ -801,6 +801,7 @@ func varsRead(echo []byte, visit func(name []byte)) {
 // endScript forgets the trap of a script that is over (its verdict came, or a new step or shell
 // began).
 func (s *scan) endScript() {
+	s.stepEpoch++
 	s.trap, s.trapRun, s.trapOpaque, s.trapDump = s.trap[:0], false, false, false
 	s.trapMarked, s.trapParked, s.trapHeld = s.trapMarked[:0], false, false
 }
@@ -840,6 +841,7 @@ func (s *scan) keepTail() {
 
 // startStep opens a new step at line start (its command echo, or the line after a verdict).
 func (s *scan) startStep(start int) {
+	s.stepEpoch++
 	if n := len(s.stepStarts); n == 0 || s.stepStarts[n-1] < start {
 		s.stepStarts = append(s.stepStarts, start)
 	}
@@ -898,6 +900,7 @@ func (s *scan) markOutside(ev *Evidence) {
 // what follows then runs after a failure (after_script, post actions), and the CI's verdict
 // will be about the parked step.
 func (s *scan) park(seal bool) {
+	s.stepEpoch++
 	if !s.parked && !s.cur.empty() {
 		s.keepTail()
 		s.parked = true
