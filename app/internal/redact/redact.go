@@ -327,6 +327,23 @@ var rules = []rule{
 			`)(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)`),
 	},
 	{
+		// A here-string fed to a command that reads a secret from its input (docker login
+		// --password-stdin, gh auth login --with-token, vercel env add), and a password
+		// echoed into one of those, sudo -S or chpasswd: a single echo argument, only into
+		// one of them. A variable or an expression stays. (One rule: they search the same
+		// lines, and each rule's literal search is a pass over the text.) Before the password
+		// rules: its marker takes the echo argument's quotes, and a value those rules found too
+		// short before ('echo ' in token='echo 'x' | sudo -S ') would be one after.
+		kind:      "password",
+		literals:  []string{"--password-stdin", "--with-token", "env add", "sudo -s", "chpasswd"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re: lazyRegexp(`(?:--(?:password-stdin|with-token)|` + cmdStart + `vercel env add)\b` + commandRest + `<<<[ \t]*` + commandValue +
+			`|echo(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
+			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
+	},
+	{
 		// Passwords by their place rather than their shape: an environment dump
 		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…, SMTP_PASS=…), .npmrc's _authToken, a JSON
 		// field, a --password, --token, --api-key, --client-secret flag (not a bare --secret:
@@ -416,6 +433,21 @@ var rules = []rule{
 			`|(?m:^)` + lineStart + `(?:-[ \t]+)?(?:(?:[a-z0-9]+_)*pass|(?:[A-Z0-9]+_)+PASS)[ \t]*:[ \t]+` + placedValue + lineEnd),
 		notKey:   notSecretKeyRE,
 		notValue: namesSecretRE,
+	},
+	{
+		// A value a job masks with GitHub Actions' ::add-mask:: is a secret by its own word,
+		// and xtrace prints it before the runner masks it (+ echo '::add-mask::VALUE'); so
+		// are Azure Pipelines' ##vso[task.setsecret]VALUE and ##vso[task.setvariable …;
+		// issecret=true]VALUE, and GitHub's deprecated ::set-output of a secret-named output
+		// (name=token::VALUE). A variable ($TOKEN, ${{ … }}, $(X), %TOKEN%) names it and stays.
+		// A |, ; or & after the marker ends the command (echo ::add-mask::| x) and is no value.
+		// The rule comes before the command rules: a value holding one of those (p|w) is one
+		// marker when they read the command, so a second pass finds no more.
+		kind:     "password",
+		literals: []string{"::add-mask::", "##vso", "::set-output"},
+		inLine:   true,
+		re: lazyRegexp(`(?:::add-mask::|##vso\[task\.setsecret\]|##vso\[task\.setvariable [^\]\n]*issecret=true[^\]\n]*\]` +
+			`|::set-output name=(?i:[a-z0-9_\-]*(?:token|password|passwd|secret|api_?key)[a-z0-9_\-]*)::)(?P<secret>[^\s"'$%|;&][^\s"']*)`),
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a
@@ -625,33 +657,6 @@ var rules = []rule{
 		continued: true,
 		notValue:  maskedRE,
 		re:        lazyRegexp(`sshpass(?:` + blanks + `(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*` + blanks + `-p[ \t]*` + commandValue),
-	},
-	{
-		// A here-string fed to a command that reads a secret from its input (docker login
-		// --password-stdin, gh auth login --with-token, vercel env add), and a password
-		// echoed into one of those, sudo -S or chpasswd: a single echo argument, only into
-		// one of them. A variable or an expression stays. (One rule: they search the same
-		// lines, and each rule's literal search is a pass over the text.)
-		kind:      "password",
-		literals:  []string{"--password-stdin", "--with-token", "env add", "sudo -s", "chpasswd"},
-		inLine:    true,
-		continued: true,
-		notValue:  maskedRE,
-		re: lazyRegexp(`(?:--(?:password-stdin|with-token)|` + cmdStart + `vercel env add)\b` + commandRest + `<<<[ \t]*` + commandValue +
-			`|echo(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
-			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
-	},
-	{
-		// A value a job masks with GitHub Actions' ::add-mask:: is a secret by its own word,
-		// and xtrace prints it before the runner masks it (+ echo '::add-mask::VALUE'); so
-		// are Azure Pipelines' ##vso[task.setsecret]VALUE and ##vso[task.setvariable …;
-		// issecret=true]VALUE, and GitHub's deprecated ::set-output of a secret-named output
-		// (name=token::VALUE). A variable ($TOKEN, ${{ … }}, $(X), %TOKEN%) names it and stays.
-		kind:     "password",
-		literals: []string{"::add-mask::", "##vso", "::set-output"},
-		inLine:   true,
-		re: lazyRegexp(`(?:::add-mask::|##vso\[task\.setsecret\]|##vso\[task\.setvariable [^\]\n]*issecret=true[^\]\n]*\]` +
-			`|::set-output name=(?i:[a-z0-9_\-]*(?:token|password|passwd|secret|api_?key)[a-z0-9_\-]*)::)(?P<secret>[^\s"'$%][^\s"']*)`),
 	},
 	{
 		// A password that is a command's positional argument: htpasswd's batch mode (-b),

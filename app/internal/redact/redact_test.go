@@ -607,6 +607,8 @@ func TestString(t *testing.T) {
 		{"colored password value", "password: \x1b[32mhunter2hunter\x1b[0m\nDB_PASSWORD=\x1b[33mhunter2hunter\x1b[0m", "password: \x1b[32m[REDACTED:password]\x1b[0m\nDB_PASSWORD=\x1b[33m[REDACTED:password]\x1b[0m"},
 		{"colored command password", "docker login -p \x1b[1mhunter2hunter\x1b[0m r.io\nmysql -p\x1b[0mhunter2hunter -e x", "docker login -p \x1b[1m[REDACTED:password]\x1b[0m r.io\nmysql -p\x1b[0m[REDACTED:password] -e x"},
 		{"colored near misses", "docker login -p \x1b[1m$PW\x1b[0m r.io\nmysql -p\x1b[0m mydb\nDB_PASSWORD=\x1b[33mshort\x1b[0m\npassword: \x1b[1m***\x1b[0m", "docker login -p \x1b[1m$PW\x1b[0m r.io\nmysql -p\x1b[0m mydb\nDB_PASSWORD=\x1b[33mshort\x1b[0m\npassword: \x1b[1m***\x1b[0m"},
+		{"add-mask of a command boundary", "docker login ::add-mask::| x -pX", "docker login ::add-mask::| x -pX"},
+		{"add-mask value with a pipe", "+ echo '::add-mask::p|w&x;y'", "+ echo '::add-mask::[REDACTED:password]'"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
