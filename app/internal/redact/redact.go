@@ -630,10 +630,14 @@ var rules = []rule{
 	},
 	{
 		// A command that prints a secret, and the line it printed when that is one word (after
-		// a runner's timestamp): vault kv get/read -field= of a secret-named field,
-		// terraform output -raw of a secret-named output (an instance_ip stays), aws
-		// secretsmanager get-secret-value --output text, gcloud secrets versions access, 1Password's
-		// op read, az keyvault secret show -o tsv, kubectl get secret … | base64 -d. Not when
+		// a runner's timestamp). These print no line break after the secret (vault's PrintRaw,
+		// terraform output -raw, gcloud, base64 -d), so the log's next line is glued to it:
+		// the secret ends at the end of the line, at a color (GitLab's \x1b[32;1m$ next) or
+		// at xtrace's "+ " (hunter2+ echo done), and what follows stays. The commands: vault kv
+		// get/read -field= of a secret-named field, terraform output -raw of a secret-named
+		// output (an instance_ip stays), aws secretsmanager get-secret-value --output text,
+		// gcloud secrets versions access, 1Password's op read, az keyvault secret show -o tsv,
+		// kubectl get secret … | base64 -d. Not when
 		// the output goes to a file or a pipe, and not a line that starts like an xtrace line,
 		// a comment or JSON (+, #, {, [), or an error (it has spaces).
 		kind:     "password",
@@ -647,7 +651,7 @@ var rules = []rule{
 			`|op read\b` +
 			`|az keyvault secret show\b[^\n|>]*(?:-o|--output)[ \t=]tsv` +
 			`|kubectl get secrets?\b[^\n|>]*\|[ \t]*base64 (?:-d|--decode)` +
-			`)[^\n|>]*\n` + lineStart + `(?P<secret>[^\s+#{}\[\]<>]\S{3,})[ \t\r]*(?m:$)`),
+			`)[^\n|>]*\n` + lineStart + `(?P<secret>[^\s+#{}\[\]<>\x1b](?:[^\s+\x1b]|\+\S){3,})(?:\+ |\x1b|[ \t\r]*(?m:$))`),
 	},
 	{
 		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
