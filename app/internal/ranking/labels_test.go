@@ -18,19 +18,25 @@ import (
 func TestLabelTakesEachActorsLatestFeedback(t *testing.T) {
 	type fb struct {
 		actor, outcome string
+		client         string // the API key's name; "" for the request's own client
 	}
 	tests := []struct {
 		name     string
 		feedback []fb // in time order, all on the first proposition
 		want     int
 	}{
-		{"accepted, then rejected", []fb{{"alice", "accepted"}, {"alice", "rejected"}}, LabelRejected},
-		{"rejected, then accepted", []fb{{"alice", "rejected"}, {"alice", "accepted"}}, LabelAccepted},
-		{"false positive, then accepted", []fb{{"alice", "false_positive"}, {"alice", "accepted"}}, LabelAccepted},
-		{"a change of mind is one vote", []fb{{"alice", "accepted"}, {"bob", "accepted"}, {"alice", "rejected"}}, LabelNone},
-		{"accepted, rejected, accepted again", []fb{{"alice", "accepted"}, {"alice", "rejected"}, {"alice", "accepted"}}, LabelAccepted},
-		{"majority of actors", []fb{{"alice", "accepted"}, {"bob", "rejected"}, {"carol", "accepted"}}, LabelAccepted},
-		{"a false negative says nothing about the proposition", []fb{{"alice", "accepted"}, {"alice", "false_negative"}}, LabelAccepted},
+		{"accepted, then rejected", []fb{{actor: "alice", outcome: "accepted"}, {actor: "alice", outcome: "rejected"}}, LabelRejected},
+		{"rejected, then accepted", []fb{{actor: "alice", outcome: "rejected"}, {actor: "alice", outcome: "accepted"}}, LabelAccepted},
+		{"false positive, then accepted", []fb{{actor: "alice", outcome: "false_positive"}, {actor: "alice", outcome: "accepted"}}, LabelAccepted},
+		{"a change of mind is one vote", []fb{{actor: "alice", outcome: "accepted"}, {actor: "bob", outcome: "accepted"}, {actor: "alice", outcome: "rejected"}}, LabelNone},
+		{"accepted, rejected, accepted again", []fb{{actor: "alice", outcome: "accepted"}, {actor: "alice", outcome: "rejected"}, {actor: "alice", outcome: "accepted"}}, LabelAccepted},
+		{"majority of actors", []fb{{actor: "alice", outcome: "accepted"}, {actor: "bob", outcome: "rejected"}, {actor: "carol", outcome: "accepted"}}, LabelAccepted},
+		{"a false negative says nothing about the proposition", []fb{{actor: "alice", outcome: "accepted"}, {actor: "alice", outcome: "false_negative"}}, LabelAccepted},
+		// An actor is a name within its client: a feedback:any key sending "alice" later does
+		// not replace the vote of the owner's alice; they are two votes, a tie.
+		{"the same name from another client is another actor", []fb{{actor: "alice", outcome: "accepted", client: "owner"}, {actor: "alice", outcome: "rejected", client: "triage-bot"}}, LabelNone},
+		{"and outvotes no one", []fb{{actor: "alice", outcome: "accepted", client: "owner"}, {actor: "bob", outcome: "accepted", client: "owner"}, {actor: "alice", outcome: "rejected", client: "triage-bot"}}, LabelAccepted},
+		{"one client's actor changing their mind", []fb{{actor: "alice", outcome: "accepted", client: "owner"}, {actor: "alice", outcome: "rejected", client: "owner"}}, LabelRejected},
 	}
 	url, store := testStore(t)
 	p, err := pipeline.Open(t.Context(), pipeline.Config{DatabaseURL: url, SpoolDir: t.TempDir(), Fsync: "never"}, slog.New(slog.DiscardHandler), nil)
@@ -55,7 +61,9 @@ func TestLabelTakesEachActorsLatestFeedback(t *testing.T) {
 			t.Fatal(err)
 		}
 		for k, f := range tc.feedback {
-			if err := p.Record(t.Context(), pipeline.NewFeedback(id, "go.undefined", f.outcome, f.actor, start.Add(time.Duration(k)*time.Minute))); err != nil {
+			ev := pipeline.NewFeedback(id, "go.undefined", f.outcome, f.actor, start.Add(time.Duration(k)*time.Minute))
+			ev.Client = f.client
+			if err := p.Record(t.Context(), ev); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -234,12 +234,17 @@ func (s *Store) QueriesSplit(ctx context.Context, span Span, holdout float64, fn
 // who accepted a cause and then rejected it changed their mind; both rows stay (the feedback
 // id is derived from the outcome), and counting both made a tie of it. Equal times go by the
 // feedback id, so the choice is the same at every read.
+//
+// An actor is a name within the client (API key) that sent it: each client names its own
+// people and bots, so "ci-bot" of one client is not "ci-bot" of another, and a key with
+// feedback:any scope cannot replace the vote of another client's actor by sending the same
+// name later. Feedback from before the client was recorded (client NULL) is one client.
 const latestPerActor = `
-	SELECT DISTINCT ON (f.actor) f.outcome
+	SELECT DISTINCT ON (f.client, f.actor) f.outcome
 	FROM feedback f
 	WHERE f.request_id = p.request_id AND f.cause_id = p.cause_id
 	  AND f.outcome IN ('accepted', 'rejected', 'false_positive')
-	ORDER BY f.actor, f.at DESC, f.id DESC`
+	ORDER BY f.client, f.actor, f.at DESC, f.id DESC`
 
 // querier is a connection or a transaction.
 type querier interface {
