@@ -1012,6 +1012,8 @@ var (
 	anchored      = map[uint32][]anchor{}
 	// markerTriggers[i] is triggered(Marker(rules[i].kind)).
 	markerTriggers [64]uint64
+	// continuedRules has the bit of each continued rule.
+	continuedRules uint64
 )
 
 type anchor struct {
@@ -1035,6 +1037,9 @@ func init() {
 	}
 	for i, r := range rules {
 		markerTriggers[i] = triggered(Marker(r.kind))
+		if r.continued {
+			continuedRules |= 1 << i
+		}
 	}
 }
 
@@ -1292,12 +1297,29 @@ func (k *KeyLines) Secret(line []byte) bool {
 // CommandLines follows commands continued over lines through a text read line by line, as
 // KeyLines follows keys: the arguments on a line that continues a command (curl -sS \, then
 // -u user:pw \) are the command's, and String, given that line alone, does not see the
-// command. It keeps the lines of the command so far, up to maxCommand bytes.
-type CommandLines struct{ head []byte }
+// command. It keeps the lines of the command so far that a rule may need: the first, and
+// each that holds a literal of a rule that reads continued lines (a command's name, an
+// option's) or what changes how the shell reads on (a quote, |, ; or &, a backslash
+// inside). A line without any of these (-H x \, https://host/path \) is kept as a line
+// holding only the continuation, one for a run of them: the rules read it as they read the
+// line it stands for, blanks and a continuation. So the text String reads again at each line stays short, where keeping
+// every line made each line cost the whole command so far (quadratic: 32 KB of continued
+// lines took seconds).
+type CommandLines struct {
+	head []byte
+	// first is the length of head's first line; gap says that head ends with a line that
+	// stands for left-out lines.
+	first int
+	gap   bool
+}
 
-// maxCommand bounds the text of a continued command CommandLines keeps: past it, the lines
-// that follow are redacted alone.
-const maxCommand = 8 << 10
+// maxCommand bounds the text of a continued command CommandLines keeps, and so what each
+// line costs: past it, the kept lines but the first are replaced by one left-out line; a
+// first line longer than that is not kept, and the lines after it are redacted alone.
+const maxCommand = 1 << 10
+
+// gapLine stands for continued lines left out of CommandLines' head.
+const gapLine = "\\"
 
 // Redact returns line with the secrets String finds in it when the lines before it that it
 // continues are in view; a line that continues nothing comes back as it is, String's to
@@ -1320,14 +1342,51 @@ func (c *CommandLines) Redact(line []byte) []byte {
 		}
 	}
 	switch {
-	case !continues(line) || len(c.head)+1+len(line) > maxCommand:
-		c.head = c.head[:0]
+	case !continues(line):
+		c.head, c.gap = c.head[:0], false
 	case len(c.head) == 0:
-		c.head = append(c.head, line...)
+		if len(line)+1+len(gapLine) <= maxCommand {
+			c.head, c.first = append(c.head, line...), len(line)
+		}
+	case plainLine(line) && triggered(string(line))&continuedRules == 0:
+		if !c.gap {
+			c.head, c.gap = append(c.head, "\n"+gapLine...), true
+		}
+	case len(c.head)+1+len(line) > maxCommand:
+		c.head, c.gap = append(c.head[:c.first], "\n"+gapLine...), true
 	default:
-		c.head = append(append(c.head, '\n'), line...)
+		c.head, c.gap = append(append(c.head, '\n'), line...), false
 	}
 	return out
+}
+
+// plainLine reports whether a continued line holds nothing that changes how a shell reads
+// the lines after it: no quote, |, ;, &, < or >, and no backslash but the continuation's.
+// Colors (whose ; is no separator) are skipped.
+func plainLine(line []byte) bool {
+	n := len(line)
+	for n > 0 && line[n-1] != '\\' {
+		n-- // the continuation's backslash, after it a reset and a \r
+	}
+	n--
+	for i := 0; i < n; i++ {
+		switch line[i] {
+		case '\x1b':
+			j := i + 1
+			if j < n && line[j] == '[' {
+				j++
+				for j < n && ('0' <= line[j] && line[j] <= '9' || line[j] == ';') {
+					j++
+				}
+				if j < n && line[j] == 'm' {
+					i = j
+				}
+			}
+		case '"', '\'', '|', ';', '&', '<', '>', '\\', '`', '$', '(', ')':
+			return false
+		}
+	}
+	return true
 }
 
 var (

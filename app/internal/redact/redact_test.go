@@ -865,6 +865,29 @@ func TestKeyLines(t *testing.T) {
 	}
 }
 
+// BenchmarkCommandLines reads, line by line, 32 KiB of one command continued over short
+// lines: lines that a rule may need (each holds a literal) and lines left out.
+func BenchmarkCommandLines(b *testing.B) {
+	for _, bc := range []struct{ name, line string }{
+		{"literal", "  --creds u:p \\"},
+		{"plain", "  -x a \\"},
+	} {
+		lines := []string{"curl -sS \\"}
+		for n := 0; n < 32<<10; n += len(bc.line) + 1 {
+			lines = append(lines, bc.line)
+		}
+		lines = append(lines, "  https://x")
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				var c CommandLines
+				for _, l := range lines {
+					c.Redact([]byte(l))
+				}
+			}
+		})
+	}
+}
+
 // TestCommandLines checks that a text redacted line by line through CommandLines (and String,
 // as a shown line is) reads as the whole text redacted does, for commands continued over lines.
 func TestCommandLines(t *testing.T) {
@@ -878,6 +901,15 @@ func TestCommandLines(t *testing.T) {
 		"curl https://x \\\\\nsort -u a:b",
 		"curl -sS https://x\n  -u deploy:s3cr3t",
 		"keytool -importkeystore \\\n -srcstorepass a1b2c3 \\\n -deststorepass d4e5f6",
+		// Lines left out of the kept head (plain, no literal), and lines kept: a command's
+		// name after an assignment, a pipe, quotes, GitHub's colors.
+		"curl -sS \\\n" + strings.Repeat("  -H x \\\n", 50) + "  -u a:s3cr3tpw \\\n  https://x",
+		"FOO=1 \\\n  curl -sS \\\n  https://x \\\n  -u a:s3cr3t",
+		"curl -sS \\\n  https://x \\\n  | sort -u \\\n  -u a:b",
+		"docker login \\\n  -u ci \\\n  --password-stdin \\\n  r.io <<< 'p w'",
+		"\x1b[36;1mdocker login \\\x1b[0m\n\x1b[36;1m  -u ci \\\x1b[0m\n\x1b[36;1m  -p s3cr3tpw\x1b[0m",
+		// Past maxCommand, the first line and the current one.
+		"curl \\\n" + strings.Repeat("  -H 'X: "+strings.Repeat("a", 100)+"' \\\n", 90) + "  -u a:s3cr3tpw",
 	}
 	for _, text := range texts {
 		var c CommandLines
