@@ -327,23 +327,6 @@ var rules = []rule{
 			`)(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)`),
 	},
 	{
-		// A here-string fed to a command that reads a secret from its input (docker login
-		// --password-stdin, gh auth login --with-token, vercel env add), and a password
-		// echoed into one of those, sudo -S or chpasswd: a single echo argument, only into
-		// one of them. A variable or an expression stays. (One rule: they search the same
-		// lines, and each rule's literal search is a pass over the text.) Before the password
-		// rules: its marker takes the echo argument's quotes, and a value those rules found too
-		// short before ('echo ' in token='echo 'x' | sudo -S ') would be one after.
-		kind:      "password",
-		literals:  []string{"--password-stdin", "--with-token", "env add", "sudo -s", "chpasswd"},
-		inLine:    true,
-		continued: true,
-		notValue:  maskedRE,
-		re: lazyRegexp(`(?:--(?:password-stdin|with-token)|` + cmdStart + `vercel env add)\b` + commandRest + `<<<[ \t]*` + commandValue +
-			`|echo(?:[ \t]+-[neE]+)?[ \t]+` + commandValue +
-			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
-	},
-	{
 		// Passwords by their place rather than their shape: an environment dump
 		// (PGPASSWORD=…, DB_PASSWORD=…, NPM_TOKEN=…, SMTP_PASS=…), .npmrc's _authToken, a JSON
 		// field, a --password, --token, --api-key, --client-secret flag (not a bare --secret:
@@ -661,6 +644,24 @@ var rules = []rule{
 		continued: true,
 		notValue:  maskedRE,
 		re:        lazyRegexp(`sshpass(?:` + blanks + `(?:-[fdP][ \t]*\S+|-[ehvV]\S*))*` + blanks + `-p[ \t]*` + commandValue),
+	},
+	{
+		// A here-string fed to a command that reads a secret from its input (docker login
+		// --password-stdin, gh auth login --with-token, vercel env add), and a password
+		// echoed into one of those, sudo -S or chpasswd: a single echo argument, only into
+		// one of them. A variable or an expression stays. (One rule: they search the same
+		// lines, and each rule's literal search is a pass over the text.) A quoted echo
+		// argument keeps its quotes: with them in the marker, a value the password rules,
+		// which run first, found too short ('echo ' in token='echo 'x' | sudo -S ') would be
+		// one on a second pass.
+		kind:      "password",
+		literals:  []string{"--password-stdin", "--with-token", "env add", "sudo -s", "chpasswd"},
+		inLine:    true,
+		continued: true,
+		notValue:  maskedRE,
+		re: lazyRegexp(`(?:--(?:password-stdin|with-token)|` + cmdStart + `vercel env add)\b` + commandRest + `<<<[ \t]*` + commandValue +
+			`|echo(?:[ \t]+-[neE]+)?[ \t]+(?:'(?P<secret>[^'\n]+)'|"(?P<secret>[^"\n$\\]+)"|` + commandValue + `)` +
+			`[ \t]*\|[ \t]*(?:sudo[ \t]+-S|chpasswd|[^\n|;&]*?--(?:password-stdin|with-token)\b)`),
 	},
 	{
 		// A password that is a command's positional argument: htpasswd's batch mode (-b),
