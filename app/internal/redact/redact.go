@@ -429,7 +429,7 @@ var rules = []rule{
 		kind:     "password",
 		literals: []string{"::add-mask::", "##vso", "::set-output"},
 		inLine:   true,
-		re: lazyRegexp(`(?:::add-mask::|##vso\[task\.setsecret\]|##vso\[task\.setvariable [^\]\n]*issecret=true[^\]\n]*\]` +
+		re: lazyRegexp(`(?:::add-mask::|##vso\[task\.setsecret\]|##vso\[task\.setvariable [^\]\n]*(?i:issecret=true)[^\]\n]*\]` +
 			`|::set-output name=(?i:[a-z0-9_\-]*(?:token|password|passwd|secret|api_?key)[a-z0-9_\-]*)::)(?P<secret>[^\s"'$%|;&][^\s"']*)`),
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
@@ -617,24 +617,36 @@ var rules = []rule{
 		// terraform output -raw, gcloud, base64 -d), so the log's next line is glued to it:
 		// the secret ends at the end of the line, at a color (GitLab's \x1b[32;1m$ next) or
 		// at xtrace's "+ " (hunter2+ echo done), and what follows stays. The commands: vault kv
-		// get/read -field= of a secret-named field, terraform output -raw of a secret-named
-		// output (an instance_ip stays), aws secretsmanager get-secret-value --output text,
-		// gcloud secrets versions access, 1Password's op read, az keyvault secret show -o tsv,
-		// kubectl get secret … | base64 -d. Not when
-		// the output goes to a file or a pipe, and not a line that starts like an xtrace line,
-		// a comment or JSON (+, #, {, [), or an error (it has spaces).
+		// get/read -field (= or a space) of a field named like a secret, terraform's or
+		// tofu's output -raw (among other options) of an output named like one (printsSecret:
+		// kms_key_arn, key_vault_name, secrets_bucket, instance_ip stay), aws secretsmanager
+		// get-secret-value --output text, gcloud secrets versions access, 1Password's op read,
+		// az keyvault secret show -o tsv, kubectl get secret … | base64 -d. Not when the
+		// output goes to a file, a pipe or a $( ) (printArgs; 2>&1 and 2>/dev/null leave it in
+		// the log), nor when --query picks an id, a name or attributes (notKey), and not a line
+		// that starts like an xtrace line, a comment or JSON (+, #, {, [), or an error (it has
+		// spaces).
 		kind:     "password",
-		literals: []string{"-field=", "output -raw", "get-secret-value", "versions access", "op read", "keyvault secret", "base64 -d", "base64 --decode"},
+		literals: []string{"-field", "output -"},
 		inLine:   true,
 		nextLine: true,
-		re: lazyRegexp(cmdStart + `(?:vault (?:kv get|read)\b[^\n|>]*[ \t]-field=(?i:[a-z0-9_\-]*(?:pass|pw|secret|token|key|value|cred)[a-z0-9_\-]*)` +
-			`|terraform output -raw[ \t]+(?i:[a-z0-9_]*(?:pass|secret|token|key|cred)[a-z0-9_]*)` +
-			`|aws secretsmanager get-secret-value\b[^\n|>]*--output[ \t=]text` +
+		re: lazyRegexp(cmdStart + `(?:vault (?:kv get|read)\b` + printArgs + `[ \t]-field(?:=|[ \t]+)["']?(?i:[a-z0-9_\-]*?(?:` + secretOutput + `|value|key|pw))` +
+			`|(?:terraform|tofu)(?:[ \t]+-\S+)*[ \t]+output(?:[ \t]+-\S+)*?[ \t]+-raw(?:[ \t]+-\S+)*[ \t]+["']?(?i:[a-z0-9_\-]*?` + secretOutput + `)` +
+			`)` + printedName + printedSecret),
+	},
+	{
+		// The other commands of the rule above, apart to keep each under 500 instructions.
+		kind:     "password",
+		literals: []string{"get-secret-value", "versions access", "op read", "keyvault secret", "base64 -d", "base64 --decode"},
+		inLine:   true,
+		nextLine: true,
+		re: lazyRegexp(cmdStart + `(?:aws secretsmanager get-secret-value\b` + printArgs + `--output[ \t=]text` +
 			`|gcloud secrets versions access\b` +
 			`|op read\b` +
-			`|az keyvault secret show\b[^\n|>]*(?:-o|--output)[ \t=]tsv` +
-			`|kubectl get secrets?\b[^\n|>]*\|[ \t]*base64 (?:-d|--decode)` +
-			`)[^\n|>]*\n` + lineStart + `(?P<secret>[^\s+#{}\[\]<>\x1b](?:[^\s+\x1b]|\+\S){3,})(?:\+ |\x1b|[ \t\r]*(?m:$))`),
+			`|az keyvault secret show\b` + printArgs + `(?:-o|--output)[ \t=]tsv` +
+			`|kubectl get secrets?\b` + printArgs + `\|[ \t]*base64 (?:-d|--decode)` +
+			`)` + printedSecret),
+		notKey: queryNotSecretRE,
 	},
 	{
 		// -p only among sshpass's own options: ssh -p 2222 after them is a port.
@@ -725,6 +737,30 @@ var rules = []rule{
 	},
 }
 
+// printArgs is a secret-printing command's text that keeps its output in the log: no pipe,
+// no redirection of its output (2>&1, >&2 and 2>file are not), no ) or backtick (inside
+// $( ) or `…` the output is a variable's value, not the log's).
+const printArgs = `(?:[^\n|>)` + "`" + `]|[0-9]?>&[0-9]|2>>?[ \t]*[^\s|;&)` + "`" + `]+)*`
+
+// secretOutput is how the name of an output or field that holds a secret ends (a terraform
+// output, a vault field): db_password, client_secret, api_token, primary_access_key. A name
+// that ends otherwise names where the secret is or what it is for (kms_key_arn,
+// key_vault_name, ssh_key_name, secrets_bucket, secret_id). printedName is what may follow
+// the name: its closing quote, then a blank, a color, ; or &, or the line's end.
+const (
+	secretOutput = `(?:pass(?:word|wd|phrase)?|pwd|secrets?|tokens?|credentials?|connection_?string` +
+		`|(?:private|api|access|secret|account|master|signing|sas)[_\-]?key)` // #nosec G101 -- pattern, not a credential
+	printedName = `["']?(?:[ \t\r\x1b;&]|(?m:$))`
+)
+
+// printedSecret is the rest of a secret-printing command's line, and the secret it printed
+// on the next (see the rule).
+const printedSecret = printArgs + `\n` + lineStart + `(?P<secret>[^\s+#{}\[\]<>\x1b](?:[^\s+\x1b]|\+\S){3,})(?:\+ |\x1b|[ \t\r]*(?m:$))`
+
+// queryNotSecretRE matches a secret-printing command whose --query picks what is no secret: an
+// id, a name, an ARN, attributes, tags (az keyvault secret show -o tsv --query id).
+var queryNotSecretRE = lazyRegexp(`--query[ \t=]+["']?(?i:id|arn|name|kid|versionid|createddate|contenttype|attributes\S*|tags\S*)["']?[ \t\r\n\x1b]`)
+
 // keystorePass is what follows keytool or jarsigner up to a password option, and the password.
 const keystorePass = commandRest + argStart + `-(?:(?:src|dest)?(?:store|key)pass|new)[ \t]+` + commandValue
 
@@ -746,11 +782,11 @@ const flagType = `(?:string(?:s|Array|Slice|ToString)?|duration|u?int(?:16|32|64
 // quoted or not, after the colors a tool may print before it (kept). One that starts with [ is a marker an earlier rule put there; with =, < , *
 // or -, a pip pin (secretstorage==3.3.3), a placeholder (<redacted>, ***) or the next flag;
 // with $ (unquoted or in double quotes), a variable or a ${{ … }} expression the shell or
-// the CI expands: its name is no secret.
+// the CI expands: its name is no secret; with a backtick, a command's output.
 //
 // A reference to where code reads it (codeReference) is no value either: a rule with
 // placedValue keeps it through notValue.
-const placedValue = `(?:\x1b\[[0-9;]*m)*(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$\x1b-][^\s"'\x1b]{5,})`
+const placedValue = `(?:\x1b\[[0-9;]*m)*(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$\x1b` + "`" + `-][^\s"'\x1b]{5,})`
 
 // codeReference starts code that reads a secret from the environment or the configuration,
 // which a log shows in a stack trace, a linter's or a compiler's message, a diff: it names
@@ -804,9 +840,10 @@ var urlVariableRE = lazyRegexp(`\A(?:\*{3,}|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z
 // notSecretKey is a key whose name says secret or token but whose value is none: a paging
 // cursor (next_page_token, pageToken, pagination_token, continuation_token, sync_token), a
 // CSRF token, which a form or an API hands every visitor, a Kubernetes secret's name
-// (secretName:), and Azure Pipelines' issecret=true flag. notSecretKeyRE matches the text of a match before its secret when that is
+// (secretName:), Azure Pipelines' issecret=true flag, and an ARN's service
+// (arn:aws:secretsmanager:region:…). notSecretKeyRE matches the text of a match before its secret when that is
 // such a key: a whole word (api_page_token= is no paging cursor), then its : or =.
-const notSecretKey = `(?i:(?:(?:next_?|prev_?)?page|pagination|continuation|sync|[cx]srf)_?token|secret_?names?|issecret)` // #nosec G101 -- a pattern, not a credential
+const notSecretKey = `(?i:(?:(?:next_?|prev_?)?page|pagination|continuation|sync|[cx]srf)_?token|secret_?names?|issecret|secretsmanager)` // #nosec G101 -- a pattern, not a credential
 
 var notSecretKeyRE = lazyRegexp(`(?:\A|[^A-Za-z0-9_])"?` + notSecretKey + `"?[ \t]*[:=][ \t]*\z`)
 
