@@ -303,11 +303,13 @@ var rules = []rule{
 	{
 		// A presigned URL's signature (S3's X-Amz-Signature=, GCS's X-Goog-Signature=,
 		// CloudFront's and S3 v2's Signature=): whoever has the URL has its access until it
-		// expires, up to a week. The URL and its other parameters stay.
+		// expires, up to a week. The URL and its other parameters stay. Also escaped, as JSON
+		// (\u0026), HTML (&amp;) or a URL inside a URL (%26…%3D) holds it: a %26 ends it.
 		kind:     "signed_url",
 		inToken:  true,
-		literals: []string{"signature="},
-		re:       lazyRegexp(`(?i)[?&](?:X-Amz-Signature|X-Goog-Signature|Signature)=(?P<secret>[A-Za-z0-9%~_+/\-]{16,}=*)`),
+		literals: []string{"signature=", "signature%3d"},
+		re: lazyRegexp(`(?i)(?:[?&]|\\u0026|&amp;|%26)(?:X-Amz-Signature|X-Goog-Signature|Signature)(?:=|%3D)` +
+			`(?P<secret>(?:[A-Za-z0-9~_+/\-]|%(?:[013-9A-F][0-9A-F]|2[0-57-9A-F])){16,}(?:=|%3D)*)`),
 	},
 	{
 		// A credential after an HTTP auth scheme (curl -H "Authorization: Bearer …", a dump of
@@ -834,8 +836,12 @@ const secretWord = `(?:TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|KEY|PASS|PWD|PAT|
 var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\})\z`)
 
 // urlVariableRE matches a URL's password that is no secret: masked (***), or a variable the
-// shell expands ($CI_JOB_TOKEN, ${CI_JOB_TOKEN}), as a script echoed by the CI shows it.
-var urlVariableRE = lazyRegexp(`\A(?:\*{3,}|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})\z`)
+// shell expands ($CI_JOB_TOKEN, ${CI_JOB_TOKEN}), as a script echoed by the CI shows it. A
+// variable's name is upper case, or lower case ending in a word that says what it holds
+// ($gitlab_token, ${password}): a password may start with $ too ($ecretPw9).
+var urlVariableRE = lazyRegexp(`\A(?:\*{3,}|\$(?:` + urlVariable + `|\{` + urlVariable + `\}))\z`)
+
+const urlVariable = `(?:[A-Z_][A-Z0-9_]*|(?:[a-z0-9]+_)*(?:token|password|passwd|pass|pw|pwd|secret|key|auth|creds?|credentials))` // #nosec G101 -- pattern, not a credential
 
 // notSecretKey is a key whose name says secret or token but whose value is none: a paging
 // cursor (next_page_token, pageToken, pagination_token, continuation_token, sync_token), a

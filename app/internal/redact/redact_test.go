@@ -627,6 +627,12 @@ func TestString(t *testing.T) {
 		{"colored near misses", "docker login -p \x1b[1m$PW\x1b[0m r.io\nmysql -p\x1b[0m mydb\nDB_PASSWORD=\x1b[33mshort\x1b[0m\npassword: \x1b[1m***\x1b[0m", "docker login -p \x1b[1m$PW\x1b[0m r.io\nmysql -p\x1b[0m mydb\nDB_PASSWORD=\x1b[33mshort\x1b[0m\npassword: \x1b[1m***\x1b[0m"},
 		{"add-mask of a command boundary", "docker login ::add-mask::| x -pX", "docker login ::add-mask::| x -pX"},
 		{"add-mask value with a pipe", "+ echo '::add-mask::p|w&x;y'", "+ echo '::add-mask::[REDACTED:password]'"},
+		{"url password starting with $", "git clone https://ci:$ecretPw9@git.x/r.git", "git clone https://ci:[REDACTED:url_password]@git.x/r.git"},
+		{"url password variables", "https://ci:$CI_JOB_TOKEN@git.x/r.git https://ci:${GITLAB_TOKEN}@git.x https://ci:$gitlab_token@git.x https://u:${password}@h", "https://ci:$CI_JOB_TOKEN@git.x/r.git https://ci:${GITLAB_TOKEN}@git.x https://ci:$gitlab_token@git.x https://u:${password}@h"},
+		{"signed url in json", `{"url":"https://b.s3.amazonaws.com/x?X-Amz-Date=20261206T100000Z\u0026X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f0\u0026x=1"}`, `{"url":"https://b.s3.amazonaws.com/x?X-Amz-Date=20261206T100000Z\u0026X-Amz-Signature=[REDACTED:signed_url]\u0026x=1"}`},
+		{"signed url in html", `<a href="https://b.s3.amazonaws.com/x?X-Amz-Date=1&amp;X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f0&amp;x=1">`, `<a href="https://b.s3.amazonaws.com/x?X-Amz-Date=1&amp;X-Amz-Signature=[REDACTED:signed_url]&amp;x=1">`},
+		{"signed url inside a url", "https://ci.x/redirect?to=https%3A%2F%2Fb.s3.amazonaws.com%2Fx%3FX-Amz-Date%3D1%26X-Amz-Signature%3D0f1e2d3c4b5a69788796a5b4c3d2e1f0%26x%3D1", "https://ci.x/redirect?to=https%3A%2F%2Fb.s3.amazonaws.com%2Fx%3FX-Amz-Date%3D1%26X-Amz-Signature%3D[REDACTED:signed_url]%26x%3D1"},
+		{"escaped signature words", `Signature%3Dinvalid \u0026Signature=short`, `Signature%3Dinvalid \u0026Signature=short`},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
