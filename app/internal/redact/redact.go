@@ -44,6 +44,9 @@ type rule struct {
 	// still its own, as a script echoed by the CI (GitHub Actions' ##[group]Run, set -v)
 	// shows them. The line of a literal is then searched with the lines that continue it.
 	continued bool
+	// words says that a match counts a continued command's words (htpasswd's, mc's positional
+	// arguments): CommandLines then keeps every line of a command holding its literal.
+	words bool
 	// nextLine says that a match ends on the line after its literal's (a command that
 	// prints a secret, and the line it printed): an inLine rule then searches that line too.
 	nextLine bool
@@ -483,7 +486,7 @@ var rules = []rule{
 		continued: true,
 		notValue:  maskedRE,
 		re: lazyRegexp(cmdStart + `(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|crane auth|az|oc|cf) login\b` +
-			commandRest + argStart + `-p[ \t]*` + commandValue),
+			commandRest + argStart + `-p(?:` + blanks + `)?` + commandValue),
 	},
 	{
 		// A token or password option only for the commands that say so: -t of codecov's
@@ -680,18 +683,28 @@ var rules = []rule{
 	{
 		// A password that is a command's positional argument: htpasswd's batch mode (-b),
 		// the third word after the options (file user password), the second with -n (user
-		// password); without b it prompts. MinIO's mc alias set NAME URL ACCESS SECRET (and
-		// the older mc config host add): the secret key, the fourth word.
+		// password); without b it prompts. The words may be on the lines a backslash
+		// continues the command onto (blanks), the options on its first.
 		kind:      "password",
-		literals:  []string{"htpasswd", "alias set", "host add"},
+		literals:  []string{"htpasswd"},
 		inLine:    true,
 		continued: true,
+		words:     true,
 		notValue:  maskedRE,
-		re: lazyRegexp(cmdStart + `(?:htpasswd(?:[ \t]+-[A-Za-z0-9]+)*?[ \t]+-[A-Za-z0-9]*(?:n[A-Za-z0-9]*b|b[A-Za-z0-9]*n)[A-Za-z0-9]*(?:[ \t]+-[A-Za-z0-9]+)*` +
-			`[ \t]+` + shellWord + `[ \t]+` + commandValue +
-			`|htpasswd(?:[ \t]+-[A-Za-mo-z0-9]+)*?[ \t]+-[A-Za-mo-z0-9]*b[A-Za-mo-z0-9]*(?:[ \t]+-[A-Za-mo-z0-9]+)*` +
-			`[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + commandValue +
-			`|mc (?:alias set|config host add)[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + shellWord + `[ \t]+` + commandValue + `)`),
+		re: lazyRegexp(cmdStart + `htpasswd(?:(?:[ \t]+-[A-Za-z0-9]+)*?[ \t]+-[A-Za-z0-9]*(?:n[A-Za-z0-9]*b|b[A-Za-z0-9]*n)[A-Za-z0-9]*(?:[ \t]+-[A-Za-z0-9]+)*` +
+			`|(?:[ \t]+-[A-Za-mo-z0-9]+)*?[ \t]+-[A-Za-mo-z0-9]*b[A-Za-mo-z0-9]*(?:[ \t]+-[A-Za-mo-z0-9]+)*` + blanks + shellWord + `)` +
+			blanks + shellWord + blanks + commandValue),
+	},
+	{
+		// MinIO's mc alias set NAME URL ACCESS SECRET (and the older mc config host add): the
+		// secret key, the fourth word, also on a continued line.
+		kind:      "password",
+		literals:  []string{"alias set", "host add"},
+		inLine:    true,
+		continued: true,
+		words:     true,
+		notValue:  maskedRE,
+		re:        lazyRegexp(cmdStart + `mc (?:alias set|config host add)` + blanks + shellWord + blanks + shellWord + blanks + shellWord + blanks + commandValue),
 	},
 	{
 		// More of them: poetry config http-basic.REPO USER PASSWORD and pypi-token.REPO TOKEN;
@@ -862,7 +875,7 @@ const (
 
 // curlUser is what follows curl up to a -u/-U/--user/--proxy-user of its own, and its
 // user:password.
-const curlUser = commandRest + argStart + `(?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))` +
+const curlUser = commandRest + argStart + `(?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU](?:` + blanks + `)?|--(?:proxy-)?user(?:` + blanks + `|=))` +
 	userPassword
 
 // userPassword is user:password given to a command, the user kept: quoted whole ('user:pa ss'
@@ -1056,8 +1069,8 @@ var (
 	anchored      = map[uint32][]anchor{}
 	// markerTriggers[i] is triggered(Marker(rules[i].kind)).
 	markerTriggers [64]uint64
-	// continuedRules has the bit of each continued rule.
-	continuedRules uint64
+	// continuedRules has the bit of each continued rule, wordRules of each words rule.
+	continuedRules, wordRules uint64
 )
 
 type anchor struct {
@@ -1083,6 +1096,9 @@ func init() {
 		markerTriggers[i] = triggered(Marker(r.kind))
 		if r.continued {
 			continuedRules |= 1 << i
+		}
+		if r.words {
+			wordRules |= 1 << i
 		}
 	}
 }
@@ -1346,15 +1362,18 @@ func (k *KeyLines) Secret(line []byte) bool {
 // option's) or what changes how the shell reads on (a quote, |, ; or &, a backslash
 // inside). A line without any of these (-H x \, https://host/path \) is kept as a line
 // holding only the continuation, one for a run of them: the rules read it as they read the
-// line it stands for, blanks and a continuation. So the text String reads again at each line stays short, where keeping
+// line it stands for, blanks and a continuation. (Not in a command whose words a rule counts:
+// htpasswd's, mc's; see rule.words.) So the text String reads again at each line stays short, where keeping
 // every line made each line cost the whole command so far (quadratic: 32 KB of continued
 // lines took seconds).
 type CommandLines struct {
 	head []byte
 	// first is the length of head's first line; gap says that head ends with a line that
-	// stands for left-out lines.
+	// stands for left-out lines; words, that head holds a literal of a words rule, whose
+	// match needs every line (none is left out then).
 	first int
 	gap   bool
+	words bool
 }
 
 // maxCommand bounds the text of a continued command CommandLines keeps, and so what each
@@ -1385,14 +1404,18 @@ func (c *CommandLines) Redact(line []byte) []byte {
 			}
 		}
 	}
+	if !continues(line) {
+		c.head, c.gap, c.words = c.head[:0], false, false
+		return out
+	}
+	t := triggered(string(line))
 	switch {
-	case !continues(line):
-		c.head, c.gap = c.head[:0], false
 	case len(c.head) == 0:
 		if len(line)+1+len(gapLine) <= maxCommand {
-			c.head, c.first = append(c.head, line...), len(line)
+			c.head, c.first, c.words = append(c.head, line...), len(line), t&wordRules != 0
 		}
-	case plainLine(line) && triggered(string(line))&continuedRules == 0:
+		return out
+	case !c.words && plainLine(line) && t&continuedRules == 0:
 		if !c.gap {
 			c.head, c.gap = append(c.head, "\n"+gapLine...), true
 		}
@@ -1401,6 +1424,7 @@ func (c *CommandLines) Redact(line []byte) []byte {
 	default:
 		c.head, c.gap = append(append(c.head, '\n'), line...), false
 	}
+	c.words = c.words || t&wordRules != 0
 	return out
 }
 

@@ -633,6 +633,10 @@ func TestString(t *testing.T) {
 		{"signed url in html", `<a href="https://b.s3.amazonaws.com/x?X-Amz-Date=1&amp;X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f0&amp;x=1">`, `<a href="https://b.s3.amazonaws.com/x?X-Amz-Date=1&amp;X-Amz-Signature=[REDACTED:signed_url]&amp;x=1">`},
 		{"signed url inside a url", "https://ci.x/redirect?to=https%3A%2F%2Fb.s3.amazonaws.com%2Fx%3FX-Amz-Date%3D1%26X-Amz-Signature%3D0f1e2d3c4b5a69788796a5b4c3d2e1f0%26x%3D1", "https://ci.x/redirect?to=https%3A%2F%2Fb.s3.amazonaws.com%2Fx%3FX-Amz-Date%3D1%26X-Amz-Signature%3D[REDACTED:signed_url]%26x%3D1"},
 		{"escaped signature words", `Signature%3Dinvalid \u0026Signature=short`, `Signature%3Dinvalid \u0026Signature=short`},
+		{"mc alias set continued", "mc alias set s3 https://x \\\n  AKEY s3cr3tpw\n\x1b[36;1mmc alias set s3 https://x \\\x1b[0m\n\x1b[36;1m  AKEY s3cr3tpw2\x1b[0m", "mc alias set s3 https://x \\\n  AKEY [REDACTED:password]\n\x1b[36;1mmc alias set s3 https://x \\\x1b[0m\n\x1b[36;1m  AKEY [REDACTED:password]\x1b[0m"},
+		{"htpasswd continued", "htpasswd -Bbc \\\n  /etc/nginx/.htpasswd ci s3cr3tpw\nhtpasswd -nb \\\n  ci \\\n  s3cr3tpw2", "htpasswd -Bbc \\\n  /etc/nginx/.htpasswd ci [REDACTED:password]\nhtpasswd -nb \\\n  ci \\\n  [REDACTED:password]"},
+		{"flag and value on continued lines", "docker login -u ci -p \\\n  s3cr3tpw r.io\ncurl -u \\\n  ci:s3cr3tpw https://x\ncurl --user \\\n  ci:s3cr3tpw2 https://x", "docker login -u ci -p \\\n  [REDACTED:password] r.io\ncurl -u \\\n  ci:[REDACTED:password] https://x\ncurl --user \\\n  ci:[REDACTED:password] https://x"},
+		{"continued positional near misses", "htpasswd -c \\\n  file ci\ndocker login -p \\\n  $PW r.io\ncurl -u \\\n  ci https://x\nmc alias set s3 https://x \\\n  $AK $SK\nmc alias set s3 https://x\n  AKEY notmc", "htpasswd -c \\\n  file ci\ndocker login -p \\\n  $PW r.io\ncurl -u \\\n  ci https://x\nmc alias set s3 https://x \\\n  $AK $SK\nmc alias set s3 https://x\n  AKEY notmc"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -926,6 +930,10 @@ func TestCommandLines(t *testing.T) {
 		"curl -sS \\\n  https://x \\\n  | sort -u \\\n  -u a:b",
 		"docker login \\\n  -u ci \\\n  --password-stdin \\\n  r.io <<< 'p w'",
 		"\x1b[36;1mdocker login \\\x1b[0m\n\x1b[36;1m  -u ci \\\x1b[0m\n\x1b[36;1m  -p s3cr3tpw\x1b[0m",
+		"mc alias set s3 https://x \\\n  AKEY s3cr3tpw",
+		"htpasswd -nb \\\n  ci \\\n  s3cr3tpw",
+		"docker login -u ci -p \\\n  s3cr3tpw r.io",
+		"curl -u \\\n  ci:s3cr3tpw https://x",
 		// Past maxCommand, the first line and the current one.
 		"curl \\\n" + strings.Repeat("  -H 'X: "+strings.Repeat("a", 100)+"' \\\n", 90) + "  -u a:s3cr3tpw",
 	}
