@@ -266,8 +266,11 @@ type scan struct {
 	norm    normalizer
 	gzipped bool
 	keys    redact.KeyLines // a PEM private key's lines are never shown
-	lineNo  int
-	bytes   int64
+	// cmds redacts a command's arguments on the lines its trailing backslash continues it onto
+	// (curl -sS \, then -u user:pw \): clip sees a shown line alone, without its command.
+	cmds   redact.CommandLines
+	lineNo int
+	bytes  int64
 
 	// Prefilter hits of the current line.
 	stamp      []int   // regexp id -> line number its mask belongs to (int: a log may have more than 2^31 lines)
@@ -495,6 +498,7 @@ func (s *scan) hit(lit int32) {
 func (s *scan) line(raw []byte, hit func(int32)) {
 	text, kind := s.norm.normalize(raw)
 	if kind == lineFraming || len(text) == 0 {
+		s.cmds.Redact(nil) // a blank or framing line ends any continued command
 		if s.norm.mark != markNone {
 			s.stepMark(s.norm.mark, text)
 		}
@@ -505,6 +509,8 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 	}
 	if s.keys.Secret(text) {
 		text = keyMarker
+	} else {
+		text = s.cmds.Redact(text)
 	}
 	s.candidates = s.candidates[:0]
 	s.errorish, s.marked = false, false

@@ -236,6 +236,33 @@ func TestExplainRedactsShownLines(t *testing.T) {
 	}
 }
 
+// A shown line that continues a command (curl -sS \, then -u user:pw \) holds the command's
+// secret without the command: redacted line by line it was shown as it is, in the before- and
+// after-context of the error next to it.
+func TestExplainRedactsContinuedCommands(t *testing.T) {
+	eng := testEngine(t, Options{Context: 3})
+	for _, tc := range []struct{ name, log string }{
+		{"script echo", "+ curl -fsS \\\n    -u deploy:s3cr3tPassw0rd \\\n    https://artifacts.example.com/upload\nmain.go:1:1: undefined: x\n"},
+		{"timestamps and colour", "2026-11-30T10:00:00.0000000Z \x1b[36;1mcurl -fsS \\\x1b[0m\n2026-11-30T10:00:00.0000000Z \x1b[36;1m  -u deploy:s3cr3tPassw0rd \\\x1b[0m\n2026-11-30T10:00:00.0000000Z \x1b[36;1m  https://artifacts.example.com/upload\x1b[0m\n2026-11-30T10:00:01.0000000Z main.go:1:1: undefined: x\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ans, err := eng.Explain(context.Background(), strings.NewReader(tc.log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := ans.Propositions[0].Evidence[0]
+			shown := strings.Join(append(append(slices.Clone(ev.Before), ev.Text), ev.After...), "\n")
+			if strings.Contains(shown, "s3cr3tPassw0rd") || !strings.Contains(shown, "-u deploy:[REDACTED:") {
+				t.Errorf("evidence of %s shows:\n%s\nwant the continued -u password redacted", ans.Propositions[0].CauseID, shown)
+			}
+			// A line that continues nothing after the command is its own again.
+			if !strings.Contains(shown, "https://artifacts.example.com/upload") {
+				t.Errorf("evidence lost the command's last line:\n%s", shown)
+			}
+		})
+	}
+}
+
 // A line made of trigger words (testdata/engine/trigger-words.log: a "log" of fragments of
 // every cause's literals) would make every regexp run over it; past maxCandidates it is
 // noise, and the answer says unknown instead of a cause one fragment happened to spell.
