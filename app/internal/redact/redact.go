@@ -427,7 +427,8 @@ var rules = []rule{
 		// and xtrace prints it before the runner masks it (+ echo '::add-mask::VALUE'); so
 		// are Azure Pipelines' ##vso[task.setsecret]VALUE and ##vso[task.setvariable …;
 		// issecret=true]VALUE, and GitHub's deprecated ::set-output of a secret-named output
-		// (name=token::VALUE). A variable ($TOKEN, ${{ … }}, $(X), %TOKEN%) names it and stays.
+		// (name=token::VALUE; a name that ends otherwise, token_expires_at, secret_name,
+		// stays: secretOutput). A variable ($TOKEN, ${{ … }}, $(X), %TOKEN%) names it and stays.
 		// A |, ; or & after the marker ends the command (echo ::add-mask::| x) and is no value.
 		// The rule comes before the command rules: a value holding one of those (p|w) is one
 		// marker when they read the command, so a second pass finds no more.
@@ -435,7 +436,7 @@ var rules = []rule{
 		literals: []string{"::add-mask::", "##vso", "::set-output"},
 		inLine:   true,
 		re: lazyRegexp(`(?:::add-mask::|##vso\[task\.setsecret\]|##vso\[task\.setvariable [^\]\n]*(?i:issecret=true)[^\]\n]*\]` +
-			`|::set-output name=(?i:[a-z0-9_\-]*(?:token|password|passwd|secret|api_?key)[a-z0-9_\-]*)::)(?P<secret>[^\s"'$%|;&][^\s"']*)`),
+			`|::set-output name=(?i:[a-z0-9_\-]*?` + secretOutput + `)::)(?P<secret>[^\s"'$%|;&][^\s"']*)`),
 	},
 	// Passwords given to a command whose place leaves no doubt, so a value of any length goes:
 	// curl's -u/--user user:password (and -U/--proxy-user: the user stays, and -u without a

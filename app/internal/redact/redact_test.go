@@ -637,6 +637,7 @@ func TestString(t *testing.T) {
 		{"htpasswd continued", "htpasswd -Bbc \\\n  /etc/nginx/.htpasswd ci s3cr3tpw\nhtpasswd -nb \\\n  ci \\\n  s3cr3tpw2", "htpasswd -Bbc \\\n  /etc/nginx/.htpasswd ci [REDACTED:password]\nhtpasswd -nb \\\n  ci \\\n  [REDACTED:password]"},
 		{"flag and value on continued lines", "docker login -u ci -p \\\n  s3cr3tpw r.io\ncurl -u \\\n  ci:s3cr3tpw https://x\ncurl --user \\\n  ci:s3cr3tpw2 https://x", "docker login -u ci -p \\\n  [REDACTED:password] r.io\ncurl -u \\\n  ci:[REDACTED:password] https://x\ncurl --user \\\n  ci:[REDACTED:password] https://x"},
 		{"continued positional near misses", "htpasswd -c \\\n  file ci\ndocker login -p \\\n  $PW r.io\ncurl -u \\\n  ci https://x\nmc alias set s3 https://x \\\n  $AK $SK\nmc alias set s3 https://x\n  AKEY notmc", "htpasswd -c \\\n  file ci\ndocker login -p \\\n  $PW r.io\ncurl -u \\\n  ci https://x\nmc alias set s3 https://x \\\n  $AK $SK\nmc alias set s3 https://x\n  AKEY notmc"},
+		{"set-output of a secret's metadata", "::set-output name=token_expires_at::2024-05-01T10:00:00Z\n::set-output name=secret_name::prod-db\n::set-output name=api_token::S3cretOut", "::set-output name=token_expires_at::2024-05-01T10:00:00Z\n::set-output name=secret_name::prod-db\n::set-output name=api_token::[REDACTED:password]"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
