@@ -339,12 +339,21 @@ func (s *scan) releaseHeld(went bool) {
 func (s *scan) trapTrace(cmd []byte) bool {
 	if s.trapRun {
 		s.trapKey = trapCommand(cmd, s.trapKey[:0])
-		if s.trapOpaque || handlerRuns(s.trap, s.trapKey) {
+		first, rest, _ := bytes.Cut(s.trap, newline)
+		again := sameCommand(first, s.trapKey) && !handlerRuns(rest, s.trapKey)
+		if !again && (s.trapOpaque || handlerRuns(s.trap, s.trapKey)) {
 			s.trapDump = isLogDump(cmd)
 			return false
 		}
-		s.takeBackTrap() // the script went on: the supposed handler was its own command
-		return false
+		// The script went on: the supposed handler was its own command. An EXIT trap runs
+		// once, so its first command traced again ("+ rc=1" of the script's own "rc=$?",
+		// then the handler's; "+ cleanup" the script called itself, then the trap's) says
+		// so too, and the handler's run may start here (unless the handler runs that
+		// command twice).
+		s.takeBackTrap()
+		if !again {
+			return false
+		}
 	}
 	if rest, ok := bytes.CutPrefix(cmd, trapCmd); ok {
 		if h, set, opaque := trapHandler(rest, s.trap[:0]); set {
@@ -498,13 +507,13 @@ func isBuiltin(name []byte) bool {
 }
 
 // handlerRuns says a traced command (trapCommand) is one of a handler's commands (trapHandler),
-// by name: bash's trace re-quotes words ("'[' -n x ']'") and expands variables.
+// by name and first argument (sameCommand: bash's trace re-quotes words and expands variables).
+// The name alone took the script's "+ docker build" for a handler's 'docker rm -f "$CID"'.
 func handlerRuns(cmds, key []byte) bool {
-	name, _, _ := bytes.Cut(key, []byte(" "))
 	for rest := cmds; len(rest) > 0; {
 		var cmd []byte
 		cmd, rest, _ = bytes.Cut(rest, newline)
-		if n, _, _ := bytes.Cut(cmd, []byte(" ")); bytes.Equal(n, name) {
+		if sameCommand(cmd, key) {
 			return true
 		}
 	}

@@ -366,6 +366,12 @@ func TestTrapRunsAtScriptEnd(t *testing.T) {
 		{name: "github echo", file: "github-trap-echo-run-by-script.log", top: "c.undeclared-identifier"},
 		{name: "github ERR", file: "github-err-trap-script-goes-on.log", top: "node.tsc-error", inside: []string{"node.eslint-errors"}},
 		{name: "github logs", file: "github-trap-dumps-logs.log", top: "machine.no-space-left", inside: []string{"net.connection-refused"}},
+		// The handler calls a function, and the script runs its first command itself ("+ rc=1"
+		// of set +e; cmd; rc=$?): the trap runs once, so its run starts at the last "+ rc=1".
+		{name: "jenkins rc idiom", file: "jenkins-trap-rc-idiom.log", top: "go.undefined-identifier"},
+		// "+ docker build" after the script's own "+ docker rm -f" is none of the handler's
+		// 'docker rm -f "$CID"': name and first argument differ.
+		{name: "github docker rm", file: "github-trap-docker-rm-then-build.log", top: "npm.eresolve"},
 		{name: "INT TERM after EXIT", file: "jenkins-trap-cleanup-error.log", old: exitTrap,
 			new: exitTrap + "\n+ trap 'echo interrupted; exit 130' INT TERM",
 			top: "go.test-failed", outside: []string{"machine.permission-denied"}},
