@@ -957,8 +957,10 @@ const shellVariable = `\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`
 const shellWord = shellWordPart + `+`
 
 // shellWordPart is a piece of a shell word: an unquoted byte, a backslash and the byte it
-// escapes, or a quoted string (to the end of the line if it is not closed).
-const shellWordPart = `(?:[^\s"'\\\x1b]|\\.|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)`
+// escapes, or a quoted string (to the end of the line if it is not closed). A backslash
+// before a \r or a color ends its line (a continuation: CRLF, GitHub's script echo) and
+// escapes nothing: with the line seen alone, the flag's value is on the next.
+const shellWordPart = `(?:[^\s"'\\\x1b]|\\[^\r\n\x1b]|"(?:[^"\n\\]|\\.)*"?|'[^'\n]*'?)`
 
 // lazy is a regular expression compiled on first use: most texts trigger no rule, and the
 // command-line tool, which never redacts, would otherwise compile them all at every start.

@@ -638,6 +638,8 @@ func TestString(t *testing.T) {
 		{"flag and value on continued lines", "docker login -u ci -p \\\n  s3cr3tpw r.io\ncurl -u \\\n  ci:s3cr3tpw https://x\ncurl --user \\\n  ci:s3cr3tpw2 https://x", "docker login -u ci -p \\\n  [REDACTED:password] r.io\ncurl -u \\\n  ci:[REDACTED:password] https://x\ncurl --user \\\n  ci:[REDACTED:password] https://x"},
 		{"continued positional near misses", "htpasswd -c \\\n  file ci\ndocker login -p \\\n  $PW r.io\ncurl -u \\\n  ci https://x\nmc alias set s3 https://x \\\n  $AK $SK\nmc alias set s3 https://x\n  AKEY notmc", "htpasswd -c \\\n  file ci\ndocker login -p \\\n  $PW r.io\ncurl -u \\\n  ci https://x\nmc alias set s3 https://x \\\n  $AK $SK\nmc alias set s3 https://x\n  AKEY notmc"},
 		{"set-output of a secret's metadata", "::set-output name=token_expires_at::2024-05-01T10:00:00Z\n::set-output name=secret_name::prod-db\n::set-output name=api_token::S3cretOut", "::set-output name=token_expires_at::2024-05-01T10:00:00Z\n::set-output name=secret_name::prod-db\n::set-output name=api_token::[REDACTED:password]"},
+		{"a flag's CRLF continuation seen alone", "docker login -u ci -p \\\r", "docker login -u ci -p \\\r"},
+		{"a flag's colored continuation seen alone", "\x1b[36;1mdocker login -u ci -p \\\x1b[0m", "\x1b[36;1mdocker login -u ci -p \\\x1b[0m"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -935,6 +937,8 @@ func TestCommandLines(t *testing.T) {
 		"htpasswd -nb \\\n  ci \\\n  s3cr3tpw",
 		"docker login -u ci -p \\\n  s3cr3tpw r.io",
 		"curl -u \\\n  ci:s3cr3tpw https://x",
+		"docker login -p \\\r\n  s3cr3tpw\r",
+		"\x1b[36;1mdocker login -p \\\x1b[0m\n\x1b[36;1m  s3cr3tpw\x1b[0m",
 		// Past maxCommand, the first line and the current one.
 		"curl \\\n" + strings.Repeat("  -H 'X: "+strings.Repeat("a", 100)+"' \\\n", 90) + "  -u a:s3cr3tpw",
 	}
