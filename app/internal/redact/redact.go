@@ -942,13 +942,14 @@ const (
 // shell would read it, so the part after a space does not leak.
 const commandArgument = `(?P<secret>` + shellWordPart + `+)`
 
-// commandValue is commandArgument (after the colors before it, kept), but for a variable or an expression that is the whole
-// argument ($PW, "$PW", ${PW}, "${PW}", "$(cat pw)", ${{ secrets.PW }}): the shell or the
-// CI puts the password there, and what names it is no secret, so the match holds no secret
-// submatch and stays. xtrace prints an expanded password holding a $ quoted ('pa$word'), and
+// commandValue is commandArgument (after the colors before it, kept), but for a variable or
+// an expression that is the whole argument ($PW, "$PW", ${PW}, "${PW}", "$(cat pw)",
+// ${{ secrets.PW }}): the shell or the CI puts the password there, and what names it is no
+// secret, so the match holds no secret submatch and stays; so does an empty pair of quotes
+// (none given). xtrace prints an expanded password holding a $ quoted ('pa$word'), and
 // that goes. (curl's -u "$USER:$TOKEN" still goes: userPassword.)
 const commandValue = `(?:\x1b\[[0-9;]*m)*(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
-	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)")(?:[ \t\r;|&)\x1b]|(?m:$))` +
+	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)"|['"]{2})(?:[ \t\r;|&)\x1b]|(?m:$))` +
 	`|` + commandArgument + `)`
 
 const shellVariable = `\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`

@@ -640,6 +640,8 @@ func TestString(t *testing.T) {
 		{"set-output of a secret's metadata", "::set-output name=token_expires_at::2024-05-01T10:00:00Z\n::set-output name=secret_name::prod-db\n::set-output name=api_token::S3cretOut", "::set-output name=token_expires_at::2024-05-01T10:00:00Z\n::set-output name=secret_name::prod-db\n::set-output name=api_token::[REDACTED:password]"},
 		{"a flag's CRLF continuation seen alone", "docker login -u ci -p \\\r", "docker login -u ci -p \\\r"},
 		{"a flag's colored continuation seen alone", "\x1b[36;1mdocker login -u ci -p \\\x1b[0m", "\x1b[36;1mdocker login -u ci -p \\\x1b[0m"},
+		{"an empty value given to a command", "aws configure set aws_session_token \"\"\ndocker login -u ci -p '' r.io", "aws configure set aws_session_token \"\"\ndocker login -u ci -p '' r.io"},
+		{"a value after empty quotes still goes", "docker login -u ci -p ''s3cr3t r.io", "docker login -u ci -p [REDACTED:password] r.io"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
