@@ -688,7 +688,7 @@ func (s *scan) followReports(text []byte, evidence func() *Evidence) {
 		default: // back at the header's indentation after its block
 			r.ended = s.lineNo
 			end := r.first
-			if t := bytes.TrimRight(text, " \t"); t[len(t)-1] != ':' {
+			if !isBlockHeader(text) {
 				end = evidence()
 			}
 			// else another block's header ("Call Stack (most recent call first):" after CMake's
@@ -709,6 +709,20 @@ func (s *scan) followReports(text []byte, evidence func() *Evidence) {
 		keep = append(keep, r)
 	}
 	s.reports = keep
+}
+
+// isBlockHeader says a line back at a report's indentation opens another block (CMake's "Call
+// Stack (most recent call first):"): it ends with ':' and is no exception line "Name: message:"
+// (Django's "django.core.management.base.SystemCheckError: SystemCheckError: System check
+// identified some issues:", unittest's "AssertionError: Items in the second set but not the
+// first:"), whose name holds no blank and comes before a ": ".
+func isBlockHeader(text []byte) bool {
+	t := bytes.TrimSpace(text)
+	if len(t) == 0 || t[len(t)-1] != ':' {
+		return false
+	}
+	name, _, found := bytes.Cut(t[:len(t)-1], []byte(": "))
+	return !found || len(name) == 0 || bytes.ContainsAny(name, " \t")
 }
 
 // isChainLine is Python's line between a chained exception's tracebacks.

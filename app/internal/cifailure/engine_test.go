@@ -384,6 +384,8 @@ func TestTracebackShowsItsException(t *testing.T) {
 		{file: "gitlab-after-script-traceback.log", wantLines: []int{7, 12}, notLines: []int{19}},
 		{file: "github-handled-then-fatal.log", wantLines: []int{6, 28}, notLines: []int{9}},
 		{file: "jenkins-cmake-call-stack.log", cause: "cmake.configure-incomplete", wantLines: []int{12, 13}, notLines: []int{16}},
+		// An exception whose message ends in ':' is no block header: it is shown, not the frame.
+		{file: "gitlab-unittest-set-message.log", wantLines: []int{11, 14}, notLines: []int{12}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -412,6 +414,21 @@ func TestTracebackShowsItsException(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestIsBlockHeader(t *testing.T) {
+	for line, want := range map[string]bool{
+		"Call Stack (most recent call first):":   true,
+		"  Call Stack (most recent call first):": true,
+		"django.core.management.base.SystemCheckError: SystemCheckError: System check identified some issues:": false,
+		"AssertionError: Items in the second set but not the first:":                                           false,
+		"ValueError: bad value":              false,
+		"Traceback (most recent call last):": true,
+	} {
+		if got := isBlockHeader([]byte(line)); got != want {
+			t.Errorf("isBlockHeader(%q) = %v; want %v", line, got, want)
+		}
 	}
 }
 
