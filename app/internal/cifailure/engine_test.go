@@ -263,6 +263,23 @@ func TestExplainRedactsContinuedCommands(t *testing.T) {
 	}
 }
 
+// The line a secret-printing command printed (vault's -field output) is shown as context of
+// the error after it: alone it is a word like any, so the scan redacts it with the command's
+// line in view.
+func TestExplainRedactsPrintedSecrets(t *testing.T) {
+	eng := testEngine(t, Options{Context: 3})
+	log := "+ vault kv get -field=password secret/ci/db\nhunter22hunter\nmain.go:1:1: undefined: x\n"
+	ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := ans.Propositions[0].Evidence[0]
+	shown := strings.Join(append(append(slices.Clone(ev.Before), ev.Text), ev.After...), "\n")
+	if strings.Contains(shown, "hunter22hunter") || !strings.Contains(shown, "vault kv get -field=password") {
+		t.Errorf("evidence of %s shows:\n%s\nwant the printed secret redacted and the command kept", ans.Propositions[0].CauseID, shown)
+	}
+}
+
 // A line made of trigger words (testdata/engine/trigger-words.log: a "log" of fragments of
 // every cause's literals) would make every regexp run over it; past maxCandidates it is
 // noise, and the answer says unknown instead of a cause one fragment happened to spell.

@@ -1075,6 +1075,8 @@ var (
 	markerTriggers [64]uint64
 	// continuedRules has the bit of each continued rule, wordRules of each words rule.
 	continuedRules, wordRules uint64
+	// nextLineRules has the bit of each nextLine rule: a command that prints a secret.
+	nextLineRules uint64
 )
 
 type anchor struct {
@@ -1103,6 +1105,9 @@ func init() {
 		}
 		if r.words {
 			wordRules |= 1 << i
+		}
+		if r.nextLine {
+			nextLineRules |= 1 << i
 		}
 	}
 }
@@ -1410,6 +1415,11 @@ func (c *CommandLines) Redact(line []byte) []byte {
 	}
 	if !continues(line) {
 		c.head, c.gap, c.words = c.head[:0], false, false
+		// An echoed command that prints a secret on the line after it (+ vault kv get
+		// -field=password …) is kept for that line: alone, the secret is a word like any.
+		if echoedCommand(line) && len(line) < maxCommand && triggered(string(line))&nextLineRules != 0 {
+			c.head, c.first = append(c.head, line...), len(line)
+		}
 		return out
 	}
 	t := triggered(string(line))
@@ -1430,6 +1440,24 @@ func (c *CommandLines) Redact(line []byte) []byte {
 	}
 	c.words = c.words || t&wordRules != 0
 	return out
+}
+
+// echoedCommand reports whether line is a command as xtrace ("+ ", "++ ") or GitLab ("$ ")
+// echoes it: the only lines a secret-printing command's output can follow in a log, and a
+// byte test that keeps the literal search off every other line.
+func echoedCommand(line []byte) bool {
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(line) && line[j] == '+' {
+		j++
+	}
+	if j == i && j < len(line) && line[j] == '$' {
+		j++
+	}
+	return j > i && j < len(line) && line[j] == ' '
 }
 
 // plainLine reports whether a continued line holds nothing that changes how a shell reads

@@ -941,6 +941,12 @@ func TestCommandLines(t *testing.T) {
 		"curl -u \\\n  ci:s3cr3tpw https://x",
 		"docker login -p \\\r\n  s3cr3tpw\r",
 		"\x1b[36;1mdocker login -p \\\x1b[0m\n\x1b[36;1m  s3cr3tpw\x1b[0m",
+		// A command that prints a secret, echoed by xtrace or GitLab, and the line it printed
+		// (glued to the next command when the output has no newline).
+		"+ vault kv get -field=password secret/db\nhunter22hunter\npsql: FATAL: password authentication failed",
+		"$ terraform output -raw db_password\nhunter22hunter\n$ echo ok",
+		"++ terraform output -raw db_password\nhunter22hunter+ echo done",
+		"+ terraform output -raw vpc_id\nvpc-0abc1234\n",
 		// Past maxCommand, the first line and the current one.
 		"curl \\\n" + strings.Repeat("  -H 'X: "+strings.Repeat("a", 100)+"' \\\n", 90) + "  -u a:s3cr3tpw",
 	}
