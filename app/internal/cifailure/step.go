@@ -617,10 +617,11 @@ const maxDeferred = 64
 // deferProofs keeps what the open step proved when its command notes its failure in a
 // variable; stepSucceeded then marks it outside as for any step that went on. A step whose last
 // line says it succeeded ("Successfully installed …" after pip's "ERROR: Failed building wheel")
-// did not set the variable: its proof is not the check's.
+// did not set the variable: its proof is not the check's; unless the command is a loop, whose
+// last run may have succeeded after an earlier one failed.
 func (s *scan) deferProofs() {
 	name := failureVar(s.cur.cmd.text)
-	if name == "" || s.endedWithSuccess() {
+	if name == "" || !isLoop(s.cur.cmd.text) && s.endedWithSuccess() {
 		return
 	}
 	add := func(ev *Evidence) {
@@ -683,9 +684,26 @@ func isCheck(echo []byte) bool {
 	case "test", "[", "[[", "exit":
 		return true
 	case "if":
-		return bytes.Contains(cmd, []byte("exit"))
+		// GitLab echoes a multi-line command's first line only: "$ if [ -n \"$FAILED\" ];
+		// then # collapsed multi-line command" hides its exit (noteCheck wants it to read
+		// the variable).
+		return bytes.Contains(cmd, []byte("exit")) || bytes.HasSuffix(bytes.TrimRight(cmd, " \t"), collapsedCommand)
 	}
 	return false
+}
+
+var collapsedCommand = []byte("# collapsed multi-line command")
+
+// isLoop says a command echo runs its command more than once ("for svc in …; do docker build …
+// || FAILED=1; done", "while …", "… | xargs -n1 …"): its last run's output says nothing of
+// the others'.
+func isLoop(echo []byte) bool {
+	cmd := trimBlanks(echo[min(len(echo), 2):])
+	switch string(cmd[:len(commandName(cmd))]) {
+	case "for", "while", "until", "select", "xargs":
+		return true
+	}
+	return bytes.Contains(cmd, []byte("| xargs ")) || bytes.Contains(cmd, []byte("|xargs "))
 }
 
 // takeBackDeferred is told the open step failed the job: if its command is the check of noted
