@@ -636,8 +636,7 @@ type report struct {
 
 const (
 	maxReports  = 4 // reports followed at once; wrappers proved once per step, so one or two
-	reportChain = 8 // lines after a report's end in which a chained exception's line may come
-	chainHeader = 3 // lines after that line in which the header comes again
+	chainHeader = 3 // lines after a chained exception's line in which the header comes again
 )
 
 // Python's lines between chained exceptions' tracebacks.
@@ -672,7 +671,9 @@ func (s *scan) followReports(text []byte, evidence func() *Evidence) {
 		case r.ended != 0:
 			switch {
 			case blank:
-			case s.lineNo-r.ended <= reportChain && isChainLine(text):
+			case isChainLine(text):
+				// Python's exact line, at any distance in the step: an exception's message may
+				// run many lines (pydantic's ValidationError lists each field).
 				r.chain = s.lineNo
 			case bytes.Equal(text, r.text):
 				// The header again: a chained exception's, or a later report of the step.

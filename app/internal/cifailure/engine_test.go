@@ -403,6 +403,9 @@ func TestTracebackShowsItsException(t *testing.T) {
 		{file: "jenkins-cmake-call-stack.log", cause: "cmake.configure-incomplete", wantLines: []int{12, 13}, notLines: []int{16}},
 		// An exception whose message ends in ':' is no block header: it is shown, not the frame.
 		{file: "gitlab-unittest-set-message.log", wantLines: []int{11, 14}, notLines: []int{12}},
+		// The chain line comes 11 lines after the first exception (its message lists the
+		// fields): the root exception is still shown.
+		{file: "github-chain-long-message.log", wantLines: []int{5, 10, 28}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
