@@ -291,6 +291,28 @@ func TestJenkinsEcho(t *testing.T) {
 // ("Error response from daemon", "rm: cannot remove …: Permission denied") is not the script
 // going on: the failing command's step is the failed one, its cause first and inside, the
 // verdict shows its lines, and what the clean-up proved ran after the failure (outside).
+// explainStepFixture explains testdata/engine/steps/file, with its first old replaced by repl
+// when old is set (a variant of the fixture: another trap, another check).
+func explainStepFixture(t *testing.T, eng *Engine, file, old, repl string) *Answer {
+	t.Helper()
+	data, err := os.ReadFile("testdata/engine/steps/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(data)
+	if old != "" {
+		if !strings.Contains(log, old) {
+			t.Fatalf("%s has no %q", file, old)
+		}
+		log = strings.Replace(log, old, repl, 1)
+	}
+	ans, err := eng.Explain(context.Background(), strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ans
+}
+
 func TestTrapCleanupAfterFailure(t *testing.T) {
 	eng := builtinEngine(t)
 	tests := []struct {
@@ -308,14 +330,7 @@ func TestTrapCleanupAfterFailure(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			data, err := os.ReadFile("testdata/engine/steps/" + tc.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ans, err := eng.Explain(context.Background(), strings.NewReader(string(data)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ans := explainStepFixture(t, eng, tc.file, "", "")
 			byID := map[string]Proposition{}
 			for _, p := range ans.Propositions {
 				byID[p.CauseID] = p
@@ -381,21 +396,7 @@ func TestTrapRunsAtScriptEnd(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			data, err := os.ReadFile("testdata/engine/steps/" + tc.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			log := string(data)
-			if tc.old != "" {
-				if !strings.Contains(log, tc.old) {
-					t.Fatalf("the fixture has no %q", tc.old)
-				}
-				log = strings.Replace(log, tc.old, tc.new, 1)
-			}
-			ans, err := eng.Explain(context.Background(), strings.NewReader(log))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ans := explainStepFixture(t, eng, tc.file, tc.old, tc.new)
 			if top := ans.Propositions[0]; top.CauseID != tc.top || top.Features.Outside {
 				t.Errorf("top = %s (outside %v, %v); want %s inside", top.CauseID, top.Features.Outside, top.Score, tc.top)
 			}
@@ -563,21 +564,7 @@ func TestDeferredFailureChecks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+" "+tc.new, func(t *testing.T) {
-			data, err := os.ReadFile("testdata/engine/steps/" + tc.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			log := string(data)
-			if tc.old != "" {
-				if !strings.Contains(log, tc.old) {
-					t.Fatalf("the fixture has no %q", tc.old)
-				}
-				log = strings.Replace(log, tc.old, tc.new, 1)
-			}
-			ans, err := eng.Explain(context.Background(), strings.NewReader(log))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ans := explainStepFixture(t, eng, tc.file, tc.old, tc.new)
 			if top := ans.Propositions[0]; top.CauseID != tc.top || top.Features.Outside {
 				t.Errorf("top = %s (outside %v, %v); want %s inside", top.CauseID, top.Features.Outside, top.Score, tc.top)
 			}
