@@ -6,9 +6,8 @@ import (
 )
 
 // devEvidence is 0..1: how much the text reads as software work. It counts the words of the
-// trade, inline code, links to developer sites and issue references. code says whether any of
-// it is more than words: inline code, a file name, an issue reference or a developer site.
-func (c *Checker) devEvidence(a *analysis) (ev float64, code bool) {
+// trade, inline code, links to developer sites and issue references.
+func (c *Checker) devEvidence(a *analysis) float64 {
 	score := float64(a.counts[phDev])
 	score += float64(min(strings.Count(a.orig, "`"), 4))
 	// Each developer site counts once: a mailing-list footer repeats its list's address, and
@@ -30,11 +29,6 @@ func (c *Checker) devEvidence(a *analysis) (ev float64, code bool) {
 			score++
 		}
 	}
-	for _, t := range a.toks {
-		if isDotfile(a.n.text, t) {
-			score++
-		}
-	}
 	// An issue reference is the code host's own idiom, as specific as a link to a developer
 	// site: it counts as much.
 	for i := 0; i+1 < len(a.n.text); i++ {
@@ -44,15 +38,14 @@ func (c *Checker) devEvidence(a *analysis) (ev float64, code bool) {
 	}
 	// A density, not a count: a long sales e-mail that mentions a "press release" and a
 	// "review" once each is not software talk, a two-line comment with the same words is.
-	ev = min(1, score/max(3, float64(len(a.toks))/40))
-	code = score > float64(a.counts[phDev])
-	if !code && len(a.offsite) > 0 {
+	ev := min(1, score/max(3, float64(len(a.toks))/40))
+	if score == float64(a.counts[phDev]) && len(a.offsite) > 0 {
 		// Words alone cost a spammer nothing ("your repository has been selected for the
 		// GitHub Open Source Fund, claim your grant at …"): next to an off-site link, they
 		// earn half the cut; code, file names, issue references and developer sites the whole.
 		ev /= 2
 	}
-	return ev, code
+	return ev
 }
 
 // isAttachment: an image or file uploaded with the post itself. Every post with a screenshot
@@ -67,9 +60,8 @@ func isAttachment(l link) bool {
 // evidence. At 50 % (until 2026-12-06) eleven of the legitimate developer texts scored
 // 0.40–0.48, one rounding away from a flag; at 40 % two do, and the corpora lose one text in
 // cross-validation (docs/spam.md).
-func (c *Checker) devTalkFactor(a *analysis) (factor float64, code bool) {
-	ev, code := c.devEvidence(a)
-	return 1 - 0.6*ev, code
+func (c *Checker) devTalkFactor(a *analysis) float64 {
+	return 1 - 0.6*c.devEvidence(a)
 }
 
 // isIssueRef reports whether text[i:] starts an issue reference such as "#123": a '#' after
@@ -90,25 +82,6 @@ func isIssueRef(text string, i int) bool {
 		j++
 	}
 	return j == len(text) || !isAlnum(text[j])
-}
-
-// dotfiles are configuration files a developer names by themselves (".env", ".npmrc"). Only
-// these: a dot before any word is also how spam hides a link from filters ("mysite .com").
-var dotfiles = map[string]bool{
-	"env": true, "envrc": true, "npmrc": true, "yarnrc": true, "nvmrc": true, "gitignore": true,
-	"gitattributes": true, "gitmodules": true, "dockerignore": true, "editorconfig": true,
-	"eslintrc": true, "prettierrc": true, "babelrc": true, "bashrc": true, "zshrc": true,
-	"netrc": true, "pypirc": true, "pgpass": true, "github": true, "vscode": true,
-}
-
-// isDotfile reports whether word t of text is a dotfile's name written as a file: ".env" with
-// the dot right before it, and before the dot the start, a space, a quote, a bracket or a '/'
-// ("config/.env"), never a letter ("file.env" is a file name of another kind).
-func isDotfile(text string, t token) bool {
-	if t.start == 0 || text[t.start-1] != '.' || !dotfiles[text[t.start:t.end]] {
-		return false
-	}
-	return t.start == 1 || strings.ContainsRune(" \t\n\r(['\"`/", rune(text[t.start-2]))
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -27,9 +27,6 @@ type analysis struct {
 	// devTalk is devTalkFactor's value, computed once in reasons: the model's vote and firm
 	// promotion both read it.
 	devTalk float64
-	// devCode says the developer evidence is more than words (devEvidence): words cost a
-	// spammer nothing, code and file names are what a developer's instructions hold.
-	devCode bool
 }
 
 func (a *analysis) has(class int) bool { return a.counts[class] > 0 }
@@ -94,7 +91,7 @@ func (c *Checker) reasons(req Request, hist *history) []Reason {
 	a.links = extractLinks(a.n.text)
 	a.verdicts = c.domainVerdicts(a.links)
 	a.offsite = c.offsiteLinks(a)
-	a.devTalk, a.devCode = c.devTalkFactor(a)
+	a.devTalk = c.devTalkFactor(a)
 
 	var out []Reason
 	out = c.linkRules(a, req, out)

@@ -127,14 +127,6 @@ func seedRequest(a *analysis) (Reason, bool) {
 		for _, s := range a.hits {
 			if s.class == phSeed && s.firstTok >= h.end && s.firstTok-h.end <= 5 {
 				w, why := 0.6, "asks for a wallet's secret"
-				// With nowhere to hand it over, the request is also how a developer explains a
-				// test wallet's set-up ("enter your seed phrase in `.env` as MNEMONIC="): with
-				// code or file names beside it, it is cut like the model. Words alone do not
-				// earn the cut ("same bug here, share your seed phrase and I will restore it"),
-				// and a link or a desk's wording makes it the drainer's shape, never cut.
-				if a.devCode && !toSomeone(a, h.firstTok, s.end) {
-					w *= a.devTalk
-				}
 				if a.has(phScamContext) || len(a.links) > 0 {
 					w, why = 0.96, "asks for a wallet's secret and points somewhere to hand it over"
 				}
@@ -143,20 +135,6 @@ func seedRequest(a *analysis) (Reason, bool) {
 		}
 	}
 	return Reason{}, false
-}
-
-// toSomeone reports whether a request for a secret, from token first to the secret's name
-// ending before token end, names a person to give it to: "send me your seed phrase", "share
-// your seed phrase with me", "DM us the 12 words". A developer's set-up instructions say where
-// the secret goes on the reader's own machine, never to whom.
-func toSomeone(a *analysis, first, end int) bool {
-	for i := first; i < min(end+3, len(a.toks)); i++ {
-		switch a.word(i) {
-		case "me", "us", "him", "her", "them":
-			return true
-		}
-	}
-	return false
 }
 
 // supportNumberRule flags a phone number near "support" wording. A support engineer's
