@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -454,6 +455,30 @@ func TestConcurrentChecks(t *testing.T) {
 
 // TestIssueRef: "#123" reads as software work; HTML character references (YouTube comments
 // arrive with "&#39;") and hex colours in e-mail style sheets do not.
+// TestDotfilesAreNotLinks: a dotfile whose name ends like a TLD (".env.example", ".env.local")
+// was read as a link, so a developer's "copy `.env.example` to `.env` and enter your test
+// mnemonic" was a seed-phrase request pointing somewhere: blocked at 0.96.
+func TestDotfilesAreNotLinks(t *testing.T) {
+	for _, tc := range []struct {
+		text  string
+		hosts []string
+	}{
+		{"copy `.env.example` to `.env`", nil},
+		{"set it in config/.env.local and restart", nil},
+		{".env.example", nil},
+		{"see example.com and docs.example.org/x", []string{"example.com", "docs.example.org"}},
+		{"mail admin@example.com", []string{"example.com"}},
+	} {
+		var hosts []string
+		for _, l := range extractLinks(tc.text) {
+			hosts = append(hosts, l.host)
+		}
+		if !slices.Equal(hosts, tc.hosts) {
+			t.Errorf("extractLinks(%q) hosts %q, want %q", tc.text, hosts, tc.hosts)
+		}
+	}
+}
+
 func TestIssueRef(t *testing.T) {
 	for _, tc := range []struct {
 		text string

@@ -71,6 +71,11 @@ func extractLinks(text string) []link {
 		}
 		if re != nil {
 			for _, m := range re.FindAllStringIndex(word, maxURLs-len(links)) {
+				if m[0] > 0 && word[m[0]-1] == '.' {
+					// A name right after a dot is a dotfile's (".env.example", "config/.env.local"),
+					// not a host: no link or mail client reads ".host.tld" as one.
+					continue
+				}
 				l, ok := parseLink(word[m[0]:m[1]])
 				if !ok {
 					continue
