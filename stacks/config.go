@@ -401,7 +401,7 @@ const vaultLockMinDays = 7
 // `pulumi up` or a component's error without the key's name.
 func (c Config) validateRanges() error {
 	if c.NatGateways < 0 || c.NatGateways > c.AzCount {
-		return fmt.Errorf("config ci-agent:natGateways = %d: want 0 to ci-agent:azCount (%d), one NAT at most per AZ", c.NatGateways, c.AzCount)
+		return fmt.Errorf("config ci-agent:natGateways = %d: want 1 to ci-agent:azCount (%d), one NAT at most per AZ", c.NatGateways, c.AzCount)
 	}
 	if c.NatGateways == 0 {
 		for _, n := range phaseOrder {
@@ -410,6 +410,11 @@ func (c Config) validateRanges() error {
 					"set natGateways to 1 or more", n, why)
 			}
 		}
+		// Phase 1 is always on, and its nodes need a route out too: the VPC endpoints are S3,
+		// ECR and STS only, and the VPC CNI and the EBS CSI driver call the EC2 API, so the
+		// nodes would stay NotReady and the node group fail after a long wait.
+		return fmt.Errorf("config ci-agent:natGateways = 0: the private subnets would have no route out, and phase 1's nodes " +
+			"could not reach the EC2 API (the VPC CNI and the EBS CSI driver call it; the VPC has no ec2 endpoint); set natGateways to 1 or more")
 	}
 	if !strings.HasPrefix(c.DbInstanceClass, "db.") {
 		return fmt.Errorf("config ci-agent:dbInstanceClass = %q: want an RDS instance class like db.t4g.medium", c.DbInstanceClass)

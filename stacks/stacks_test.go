@@ -559,7 +559,11 @@ func TestConfigErrors(t *testing.T) {
 			"ci-agent:natGateways = 0 with phase 6: the private subnets would have no route out, and the password-rotation Lambda could not reach Secrets Manager"},
 		{"no NAT with the edge", map[string]string{"ci-agent:natGateways": "0", "ci-agent:phases": "[1, 2]"}, "ci-agent:natGateways = 0 with phase 2"},
 		{"no NAT with GitOps", map[string]string{"ci-agent:natGateways": "0", "ci-agent:phases": "[1, 4]"}, "ci-agent:natGateways = 0 with phase 4: the private subnets would have no route out, and Argo CD"},
-		{"more NATs than AZs", map[string]string{"ci-agent:natGateways": "4"}, "ci-agent:natGateways = 4: want 0 to ci-agent:azCount (3)"},
+		{"more NATs than AZs", map[string]string{"ci-agent:natGateways": "4"}, "ci-agent:natGateways = 4: want 1 to ci-agent:azCount (3)"},
+		// Phase 1's nodes need the EC2 API: no phase without a NAT comes up (a reviewer's find:
+		// this passed the plan and failed at up).
+		{"no NAT even without the phases that pull images", map[string]string{"ci-agent:natGateways": "0", "ci-agent:phases": "[1, 5, 10]",
+			"ci-agent:githubRepository": "ci-agent/ci-agent"}, "ci-agent:natGateways = 0: the private subnets would have no route out, and phase 1's nodes could not reach the EC2 API"},
 		// Values AWS would refuse only at `pulumi up`.
 		{"RDS class without db.", map[string]string{"ci-agent:dbInstanceClass": "t4g.medium"}, `ci-agent:dbInstanceClass = "t4g.medium": want an RDS instance class`},
 		{"ElastiCache type without cache.", map[string]string{"ci-agent:redisNodeType": "t4g.micro"}, `ci-agent:redisNodeType = "t4g.micro": want an ElastiCache node type`},
@@ -604,8 +608,6 @@ func TestConfigAccepts(t *testing.T) {
 			"kubernetes:context": "x", "pulumi:disable-default-providers": `["kubernetes"]`, "random:x": "y"}},
 		{"GovCloud and 2-letter regions", map[string]string{"ci-agent:phases": "[1, 6, 9]", "ci-agent:secondaryRegions": `["us-gov-west-1", "il-central-1"]`}},
 		{"a subdomain with digits and hyphens", map[string]string{"ci-agent:domain": "dev-2.ci-agent.tech"}},
-		{"no NAT without the phases that need one", map[string]string{"ci-agent:natGateways": "0", "ci-agent:phases": "[1, 5, 10]",
-			"ci-agent:githubRepository": "ci-agent/ci-agent"}},
 		{"a node group that scales from zero", map[string]string{"ci-agent:nodeMin": "0", "ci-agent:nodeDesired": "0", "ci-agent:nodeMax": "2"}},
 		{"fractional budgets", map[string]string{"ci-agent:budgetStorage": "0.5"}},
 	}
