@@ -232,7 +232,6 @@ func Check(resources []*Resource) []Finding {
 	return findings
 }
 
-// specMissingTags returns the RequiredTags that no tag specification of resourceType carries.
 // awsCreatedLogGroups are the CloudWatch log groups r makes an AWS service write to, in r's
 // region: an RDS instance's log exports, an EKS cluster's control-plane logs, and the Lambda a
 // Serverless Application Repository stack creates under its functionName parameter (the
@@ -259,6 +258,7 @@ func awsCreatedLogGroups(r *Resource) []string {
 	return out
 }
 
+// specMissingTags returns the RequiredTags that no tag specification of resourceType carries.
 func specMissingTags(specs any, resourceType string) []string {
 	var missing []string
 	for _, key := range RequiredTags {
