@@ -70,11 +70,18 @@ func stackConfigKeys() ([]string, error) {
 
 // unknownKey returns an error naming the first key (in sorted order) of namespace that is not
 // one of known, suggesting the known key it most likely meant. Keys of other namespaces (aws:,
-// kubernetes:, pulumi:) belong to their providers and the engine.
+// kubernetes:, pulumi:) belong to their providers and the engine, but a namespace that is
+// namespace misspelt ("ciagent:", "ci_agent:") is refused too: nothing reads it either.
 func unknownKey(namespace string, set, known []string) error {
 	for _, full := range set {
-		key, ok := strings.CutPrefix(full, namespace+":")
-		if !ok || slices.Contains(known, key) {
+		ns, key, _ := strings.Cut(full, ":")
+		if ns != namespace {
+			if editDistance(strings.ToLower(ns), strings.ToLower(namespace)) <= 2 {
+				return fmt.Errorf("config %s: unknown namespace %s: the program reads %s: keys, so its value would be ignored (did you mean %s:%s?)", full, ns, namespace, namespace, key)
+			}
+			continue
+		}
+		if slices.Contains(known, key) {
 			continue
 		}
 		msg := fmt.Sprintf("config %s: unknown key: the program reads no such key, so its value would be ignored", full)

@@ -544,6 +544,9 @@ func TestConfigErrors(t *testing.T) {
 		{"key of the wrong case", map[string]string{"ci-agent:dbMultiAZ": "true"},
 			"config ci-agent:dbMultiAZ: unknown key: the program reads no such key, so its value would be ignored (did you mean ci-agent:dbMultiAz?)"},
 		{"key misspelt", map[string]string{"ci-agent:natGateway": "3"}, "config ci-agent:natGateway: unknown key: the program reads no such key, so its value would be ignored (did you mean ci-agent:natGateways?)"},
+		// A misspelt namespace was read by no one and passed (the infra review's find).
+		{"namespace misspelt", map[string]string{"ciagent:nodeMax": "0"}, "config ciagent:nodeMax: unknown namespace ciagent: the program reads ci-agent: keys, so its value would be ignored (did you mean ci-agent:nodeMax?)"},
+		{"namespace with an underscore", map[string]string{"ci_agent:dbMultiAz": "true"}, "config ci_agent:dbMultiAz: unknown namespace ci_agent"},
 		{"key two edits away", map[string]string{"ci-agent:redisNodeTpe": "cache.t4g.small", "ci-agent:spotmax": "3"},
 			"ci-agent:redisNodeTpe: unknown key: the program reads no such key, so its value would be ignored (did you mean ci-agent:redisNodeType?)"},
 		{"unknown key like none", map[string]string{"ci-agent:dbEngine": "mysql"}, "config ci-agent:dbEngine: unknown key: the program reads no such key, so its value would be ignored; stacks/config_keys.go"},
