@@ -802,7 +802,7 @@ const flagType = `(?:string(?:s|Array|Slice|ToString)?|duration|u?int(?:16|32|64
 //
 // A reference to where code reads it (codeReference) is no value either: a rule with
 // placedValue keeps it through notValue.
-const placedValue = `(?:\x1b\[[0-9;]*m)*(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$\x1b` + "`" + `-][^\s"'\x1b]{5,})`
+const placedValue = `(?:` + ansiColor + `)*(?P<secret>"[^"\n\[$][^"\n]{5,}"|'[^'\n\[][^'\n]{5,}'|[^\s"'\[=<*$\x1b` + "`" + `-][^\s"'\x1b]{5,})`
 
 // codeReference starts code that reads a secret from the environment or the configuration,
 // which a log shows in a stack trace, a linter's or a compiler's message, a diff: it names
@@ -948,7 +948,7 @@ const commandArgument = `(?P<secret>` + shellWordPart + `+)`
 // secret, so the match holds no secret submatch and stays; so does an empty pair of quotes
 // (none given). xtrace prints an expanded password holding a $ quoted ('pa$word'), and
 // that goes. (curl's -u "$USER:$TOKEN" still goes: userPassword.)
-const commandValue = `(?:\x1b\[[0-9;]*m)*(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
+const commandValue = `(?:` + ansiColor + `)*(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
 	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)"|['"]{2})(?:[ \t\r;|&)\x1b]|(?m:$))` +
 	`|` + commandArgument + `)`
 
