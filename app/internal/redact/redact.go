@@ -1280,21 +1280,45 @@ func isNewline(c byte) bool { return c == '\n' }
 
 // continues reports whether a line ends with a backslash (before a \r, and a color's reset:
 // see continuation), which continues it on the next line.
-func continues[T string | []byte](line T) bool {
+func continues[T string | []byte](line T) bool { return continuationAt(line) >= 0 }
+
+// continuationAt is where the backslash that continues line is, or -1 when none does.
+func continuationAt[T string | []byte](line T) int {
 	n := len(line)
 	if n > 0 && line[n-1] == '\r' {
 		n--
 	}
+	// A color's reset after the backslash: the digits and ; before the m, then its ESC [.
 	if n > 0 && line[n-1] == 'm' {
 		i := n - 2
 		for i >= 0 && ('0' <= line[i] && line[i] <= '9' || line[i] == ';') {
 			i--
 		}
-		if i >= 1 && line[i] == '[' && line[i-1] == '\x1b' {
+		if i >= 1 && colorEnd(line, i-1) == n {
 			n = i - 1
 		}
 	}
-	return n > 0 && line[n-1] == '\\'
+	if n > 0 && line[n-1] == '\\' {
+		return n - 1
+	}
+	return -1
+}
+
+// colorEnd is where the color (an SGR escape, ansiColor) that starts at line[i] ends, or i
+// when none starts there. continuationAt reads the one before a continuation's end, plainLine
+// those inside a line.
+func colorEnd[T string | []byte](line T, i int) int {
+	if i+1 >= len(line) || line[i] != '\x1b' || line[i+1] != '[' {
+		return i
+	}
+	j := i + 2
+	for j < len(line) && ('0' <= line[j] && line[j] <= '9' || line[j] == ';') {
+		j++
+	}
+	if j < len(line) && line[j] == 'm' {
+		return j + 1
+	}
+	return i
 }
 
 // isSpace is \s in Go's regular expressions.
@@ -1464,23 +1488,12 @@ func echoedCommand(line []byte) bool {
 // the lines after it: no quote, |, ;, &, < or >, and no backslash but the continuation's.
 // Colors (whose ; is no separator) are skipped.
 func plainLine(line []byte) bool {
-	n := len(line)
-	for n > 0 && line[n-1] != '\\' {
-		n-- // the continuation's backslash, after it a reset and a \r
-	}
-	n--
+	n := continuationAt(line)
 	for i := 0; i < n; i++ {
 		switch line[i] {
 		case '\x1b':
-			j := i + 1
-			if j < n && line[j] == '[' {
-				j++
-				for j < n && ('0' <= line[j] && line[j] <= '9' || line[j] == ';') {
-					j++
-				}
-				if j < n && line[j] == 'm' {
-					i = j
-				}
+			if j := colorEnd(line[:n], i); j > i {
+				i = j - 1
 			}
 		case '"', '\'', '|', ';', '&', '<', '>', '\\', '`', '$', '(', ')':
 			return false

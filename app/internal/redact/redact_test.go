@@ -974,3 +974,40 @@ func TestCommandLines(t *testing.T) {
 		t.Errorf("a line after a command that continues nothing changed")
 	}
 }
+
+// TestContinuedLines checks how continues and plainLine read a line's end and its colors
+// (colorEnd, which both use).
+func TestContinuedLines(t *testing.T) {
+	for _, tc := range []struct {
+		line             string
+		continues, plain bool
+	}{
+		{"  -u a:b \\", true, true},
+		{"  -u a:b \\\r", true, true},
+		{"\x1b[36;1m  -x a \\\x1b[0m", true, true},
+		{"\x1b[36;1m  -x a \\\x1b[0m\r", true, true},
+		{"  -x a \\\x1b[0;m", true, true},
+		{"  -x a \\\x1b[0", false, false},
+		{"  -x a \\x1b[0m", false, false},
+		{"  -x a \\\\", true, false},
+		{"  -x 'a' \\", true, false},
+		{"  -x a; \\", true, false},
+		{"  -x \x1b[1;31ma\x1b[0m \\", true, true},
+		{"  -x \x1b[1;31 a \\", true, false}, // not a color: its ; is a separator
+		{"  -x a", false, false},
+		{"", false, false},
+		{"\\", true, true},
+	} {
+		if got := continues(tc.line); got != tc.continues {
+			t.Errorf("continues(%q) = %v; want %v", tc.line, got, tc.continues)
+		}
+		if got := continues([]byte(tc.line)); got != tc.continues {
+			t.Errorf("continues([]byte(%q)) = %v; want %v", tc.line, got, tc.continues)
+		}
+		if tc.continues {
+			if got := plainLine([]byte(tc.line)); got != tc.plain {
+				t.Errorf("plainLine(%q) = %v; want %v", tc.line, got, tc.plain)
+			}
+		}
+	}
+}
