@@ -492,25 +492,24 @@ var rules = []rule{
 	{
 		// A token or password option only for the commands that say so: -t of codecov's
 		// uploaders (also the bash one, run as bash <(curl https://codecov.io/bash) -t …),
-		// vercel and flyctl; -k, -ApiKey or -Password of (dotnet) nuget; redis-cli -a; sqlcmd -P;
+		// vercel and flyctl; -k, -ApiKey or -Password of (dotnet) nuget; sqlcmd -P;
 		// cargo login TOKEN; openssl's -pass, -passin and -passout pass:PW (env:VAR and
 		// file:path name where it is); twine's -p (--password is the rule above's). docker
 		// build -t, tar -t, sort -t:, ssh -k and sqlcmd's -p are a tag, a listing, a
 		// separator, an option and a flag. A value that starts with
 		// , or - is help text (codecov: error: -t, --token must be provided) or the next
 		// option, and a variable or an expression stays whole. The literals leave out the
-		// names' first letters: "cod" (code), "ver" (version, server), "red", "sql" and
-		// "car" start words of many lines; "-pass" would find every --password-stdin, and
-		// " pass:" every --- PASS: of go test.
-		kind: "password",
-		literals: []string{"decov", "ercel", "lyctl", "nuget", "is-cli", "lcmd", "o login", "s pass:", "n pass:", "t pass:",
-			"twine"},
+		// names' first letters: "cod" (code), "ver" (version, server), "sql" and "car" start
+		// words of many lines; "-pass" would find every --password-stdin, and " pass:" every
+		// --- PASS: of go test. (redis-cli -a is the mysql rule's: each regexp under 500
+		// instructions.)
+		kind:      "password",
+		literals:  []string{"decov", "ercel", "lyctl", "nuget", "lcmd", "o login", "s pass:", "n pass:", "t pass:", "twine"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
 		re: lazyRegexp(`(?:` + cmdStart + `(?:codecov(?:cli)?|vercel|flyctl)\b` + commandRest + argStart + `-t` +
 			`|` + cmdStart + `nuget\b` + commandRest + argStart + `-(?:k|(?i:apikey|password)[ \t])` +
-			`|` + cmdStart + `redis-cli\b` + commandRest + argStart + `-a` +
 			`|` + cmdStart + `sqlcmd\b` + commandRest + argStart + `-P` +
 			`|` + cmdStart + `cargo login(?:[ \t]+--registry[ \t=]+\S+)?[ \t]` +
 			`|-pass(?:in|out)?[ \t]+pass:` +
@@ -551,30 +550,33 @@ var rules = []rule{
 	},
 	{
 		// And: openssl's -k and -K (enc's password and raw key; -key, -kfile stay); zip's and
-		// unzip's -P (unzip -p pipes); mongo's tools' -p; the ldap tools' -w (-W prompts); dotnet
-		// nuget add/update source -p.
+		// unzip's -P (unzip -p pipes); mongo's tools' -p; dotnet nuget add/update source -p.
+		// (The ldap tools' -w is the mysql rule's: each regexp under 500 instructions.)
 		kind:      "password",
-		literals:  []string{"openssl", "zip ", "mongo", "ldap", "nuget"},
+		literals:  []string{"openssl", "zip ", "mongo", "nuget"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
 		re: lazyRegexp(cmdStart + `(?:openssl\b` + commandRest + argStart + `-[kK][ \t]` +
 			`|(?:zip|unzip)\b` + commandRest + argStart + `-P[ \t]` +
 			`|mongo(?:sh|dump|restore|import|export|stat|top|files)?\b` + commandRest + argStart + `-p[ \t]` +
-			`|ldap(?:search|add|modify|delete|passwd|whoami|compare|modrdn)\b` + commandRest + argStart + `-w[ \t]` +
 			`|nuget (?:add|update) source\b` + commandRest + argStart + `-p[ \t]` +
 			`)[ \t]*(?:[,\-]|` + commandValue + `)`),
 	},
 	{
 		// mysql's, mysqldump's and mysqladmin's -pPASSWORD, and 7-Zip's, among the command's
 		// own arguments. Only attached: -p alone prompts, and the word after -p and a space is the
-		// database (mysql -u root -p mydb).
+		// database (mysql -u root -p mydb). And, as the two rules above read them (apart to keep
+		// each under 500 instructions): redis-cli's -a and the ldap tools' -w (-W prompts).
 		kind:      "password",
-		literals:  []string{"mysql", "7z ", "7za", "7zr", "7zz"},
+		literals:  []string{"mysql", "7z ", "7za", "7zr", "7zz", "is-cli", "ldap"},
 		inLine:    true,
 		continued: true,
 		notValue:  maskedRE,
-		re:        lazyRegexp(cmdStart + `(?:mysql(?:dump|admin)?|7z[arz]?)\b` + commandRest + argStart + `-p` + commandValue),
+		re: lazyRegexp(cmdStart + `(?:(?:mysql(?:dump|admin)?|7z[arz]?)\b` + commandRest + argStart + `-p` + commandValue +
+			`|(?:redis-cli\b` + commandRest + argStart + `-a` +
+			`|ldap(?:search|add|modify|delete|passwd|whoami|compare|modrdn)\b` + commandRest + argStart + `-w[ \t]` +
+			`)[ \t]*(?:[,\-]|` + commandValue + `))`),
 	},
 	{
 		// ssh-keygen's -N (new) and -P (old) passphrase, each of the command: -p -P old -N new
@@ -910,15 +912,17 @@ const (
 // line, after the timestamp a runner may prefix), and no |, ;, && or lone & outside quotes:
 // those end the command. A & inside a word (an unquoted URL's ?a=1&b=2, 2>&1) does not. It
 // is lazy, so that the first option found is the one replaced. A color (whose ; ends
-// nothing) is read whole. A rule that holds it is continued (see rule.continued).
-const commandRest = `(?:[^\n|;&"'\\\x1b]|&[^\s|;&"'\\]|\\(?:(?:` + ansiColor + `)?\r?\n|.)|\x1b(?:\[[0-9;]*m)?|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
+// nothing) is read whole. A rule that holds it is continued (see rule.continued). A
+// backtick or ^ but in a continuation is any other byte.
+const commandRest = `(?:[^\n|;&"'\\\x1b]|&[^\s|;&"'\\]|` + continuation + `|\\.|\x1b(?:\[[0-9;]*m)?|"(?:[^"\n\\]|\\.)*"|'[^'\n]*')*?`
 
 // continuation is a shell's line continuation: a backslash that ends its line, before the
 // color's reset when GitHub Actions shows a run step's script (each of its lines is
-// \x1b[36;1m…\x1b[0m; GitLab's is \x1b[0;m). commandRest, which holds it (merged with the other escapes: an
-// alternative fewer is a step fewer at every byte), then reads the next line's timestamp
-// and color as any other bytes.
-const continuation = `\\(?:` + ansiColor + `)?\r?\n`
+// \x1b[36;1m…\x1b[0m; GitLab's is \x1b[0;m), or PowerShell's backtick or cmd's ^ after a
+// blank (docker login `, curl -sS ^). commandRest, which holds it (beside the other
+// escapes), then reads the next line's timestamp and color as any other bytes.
+// continuationAt reads a line's end the same way.
+const continuation = `(?:\\|[ \t][` + "`" + `^])(?:` + ansiColor + `)?\r?\n`
 
 // ansiColor is an SGR escape sequence, a color.
 const ansiColor = `\x1b\[[0-9;]*m`
@@ -931,10 +935,12 @@ const cmdStart = `(?:\b|` + ansiColor + `)`
 // argStart is what comes before one of a command's arguments after commandRest: a blank,
 // or, on a line that continues the command, the line's start or its color (the argument
 // starts the line). blanks is what separates two arguments where the command's text is not
-// commandRest: blanks and line continuations with the next line's timestamp and color.
+// commandRest: blanks and line continuations with the next line's timestamp and color (a
+// continuation first: its blank, taken as a blank, would leave a backtick or ^ to be read
+// as the value).
 const (
 	argStart = `(?:[ \t]|(?m:^)|` + ansiColor + `)`
-	blanks   = `(?:[ \t]|` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?)+`
+	blanks   = `(?:` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?|[ \t])+`
 )
 
 // commandArgument is the value given to a command, a shell word: unquoted bytes and quoted
@@ -946,10 +952,11 @@ const commandArgument = `(?P<secret>` + shellWordPart + `+)`
 // an expression that is the whole argument ($PW, "$PW", ${PW}, "${PW}", "$(cat pw)",
 // ${{ secrets.PW }}): the shell or the CI puts the password there, and what names it is no
 // secret, so the match holds no secret submatch and stays; so does an empty pair of quotes
-// (none given). xtrace prints an expanded password holding a $ quoted ('pa$word'), and
+// (none given), and a lone backtick or ^ (PowerShell's or cmd's continuation: with the line
+// seen alone, the value is on the next). xtrace prints an expanded password holding a $ quoted ('pa$word'), and
 // that goes. (curl's -u "$USER:$TOKEN" still goes: userPassword.)
 const commandValue = `(?:` + ansiColor + `)*(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
-	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)"|['"]{2})(?:[ \t\r;|&)\x1b]|(?m:$))` +
+	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)"|['"]{2}|[` + "`" + `^])(?:[ \t\r;|&)\x1b]|(?m:$))` +
 	`|` + commandArgument + `)`
 
 const shellVariable = `\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`
@@ -1278,17 +1285,18 @@ func (r rule) find(s string) [][]int {
 
 func isNewline(c byte) bool { return c == '\n' }
 
-// continues reports whether a line ends with a backslash (before a \r, and a color's reset:
-// see continuation), which continues it on the next line.
+// continues reports whether a line ends with a backslash, or a blank and a backtick or ^
+// (before a \r, and a color's reset: see continuation), which continues it on the next line.
 func continues[T string | []byte](line T) bool { return continuationAt(line) >= 0 }
 
-// continuationAt is where the backslash that continues line is, or -1 when none does.
+// continuationAt is where the backslash (backtick, ^) that continues line is, or -1 when none
+// does.
 func continuationAt[T string | []byte](line T) int {
 	n := len(line)
 	if n > 0 && line[n-1] == '\r' {
 		n--
 	}
-	// A color's reset after the backslash: the digits and ; before the m, then its ESC [.
+	// A color's reset after the continuation: the digits and ; before the m, then its ESC [.
 	if n > 0 && line[n-1] == 'm' {
 		i := n - 2
 		for i >= 0 && ('0' <= line[i] && line[i] <= '9' || line[i] == ';') {
@@ -1298,8 +1306,11 @@ func continuationAt[T string | []byte](line T) int {
 			n = i - 1
 		}
 	}
-	if n > 0 && line[n-1] == '\\' {
+	switch {
+	case n > 0 && line[n-1] == '\\':
 		return n - 1
+	case n > 1 && (line[n-1] == '`' || line[n-1] == '^') && (line[n-2] == ' ' || line[n-2] == '\t'):
+		return n - 1 // PowerShell's, cmd's: after a blank (see continuation)
 	}
 	return -1
 }

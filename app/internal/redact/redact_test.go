@@ -642,6 +642,16 @@ func TestString(t *testing.T) {
 		{"a flag's colored continuation seen alone", "\x1b[36;1mdocker login -u ci -p \\\x1b[0m", "\x1b[36;1mdocker login -u ci -p \\\x1b[0m"},
 		{"an empty value given to a command", "aws configure set aws_session_token \"\"\ndocker login -u ci -p '' r.io", "aws configure set aws_session_token \"\"\ndocker login -u ci -p '' r.io"},
 		{"a value after empty quotes still goes", "docker login -u ci -p ''s3cr3t r.io", "docker login -u ci -p [REDACTED:password] r.io"},
+		// PowerShell's backtick and cmd's ^ continue a command as a backslash does.
+		{"powershell backtick continued", "docker login `\n  -u ci `\n  -p s3cr3tpw `\n  r.io\ncurl.exe -sS `\r\n  -u deploy:s3cr3t2 `\r\n  https://x\r\n", "docker login `\n  -u ci `\n  -p [REDACTED:password] `\n  r.io\ncurl.exe -sS `\r\n  -u deploy:[REDACTED:password] `\r\n  https://x\r\n"},
+		{"cmd caret continued", "curl -sS ^\r\n  -u deploy:s3cr3t ^\r\n  https://x\r\nmysql -h db ^\n  -pS3cr3tRoot", "curl -sS ^\r\n  -u deploy:[REDACTED:password] ^\r\n  https://x\r\nmysql -h db ^\n  -p[REDACTED:password]"},
+		{"powershell continued, colored by GitHub", "\x1b[36;1mdocker login `\x1b[0m\n\x1b[36;1m  -p s3cr3tpw r.io\x1b[0m", "\x1b[36;1mdocker login `\x1b[0m\n\x1b[36;1m  -p [REDACTED:password] r.io\x1b[0m"},
+		{"flag and positional values on backtick and caret lines", "docker login -u ci -p `\n  s3cr3tpw r.io\nmc alias set s3 https://x ^\n  AKEY s3cr3tpw2\nhtpasswd -nb `\n  ci `\n  s3cr3tpw3", "docker login -u ci -p `\n  [REDACTED:password] r.io\nmc alias set s3 https://x ^\n  AKEY [REDACTED:password]\nhtpasswd -nb `\n  ci `\n  [REDACTED:password]"},
+		{"a flag's backtick continuation seen alone", "docker login -u ci -p `", "docker login -u ci -p `"},
+		{"a flag's caret continuation seen alone", "docker login -u ci -p ^\r", "docker login -u ci -p ^\r"},
+		{"a flag's colored backtick continuation seen alone", "\x1b[36;1mdocker login -p `\x1b[0m", "\x1b[36;1mdocker login -p `\x1b[0m"},
+		{"backtick and caret near misses", "run `curl https://x`\n-u deploy:s3cr3t\ncurl https://x^\n-u deploy:s3cr3t\ncurl -H \"a^b\" https://x\n  -u deploy:s3cr3t\ncurl https://x ` y\n  -u deploy:s3cr3t\ndocker login ^ r.io\n  -p s3cr3tpw", "run `curl https://x`\n-u deploy:s3cr3t\ncurl https://x^\n-u deploy:s3cr3t\ncurl -H \"a^b\" https://x\n  -u deploy:s3cr3t\ncurl https://x ` y\n  -u deploy:s3cr3t\ndocker login ^ r.io\n  -p s3cr3tpw"},
+		{"a password ending in ^ or a backtick", "docker login -p pw^\n  r.io\nsshpass -p 'pw `' ssh h", "docker login -p [REDACTED:password]\n  r.io\nsshpass -p [REDACTED:password] ssh h"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -941,6 +951,12 @@ func TestCommandLines(t *testing.T) {
 		"curl -u \\\n  ci:s3cr3tpw https://x",
 		"docker login -p \\\r\n  s3cr3tpw\r",
 		"\x1b[36;1mdocker login -p \\\x1b[0m\n\x1b[36;1m  s3cr3tpw\x1b[0m",
+		// PowerShell's and cmd's continuations.
+		"docker login `\n  -u ci `\n  -p s3cr3tpw `\n  r.io",
+		"curl -sS ^\r\n  -H x ^\r\n  -H y ^\r\n  -u deploy:s3cr3t ^\r\n  https://x\r\n",
+		"\x1b[36;1mdocker login `\x1b[0m\n\x1b[36;1m  -u ci `\x1b[0m\n\x1b[36;1m  -p s3cr3tpw\x1b[0m",
+		"docker login -u ci -p `\n  s3cr3tpw r.io",
+		"mc alias set s3 https://x ^\n  AKEY s3cr3tpw",
 		// A command that prints a secret, echoed by xtrace or GitLab, and the line it printed
 		// (glued to the next command when the output has no newline).
 		"+ vault kv get -field=password secret/db\nhunter22hunter\npsql: FATAL: password authentication failed",
@@ -997,6 +1013,15 @@ func TestContinuedLines(t *testing.T) {
 		{"  -x a", false, false},
 		{"", false, false},
 		{"\\", true, true},
+		{"  -x a `", true, true},
+		{"  -x a ^\r", true, true},
+		{"\x1b[36;1m  -x a `\x1b[0m", true, true},
+		{"  -x a\t^", true, true},
+		{"  -x 'a' `", true, false},
+		{"  -x a`", false, false},
+		{"  -x a^", false, false},
+		{"`", false, false},
+		{"  -x a ` b", false, false},
 	} {
 		if got := continues(tc.line); got != tc.continues {
 			t.Errorf("continues(%q) = %v; want %v", tc.line, got, tc.continues)
