@@ -79,13 +79,13 @@ var rules = []rule{
 		kind:     "private_key",
 		inToken:  true,
 		literals: []string{"ls0tls1crudjti"},
-		re:       lazyRegexp(`\bLS0tLS1CRUdJTi[A-Za-z0-9+/]{0,40}?(?:UFJJVkFURSBLRV|BSSVZBVEUgS0VZ|QUklWQVRFIEtFW)[A-Za-z0-9+/]*=*`),
+		re:       lazyRegexp(cmdStart + `LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,40}?(?:UFJJVkFURSBLRV|BSSVZBVEUgS0VZ|QUklWQVRFIEtFW)[A-Za-z0-9+/]*=*`),
 	},
 	{
 		kind:     "aws_access_key",
 		inToken:  true,
 		literals: []string{"akia", "asia", "abia", "acca"},
-		re:       lazyRegexp(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`),
+		re:       lazyRegexp(cmdStart + `(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`),
 	},
 	{
 		// A secret access key is 40 base64 characters with nothing to tell it apart, so only
@@ -99,13 +99,13 @@ var rules = []rule{
 		kind:     "github_token",
 		inToken:  true,
 		literals: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-		re:       lazyRegexp(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`),
+		re:       lazyRegexp(cmdStart + `(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`),
 	},
 	{
 		kind:     "gitlab_token",
 		inToken:  true,
 		literals: []string{"glpat-", "glptt-", "gldt-", "glrt-", "glcbt-", "gloas-", "gr1348941"},
-		re:       lazyRegexp(`\b(?:glpat|glptt|gldt|glrt|glcbt|gloas)-[A-Za-z0-9_\-]{20,}|\bGR1348941[A-Za-z0-9_\-]{20,}`),
+		re:       lazyRegexp(cmdStart + `(?:glpat|glptt|gldt|glrt|glcbt|gloas)-[A-Za-z0-9_\-]{20,}|` + cmdStart + `GR1348941[A-Za-z0-9_\-]{20,}`),
 	},
 	{
 		kind:     "slack_webhook",
@@ -117,35 +117,36 @@ var rules = []rule{
 		kind:     "slack_token",
 		inToken:  true,
 		literals: []string{"xox", "xapp-"},
-		re:       lazyRegexp(`\bxox[abposre]-[A-Za-z0-9\-]{10,}|\bxapp-[0-9]+-[A-Za-z0-9\-]{10,}`),
+		re:       lazyRegexp(cmdStart + `xox[abposre]-[A-Za-z0-9\-]{10,}|` + cmdStart + `xapp-[0-9]+-[A-Za-z0-9\-]{10,}`),
 	},
 	{
 		kind:     "jwt",
 		inToken:  true,
 		literals: []string{"eyj"},
-		re:       lazyRegexp(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`),
+		re:       lazyRegexp(cmdStart + `eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`),
 	},
-	// Vendor tokens recognised by their prefix. Each is anchored at a word boundary, so the
-	// prefix inside a longer word (MSG.…, MAIza…, hf_hub_download, adapter) stays.
+	// Vendor tokens recognised by their prefix. Each is anchored at a word boundary or a color
+	// (cmdStart), so the prefix inside a longer word (MSG.…, MAIza…, hf_hub_download,
+	// adapter) stays.
 	{
 		// Service, batch and recovery tokens; the legacy s.… tokens have no shape to tell them
 		// apart.
 		kind:     "vault_token",
 		inToken:  true,
 		literals: []string{"hvs.", "hvb.", "hvr."},
-		re:       lazyRegexp(`\bhv[sbr]\.[A-Za-z0-9_\-]{24,}`),
+		re:       lazyRegexp(cmdStart + `hv[sbr]\.[A-Za-z0-9_\-]{24,}`),
 	},
 	{
 		kind:     "sendgrid_key",
 		inToken:  true,
 		literals: []string{"sg."},
-		re:       lazyRegexp(`\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}`),
+		re:       lazyRegexp(cmdStart + `SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}`),
 	},
 	{
 		kind:     "huggingface_token",
 		inToken:  true,
 		literals: []string{"hf_"},
-		re:       lazyRegexp(`\bhf_[A-Za-z0-9]{30,}\b`),
+		re:       lazyRegexp(cmdStart + `hf_[A-Za-z0-9]{30,}\b`),
 	},
 	{
 		// What aws eks get-token hands kubectl (a presigned STS request), also written into a
@@ -153,7 +154,7 @@ var rules = []rule{
 		kind:     "eks_token",
 		inToken:  true,
 		literals: []string{"k8s-aws-v1."},
-		re:       lazyRegexp(`\bk8s-aws-v1\.[A-Za-z0-9_\-]{20,}`),
+		re:       lazyRegexp(cmdStart + `k8s-aws-v1\.[A-Za-z0-9_\-]{20,}`),
 	},
 	{
 		// An API key (AIza…), an OAuth client secret (GOCSPX-…), which a client_secret:
@@ -162,7 +163,7 @@ var rules = []rule{
 		kind:     "google_api_key",
 		inToken:  true,
 		literals: []string{"aiza", "gocspx-", "ya29."},
-		re:       lazyRegexp(`\bAIza[0-9A-Za-z_\-]{35}|\bGOCSPX-[0-9A-Za-z_\-]{24,}|\bya29\.[0-9A-Za-z_\-]{20,}`),
+		re:       lazyRegexp(cmdStart + `AIza[0-9A-Za-z_\-]{35}|` + cmdStart + `GOCSPX-[0-9A-Za-z_\-]{24,}|` + cmdStart + `ya29\.[0-9A-Za-z_\-]{20,}`),
 	},
 	{
 		// An API key SID: SK and 32 hex digits. A literal is three bytes at least, so there is
@@ -171,7 +172,7 @@ var rules = []rule{
 		kind:     "twilio_key",
 		inToken:  true,
 		literals: []string{"sk0", "sk1", "sk2", "sk3", "sk4", "sk5", "sk6", "sk7", "sk8", "sk9", "ska", "skb", "skc", "skd", "ske", "skf"},
-		re:       lazyRegexp(`\bSK[0-9a-fA-F]{32}\b`),
+		re:       lazyRegexp(cmdStart + `SK[0-9a-fA-F]{32}\b`),
 	},
 	{
 		// Like a Slack webhook, the URL is the credential: it goes whole.
@@ -185,7 +186,7 @@ var rules = []rule{
 		kind:     "digitalocean_token",
 		inToken:  true,
 		literals: []string{"dop_v1_", "doo_v1_", "dor_v1_"},
-		re:       lazyRegexp(`\bdo[opr]_v1_[a-f0-9]{64}\b`),
+		re:       lazyRegexp(cmdStart + `do[opr]_v1_[a-f0-9]{64}\b`),
 	},
 	{
 		// Service (dp.st., with its config's name or not), personal, CLI, service-account,
@@ -193,13 +194,13 @@ var rules = []rule{
 		kind:     "doppler_token",
 		inToken:  true,
 		literals: []string{"dp.st.", "dp.pt.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."},
-		re:       lazyRegexp(`\bdp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{1,35}\.)?[A-Za-z0-9]{40,}\b`),
+		re:       lazyRegexp(cmdStart + `dp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{1,35}\.)?[A-Za-z0-9]{40,}\b`),
 	},
 	{
 		kind:     "linear_key",
 		inToken:  true,
 		literals: []string{"n_api_"}, // not "lin": line, linux
-		re:       lazyRegexp(`\blin_api_[A-Za-z0-9]{40,}\b`),
+		re:       lazyRegexp(cmdStart + `lin_api_[A-Za-z0-9]{40,}\b`),
 	},
 	{
 		// Admin API access (shpat_), custom app (shpca_), private app (shppa_) tokens and
@@ -207,13 +208,13 @@ var rules = []rule{
 		kind:     "shopify_token",
 		inToken:  true,
 		literals: []string{"shpat_", "shpca_", "shppa_", "shpss_"},
-		re:       lazyRegexp(`\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b`),
+		re:       lazyRegexp(cmdStart + `shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b`),
 	},
 	{
 		kind:     "databricks_token",
 		inToken:  true,
 		literals: []string{"dapi"},
-		re:       lazyRegexp(`\bdapi[a-f0-9]{32}(?:-[0-9]+)?\b`),
+		re:       lazyRegexp(cmdStart + `dapi[a-f0-9]{32}(?:-[0-9]+)?\b`),
 	},
 	{
 		// More vendors' tokens by their prefix: Docker Hub personal access tokens (dckr_pat_),
@@ -228,7 +229,7 @@ var rules = []rule{
 		literals: []string{"dckr_pat_", "atbb", "glsa_", "glc_", "pmak-", "pul-", "nfp_", "fo1_", "sbp_", "pscale_",
 			"tskey-", "squ_", "sqp_", "sqa_", "bkua_", "ccipat_", "age-secret-key-1", "nrak-", "dt0c01.", ".atlasv1.",
 			"sq0atp-", "sq0csp-"},
-		re: lazyRegexp(`\b(?:dckr_pat_[A-Za-z0-9_\-]{27,}|ATBB[A-Za-z0-9_=.\-]{32,}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}` +
+		re: lazyRegexp(cmdStart + `(?:dckr_pat_[A-Za-z0-9_\-]{27,}|ATBB[A-Za-z0-9_=.\-]{32,}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}` +
 			`|glc_[A-Za-z0-9+/]{32,}={0,2}|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|pul-[a-f0-9]{40}|nfp_[A-Za-z0-9]{36}` +
 			`|fo1_[A-Za-z0-9_\-]{43}|sbp_[a-f0-9]{40}|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.\-]{32,64}` +
 			`|tskey-[a-z]+-[A-Za-z0-9]+-[A-Za-z0-9]{20,}|sq[pua]_[a-f0-9]{40}|bkua_[a-f0-9]{40}` +
@@ -248,13 +249,13 @@ var rules = []rule{
 		kind:     "npm_token",
 		inToken:  true,
 		literals: []string{"npm_"},
-		re:       lazyRegexp(`\bnpm_[A-Za-z0-9]{36}\b`),
+		re:       lazyRegexp(cmdStart + `npm_[A-Za-z0-9]{36}\b`),
 	},
 	{
 		kind:     "pypi_token",
 		inToken:  true,
 		literals: []string{"pypi-ageichlwas5vcmc"},
-		re:       lazyRegexp(`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}`),
+		re:       lazyRegexp(cmdStart + `pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}`),
 	},
 	{
 		// OpenAI's project, service-account, admin and sk-None- (a user key with no project)
@@ -262,14 +263,14 @@ var rules = []rule{
 		kind:     "openai_key",
 		inToken:  true,
 		literals: []string{"sk-proj-", "sk-svcacct-", "sk-admin-", "sk-none-", "t3blbkfj"},
-		re:       lazyRegexp(`\bsk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})`),
+		re:       lazyRegexp(cmdStart + `sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})`),
 	},
 	{
 		// RubyGems API keys: rubygems_ and 48 hex digits.
 		kind:     "rubygems_key",
 		inToken:  true,
 		literals: []string{"rubygems_"},
-		re:       lazyRegexp(`\brubygems_[a-f0-9]{48}\b`),
+		re:       lazyRegexp(cmdStart + `rubygems_[a-f0-9]{48}\b`),
 	},
 	{
 		// Sentry's organisation auth tokens (sntrys_, a base64 payload and a secret) and
@@ -277,13 +278,13 @@ var rules = []rule{
 		kind:     "sentry_token",
 		inToken:  true,
 		literals: []string{"sntrys_", "sntryu_"},
-		re:       lazyRegexp(`\bsntrys_[A-Za-z0-9+/=_\-]{40,}|\bsntryu_[a-f0-9]{64}\b`),
+		re:       lazyRegexp(cmdStart + `sntrys_[A-Za-z0-9+/=_\-]{40,}|` + cmdStart + `sntryu_[a-f0-9]{64}\b`),
 	},
 	{
 		kind:     "anthropic_key",
 		inToken:  true,
 		literals: []string{"sk-ant-"},
-		re:       lazyRegexp(`\bsk-ant-[A-Za-z0-9_\-]{32,}`),
+		re:       lazyRegexp(cmdStart + `sk-ant-[A-Za-z0-9_\-]{32,}`),
 	},
 	{
 		// Secret (sk_) and restricted (rk_) keys, live or test: a test key still reads the
@@ -291,7 +292,7 @@ var rules = []rule{
 		kind:     "stripe_key",
 		inToken:  true,
 		literals: []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_"},
-		re:       lazyRegexp(`\b[sr]k_(?:live|test)_[A-Za-z0-9]{20,}`),
+		re:       lazyRegexp(cmdStart + `[sr]k_(?:live|test)_[A-Za-z0-9]{20,}`),
 	},
 	{
 		// An Azure connection string (…;AccountName=x;AccountKey=…;…, Service Bus's
@@ -733,7 +734,7 @@ var rules = []rule{
 		kind:     "password",
 		inToken:  true,
 		literals: []string{"eyjwyxlsb2fkijoi", "eyjhdxrocyi6"},
-		re:       lazyRegexp(`\b(?:eyJwYXlsb2FkIjoi[A-Za-z0-9+/]{64,}|eyJhdXRocyI6[A-Za-z0-9+/]{16,})=*`),
+		re:       lazyRegexp(cmdStart + `(?:eyJwYXlsb2FkIjoi[A-Za-z0-9+/]{64,}|eyJhdXRocyI6[A-Za-z0-9+/]{16,})=*`),
 	},
 	{
 		// An XML element named like a secret: Maven's settings.xml <password>, <passphrase>,
@@ -927,9 +928,10 @@ const continuation = `(?:\\|[ \t][` + "`" + `^])(?:` + ansiColor + `)?\r?\n`
 // ansiColor is an SGR escape sequence, a color.
 const ansiColor = `\x1b\[[0-9;]*m`
 
-// cmdStart is where a command's name starts: a word boundary, or the color GitHub Actions
-// starts each line of a run step's script with (\x1b[36;1mdocker login …), whose m is a
-// word character: \b finds no boundary there.
+// cmdStart is where a command's name, or a token recognised by its shape, starts: a word
+// boundary, or the color GitHub Actions starts each line of a run step's script with
+// (\x1b[36;1mdocker login …, \x1b[36;1mghp_…), whose m is a word character: \b finds no
+// boundary there. A color a token's match starts with stays (replace).
 const cmdStart = `(?:\b|` + ansiColor + `)`
 
 // argStart is what comes before one of a command's arguments after commandRest: a blank,
@@ -1317,7 +1319,7 @@ func continuationAt[T string | []byte](line T) int {
 
 // colorEnd is where the color (an SGR escape, ansiColor) that starts at line[i] ends, or i
 // when none starts there. continuationAt reads the one before a continuation's end, plainLine
-// those inside a line.
+// those inside a line, replace those before a secret.
 func colorEnd[T string | []byte](line T, i int) int {
 	if i+1 >= len(line) || line[i] != '\x1b' || line[i+1] != '[' {
 		return i
@@ -1348,6 +1350,10 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 	n, last := 0, 0
 	for _, m := range matches {
 		secretStart, secretEnd, ok := r.re.secretIn(m)
+		// A color before the secret (cmdStart's) is no part of it, and stays.
+		for j := colorEnd(s, secretStart); j > secretStart && j <= secretEnd; j = colorEnd(s, secretStart) {
+			secretStart = j
+		}
 		if !ok || strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {
 			continue // no secret, or redacted by an earlier rule or an earlier pass
 		}

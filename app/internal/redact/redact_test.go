@@ -652,6 +652,9 @@ func TestString(t *testing.T) {
 		{"a flag's colored backtick continuation seen alone", "\x1b[36;1mdocker login -p `\x1b[0m", "\x1b[36;1mdocker login -p `\x1b[0m"},
 		{"backtick and caret near misses", "run `curl https://x`\n-u deploy:s3cr3t\ncurl https://x^\n-u deploy:s3cr3t\ncurl -H \"a^b\" https://x\n  -u deploy:s3cr3t\ncurl https://x ` y\n  -u deploy:s3cr3t\ndocker login ^ r.io\n  -p s3cr3tpw", "run `curl https://x`\n-u deploy:s3cr3t\ncurl https://x^\n-u deploy:s3cr3t\ncurl -H \"a^b\" https://x\n  -u deploy:s3cr3t\ncurl https://x ` y\n  -u deploy:s3cr3t\ndocker login ^ r.io\n  -p s3cr3tpw"},
 		{"a password ending in ^ or a backtick", "docker login -p pw^\n  r.io\nsshpass -p 'pw `' ssh h", "docker login -p [REDACTED:password]\n  r.io\nsshpass -p [REDACTED:password] ssh h"},
+		// A token at a colored line's start: the color's m is a word character.
+		{"token at a colored line's start", "\x1b[36;1mghp_" + strings.Repeat("a", 36) + "\x1b[0m\n2026-12-06T10:00:00.0000000Z \x1b[36;1mAKIAQWERTYUIOPASDFGH\x1b[0m\n\x1b[32;1mglpat-abcdefghijklmnopqrst\x1b[0;m\n\x1b[1m\x1b[33mnpm_" + strings.Repeat("b", 36), "\x1b[36;1m[REDACTED:github_token]\x1b[0m\n2026-12-06T10:00:00.0000000Z \x1b[36;1m[REDACTED:aws_access_key]\x1b[0m\n\x1b[32;1m[REDACTED:gitlab_token]\x1b[0;m\n\x1b[1m\x1b[33m[REDACTED:npm_token]"},
+		{"colored token near misses", "\x1b[36;1mxghp_" + strings.Repeat("a", 36) + "\x1b[0m \x1b[1mAKIAQWERTYUIOPASDFG \x1b[1;31mhf_hub_download", "\x1b[36;1mxghp_" + strings.Repeat("a", 36) + "\x1b[0m \x1b[1mAKIAQWERTYUIOPASDFG \x1b[1;31mhf_hub_download"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
