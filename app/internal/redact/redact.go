@@ -324,13 +324,20 @@ var rules = []rule{
 		// at least, so that prose ("the X-API-Key: header is missing") stays. X-Access-Token is
 		// not among them: x-access-token: starts every GitHub Actions clone URL, and this rule
 		// would then search every log's clone line for nothing (the token there is a ghs_).
+		//
+		// And the values of cookies, a session's credential: a Cookie: or Set-Cookie: header
+		// (curl -H, curl -v's > and <, a JSON dump's "Cookie": "…"), curl's --cookie and -b
+		// name=value (-b cookies.txt names a file). Each value of the header goes, through
+		// more (a=…; b=…); the names stay, and so do a Set-Cookie's attributes (notKey: Path=,
+		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps.
 		kind: "authorization",
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
-			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key"},
+			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key", "cookie", "-b "},
 		inLine: true,
-		re: lazyRegexp(`(?i)(?:(?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+` +
-			`|\b(?:api-key|api-token|auth-token|vault-token|private-token|subscription-key|circle-token|job-token|art-api|auth-key)["']?[ \t]*:[ \t]*["']?` +
-			`)(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)`),
+		re: lazyRegexp(`(?i)(?:` + authHeader +
+			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `-b [ \t]*["']?)` + cookiePair + `)`),
+		more:   lazyRegexp(`\A(?i:` + authHeader + `|;[ \t]*` + cookiePair + `)`),
+		notKey: cookieAttributeRE,
 	},
 	{
 		// Passwords by their place rather than their shape: an environment dump
@@ -755,6 +762,23 @@ var rules = []rule{
 		re:       lazyRegexp(`(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>[^'\n$:][^'\n]*)'`),
 	},
 }
+
+// authHeader is the authorization rule's header or scheme and its credential.
+const authHeader = `(?:(?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbearer)[ \t]+` +
+	`|\b(?:api-key|api-token|auth-token|vault-token|private-token|subscription-key|circle-token|job-token|art-api|auth-key)["']?[ \t]*:[ \t]*["']?` +
+	`)(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)`
+
+// cookiePair is one name=value of a cookie: the name stays, and a value of six characters or
+// more is the secret. A shorter value, or one that starts with $ (a variable, ${{ … }}), *
+// (what the CI masked), < (a placeholder) or [ (a marker), is matched with no secret, so the
+// pairs after it are still read. A quote right after the value, which closes the header or
+// the option's argument, is read with it: a command rule reading on would take it for one
+// that opens.
+const cookiePair = `[A-Za-z0-9_][A-Za-z0-9_!#$%&*+.^|~\-]*=(?:(?P<secret>[^\s;,"'\\\[<*$\x1b` + "`" + `][^\s;,"'\\\x1b]{5,})|[^\s;,"'\\\x1b]*)["']?`
+
+// cookieAttributeRE matches the text of a cookie pair before its value when that is one of a
+// Set-Cookie's attributes (; Path=/, ; Domain=example.com): no secret.
+var cookieAttributeRE = lazyRegexp(`\A;[ \t]*(?i:path|domain|expires|max-age|samesite|priority)=\z`)
 
 // printArgs is a secret-printing command's text that keeps its output in the log: no pipe,
 // no redirection of its output (2>&1, >&2 and 2>file are not), no ) or backtick (inside

@@ -655,6 +655,13 @@ func TestString(t *testing.T) {
 		// A token at a colored line's start: the color's m is a word character.
 		{"token at a colored line's start", "\x1b[36;1mghp_" + strings.Repeat("a", 36) + "\x1b[0m\n2026-12-06T10:00:00.0000000Z \x1b[36;1mAKIAQWERTYUIOPASDFGH\x1b[0m\n\x1b[32;1mglpat-abcdefghijklmnopqrst\x1b[0;m\n\x1b[1m\x1b[33mnpm_" + strings.Repeat("b", 36), "\x1b[36;1m[REDACTED:github_token]\x1b[0m\n2026-12-06T10:00:00.0000000Z \x1b[36;1m[REDACTED:aws_access_key]\x1b[0m\n\x1b[32;1m[REDACTED:gitlab_token]\x1b[0;m\n\x1b[1m\x1b[33m[REDACTED:npm_token]"},
 		{"colored token near misses", "\x1b[36;1mxghp_" + strings.Repeat("a", 36) + "\x1b[0m \x1b[1mAKIAQWERTYUIOPASDFG \x1b[1;31mhf_hub_download", "\x1b[36;1mxghp_" + strings.Repeat("a", 36) + "\x1b[0m \x1b[1mAKIAQWERTYUIOPASDFG \x1b[1;31mhf_hub_download"},
+		// Cookies: each value goes, the names and a Set-Cookie's attributes stay.
+		{"cookie header", "> Cookie: lang=en; session=9f8e7d6c5b4a3928; csrftoken=Zx81kq0aBcDeFgHi", "> Cookie: lang=en; session=[REDACTED:authorization]; csrftoken=[REDACTED:authorization]"},
+		{"set-cookie header", "< set-cookie: connect.sid=s%3Aabc123def456.sig; Path=/; Domain=.example.com; Max-Age=86400; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly", "< set-cookie: connect.sid=[REDACTED:authorization]; Path=/; Domain=.example.com; Max-Age=86400; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly"},
+		{"curl -H Cookie", "curl -sS -H 'Cookie: sessionid=abcdef123456; theme=dark' https://x", "curl -sS -H 'Cookie: sessionid=[REDACTED:authorization]; theme=dark' https://x"},
+		{"curl --cookie and -b", `curl --cookie 'sid=abcdef123456; lang=en' https://x && curl -b "PHPSESSID=a1b2c3d4e5f6" -u u:pw https://y && curl -b sid=abcdef123456 z`, `curl --cookie 'sid=[REDACTED:authorization]; lang=en' https://x && curl -b "PHPSESSID=[REDACTED:authorization]" -u u:[REDACTED:password] https://y && curl -b sid=[REDACTED:authorization] z`},
+		{"cookie in a json dump", `{"headers": {"Cookie": "token=abcdef123456", "Accept": "*/*"}}`, `{"headers": {"Cookie": "token=[REDACTED:authorization]", "Accept": "*/*"}}`},
+		{"cookie near misses", "curl -b cookies.txt -c jar.txt --cookie-jar j https://x\ngit checkout -b feature=x1\nrsync -b --backup-dir=/var/backups/x a b\nerror: Cookie: header too large\ncurl -b \"sid=$SESSION_ID\" --cookie 'a=***' -H 'Cookie: s=${{ secrets.S }}' x\nSet-Cookie: id=; Path=/; SameSite=Strict", "curl -b cookies.txt -c jar.txt --cookie-jar j https://x\ngit checkout -b feature=x1\nrsync -b --backup-dir=/var/backups/x a b\nerror: Cookie: header too large\ncurl -b \"sid=$SESSION_ID\" --cookie 'a=***' -H 'Cookie: s=${{ secrets.S }}' x\nSet-Cookie: id=; Path=/; SameSite=Strict"},
 		{"go test PASS lines", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)", "PASS: TestFooBarBaz\n--- PASS: TestX (0.00s)\n    --- PASS: TestX/sub (0.00s)"},
 	}
 	for _, tc := range tests {
@@ -688,6 +695,7 @@ func FuzzString(f *testing.F) {
 	f.Add("htpasswd -Bbc f u 'p w' | htpasswd -nb u2 p2; mc alias set m u a s\npoetry config http-basic.r u p; rabbitmqctl add_user u p\nsqlplus -s u/p@db; lftp -e 'open -u u,p h'; smbclient //s/x -U 'D\\u%p'\ngh auth login --with-token <<< t ya29.aaaaaaaaaaaaaaaaaaaaaaaa eyJwYXlsb2FkIjoi" + strings.Repeat("QUJD", 20))
 	f.Add("<password>a</password><SecretAccessKey>b</SecretAccessKey> echo 'c' | sudo -S x; echo d | docker login --password-stdin\nALTER USER u WITH PASSWORD 'e' IDENTIFIED WITH p BY 'f' ansible_become_pass=gggggg MYSQL_PWD=hhhhhh -token iiiiii\njenkins-cli.jar -auth u:j vercel env add K p <<< k Circle-Token: llllllllllll")
 	f.Add("op read a\nop read b\nS3cret\n+ vault kv get -field=password x\nv\n2026-01-01T00:00:00Z + terraform output -raw db_password\nTfOut1\r\nkubectl get secret x | base64 -d\n")
+	f.Add("docker login `\n  -p a `\r\n  r.io\ncurl -sS ^\x1b[0m\n -u b:c ^\n -b 'd=eeeeee; f=gggggg' ^\nmc alias set s3 u ^\n AK SK\n\x1b[36;1mghp_" + strings.Repeat("h", 36) + "\n> Cookie: i=jjjjjj; k=l\n< Set-Cookie: m=nnnnnn; Path=/oooooo; Domain=p")
 	f.Fuzz(func(t *testing.T, in string) {
 		var first [64]int32
 		present := triggeredAt(in, &first)
