@@ -755,11 +755,18 @@ var rules = []rule{
 	{
 		// SQL that sets a password: PostgreSQL's [WITH|LOGIN|ENCRYPTED] PASSWORD 'pw', MySQL's
 		// IDENTIFIED [WITH plugin] BY 'pw', in a psql -c or mysql -e, or a migration's echo. A
-		// psql variable (:'pw'), NULL and a $VAR stay.
+		// psql variable (:'pw'), NULL, a $VAR and a placeholder ('<password>') stay. So does a
+		// message that quotes what is wrong with a password (password 'too short'): a password
+		// or Password (not PASSWORD, SQL's keyword) before lower-case words, matched first with
+		// no secret, unless SQL's WITH, LOGIN or [UN]ENCRYPTED comes before it (a match that
+		// starts there, further left, wins).
 		kind:     "password",
 		literals: []string{"password '", "identified by", "identified with"},
 		inLine:   true,
-		re:       lazyRegexp(`(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>[^'\n$:][^'\n]*)'`),
+		re: lazyRegexp(`(?i:\b(?:with|login|(?:un)?encrypted)[ \t]+password)[ \t]+'(?P<secret>` + sqlPassword + `)'` +
+			`|\b[Pp]assword[ \t]+'[a-z]+(?: [a-z]+)+'` +
+			`|(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>` + sqlPassword + `)'`),
+		notValue: maskedRE,
 	},
 }
 
@@ -872,9 +879,18 @@ func namesVariable(s string, start, end int) bool {
 // secretWord is what the name of a variable holding a secret says, in upper case.
 const secretWord = `(?:TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|KEY|PASS|PWD|PAT|CREDENTIALS?)` // #nosec G101 -- a pattern, not a credential
 
+// sqlPassword is the password in SQL's quotes: not a psql variable (:'pw') or a $VAR.
+const sqlPassword = `[^'\n$:][^'\n]*`
+
 // maskedRE matches a value given to a command that is no secret: what the CI masked (***)
-// or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}").
-var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\})\z`)
+// or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}"), and a
+// placeholder, as a help or usage text names a positional secret (mc alias set ALIAS URL
+// ACCESSKEY SECRETKEY, rabbitmqctl add_user <username> <password>), quoted or not: <…>,
+// […], an upper-case word that names a secret (secretWord in it, no digit: SECRETKEY,
+// API_TOKEN, [PASSWORD]), and a variable as urlVariableRE reads one ($TOKEN, ${PASSWORD},
+// $db_password: curl -u "$USER:$TOKEN"; a mixed-case $ecretPw9 goes).
+var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\}|["']?(?:<[^<>\s]+>|\[[^\[\]\s]+\]|\[?[A-Z_\-]*` + secretWord + `[A-Z_\-]*\]?` +
+	`|\$(?:` + urlVariable + `|\{` + urlVariable + `\}))["']?)\z`)
 
 // urlVariableRE matches a URL's password that is no secret: masked (***), or a variable the
 // shell expands ($CI_JOB_TOKEN, ${CI_JOB_TOKEN}), as a script echoed by the CI shows it. A
