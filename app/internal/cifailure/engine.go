@@ -308,7 +308,7 @@ type scan struct {
 	// that say what the wrapper only announces (a traceback's exception), shown with it.
 	reports   []report
 	stepEpoch int                       // counts step ends: a report does not go on past its step's
-	ends      map[*Evidence][]*Evidence // a wrapper's proving line -> its report's first and latest ends
+	shown     map[*Evidence]reportShown // a wrapper's proving line -> the report shown with it
 
 	// Fallback evidence for unknown: the latest error-ish lines.
 	// Error-ish lines are kept raw and confirmed (isSuspect) only at the end, for the few that
@@ -621,10 +621,14 @@ func (s *scan) line(raw []byte, hit func(int32)) {
 // handled exception's traceback, logged, comes before the one that ended the program), unless a
 // chained exception's line came between ("During handling of the above exception, another
 // exception occurred:", "The above exception was the direct cause of the following
-// exception:"): then the report goes on, and the first and the latest ends are shown.
+// exception:"): then the report goes on, and the first and the latest ends are shown. The
+// header shown is the one the shown ends are under (the chain's first), not the proving line
+// when that was an earlier report's header: an exception is never shown under another
+// traceback's header.
 type report struct {
-	head   *Evidence
-	text   []byte // the header's normalised line, to know it again
+	head   *Evidence // the wrapper's proving line, which opened the report
+	start  *Evidence // the header the lines being read are under: head, or the header again
+	text   []byte    // the header's normalised line, to know it again
 	indent int
 	body   bool      // indented lines came under the header: a block, not a lone line
 	first  *Evidence // the block's first line
@@ -632,6 +636,14 @@ type report struct {
 	chain  int       // a chained exception's line after its end, or 0
 	fresh  bool      // started anew: its end replaces the ends shown
 	epoch  int       // the step it was opened in (scan.stepEpoch)
+}
+
+// reportShown is what a wrapper's proving line is shown with: the header of the report whose
+// ends are shown (the proving line itself, or the same header again later in the step), and
+// the report's first and latest ends.
+type reportShown struct {
+	head *Evidence
+	ends []*Evidence
 }
 
 const (
@@ -655,7 +667,7 @@ func (s *scan) openReport(p *patternRef, text []byte, head *Evidence) {
 		return
 	}
 	indent, _ := indentation(text)
-	s.reports = append(s.reports, report{head: head, text: bytes.Clone(text), indent: indent, fresh: true, epoch: s.stepEpoch})
+	s.reports = append(s.reports, report{head: head, start: head, text: bytes.Clone(text), indent: indent, fresh: true, epoch: s.stepEpoch})
 }
 
 // followReports reads one line (blank when evidence is nil) into the reports being followed.
@@ -678,6 +690,9 @@ func (s *scan) followReports(text []byte, evidence func() *Evidence) {
 			case bytes.Equal(text, r.text):
 				// The header again: a chained exception's, or a later report of the step.
 				r.fresh = r.chain == 0 || s.lineNo-r.chain > chainHeader
+				if r.fresh {
+					r.start = evidence() // the header its ends will be shown under
+				}
 				r.ended, r.chain, r.body, r.first = 0, 0, false, nil
 			}
 		case blank || indent < r.indent || indent == r.indent && !r.body:
@@ -694,16 +709,18 @@ func (s *scan) followReports(text []byte, evidence func() *Evidence) {
 			}
 			// else another block's header ("Call Stack (most recent call first):" after CMake's
 			// "CMake Error at …:"): what failed is the block's message, its first line.
-			if s.ends == nil {
-				s.ends = map[*Evidence][]*Evidence{}
+			if s.shown == nil {
+				s.shown = map[*Evidence]reportShown{}
 			}
-			switch ends := s.ends[r.head]; {
+			switch shown := s.shown[r.head]; {
 			case r.fresh:
-				s.ends[r.head] = append(ends[:0], end)
-			case len(ends) < 2:
-				s.ends[r.head] = append(ends, end)
+				// A new report's end: shown under its own header, in place of the one before.
+				s.shown[r.head] = reportShown{head: r.start, ends: append(shown.ends[:0], end)}
+			case len(shown.ends) < 2:
+				shown.ends = append(shown.ends, end)
+				s.shown[r.head] = shown
 			default:
-				ends[1] = end // the first end and the latest one
+				shown.ends[1] = end // the first end and the latest one
 			}
 			r.fresh = false
 		}
@@ -882,12 +899,17 @@ func (s *scan) answer() *Answer {
 		case IsWrapper(c.Weight):
 			before := s.wrappedBefore(ownFirst)
 			var ends []*Evidence
-			for _, e := range a.evidence {
-				ends = append(ends, s.ends[e]...)
+			for i, e := range a.evidence {
+				if shown, ok := s.shown[e]; ok {
+					// Under its own header: a later report of the step replaced the proving
+					// line's (a handled exception's traceback, logged before the fatal one).
+					a.evidence[i] = shown.head
+					ends = append(ends, shown.ends...)
+				}
 			}
 			if len(ends) > 0 {
-				// The end of the report the wrapper opens says what failed: it is shown,
-				// and the earliest lines before the wrapper give it room.
+				// The end of the report the wrapper opens says what failed: it is shown under
+				// its header, and the earliest lines before the wrapper give it room.
 				before = before[max(0, len(before)-max(0, maxEvidence-len(a.evidence)-len(ends))):]
 				a.evidence = append(a.evidence, ends...)
 				slices.SortFunc(a.evidence, func(x, y *Evidence) int { return x.Line - y.Line })

@@ -399,7 +399,13 @@ func TestTracebackShowsItsException(t *testing.T) {
 		// the exception that ended the job is the last.
 		{file: "gitlab-django-chained.log", wantLines: []int{6, 12, 23}},
 		{file: "gitlab-after-script-traceback.log", wantLines: []int{7, 12}, notLines: []int{19}},
-		{file: "github-handled-then-fatal.log", wantLines: []int{6, 28}, notLines: []int{9}},
+		// Each exception is shown with its own traceback's header: the handled one's (line 6,
+		// its exception on line 9) is not the header of the one that ended the step.
+		{file: "github-handled-then-fatal.log", wantLines: []int{20, 28}, notLines: []int{6, 9}},
+		// A handled traceback, then a chained one (During handling of …; The above exception
+		// was the direct cause of …): the chain's first header with both its exceptions.
+		{file: "github-handled-then-chained.log", wantLines: []int{13, 16, 26}, notLines: []int{7, 10}},
+		{file: "jenkins-handled-then-direct-cause.log", wantLines: []int{17, 21, 30}, notLines: []int{11, 14}},
 		{file: "jenkins-cmake-call-stack.log", cause: "cmake.configure-incomplete", wantLines: []int{12, 13}, notLines: []int{16}},
 		// An exception whose message ends in ':' is no block header: it is shown, not the frame.
 		{file: "gitlab-unittest-set-message.log", wantLines: []int{11, 14}, notLines: []int{12}},
