@@ -440,7 +440,7 @@ func trapHandler(args, buf []byte) (cmds []byte, set, opaque bool) {
 	}
 	buf = buf[:0]
 	for n := 0; len(handler) > 0 && n < maxTrapCommands; n++ {
-		end := commandEnd(handler)
+		end, _ := commandEnd(handler, handlerSeps)
 		cmd := shellKeywords(handler[:end])
 		handler = handler[end:]
 		if len(cmd) == 0 {
@@ -456,28 +456,65 @@ func trapHandler(args, buf []byte) (cmds []byte, set, opaque bool) {
 	return buf, true, opaque
 }
 
-// commandEnd returns where a handler's first command ends: after a ';', '&', '|' or newline
-// outside quotes ("a || b" ends after its second '|'), or at its end.
-func commandEnd(h []byte) int {
+// shellSeps is a set of the separators commandEnd cuts a list of shell commands at.
+type shellSeps uint8
+
+const (
+	sepSemicolon shellSeps = 1 << iota // ';'
+	sepAmp                             // '&' that is no redirection's (">&2", "&>/dev/null")
+	sepPipe                            // '|'
+	sepNewline                         // '\n'
+	// sepRun: a run of one separator is cut after whole ("a || b" after its second '|').
+	sepRun
+
+	// handlerSeps end a trap handler's commands: each of them is one its run may trace.
+	handlerSeps = sepSemicolon | sepAmp | sepPipe | sepNewline | sepRun
+	// groupSeps end the commands of failureVar's "{ cmd; cmd; }": ';' only, so an assignment
+	// after "a | b;" or "a && b;" is still a command of its own.
+	groupSeps = sepSemicolon
+)
+
+// commandEnd returns the index after the first separator of seps outside quotes in cmd, and
+// true; len(cmd) and false when there is none. Quotes are '…' and "…", read without escapes;
+// a backslash, $(…), `…` and a heredoc are not read (a ';' inside them cuts), which a trap's
+// handler and a "|| { …; }" group, the lists read, have not needed.
+func commandEnd(cmd []byte, seps shellSeps) (int, bool) {
 	var quote byte
-	for i := 0; i < len(h); i++ {
-		switch c := h[i]; {
+	for i := 0; i < len(cmd); i++ {
+		c := cmd[i]
+		switch {
 		case quote != 0:
 			if c == quote {
 				quote = 0
 			}
+			continue
 		case c == '\'' || c == '"':
 			quote = c
-		case c == '&' && (i > 0 && (h[i-1] == '>' || h[i-1] == '<') || i+1 < len(h) && h[i+1] == '>'):
-			// a redirection: ">&2", "&>/dev/null"
-		case c == ';' || c == '&' || c == '|' || c == '\n':
-			for i+1 < len(h) && (h[i+1] == c) {
-				i++
-			}
-			return i + 1
+			continue
 		}
+		var sep shellSeps
+		switch c {
+		case ';':
+			sep = sepSemicolon
+		case '&':
+			if i > 0 && (cmd[i-1] == '>' || cmd[i-1] == '<') || i+1 < len(cmd) && cmd[i+1] == '>' {
+				continue // a redirection
+			}
+			sep = sepAmp
+		case '|':
+			sep = sepPipe
+		case '\n':
+			sep = sepNewline
+		}
+		if sep == 0 || seps&sep == 0 {
+			continue
+		}
+		for seps&sepRun != 0 && i+1 < len(cmd) && cmd[i+1] == c {
+			i++
+		}
+		return i + 1, true
 	}
-	return len(h)
+	return len(cmd), false
 }
 
 // shellKeywords drops the blanks and the reserved words ("if", "then", "!", "{") that lead a
@@ -737,8 +774,8 @@ func failureVar(echo []byte) string {
 		if name := assignedVar(group); name != "" {
 			return name
 		}
-		j := nextCommand(group)
-		if j < 0 {
+		j, ok := commandEnd(group, groupSeps)
+		if !ok {
 			return ""
 		}
 		group = group[j:]
@@ -754,24 +791,6 @@ func assignedVar(cmd []byte) string {
 		return ""
 	}
 	return string(cmd[:n])
-}
-
-// nextCommand returns the index after the first ';' outside quotes in cmd, or -1.
-func nextCommand(cmd []byte) int {
-	var quote byte
-	for i := 0; i < len(cmd); i++ {
-		switch c := cmd[i]; {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == ';':
-			return i + 1
-		}
-	}
-	return -1
 }
 
 // identLen is the length of the shell variable name that starts p.

@@ -423,19 +423,21 @@ func TestTrapHandler(t *testing.T) {
 	}
 	for args, want := range map[string]parsed{
 		`'docker compose down -v || echo "cleanup failed" >&2; rm -rf "$TMP"' EXIT`: {"docker compose|echo cleanup|rm -rf", true, false},
-		`cleanup EXIT`:                                         {"cleanup", true, true},
-		`./scripts/stop-services EXIT`:                         {"./scripts/stop-services", true, true},
-		`'rm -rf /tmp/x' INT TERM EXIT`:                        {"rm -rf", true, false},
-		`'rc=$?; docker compose down; exit $rc' EXIT`:          {"rc=|docker compose|exit $rc", true, false},
-		`'cleanup; exit' EXIT`:                                 {"cleanup|exit", true, true},
-		`'rm "$TMP"' EXIT`:                                     {"rm $TMP", true, false},
-		`echo cleanup failed >&2; rm -rf /tmp/x EXIT`:          {"echo cleanup|rm -rf", true, false}, // dash does not quote the handler
-		`cleanup SIGEXIT`:                                      {"cleanup", true, true},
-		`cleanup 0`:                                            {"cleanup", true, true},
-		`-- cleanup EXIT`:                                      {"cleanup", true, true},
-		`-- 'docker compose logs db &>/dev/null' EXIT`:         {"docker compose", true, false},
-		`'if [ -n "$CID" ]; then docker logs "$CID"; fi' EXIT`: {"[ -n|docker logs", true, false},
-		`'trap - EXIT; docker compose down' EXIT`:              {"trap -|docker compose", true, false},
+		`cleanup EXIT`:                                                  {"cleanup", true, true},
+		`./scripts/stop-services EXIT`:                                  {"./scripts/stop-services", true, true},
+		`'rm -rf /tmp/x' INT TERM EXIT`:                                 {"rm -rf", true, false},
+		`'rc=$?; docker compose down; exit $rc' EXIT`:                   {"rc=|docker compose|exit $rc", true, false},
+		`'cleanup; exit' EXIT`:                                          {"cleanup|exit", true, true},
+		`'rm "$TMP"' EXIT`:                                              {"rm $TMP", true, false},
+		`echo cleanup failed >&2; rm -rf /tmp/x EXIT`:                   {"echo cleanup|rm -rf", true, false}, // dash does not quote the handler
+		`cleanup SIGEXIT`:                                               {"cleanup", true, true},
+		`cleanup 0`:                                                     {"cleanup", true, true},
+		`-- cleanup EXIT`:                                               {"cleanup", true, true},
+		`-- 'docker compose logs db &>/dev/null' EXIT`:                  {"docker compose", true, false},
+		`'if [ -n "$CID" ]; then docker logs "$CID"; fi' EXIT`:          {"[ -n|docker logs", true, false},
+		`'trap - EXIT; docker compose down' EXIT`:                       {"trap -|docker compose", true, false},
+		`'docker compose logs | tail -n 100; docker compose down' EXIT`: {"docker compose|tail -n|docker compose", true, false},
+		`'kill $(jobs -p) || true' EXIT`:                                {"kill $(jobs|true", true, false},
 		// Not the EXIT trap: it stays as it was.
 		`'rm -rf /tmp/x; exit 1' INT TERM`:           {"", false, false},
 		`'echo interrupted; exit 130' INT TERM`:      {"", false, false},
@@ -598,18 +600,21 @@ func TestIsLoop(t *testing.T) {
 
 func TestFailureVar(t *testing.T) {
 	for echo, want := range map[string]string{
-		"$ pytest tests/unit -q || FAILED=1":            "FAILED",
-		"$ make lint || { STATUS=1; }":                  "STATUS",
-		"$ tox -e py312 || export FAILED=true":          "FAILED",
-		"$ go test ./... || rc_2=$?":                    "rc_2",
-		"$ pytest || true":                              "",
-		"$ pytest || echo FAILED=1 >> status.env":       "",
-		"$ FAILED=\"\"":                                 "",
-		"$ a || b && c":                                 "",
-		"$ pytest tests/unit -q || FAILED=1 # note":     "FAILED",
-		`$ pytest || { echo "unit failed"; FAILED=1; }`: "FAILED",
-		`$ pytest || { echo "a;b"; export RC=1; }`:      "RC",
-		`$ pytest || { echo "unit failed"; }`:           "",
+		"$ pytest | tee log || { tail -n 50 log | grep -i error; FAILED=1; }": "FAILED",
+		"$ make || { make clean && echo retry; RC=1; }":                       "RC",
+		`$ make || { echo "a|b" | wc -l; RC=1; }`:                             "RC",
+		"$ pytest tests/unit -q || FAILED=1":                                  "FAILED",
+		"$ make lint || { STATUS=1; }":                                        "STATUS",
+		"$ tox -e py312 || export FAILED=true":                                "FAILED",
+		"$ go test ./... || rc_2=$?":                                          "rc_2",
+		"$ pytest || true":                                                    "",
+		"$ pytest || echo FAILED=1 >> status.env":                             "",
+		"$ FAILED=\"\"":                                                       "",
+		"$ a || b && c":                                                       "",
+		"$ pytest tests/unit -q || FAILED=1 # note":                           "FAILED",
+		`$ pytest || { echo "unit failed"; FAILED=1; }`:                       "FAILED",
+		`$ pytest || { echo "a;b"; export RC=1; }`:                            "RC",
+		`$ pytest || { echo "unit failed"; }`:                                 "",
 	} {
 		if got := failureVar([]byte(echo)); got != want {
 			t.Errorf("failureVar(%q) = %q; want %q", echo, got, want)
@@ -653,6 +658,91 @@ func TestFailureVar(t *testing.T) {
 	} {
 		if got := isCheck([]byte(echo)); got != want {
 			t.Errorf("isCheck(%q) = %v; want %v", echo, got, want)
+		}
+	}
+}
+
+// TestCommandScanners pins where commandEnd cuts a command list with its two separator sets: a
+// trap handler's (handlerSeps: ';', '&' that is no redirection, '|', a newline, a run of one of
+// them such as "||" cut after whole) and a "{ cmd; cmd; }" group's as failureVar reads it
+// (groupSeps: ';' only, so "{ a | b; FAILED=1; }" keeps FAILED=1 a command of its own). They
+// were two scanners (commandEnd and nextCommand), and these cuts are theirs. Quotes are '…' and
+// "…"; a backslash, $(…), `…` and a heredoc are not read, so a ';' inside them cuts: the cuts
+// below are what the scan does, not what a shell does.
+func TestCommandScanners(t *testing.T) {
+	// The first command of in, with the separators that end it (all of in when none does),
+	// and for the group scan whether one did.
+	handler := func(in string) string {
+		end, _ := commandEnd([]byte(in), handlerSeps)
+		return in[:end]
+	}
+	group := func(in string) (string, bool) {
+		j, ok := commandEnd([]byte(in), groupSeps)
+		return in[:j], ok
+	}
+	type cut struct {
+		handler, group string // the first command each scan cuts
+		groupCut       bool   // the group scan found a ';' (its result is -1 else)
+	}
+	for in, want := range map[string]cut{
+		"":                    {"", "", false},
+		"docker compose down": {"docker compose down", "docker compose down", false},
+		"a; b":                {"a;", "a;", true},
+		"a;b":                 {"a;", "a;", true},
+		";a":                  {";", ";", true},
+		"a;; b":               {"a;;", "a;", true},
+		"a;;;b":               {"a;;;", "a;", true},
+		// && and ||, pipes, background, newlines: the handler's separators only.
+		"a && b": {"a &&", "a && b", false},
+		"a || b": {"a ||", "a || b", false},
+		"a&&&b":  {"a&&&", "a&&&b", false},
+		"a|||b":  {"a|||", "a|||b", false},
+		"a | b":  {"a |", "a | b", false},
+		"a |& b": {"a |", "a |& b", false},
+		"a & b":  {"a &", "a & b", false},
+		"a&":     {"a&", "a&", false},
+		"a\nb":   {"a\n", "a\nb", false},
+		"a\n\nb": {"a\n\n", "a\n\nb", false},
+		// Redirections are no background '&'.
+		"a &> /dev/null; b": {"a &> /dev/null;", "a &> /dev/null;", true},
+		"a >&2; b":          {"a >&2;", "a >&2;", true},
+		"a >& x; b":         {"a >& x;", "a >& x;", true},
+		"a <&3; b":          {"a <&3;", "a <&3;", true},
+		"a 2>&1 | tee x":    {"a 2>&1 |", "a 2>&1 | tee x", false},
+		// Quotes: a separator inside does not cut; the other quote character is plain inside.
+		`echo 'x; y' ; b`:          {`echo 'x; y' ;`, `echo 'x; y' ;`, true},
+		`echo "x; y" ; b`:          {`echo "x; y" ;`, `echo "x; y" ;`, true},
+		`echo "it's; ok"; b`:       {`echo "it's; ok";`, `echo "it's; ok";`, true},
+		`echo 'say "hi"; bye' | b`: {`echo 'say "hi"; bye' |`, `echo 'say "hi"; bye' | b`, false},
+		`echo "unterminated; b`:    {`echo "unterminated; b`, `echo "unterminated; b`, false},
+		`echo 'unterminated; b`:    {`echo 'unterminated; b`, `echo 'unterminated; b`, false},
+		// Escapes are not read: a backslash does not escape a separator or a quote.
+		`echo \; b`:        {`echo \;`, `echo \;`, true},
+		`echo \'; b`:       {`echo \'; b`, `echo \'; b`, false},
+		`echo \"; b"; c`:   {`echo \"; b";`, `echo \"; b";`, true},
+		`echo "a\"; b"; c`: {`echo "a\";`, `echo "a\";`, true},
+		// Command substitutions are not read either.
+		"echo $(date; id); b": {"echo $(date;", "echo $(date;", true},
+		"echo `date; id`; b":  {"echo `date;", "echo `date;", true},
+		"echo $(a | b) | c":   {"echo $(a |", "echo $(a | b) | c", false},
+		"x=$(cmd || true); y": {"x=$(cmd ||", "x=$(cmd || true);", true},
+		// Heredocs: the operator is plain text, the body's lines are commands.
+		"cat <<EOF; b":            {"cat <<EOF;", "cat <<EOF;", true},
+		"cat <<'EOF' | sh":        {"cat <<'EOF' |", "cat <<'EOF' | sh", false},
+		"cat <<EOF\nline; x\nEOF": {"cat <<EOF\n", "cat <<EOF\nline;", true},
+		// failureVar's groups.
+		"{ echo fail; FAILED=1; }":     {"{ echo fail;", "{ echo fail;", true},
+		`{ echo "a;b"; export RC=1; }`: {`{ echo "a;b";`, `{ echo "a;b";`, true},
+		"{ a | b; FAILED=1; }":         {"{ a |", "{ a | b;", true},
+		"{ a && b; RC=1; }":            {"{ a &&", "{ a && b;", true},
+		"{ a || b; }":                  {"{ a ||", "{ a || b;", true},
+		"FAILED=1 }":                   {"FAILED=1 }", "FAILED=1 }", false},
+	} {
+		if got := handler(in); got != want.handler {
+			t.Errorf("handler scan of %q cuts %q; want %q", in, got, want.handler)
+		}
+		if got, ok := group(in); got != want.group || ok != want.groupCut {
+			t.Errorf("group scan of %q cuts %q (%v); want %q (%v)", in, got, ok, want.group, want.groupCut)
 		}
 	}
 }
