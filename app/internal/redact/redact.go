@@ -756,15 +756,17 @@ var rules = []rule{
 		// SQL that sets a password: PostgreSQL's [WITH|LOGIN|ENCRYPTED] PASSWORD 'pw', MySQL's
 		// IDENTIFIED [WITH plugin] BY 'pw', in a psql -c or mysql -e, or a migration's echo. A
 		// psql variable (:'pw'), NULL, a $VAR and a placeholder ('<password>') stay. So does a
-		// message that quotes what is wrong with a password (password 'too short'): a password
-		// or Password (not PASSWORD, SQL's keyword) before lower-case words, matched first with
-		// no secret, unless SQL's WITH, LOGIN or [UN]ENCRYPTED comes before it (a match that
-		// starts there, further left, wins).
+		// message that quotes what is wrong with a password (password 'too short'): Password
+		// (not PASSWORD, SQL's keyword), or a password that starts its line or follows a colon
+		// (error: password …), before lower-case words, matched first with no secret, unless
+		// SQL's WITH, LOGIN or [UN]ENCRYPTED comes before it (a match that starts there,
+		// further left, wins). A lower-case password after a name is SQL's (alter user app
+		// password 'correct horse battery'): a passphrase of lower-case words is a secret.
 		kind:     "password",
 		literals: []string{"password '", "identified by", "identified with"},
 		inLine:   true,
 		re: lazyRegexp(`(?i:\b(?:with|login|(?:un)?encrypted)[ \t]+password)[ \t]+'(?P<secret>` + sqlPassword + `)'` +
-			`|\b[Pp]assword[ \t]+'[a-z]+(?: [a-z]+)+'` +
+			`|(?:(?m:^)` + lineStart + `|:[ \t]*)password[ \t]+'[a-z]+(?: [a-z]+)+'|\bPassword[ \t]+'[a-z]+(?: [a-z]+)+'` +
 			`|(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>` + sqlPassword + `)'`),
 		notValue: maskedRE,
 	},
