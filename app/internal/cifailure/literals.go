@@ -24,8 +24,11 @@ const (
 	// maxWindow caps a literal's length: the prefilter keeps the rarest window of a longer
 	// literal. Any substring of a required literal is required too, and short literals keep
 	// the automaton small enough for the CPU caches (whole messages made it 25 MB).
-	maxWindow     = 12
-	maxExact      = 16 // exact-string sets larger than this are abandoned
+	maxWindow = 12
+	// maxExact: exact-string sets larger than this are abandoned. A set as large as a
+	// disjunction may be (maxSetMembers) keeps "(HTTP|Status|code):? ?429" on its 12 spellings
+	// of "code 429" rather than on "429" alone, which woke the regexp on long lines of numbers.
+	maxExact      = 32
 	maxSetMembers = 32 // a disjunction with more members is too weak to use
 	maxSets       = 3  // sets kept per regexp (the most selective ones)
 )

@@ -38,6 +38,8 @@ func TestLiteralSets(t *testing.T) {
 		{`^_{3,} test\w* _{3,}$`, `[[___ test] [ ___]]`},
 		{`^e: \S+\.kts?:\d+`, `[[e: ] [.kt: .kts:]]`},
 		{`^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s =+$`, `[[ error  failed] [ in ] [s =]]`},
+		// Every spelling of the status line, not "429" alone (up to maxExact strings).
+		{`(Too Many Requests|(HTTP|[Ss]tatus|code):? ?429\b)`, `[[code 429 code429 code: 429 code:429 http 429 http429 http: 429 http:429 status 429 status429 status: 429 status:429 too many req]]`},
 	}
 	for _, tc := range tests {
 		sets, err := literalSets(tc.expr)
