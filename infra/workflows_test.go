@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -142,8 +143,27 @@ type workflowStep struct {
 
 type workflowJob struct {
 	If    string            `yaml:"if"`
+	Needs stringList        `yaml:"needs"`
+	Uses  string            `yaml:"uses"`
+	With  map[string]any    `yaml:"with"`
 	Env   map[string]string `yaml:"env"`
 	Steps []workflowStep    `yaml:"steps"`
+}
+
+// stringList is a YAML value that may be one string or a list of them (a job's needs).
+type stringList []string
+
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = []string{n.Value}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*l = list
+	return nil
 }
 
 type workflow struct {
@@ -444,5 +464,157 @@ func TestDeploySyncCarriesTheSyncOptions(t *testing.T) {
 				t.Errorf("patch %s: sync.syncOptions %q; want the spec's %q", data, got, tc.want)
 			}
 		})
+	}
+}
+
+// guardStep is the run script of rollback.yml's first step, which refuses a rollback while a
+// release run in flight can still deploy the environment.
+func guardStep(t *testing.T, root string) string {
+	t.Helper()
+	for _, s := range readWorkflow(t, root, "rollback.yml").Jobs["check-tag"].Steps {
+		if strings.HasPrefix(s.Name, "No release run in flight") {
+			return s.Run
+		}
+	}
+	t.Fatal("rollback.yml: no step \"No release run in flight…\" in job check-tag")
+	return ""
+}
+
+// TestRollbackGuard runs rollback.yml's guard against a stand-in gh (testdata/gh). After every
+// push release.yml waits at the production approval with dev done: that run must not block a
+// dev rollback (it did: the guard refused on any run in flight), but must block prod's; a run
+// whose dev jobs are not all done, or whose jobs cannot be read, blocks both.
+func TestRollbackGuard(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := guardStep(t, root)
+	type job struct{ name, status string }
+	atApproval := []job{{"image", "completed"}, {"infra", "completed"}, {"deploy-dev / deploy", "completed"}, {"infra-prod", "waiting"}}
+	for _, tc := range []struct {
+		name    string
+		runs    map[int][]job // in flight, by id; nil jobs: gh run view fails
+		noList  bool          // gh run list fails
+		blocked map[string]bool
+	}{
+		{"nothing in flight", map[int][]job{}, false, map[string]bool{"dev": false, "prod": false}},
+		{"waiting at the production approval", map[int][]job{11: atApproval}, false, map[string]bool{"dev": false, "prod": true}},
+		{"deploying prod", map[int][]job{11: {{"image", "completed"}, {"infra", "completed"}, {"deploy-dev / deploy", "completed"},
+			{"infra-prod", "completed"}, {"deploy-prod / deploy", "in_progress"}}}, false, map[string]bool{"dev": false, "prod": true}},
+		{"just queued, no job yet", map[int][]job{12: {}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"pulumi up of dev", map[int][]job{12: {{"image", "in_progress"}, {"infra", "in_progress"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"image done, dev's deploy not started", map[int][]job{12: {{"image", "completed"}, {"infra", "completed"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"deploying dev, prod's jobs listed as pending", map[int][]job{12: {{"image", "completed"}, {"infra", "completed"},
+			{"deploy-dev / deploy", "in_progress"}, {"infra-prod", "pending"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"one at the approval and a newer one queued", map[int][]job{11: atApproval, 12: {}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"jobs unreadable", map[int][]job{13: nil}, false, map[string]bool{"dev": true, "prod": true}},
+		// As before: a failed listing warns and lets the rollback go (the runbook's manual check).
+		{"runs unreadable", nil, true, map[string]bool{"dev": false, "prod": false}},
+	} {
+		for _, target := range []string{"dev", "prod"} {
+			t.Run(tc.name+"/"+target, func(t *testing.T) {
+				dir := t.TempDir()
+				bin := filepath.Join(dir, "bin")
+				if err := os.Mkdir(bin, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(filepath.Join(root, "infra", "testdata", "gh"), filepath.Join(bin, "gh")); err != nil {
+					t.Fatal(err)
+				}
+				write := func(name string, v any) {
+					data, err := json.Marshal(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !tc.noList {
+					// A completed run is listed too; the guard leaves it out.
+					runs := []map[string]any{{"databaseId": 1, "status": "completed", "headSha": "old", "url": "u1"}}
+					for id, jobs := range tc.runs {
+						status := "in_progress"
+						if len(jobs) == 0 {
+							status = "queued"
+						}
+						runs = append(runs, map[string]any{"databaseId": id, "status": status, "headSha": fmt.Sprint("sha", id), "url": fmt.Sprint("u", id)})
+						if jobs == nil {
+							continue
+						}
+						list := []map[string]string{}
+						for _, j := range jobs {
+							list = append(list, map[string]string{"name": j.name, "status": j.status})
+						}
+						write(fmt.Sprintf("jobs-%d.json", id), map[string]any{"jobs": list})
+					}
+					write("runs.json", runs)
+				}
+				// GitHub runs a step's script with bash -eo pipefail.
+				cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", run)
+				cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "FAKE_DIR="+dir, "TARGET="+target)
+				out, err := cmd.CombinedOutput()
+				var exit *exec.ExitError
+				if err != nil && !errors.As(err, &exit) {
+					t.Fatalf("running the guard: %v\n%s", err, out)
+				}
+				if blocked := err != nil; blocked != tc.blocked[target] {
+					t.Errorf("guard for %s with %v: blocked = %v; want %v\n%s", target, tc.runs, blocked, tc.blocked[target], out)
+				}
+			})
+		}
+	}
+}
+
+// TestReleaseJobsAsTheRollbackGuardReadsThem: the guard knows release.yml's jobs by name. dev
+// is deployed by `infra` (pulumi up of dev) and `deploy-dev` (deploy.yml), prod by `infra-prod`
+// and `deploy-prod`, and prod's jobs run only after dev's, so that a run with a prod job is
+// past dev. A renamed or reordered job would make the guard wave a dev rollback through.
+func TestReleaseJobsAsTheRollbackGuardReadsThem(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := readWorkflow(t, root, "release.yml")
+	deploys := map[string][]string{} // environment -> jobs that deploy it
+	for name, job := range release.Jobs {
+		if strings.HasSuffix(job.Uses, "/deploy.yml") {
+			env := fmt.Sprint(job.With["environment"])
+			deploys[env] = append(deploys[env], name)
+		}
+		for _, s := range job.Steps {
+			if strings.HasPrefix(s.Uses, "pulumi/actions@") && fmt.Sprint(s.With["command"]) == "up" {
+				stack := fmt.Sprint(s.With["stack-name"])
+				deploys[stack] = append(deploys[stack], name)
+			}
+		}
+	}
+	for env := range deploys {
+		sort.Strings(deploys[env])
+	}
+	want := map[string][]string{"dev": {"deploy-dev", "infra"}, "prod": {"deploy-prod", "infra-prod"}}
+	if fmt.Sprint(deploys) != fmt.Sprint(want) {
+		t.Errorf("release.yml: the jobs deploying each environment are %v; rollback.yml's guard reads them as %v", deploys, want)
+	}
+	// A prod job's presence means dev's jobs finished: each prod job needs (at one remove)
+	// both of dev's.
+	var ancestors func(job string) map[string]bool
+	ancestors = func(job string) map[string]bool {
+		out := map[string]bool{}
+		for _, n := range release.Jobs[job].Needs {
+			out[n] = true
+			for a := range ancestors(n) {
+				out[a] = true
+			}
+		}
+		return out
+	}
+	for _, prodJob := range want["prod"] {
+		for _, devJob := range want["dev"] {
+			if !ancestors(prodJob)[devJob] {
+				t.Errorf("release.yml: %s does not wait for %s, so a run with %s can still deploy dev", prodJob, devJob, prodJob)
+			}
+		}
 	}
 }
