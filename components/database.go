@@ -63,12 +63,31 @@ type DatabaseArgs struct {
 	// PasswordRotationDays rotates the master password in its Secrets Manager secret. Default 7.
 	PasswordRotationDays int
 	// LogKeyArn encrypts the log groups AWS would otherwise create on its own, without a key or
-	// a retention: the instance's exports (LogExports) and the rotation Lambda's. A key whose
+	// a retention: the instance's exports (LogExports), the rotation Lambda's, the proxy's
+	// (ProxyLogGroup) and, when OwnsOSMetricsLogGroup, Enhanced Monitoring's. A key whose
 	// policy lets CloudWatch Logs of Region use it (Network.LogsKeyArn). Required.
 	LogKeyArn pulumi.StringInput
 	// LogRetentionDays keeps those logs this long. Default 30.
 	LogRetentionDays int
+	// OwnsOSMetricsLogGroup: this stack creates RDSOSMetrics (OSMetricsLogGroup), the one log
+	// group Enhanced Monitoring writes to for every instance of the account and region, with
+	// LogKeyArn and LogRetentionDays, and keeps it when the stack lets go of it (other stacks'
+	// instances still write there). Default false: another stack of the same account and region
+	// owns it, and this one only reads it (a read fails while the group is missing, so AWS never
+	// creates it without a key before the owner does). Exactly one stack per account and region
+	// sets it (ci-agent:rdsOsMetricsOwner).
+	OwnsOSMetricsLogGroup bool
 }
+
+// OSMetricsLogGroup is the log group RDS Enhanced Monitoring writes every instance's OS metrics
+// to: one per account and region, whatever the instance.
+const OSMetricsLogGroup = "RDSOSMetrics"
+
+// ProxyLogGroup is the log group an RDS Proxy writes to.
+func ProxyLogGroup(proxyName string) string { return "/aws/rds/proxy/" + proxyName }
+
+// ProxyName is the name of an instance's RDS Proxy.
+func ProxyName(identifier string) string { return identifier + "-proxy" }
 
 // LogExports are the PostgreSQL logs the instance publishes to CloudWatch Logs, each to the
 // group /aws/rds/instance/<identifier>/<export>.
@@ -224,8 +243,8 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	}
 
 	// RDS and Lambda create the log groups they write to when missing, with no KMS key and no
-	// retention (kept forever). Created first, here, they have both; the instance and the
-	// rotation function wait for them. As the EKS control-plane group (cluster.go).
+	// retention (kept forever). Created first, here, they have both; the instance, the rotation
+	// function and the proxy wait for them. As the EKS control-plane group (cluster.go).
 	logGroup := func(resourceName, groupName string) (*cloudwatch.LogGroup, error) {
 		return cloudwatch.NewLogGroup(ctx, resourceName, &cloudwatch.LogGroupArgs{
 			Name:            pulumi.String(groupName),
@@ -233,18 +252,39 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 			KmsKeyId:        args.LogKeyArn,
 		}, child)
 	}
-	var exportGroups []pulumi.Resource
+	var instanceGroups []pulumi.Resource
 	for _, export := range LogExports {
 		group, err := logGroup(name+"-"+export+"-logs", RDSLogGroup(args.Identifier, export))
 		if err != nil {
 			return nil, err
 		}
-		exportGroups = append(exportGroups, group)
+		instanceGroups = append(instanceGroups, group)
 	}
 	rotationGroup, err := logGroup(name+"-rotator-logs", "/aws/lambda/"+RotationFunctionName(args.Identifier))
 	if err != nil {
 		return nil, err
 	}
+	proxyGroup, err := logGroup(name+"-proxy-logs", ProxyLogGroup(ProxyName(args.Identifier)))
+	if err != nil {
+		return nil, err
+	}
+	// Enhanced Monitoring's group is the account's and region's, shared with other stacks'
+	// instances: one stack creates it and keeps it on delete (a deleted group would come back
+	// without a key at the next metric), the others read it, which fails while it is missing.
+	var osMetrics *cloudwatch.LogGroup
+	if args.OwnsOSMetricsLogGroup {
+		osMetrics, err = cloudwatch.NewLogGroup(ctx, name+"-os-metrics-logs", &cloudwatch.LogGroupArgs{
+			Name:            pulumi.String(OSMetricsLogGroup),
+			RetentionInDays: pulumi.Int(args.LogRetentionDays),
+			KmsKeyId:        args.LogKeyArn,
+		}, child, pulumi.RetainOnDelete(true))
+	} else {
+		osMetrics, err = cloudwatch.GetLogGroup(ctx, name+"-os-metrics-logs", pulumi.ID(OSMetricsLogGroup), nil, child)
+	}
+	if err != nil {
+		return nil, err
+	}
+	instanceGroups = append(instanceGroups, osMetrics)
 
 	// The initial master password. Rotation replaces it within minutes of the first deployment;
 	// from then on the secret holds the current one.
@@ -294,7 +334,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	}, child,
 		// Rotation owns the password after creation; a new random value must never be pushed
 		// behind the secret's back (the proxy and the app read the secret).
-		pulumi.IgnoreChanges([]string{"password"}), pulumi.DependsOn(exportGroups))
+		pulumi.IgnoreChanges([]string{"password"}), pulumi.DependsOn(instanceGroups))
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +413,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		return nil, err
 	}
 	proxy, err := rds.NewProxy(ctx, name+"-proxy", &rds.ProxyArgs{
-		Name:                pulumi.String(args.Identifier + "-proxy"),
+		Name:                pulumi.String(ProxyName(args.Identifier)),
 		EngineFamily:        pulumi.String("POSTGRESQL"),
 		RequireTls:          pulumi.Bool(true),
 		IdleClientTimeout:   pulumi.Int(1800),
@@ -384,7 +424,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 			AuthScheme: pulumi.String("SECRETS"), SecretArn: c.SecretArn, IamAuth: pulumi.String("DISABLED"),
 			ClientPasswordAuthType: pulumi.String("POSTGRES_SCRAM_SHA_256"),
 		}},
-	}, child, pulumi.DependsOn([]pulumi.Resource{version}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{version, proxyGroup}))
 	if err != nil {
 		return nil, err
 	}

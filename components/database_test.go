@@ -29,7 +29,10 @@ func TestDatabase(t *testing.T) {
 		name := map[bool]string{true: "prod", false: "dev"}[prod]
 		t.Run(name, func(t *testing.T) {
 			m := run(t, func(ctx *pulumi.Context) error {
-				_, err := components.NewDatabase(ctx, "db", databaseArgs(prod))
+				args := databaseArgs(prod)
+				// prod creates the account's RDSOSMetrics, dev reads it (Pulumi.<stack>.yaml).
+				args.OwnsOSMetricsLogGroup = prod
+				_, err := components.NewDatabase(ctx, "db", args)
 				return err
 			})
 			db := one(t, m, "aws:rds/instance:Instance", "db")
@@ -142,6 +145,7 @@ func TestDatabase(t *testing.T) {
 			// The log groups RDS and Lambda would create on their own (no key, kept forever):
 			// created first, encrypted and with a retention, and waited for.
 			eq(t, "rds log exports", db.Input("enabledCloudwatchLogsExports"), []any{"postgresql", "upgrade"})
+			eq(t, "proxy name", proxy.Input("name"), "ci-agent-test-proxy")
 			for resourceName, want := range map[string]struct {
 				group  string
 				waiter *plan.Resource
@@ -149,6 +153,7 @@ func TestDatabase(t *testing.T) {
 				"db-postgresql-logs": {"/aws/rds/instance/ci-agent-test/postgresql", db},
 				"db-upgrade-logs":    {"/aws/rds/instance/ci-agent-test/upgrade", db},
 				"db-rotator-logs":    {"/aws/lambda/ci-agent-test-secret-rotation", rotator},
+				"db-proxy-logs":      {"/aws/rds/proxy/ci-agent-test-proxy", proxy},
 			} {
 				group := one(t, m, "aws:cloudwatch/logGroup:LogGroup", resourceName)
 				eq(t, resourceName+" name", group.Input("name"), want.group)
@@ -157,6 +162,23 @@ func TestDatabase(t *testing.T) {
 				if !want.waiter.DependsOn(group) {
 					t.Errorf("%s %s does not wait for its log group %s: %v", want.waiter.Type, want.waiter.Name, resourceName, want.waiter.Dependencies)
 				}
+			}
+			// Enhanced Monitoring's RDSOSMetrics is one group per account and region: the owner
+			// creates it (and keeps it on delete, other stacks' instances write there), the
+			// others read it; the instance waits for it either way.
+			osMetrics := one(t, m, "aws:cloudwatch/logGroup:LogGroup", "db-os-metrics-logs")
+			if !db.DependsOn(osMetrics) {
+				t.Errorf("the instance does not wait for RDSOSMetrics: %v", db.Dependencies)
+			}
+			if prod {
+				eq(t, "RDSOSMetrics name", osMetrics.Input("name"), "RDSOSMetrics")
+				eq(t, "RDSOSMetrics kmsKeyId", osMetrics.Input("kmsKeyId"), "arn:aws:kms:us-east-1:"+account+":key/logs")
+				eq(t, "RDSOSMetrics retentionInDays", osMetrics.Input("retentionInDays"), 30.0)
+				eq(t, "RDSOSMetrics retained on delete", osMetrics.RetainOnDelete, true)
+				eq(t, "RDSOSMetrics read", osMetrics.Read, false)
+			} else {
+				eq(t, "RDSOSMetrics read", osMetrics.Read, true)
+				eq(t, "RDSOSMetrics read id", osMetrics.ID, "RDSOSMetrics")
 			}
 			for _, f := range plan.Check(m.Resources()) {
 				if f.Rule == "logs" || f.Rule == "retention" || (f.Rule == "kms" && strings.Contains(f.Message, "log group")) {

@@ -52,6 +52,12 @@ type Config struct {
 	DbMultiAz              bool
 	DbBackupRetentionDays  int
 	DbPasswordRotationDays int
+	// RDSOSMetricsOwner: this stack creates the account's and region's RDSOSMetrics log group,
+	// which Enhanced Monitoring writes to for every instance there, with the network's log key
+	// and a retention. False: another stack of the same account and region owns it (dev uses
+	// prod's) and this one reads it, failing while it is missing. Exactly one stack per account
+	// and region that runs phase 6 sets it (docs/infra.md, Database). Default true.
+	RDSOSMetricsOwner bool
 
 	// Where the app's database is, when not phase 6's RDS Proxy and secret (a promoted DR
 	// replica: docs/runbooks/region-failover.md). Set, they replace the Application's
@@ -228,6 +234,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c.BackupRetentionDays = r.int("backupRetentionDays", 35)
 	c.DbBackupRetentionDays = r.int("dbBackupRetentionDays", pick(c.Enabled(9), c.BackupRetentionDays, 30))
 	c.DbPasswordRotationDays = r.int("dbPasswordRotationDays", 7)
+	c.RDSOSMetricsOwner = r.bool("rdsOsMetricsOwner", true)
 	c.DatabaseHostOverride = r.str("databaseHostOverride", "")
 	c.DatabaseSecretArnOverride = r.str("databaseSecretArnOverride", "")
 	c.DatabaseKeyArnOverride = r.str("databaseKeyArnOverride", "")

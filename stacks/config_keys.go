@@ -26,7 +26,7 @@ var configKeys = []string{
 	// Phase 6 and the database override.
 	"dbInstanceClass", "dbAllocatedStorage", "dbMaxAllocatedStorage", "dbMultiAz", "backupRetentionDays",
 	"dbBackupRetentionDays", "dbPasswordRotationDays", "databaseHostOverride", "databaseSecretArnOverride",
-	"databaseKeyArnOverride",
+	"databaseKeyArnOverride", "rdsOsMetricsOwner",
 	// Phase 9.
 	"secondaryRegions", "secondaryVpcCidrs", "backupVaultLock",
 	// Phases 2, 3, 4, 7, 8, 10 (config_platform.go).

@@ -25,6 +25,9 @@ func phase6Database(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOpti
 		PasswordRotationDays: cfg.DbPasswordRotationDays,
 		// The stack's log key (the network's): its exports' and rotation Lambda's log groups.
 		LogKeyArn: p.Network.LogsKeyArn,
+		// RDSOSMetrics is one group per account and region: one stack creates it, the others
+		// read it (dev shares prod's account and region).
+		OwnsOSMetricsLogGroup: cfg.RDSOSMetricsOwner,
 	}, parent)
 	if err != nil {
 		return err

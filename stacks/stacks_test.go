@@ -421,6 +421,16 @@ func TestPolicyAWSCreatedLogGroups(t *testing.T) {
 	}
 	rotator := res("aws:serverlessrepository/cloudFormationStack:CloudFormationStack", "rotator", "us-east-1",
 		map[string]any{"parameters": map[string]any{"functionName": "ci-agent-dev-secret-rotation"}})
+	monitored := func(region string) *plan.Resource {
+		r := db(region)
+		r.Inputs["monitoringInterval"] = resource.NewNumberProperty(60)
+		return r
+	}
+	proxy := res("aws:rds/proxy:Proxy", "proxy", "us-east-1", map[string]any{"name": "ci-agent-dev-proxy"})
+	// Another stack's group, read (cloudwatch.GetLogGroup): no inputs, its name is its id.
+	read := func(name, region string) *plan.Resource {
+		return &plan.Resource{Type: "aws:cloudwatch/logGroup:LogGroup", Name: "read-" + name, Region: region, ID: name, Read: true}
+	}
 	tests := []struct {
 		name      string
 		resources []*plan.Resource
@@ -439,6 +449,15 @@ func TestPolicyAWSCreatedLogGroups(t *testing.T) {
 		{"EKS control-plane logs without their group", []*plan.Resource{res("eks:index:Cluster", "eks", "us-east-1",
 			map[string]any{"name": "ci-agent-dev", "encryptionConfigKeyArn": "k", "enabledClusterLogTypes": []any{"audit"}})},
 			[]string{"logs eks: writes to the log group /aws/eks/ci-agent-dev/cluster"}},
+		{"Enhanced Monitoring without RDSOSMetrics", []*plan.Resource{monitored("us-east-1")},
+			[]string{"logs db: writes to the log group RDSOSMetrics (us-east-1), which the program does not create"}},
+		{"Enhanced Monitoring with RDSOSMetrics", []*plan.Resource{monitored("us-east-1"), group("RDSOSMetrics", "us-east-1")}, nil},
+		{"Enhanced Monitoring with another stack's RDSOSMetrics, read", []*plan.Resource{monitored("us-east-1"), read("RDSOSMetrics", "us-east-1")}, nil},
+		{"Enhanced Monitoring with RDSOSMetrics read in another region", []*plan.Resource{monitored("eu-west-1"), read("RDSOSMetrics", "us-east-1")},
+			[]string{"logs db: writes to the log group RDSOSMetrics (eu-west-1)"}},
+		{"RDS Proxy without its group", []*plan.Resource{proxy},
+			[]string{"logs proxy: writes to the log group /aws/rds/proxy/ci-agent-dev-proxy (us-east-1), which the program does not create"}},
+		{"RDS Proxy with its group", []*plan.Resource{proxy, group("/aws/rds/proxy/ci-agent-dev-proxy", "us-east-1")}, nil},
 		{"a log group kept forever", []*plan.Resource{res("aws:cloudwatch/logGroup:LogGroup", "forever", "us-east-1", map[string]any{"name": "/x", "kmsKeyId": "k"})},
 			[]string{"retention forever: log group without retentionInDays"}},
 	}

@@ -45,6 +45,9 @@ func Estimate(resources []*Resource) Cost {
 	}
 	peerings := 0
 	for _, r := range resources {
+		if r.Read {
+			continue // another stack's, priced in its plan
+		}
 		if r.Type == "aws:ec2/vpcPeeringConnection:VpcPeeringConnection" {
 			peerings++
 		}

@@ -59,6 +59,9 @@ type Resource struct {
 	Aliases []string
 	// RetainOnDelete: the engine forgets the resource instead of deleting it.
 	RetainOnDelete bool
+	// Read: the program only reads the resource (a Get, ID its id), which exists outside this
+	// stack; the engine never creates, changes or deletes it.
+	Read bool
 }
 
 // DependsOn reports whether r waits for other explicitly (pulumi.DependsOn).
@@ -202,6 +205,9 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	remote := false
 	var ignore, deps, aliases []string
 	retain := false
+	if args.ReadRPC != nil {
+		parent = args.ReadRPC.GetParent()
+	}
 	if args.RegisterRPC != nil {
 		retain = args.RegisterRPC.GetRetainOnDelete()
 		parent = args.RegisterRPC.GetParent()
@@ -222,6 +228,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent,
 		Custom: args.Custom, Remote: remote, Inputs: args.Inputs, Provider: args.Provider,
 		IgnoreChanges: ignore, Dependencies: deps, Aliases: aliases, RetainOnDelete: retain,
+		Read: args.ReadRPC != nil,
 	}
 	if p, ok := m.byURN[parent]; ok {
 		r.Phase = p.Phase

@@ -71,12 +71,17 @@ func Check(resources []*Resource) []Finding {
 
 	bucketEncrypted := map[string]bool{}
 	bucketBlocked := map[string]bool{}
-	logGroups := map[string]bool{} // region + " " + name of every log group the program creates
+	logGroups := map[string]bool{} // region + " " + name of every log group the program creates or reads
 	for _, r := range resources {
 		switch r.Type {
 		case "aws:cloudwatch/logGroup:LogGroup":
 			if name, ok := r.Input("name").(string); ok {
 				logGroups[r.Region+" "+name] = true
+			}
+			// A read (cloudwatch.GetLogGroup) names the group by its id: another stack created
+			// it, and the read fails while it is missing, so AWS cannot create it first.
+			if r.Read && r.ID != "" {
+				logGroups[r.Region+" "+r.ID] = true
 			}
 		case "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2":
 			for _, rule := range asSlice(r.Input("rules")) {
@@ -94,6 +99,9 @@ func Check(resources []*Resource) []Finding {
 	}
 
 	for _, r := range resources {
+		if r.Read {
+			continue // another stack's resource, checked in that stack's plan
+		}
 		// Node groups (aws:eks/nodeGroup:NodeGroup) are plain aws resources, covered by the first
 		// clause; the pulumi-eks cluster is a component whose tags reach what it creates.
 		taggable := (strings.HasPrefix(r.Type, "aws:") && r.Custom && !untaggable[r.Type]) ||
@@ -233,9 +241,10 @@ func Check(resources []*Resource) []Finding {
 }
 
 // awsCreatedLogGroups are the CloudWatch log groups r makes an AWS service write to, in r's
-// region: an RDS instance's log exports, an EKS cluster's control-plane logs, and the Lambda a
-// Serverless Application Repository stack creates under its functionName parameter (the
-// password-rotation function).
+// region: an RDS instance's log exports and, with Enhanced Monitoring (monitoringInterval > 0),
+// the account's and region's RDSOSMetrics, an RDS Proxy's /aws/rds/proxy/<name>, an EKS
+// cluster's control-plane logs, and the Lambda a Serverless Application Repository stack
+// creates under its functionName parameter (the password-rotation function).
 func awsCreatedLogGroups(r *Resource) []string {
 	var out []string
 	switch r.Type {
@@ -245,6 +254,13 @@ func awsCreatedLogGroups(r *Resource) []string {
 			if id != "" {
 				out = append(out, fmt.Sprintf("/aws/rds/instance/%s/%v", id, export))
 			}
+		}
+		if interval, _ := r.Input("monitoringInterval").(float64); interval > 0 {
+			out = append(out, "RDSOSMetrics")
+		}
+	case "aws:rds/proxy:Proxy":
+		if name, _ := r.Input("name").(string); name != "" {
+			out = append(out, "/aws/rds/proxy/"+name)
 		}
 	case "eks:index:Cluster":
 		if name, _ := r.Input("name").(string); name != "" && len(asSlice(r.Input("enabledClusterLogTypes"))) > 0 {

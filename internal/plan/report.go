@@ -29,6 +29,9 @@ type ResourceRow struct {
 	Phase  string         `json:"phase"`
 	Region string         `json:"region"`
 	Inputs map[string]any `json:"inputs"`
+	// Read: another stack's resource this one only reads (its id), never creates or changes.
+	Read bool   `json:"read,omitempty"`
+	ID   string `json:"id,omitempty"`
 }
 
 // NewReport assembles the report of one mocked run: resources (providers and the phase
@@ -52,7 +55,11 @@ func NewReport(stack string, resources []*Resource, warnings ...string) Report {
 		for k, v := range r.Inputs {
 			inputs[string(k)] = Plain(v)
 		}
-		rep.Resources = append(rep.Resources, ResourceRow{Type: r.Type, Name: r.Name, Phase: r.Phase, Region: r.Region, Inputs: inputs})
+		row := ResourceRow{Type: r.Type, Name: r.Name, Phase: r.Phase, Region: r.Region, Inputs: inputs, Read: r.Read}
+		if r.Read {
+			row.ID = r.ID
+		}
+		rep.Resources = append(rep.Resources, row)
 	}
 	sort.SliceStable(rep.Resources, func(i, j int) bool {
 		a, b := rep.Resources[i], rep.Resources[j]
@@ -108,6 +115,9 @@ func (rep Report) WriteText(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, r := range rows {
 			var props []string
+			if r.Read {
+				props = append(props, "read (another stack's): id="+r.ID)
+			}
 			for _, k := range keyInputs[r.Type] {
 				if v, ok := r.Inputs[k]; ok {
 					b, _ := json.Marshal(v)
