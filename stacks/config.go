@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -92,6 +93,14 @@ func (c Config) Production() bool { return c.Environment == "prod" }
 // inClusterPhases install into the cluster through its API from where pulumi runs.
 var inClusterPhases = []int{2, 3, 4, 7, 8, 10}
 
+// PrivateEndpoint reports whether the EKS API endpoint is private only (ci-agent:publicAccessCidrs
+// empty): reachable from the VPC alone, not from GitHub-hosted runners or a laptop.
+func (c Config) PrivateEndpoint() bool { return len(c.PublicAccessCidrs) == 0 }
+
+// PulumiUsesClusterAPI reports whether `pulumi preview/up` of this stack talks to the cluster's
+// API (phases 2, 3, 4, 7, 8 and 10 install into it).
+func (c Config) PulumiUsesClusterAPI() bool { return slices.ContainsFunc(inClusterPhases, c.Enabled) }
+
 // ChaosInjection reports whether this stack installs Chaos Mesh (phase 7 with
 // ci-agent:chaosMesh) and so opens the app namespace to its experiments.
 func (c Config) ChaosInjection() bool { return c.Enabled(7) && c.Platform.ChaosMesh }
@@ -100,10 +109,11 @@ func (c Config) ChaosInjection() bool { return c.Enabled(7) && c.Platform.ChaosM
 // do what its owner most likely wants; the program goes on.
 func (c Config) Warnings() []string {
 	var out []string
-	if len(c.PublicAccessCidrs) == 0 && slices.ContainsFunc(inClusterPhases, c.Enabled) {
+	if c.PrivateEndpoint() && c.PulumiUsesClusterAPI() {
 		out = append(out, "ci-agent:publicAccessCidrs is empty, so the EKS API endpoint is private: phases 2, 3, 4, 7, 8 and 10 "+
 			"(and the VPC CNI) talk to it from where `pulumi up` runs, and time out unless that is inside the VPC "+
-			"(a VPN, SSM, a runner in the VPC). Set it to the CIDRs of the machines that deploy.")
+			"(a VPN, SSM, a runner in the VPC). Set it to the CIDRs of the machines that deploy, or run them in the VPC "+
+			"(docs/infra.md, \"Reaching the EKS API\").")
 	}
 	if c.Enabled(4) && !c.Enabled(6) && c.DatabaseHostOverride == "" {
 		out = append(out, "phase 4 runs without phase 6 and ci-agent:databaseHostOverride is empty: the Application passes no "+
@@ -423,6 +433,9 @@ func (c Config) validateRanges() error {
 		return fmt.Errorf("config ci-agent:natGateways = 0: the private subnets would have no route out, and phase 1's nodes " +
 			"could not reach the EC2 API (the VPC CNI and the EBS CSI driver call it; the VPC has no ec2 endpoint); set natGateways to 1 or more")
 	}
+	if err := validatePublicAccessCidrs(c.PublicAccessCidrs); err != nil {
+		return err
+	}
 	if !strings.HasPrefix(c.DbInstanceClass, "db.") {
 		return fmt.Errorf("config ci-agent:dbInstanceClass = %q: want an RDS instance class like db.t4g.medium", c.DbInstanceClass)
 	}
@@ -481,6 +494,30 @@ func (c Config) validateRanges() error {
 			"refuse Alertmanager's login (pulumi config set --secret ci-agent:alertSmtpPassword …)")
 	}
 	return c.Platform.validateApp()
+}
+
+// validatePublicAccessCidrs checks ci-agent:publicAccessCidrs, the ranges the EKS API endpoint
+// is public to (empty: private only). Each must be an IPv4 CIDR in its canonical form (EKS takes
+// IPv6 blocks only on IPv6 clusters, and this one is IPv4), and none may be the whole internet:
+// EKS would accept 0.0.0.0/0, and the API would answer anyone (the policy's `public` rule
+// catches it later, in the plan; this names the key).
+func validatePublicAccessCidrs(cidrs []string) error {
+	for i, cidr := range cidrs {
+		key := fmt.Sprintf("config ci-agent:publicAccessCidrs[%d] = %q", i, cidr)
+		prefix, err := netip.ParsePrefix(cidr)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: not a CIDR; want the deploying machines' ranges like 203.0.113.0/24 (docs/infra.md, \"Reaching the EKS API\")", key)
+		case !prefix.Addr().Is4():
+			return fmt.Errorf("%s: want an IPv4 CIDR (EKS takes IPv6 ranges only on IPv6 clusters, and this cluster is IPv4)", key)
+		case prefix.Bits() == 0:
+			return fmt.Errorf("%s: would open the EKS API endpoint to the whole internet; list the ranges of the machines that deploy, "+
+				"or leave the key empty for a private endpoint (docs/infra.md, \"Reaching the EKS API\")", key)
+		case prefix != prefix.Masked():
+			return fmt.Errorf("%s: has host bits set; did you mean %s?", key, prefix.Masked())
+		}
+	}
+	return nil
 }
 
 func pick(cond bool, a, b int) int {

@@ -598,6 +598,16 @@ func TestConfigErrors(t *testing.T) {
 		{"domain with a space", map[string]string{"ci-agent:domain": "dev ci-agent.tech"}, `ci-agent:domain = "dev ci-agent.tech"`},
 		{"domain without a dot", map[string]string{"ci-agent:domain": "localhost"}, `ci-agent:domain = "localhost"`},
 		{"domain with a trailing dot", map[string]string{"ci-agent:domain": "ci-agent.tech."}, `ci-agent:domain = "ci-agent.tech."`},
+		// The EKS endpoint: public only to listed IPv4 ranges, never to the whole internet.
+		{"endpoint open to the internet", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "0.0.0.0/0"]`},
+			`ci-agent:publicAccessCidrs[1] = "0.0.0.0/0": would open the EKS API endpoint to the whole internet`},
+		{"endpoint open to the IPv6 internet", map[string]string{"ci-agent:publicAccessCidrs": `["::/0"]`}, `ci-agent:publicAccessCidrs[0] = "::/0": want an IPv4 CIDR`},
+		{"endpoint CIDR without a length", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.7"]`}, `ci-agent:publicAccessCidrs[0] = "203.0.113.7": not a CIDR`},
+		{"endpoint CIDR too long", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/33"]`}, `ci-agent:publicAccessCidrs[0] = "203.0.113.0/33": not a CIDR`},
+		{"endpoint CIDR a name", map[string]string{"ci-agent:publicAccessCidrs": `["office"]`}, `ci-agent:publicAccessCidrs[0] = "office": not a CIDR`},
+		{"endpoint CIDR with host bits", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.7/24"]`},
+			`ci-agent:publicAccessCidrs[0] = "203.0.113.7/24": has host bits set; did you mean 203.0.113.0/24?`},
+		{"endpoint CIDRs not a list", map[string]string{"ci-agent:publicAccessCidrs": `203.0.113.0/24`}, "ci-agent:publicAccessCidrs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -609,6 +619,36 @@ func TestConfigErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("config %v: error = %v; want one containing %q", tc.set, err, tc.want)
 			}
+		})
+	}
+}
+
+// TestPublicAccessCidrsReachTheCluster: ci-agent:publicAccessCidrs makes the endpoint public and
+// private, restricted to those ranges; without it the endpoint is private only.
+func TestPublicAccessCidrsReachTheCluster(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		set    map[string]string
+		public bool
+		cidrs  []any
+	}{
+		{"default: private only", nil, false, []any{}},
+		{"public to the listed ranges", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "198.51.100.7/32"]`},
+			true, []any{"203.0.113.0/24", "198.51.100.7/32"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := map[string]string{"aws:region": "us-east-1", "ci-agent:environment": "dev", "ci-agent:phases": "[1]"}
+			for k, v := range tc.set {
+				cfg[k] = v
+			}
+			m, err := plan.Run("dev", cfg, stacks.Program)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cluster := named(t, m, "eks:index:Cluster", "eks")
+			eq(t, "endpointPrivateAccess", cluster.Input("endpointPrivateAccess"), true)
+			eq(t, "endpointPublicAccess", cluster.Input("endpointPublicAccess"), tc.public)
+			eq(t, "publicAccessCidrs", cluster.Input("publicAccessCidrs"), tc.cidrs)
 		})
 	}
 }
@@ -632,6 +672,8 @@ func TestConfigAccepts(t *testing.T) {
 		{"a subdomain with digits and hyphens", map[string]string{"ci-agent:domain": "dev-2.ci-agent.tech"}},
 		{"a node group that scales from zero", map[string]string{"ci-agent:nodeMin": "0", "ci-agent:nodeDesired": "0", "ci-agent:nodeMax": "2"}},
 		{"fractional budgets", map[string]string{"ci-agent:budgetStorage": "0.5"}},
+		{"endpoint public to a network and a host", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "198.51.100.7/32"]`}},
+		{"endpoint private (empty list)", map[string]string{"ci-agent:publicAccessCidrs": `[]`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

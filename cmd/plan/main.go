@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -26,7 +27,7 @@ func run(args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
 	stack := flags.String("stack", "dev", "stack to plan (reads Pulumi.<stack>.yaml)")
 	format := flags.String("format", "text", "output format: text or json")
-	dir := flags.String("dir", ".", "directory holding the Pulumi.<stack>.yaml files")
+	dir := flags.String("dir", ".", "directory holding the Pulumi.<stack>.yaml files (and .github/workflows, whose runners the plan checks)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -41,18 +42,26 @@ func run(args []string, stdout io.Writer) error {
 	// which Pulumi's mocks drop, and a plan that passes silently over an unreachable endpoint
 	// or alerts sent nowhere would hide what `pulumi preview` shows.
 	var warnings []string
+	var private plan.PrivateEndpoint
 	program := func(ctx *pulumi.Context) error {
 		cfg, err := stacks.LoadConfig(ctx)
 		if err != nil {
 			return err
 		}
 		warnings = cfg.Warnings()
+		private = plan.PrivateEndpoint{Pulumi: cfg.PrivateEndpoint() && cfg.PulumiUsesClusterAPI(), Kubectl: cfg.PrivateEndpoint()}
 		return stacks.Deploy(ctx, cfg)
 	}
 	mocks, err := plan.Run(*stack, config, program)
 	if err != nil {
 		return err
 	}
+	// The workflows that would reach that private endpoint from GitHub's runners, outside the VPC.
+	hosted, err := plan.HostedRunnerWarnings(filepath.Join(*dir, ".github", "workflows"), *stack, private)
+	if err != nil {
+		return err
+	}
+	warnings = append(warnings, hosted...)
 	report := plan.NewReport(*stack, mocks.Resources(), warnings...)
 	if *format == "json" {
 		err = report.WriteJSON(stdout)

@@ -28,24 +28,37 @@ func TestRunReportsWarnings(t *testing.T) {
 		"    secure: AAABAExampleCiphertext",
 	}, "\n")
 	tests := []struct {
-		name   string
-		extra  string
-		format string
-		want   []string // in the output
-		absent []string
+		name      string
+		extra     string
+		format    string
+		workflows bool     // the repository's .github/workflows next to the stack file
+		want      []string // in the output
+		absent    []string
 	}{
-		{"committed dev stack", "", "text", []string{"== warnings: 5",
+		{"committed dev stack", "", "text", false, []string{"== warnings: 5",
 			"ci-agent:publicAccessCidrs is empty", "ci-agent:alertEmail is ops@dev.ci-agent.tech",
 			"ci-agent:budgetEmail is ops@dev.ci-agent.tech", "ci-agent:alertSmtpSmarthost is empty",
 			"ci-agent:delegationSetId is empty"}, nil},
-		{"committed dev stack as JSON", "", "json", []string{"ci-agent:publicAccessCidrs is empty"}, nil},
-		{"reachable endpoint, a relay and real mailboxes", quiet, "text", []string{"== warnings: 0"}, []string{"publicAccessCidrs", "alertEmail is", "delegationSetId"}},
+		{"committed dev stack as JSON", "", "json", false, []string{"ci-agent:publicAccessCidrs is empty"}, nil},
+		{"reachable endpoint, a relay and real mailboxes", quiet, "text", false, []string{"== warnings: 0"}, []string{"publicAccessCidrs", "alertEmail is", "delegationSetId"}},
+		// The workflows that would reach dev's private endpoint from GitHub's runners.
+		{"committed dev stack and workflows", "", "text", true, []string{"== warnings: 8",
+			"release.yml job infra runs `pulumi up` of dev on GitHub-hosted runners (ubuntu-latest), which cannot reach the private EKS endpoint",
+			"preview.yml job preview runs `pulumi preview` of dev on GitHub-hosted runners",
+			"deploy.yml job deploy (for dev: release.yml deploy-dev, rollback.yml rollback) runs kubectl on GitHub-hosted runners"},
+			[]string{"infra-prod"}},
+		{"reachable endpoint and the workflows", quiet, "text", true, []string{"== warnings: 0"}, []string{"GitHub-hosted"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(strings.TrimRight(string(base), "\n")+"\n"+tc.extra+"\n"), 0o600); err != nil {
 				t.Fatal(err)
+			}
+			if tc.workflows {
+				if err := os.CopyFS(filepath.Join(dir, ".github", "workflows"), os.DirFS(filepath.Join("..", "..", ".github", "workflows"))); err != nil {
+					t.Fatal(err)
+				}
 			}
 			var out strings.Builder
 			if err := run([]string{"-stack", "dev", "-dir", dir, "-format", tc.format}, &out); err != nil {
