@@ -756,17 +756,21 @@ var rules = []rule{
 		// SQL that sets a password: PostgreSQL's [WITH|LOGIN|ENCRYPTED] PASSWORD 'pw', MySQL's
 		// IDENTIFIED [WITH plugin] BY 'pw', in a psql -c or mysql -e, or a migration's echo. A
 		// psql variable (:'pw'), NULL, a $VAR and a placeholder ('<password>') stay. So does a
-		// message that quotes what is wrong with a password (password 'too short'): Password
-		// (not PASSWORD, SQL's keyword), or a password that starts its line or follows a colon
-		// (error: password …), before lower-case words, matched first with no secret, unless
-		// SQL's WITH, LOGIN or [UN]ENCRYPTED comes before it (a match that starts there,
-		// further left, wins). A lower-case password after a name is SQL's (alter user app
-		// password 'correct horse battery'): a passphrase of lower-case words is a secret.
+		// message that quotes what is wrong with a password (error: password 'too short',
+		// Password 'is required' for user ci): Password (not PASSWORD, SQL's keyword), or a
+		// password that starts its line or follows a colon, before a quoted passwordProblem,
+		// matched first with no secret, unless SQL's WITH, LOGIN or [UN]ENCRYPTED comes before
+		// it (a match that starts there, further left, wins) or a ; ends the statement after
+		// it. The quoted words themselves must say what is wrong: lower-case words alone are
+		// a passphrase as often (alter user app\n  password 'correct horse battery staple';
+		// -- set it: password '…'), and a message word after the quote does not tell a
+		// message quoting the problem from one quoting the password (Password 'letmein' is
+		// too weak). A lower-case password after a name is SQL's.
 		kind:     "password",
 		literals: []string{"password '", "identified by", "identified with"},
 		inLine:   true,
 		re: lazyRegexp(`(?i:\b(?:with|login|(?:un)?encrypted)[ \t]+password)[ \t]+'(?P<secret>` + sqlPassword + `)'` +
-			`|(?:(?m:^)` + lineStart + `|:[ \t]*)password[ \t]+'[a-z]+(?: [a-z]+)+'|\bPassword[ \t]+'[a-z]+(?: [a-z]+)+'` +
+			`|(?:(?:(?m:^)` + lineStart + `|:[ \t]*)password|\bPassword)[ \t]+'` + passwordProblem + `'(?:[ \t]*[^\s;]|[ \t\r]*(?m:$))` +
 			`|(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>` + sqlPassword + `)'`),
 		notValue: maskedRE,
 	},
@@ -880,6 +884,11 @@ func namesVariable(s string, start, end int) bool {
 
 // secretWord is what the name of a variable holding a secret says, in upper case.
 const secretWord = `(?:TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|KEY|PASS|PWD|PAT|CREDENTIALS?)` // #nosec G101 -- a pattern, not a credential
+
+// passwordProblem is what a message quotes as wrong with a password (see the SQL rule): a
+// short list of validation phrases, which a passphrase does not start with.
+const passwordProblem = `(?:(?:is |was )?(?:too (?:short|long|weak|simple|common)|not (?:set|given|provided|valid|allowed))` +
+	`|(?:is|was) (?:required|invalid|incorrect|empty|missing|expired)|(?:does|did) not match|must (?:be|contain|have|include|differ|match|not)(?: [a-z]+)*|cannot be (?:empty|blank|reused))`
 
 // sqlPassword is the password in SQL's quotes: not a psql variable (:'pw') or a $VAR.
 const sqlPassword = `[^'\n$:][^'\n]*`
