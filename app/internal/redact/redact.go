@@ -890,6 +890,14 @@ const secretWord = `(?:TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|KEY|PASS|PWD|PAT|
 const passwordProblem = `(?:(?:is |was )?(?:too (?:short|long|weak|simple|common)|not (?:set|given|provided|valid|allowed))` +
 	`|(?:is|was) (?:required|invalid|incorrect|empty|missing|expired)|(?:does|did) not match|must (?:be|contain|have|include|differ|match|not)(?: [a-z]+)*|cannot be (?:empty|blank|reused))`
 
+// placeholderName is an upper-case word that names a secret as a help or usage text does: no
+// digit, and secretWord a whole _- or --separated word of it (API_TOKEN, SECRET-KEY,
+// NEW_PASSWORD), as variableNameRE reads one, or one of the glued spellings real help texts
+// use (mc's ACCESSKEY SECRETKEY, APIKEY, AUTHTOKEN, NEWPASSWORD). A word that merely holds
+// one goes: MONKEYBUSINESS, PATHFINDER, COMPASSROSE, MYSECRETKEY, TOKENVALUE,
+// SUPERSECRETPASS, PASSWORDSECRET, KEYPASS are passwords in upper case.
+const placeholderName = `(?:[A-Z]+[_\-])*(?:` + secretWord + `|(?:ACCESS|SECRET|SECRETACCESS|API|AUTH|PRIVATE)(?:KEY|TOKEN)|(?:NEW|OLD)(?:PASSWORD|PASSWD|PASS))(?:[_\-][A-Z]+)*` // #nosec G101 -- a pattern, not a credential
+
 // sqlPassword is the password in SQL's quotes: not a psql variable (:'pw') or a $VAR.
 const sqlPassword = `[^'\n$:][^'\n]*`
 
@@ -897,10 +905,10 @@ const sqlPassword = `[^'\n$:][^'\n]*`
 // or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}"), and a
 // placeholder, as a help or usage text names a positional secret (mc alias set ALIAS URL
 // ACCESSKEY SECRETKEY, rabbitmqctl add_user <username> <password>), quoted or not: <…>,
-// […], an upper-case word that names a secret (secretWord in it, no digit: SECRETKEY,
-// API_TOKEN, [PASSWORD]), and a variable as urlVariableRE reads one ($TOKEN, ${PASSWORD},
+// […], an upper-case name of a secret (placeholderName: SECRETKEY, API_TOKEN, [PASSWORD]),
+// and a variable as urlVariableRE reads one ($TOKEN, ${PASSWORD},
 // $db_password: curl -u "$USER:$TOKEN"; a mixed-case $ecretPw9 goes).
-var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\}|["']?(?:<[^<>\s]+>|\[[^\[\]\s]+\]|\[?[A-Z_\-]*` + secretWord + `[A-Z_\-]*\]?` +
+var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\}|["']?(?:<[^<>\s]+>|\[[^\[\]\s]+\]|\[?` + placeholderName + `\]?` +
 	`|\$(?:` + urlVariable + `|\{` + urlVariable + `\}))["']?)\z`)
 
 // urlVariableRE matches a URL's password that is no secret: masked (***), or a variable the
