@@ -951,6 +951,59 @@ func BenchmarkCommandLines(b *testing.B) {
 	}
 }
 
+// BenchmarkCommandLinesRepeated reads, line by line, 256 KiB of continued lines that each
+// hold a rule's literal (curl, again and again), with each of the three continuations: every
+// line is kept, so each cost the whole kept command until rescanFactor bounded it.
+func BenchmarkCommandLinesRepeated(b *testing.B) {
+	for _, bc := range []struct{ name, line string }{
+		{"backtick", "curl -sS `"},
+		{"caret", "curl -sS ^"},
+		{"backslash", "curl -sS \\"},
+	} {
+		var lines [][]byte
+		for n := 0; n < 256<<10; n += len(bc.line) + 1 {
+			lines = append(lines, []byte(bc.line))
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(256 << 10)
+			for b.Loop() {
+				var c CommandLines
+				for _, l := range lines {
+					c.Redact(l)
+				}
+			}
+		})
+	}
+}
+
+// TestCommandLinesBudget checks the bound on what CommandLines has String read again: on a
+// log of continued lines that each hold a literal it stays within rescanFactor times the
+// log plus rescanAllowance, and past it a continued line is left as it is (String's alone),
+// where within it the joined command is read.
+func TestCommandLinesBudget(t *testing.T) {
+	var c CommandLines
+	seen := 0
+	for i := 0; i < 200000; i++ {
+		line := "curl -sS `"
+		c.Redact([]byte(line))
+		seen += len(line) + 1
+		if c.rescanned > rescanFactor*seen+rescanAllowance {
+			t.Fatalf("after %d lines (%d bytes) String read %d bytes again", i+1, seen, c.rescanned)
+		}
+	}
+	if c.rescanned < rescanFactor*seen {
+		t.Errorf("String read %d bytes again of %d: the budget was not used", c.rescanned, seen)
+	}
+	if got, line := c.Redact([]byte("  -u deploy:s3cr3tpw `")), "  -u deploy:s3cr3tpw `"; string(got) != line {
+		t.Errorf("past the budget, a continued line became %q; want it as it is", got)
+	}
+	var fresh CommandLines
+	fresh.Redact([]byte("curl -sS `"))
+	if got, want := string(fresh.Redact([]byte("  -u deploy:s3cr3tpw `"))), "  -u deploy:[REDACTED:password] `"; got != want {
+		t.Errorf("within the budget, a continued line became %q; want %q", got, want)
+	}
+}
+
 // TestCommandLines checks that a text redacted line by line through CommandLines (and String,
 // as a shown line is) reads as the whole text redacted does, for commands continued over lines.
 func TestCommandLines(t *testing.T) {
