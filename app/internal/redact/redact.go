@@ -39,6 +39,10 @@ type rule struct {
 	// (the same secret indexes), which TestRulesCompile checks. re then must not look left of
 	// its start (no \b first): it is also searched in the text after a match.
 	more *lazy
+	// moreIf, when set, says whether more is tried after a match (of re or of more), given
+	// its text: the authorization rule reads a cookie's further pairs, not what follows a
+	// Bearer token, and not past a quote that closed the cookies or an unquoted -b's value.
+	moreIf func(match string) bool
 	// continued says that a match may go on over lines that end with a backslash: the
 	// arguments of a command continued onto the next line (curl -sS \, then -u user:pw) are
 	// still its own, as a script echoed by the CI (GitHub Actions' ##[group]Run, set -v)
@@ -59,6 +63,10 @@ type rule struct {
 	// matches only, like notKey, where the same shapes as alternatives of re cost every
 	// byte of the lines searched and took the password rule past 500 instructions.
 	notValue *lazy
+	// notMatch, when set, keeps the secret of a match m of s it returns true for, and of the
+	// matches of more that follow it: a check that needs the text around the match, beyond
+	// the line searched (curl's -b, whose curl may be on a line that the command continues).
+	notMatch func(s string, m []int) bool
 }
 
 var rules = []rule{
@@ -329,15 +337,20 @@ var rules = []rule{
 		// (curl -H, curl -v's > and <, a JSON dump's "Cookie": "…"), curl's --cookie and -b
 		// name=value (-b cookies.txt names a file). Each value of the header goes, through
 		// more (a=…; b=…); the names stay, and so do a Set-Cookie's attributes (notKey: Path=,
-		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps.
+		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps. -b is curl's only: in
+		// lower case, with curl earlier in the command (notCurlCookie: make -B PREFIX=… and sort
+		// -b key=value stay), and more reads further pairs only where cookies go on
+		// (cookieGoesOn: not after a Bearer token, a closing quote or an unquoted -b's value).
 		kind: "authorization",
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
 			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key", "cookie", "-b "},
 		inLine: true,
 		re: lazyRegexp(`(?i)(?:` + authHeader +
-			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `-b [ \t]*["']?)` + cookiePair + `)`),
-		more:   lazyRegexp(`\A(?i:` + authHeader + `|;[ \t]*` + cookiePair + `)`),
-		notKey: cookieAttributeRE,
+			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `(?-i:-b) [ \t]*["']?)` + cookiePair + `)`),
+		more:     lazyRegexp(`\A(?i:` + authHeader + `|;[ \t]*` + cookiePair + `)`),
+		moreIf:   cookieGoesOn,
+		notKey:   cookieAttributeRE,
+		notMatch: notCurlCookie,
 	},
 	{
 		// Passwords by their place rather than their shape: an environment dump
@@ -788,6 +801,90 @@ const authHeader = `(?:(?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbe
 // the option's argument, is read with it: a command rule reading on would take it for one
 // that opens.
 const cookiePair = `[A-Za-z0-9_][A-Za-z0-9_!#$%&*+.^|~\-]*=(?:(?P<secret>[^\s;,"'\\\[<*$\x1b` + "`" + `][^\s;,"'\\\x1b]{5,})|[^\s;,"'\\\x1b]*)["']?`
+
+// cookieGoesOn is the authorization rule's moreIf: further pairs are read after a Cookie: or
+// Set-Cookie: header's pair, or one of a quoted --cookie or -b argument, until a quote closes
+// them. An unquoted --cookie or -b value ends at its ; (the shell's: curl -b sid=…; RESULT=x
+// runs a second command), and a Bearer token's ; charset=… is no cookie.
+func cookieGoesOn(match string) bool {
+	if strings.HasSuffix(match, `"`) || strings.HasSuffix(match, "'") {
+		return false
+	}
+	t := skipBlanksAndColors(match)
+	switch {
+	case strings.HasPrefix(t, ";"):
+		return true // a pair more read: its cookies go on
+	case hasPrefixFold(t, "cookie"):
+		return true
+	case strings.HasPrefix(t, "--cookie"), strings.HasPrefix(t, "-b"):
+		t = strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(t, "--cookie"), "-b"), "= \t")
+		return strings.HasPrefix(t, `"`) || strings.HasPrefix(t, "'")
+	}
+	return false
+}
+
+// skipBlanksAndColors is s after the blanks and colors it starts with.
+func skipBlanksAndColors(s string) string {
+	for i := 0; i < len(s); {
+		switch j := colorEnd(s, i); {
+		case j > i:
+			i = j
+		case s[i] == ' ' || s[i] == '\t':
+			i++
+		default:
+			return s[i:]
+		}
+	}
+	return ""
+}
+
+// notCurlCookie is the authorization rule's notMatch: a -b is a cookie only as curl's option,
+// with curl earlier in the command (on its line or one it continues, at most maxCommand
+// back): make -B PREFIX=/usr/local, git checkout -b x=y and sort -b key=value are no curl's.
+// The command is read as commandRest reads it: quotes whole, and an unquoted |, ; or & ends it.
+func notCurlCookie(s string, m []int) bool {
+	if !strings.HasPrefix(skipBlanksAndColors(s[m[0]:m[1]]), "-b") {
+		return false
+	}
+	start := m[0]
+	for {
+		i := strings.LastIndexByte(s[:start], '\n')
+		if i < 0 || m[0]-i > maxCommand || !continues(s[max(0, strings.LastIndexByte(s[:i], '\n')+1):i]) {
+			start = i + 1
+			break
+		}
+		start = strings.LastIndexByte(s[:i], '\n') + 1
+	}
+	curl, colored := false, false
+	var quote byte
+	for i := start; i < m[0]; i++ {
+		c := s[i]
+		wordStart := i == start || !isWordByte(s[i-1]) || colored
+		colored = false
+		switch {
+		case c == '\x1b' && colorEnd(s[:m[0]], i) > i:
+			i, colored = colorEnd(s[:m[0]], i)-1, true // GitHub's script echo: \x1b[36;1mcurl
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '\\':
+			i++
+		case c == '|' || c == ';' || c == '&' && (i+1 >= m[0] || s[i+1] == '&' || isSpace(s[i+1])) && (i == 0 || s[i-1] != '>'):
+			curl = false
+		case (c == 'c' || c == 'C') && hasPrefixFold(s[i:m[0]], "curl") && wordStart &&
+			(i+4 == m[0] || !isWordByte(s[i+4]) || s[i+4] == '.'):
+			curl = true
+		}
+	}
+	return !curl
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+}
 
 // cookieAttributeRE matches the text of a cookie pair before its value when that is one of a
 // Set-Cookie's attributes (; Path=/, ; Domain=example.com): no secret.
@@ -1337,7 +1434,9 @@ func (r rule) find(s string) [][]int {
 		}
 		all = append(all, m)
 		at = m[1]
-		if m = more.FindStringSubmatchIndex(s[at:]); m == nil {
+		if r.moreIf != nil && !r.moreIf(s[m[0]:m[1]]) {
+			m = re.FindStringSubmatchIndex(s[at:])
+		} else if m = more.FindStringSubmatchIndex(s[at:]); m == nil {
 			m = re.FindStringSubmatchIndex(s[at:])
 		}
 	}
@@ -1407,7 +1506,14 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 	var b strings.Builder
 	b.Grow(len(s))
 	n, last := 0, 0
+	chainEnd := -1 // where the last match notMatch kept ends: more's matches after it stay too
 	for _, m := range matches {
+		if r.notMatch != nil {
+			if m[0] == chainEnd && strings.HasPrefix(s[m[0]:m[1]], ";") || r.notMatch(s, m) {
+				chainEnd = m[1]
+				continue
+			}
+		}
 		secretStart, secretEnd, ok := r.re.secretIn(m)
 		// A color before the secret (cmdStart's) is no part of it, and stays.
 		for j := colorEnd(s, secretStart); j > secretStart && j <= secretEnd; j = colorEnd(s, secretStart) {
