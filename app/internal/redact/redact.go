@@ -1001,11 +1001,13 @@ const sqlPassword = `[^'\n$:][^'\n]*`
 // maskedRE matches a value given to a command that is no secret: what the CI masked (***)
 // or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}"), and a
 // placeholder, as a help or usage text names a positional secret (mc alias set ALIAS URL
-// ACCESSKEY SECRETKEY, rabbitmqctl add_user <username> <password>), quoted or not: <…>,
-// […], an upper-case name of a secret (placeholderName: SECRETKEY, API_TOKEN, [PASSWORD]),
+// ACCESSKEY SECRETKEY, rabbitmqctl add_user <username> <password>), quoted or not: <…> and
+// […] of letters, _, - and . only (<new_password>, [password]; <s3cr3tPassw0rd> and
+// [Xy9!kLm2] are passwords in brackets), a marker ([REDACTED], [REDACTED:password]), an
+// upper-case name of a secret (placeholderName: SECRETKEY, API_TOKEN, [PASSWORD]),
 // and a variable as urlVariableRE reads one ($TOKEN, ${PASSWORD},
 // $db_password: curl -u "$USER:$TOKEN"; a mixed-case $ecretPw9 goes).
-var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\}|["']?(?:<[^<>\s]+>|\[[^\[\]\s]+\]|\[?` + placeholderName + `\]?` +
+var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\}|["']?(?:<[A-Za-z_.\-]+>|\[[A-Za-z_.\-]+\]|\[REDACTED[^\[\]\s]*\]|\[?` + placeholderName + `\]?` +
 	`|\$(?:` + urlVariable + `|\{` + urlVariable + `\}))["']?)\z`)
 
 // urlVariableRE matches a URL's password that is no secret: masked (***), or a variable the
