@@ -92,8 +92,10 @@ func isVerdict(category string) bool { return category == CategoryUnknown }
 // (outside), or it is both earlier and less specific than the top in the same step: a broad
 // message logged before the top's specific one (a "connection refused" logged by a test
 // package that passed, before "--- FAIL:") is noise the failing tool printed on its way, not
-// another explanation. An earlier step's cause is a rival whatever its weight: that step
-// failed too, or its cause would be outside.
+// another explanation. Nor is a later compile error of the top's step that ranks below it as
+// its consequence (compileConsequence): the compiler went on after the top's error. An earlier
+// step's cause is a rival whatever its weight: that step failed too, or its cause would be
+// outside.
 func rivalMargin(props []Proposition) float64 {
 	top := props[0].Features
 	for _, p := range props[1:] {
@@ -101,7 +103,8 @@ func rivalMargin(props []Proposition) float64 {
 		switch {
 		case IsWrapper(f.Weight),
 			f.Outside && !top.Outside,
-			f.FirstLine < top.FirstLine && f.Weight < top.Weight && f.Step == top.Step:
+			f.FirstLine < top.FirstLine && f.Weight < top.Weight && f.Step == top.Step,
+			compileConsequence(&props[0], &p):
 			continue
 		}
 		return max(0, min(1, (props[0].Score-p.Score)/0.15))

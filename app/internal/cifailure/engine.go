@@ -945,6 +945,7 @@ func (s *scan) answer() *Answer {
 			Score: round3(score), Evidence: ev, Features: f,
 		})
 	}
+	rankFirstCompileError(ans.Propositions)
 	rankWrappersLast(ans.Propositions)
 	slices.SortFunc(ans.Propositions, func(x, y Proposition) int {
 		if x.Score != y.Score {
@@ -967,6 +968,58 @@ func (s *scan) answer() *Answer {
 	}
 	ans.SetCategoryAndConfidence()
 	return ans
+}
+
+// categoryCompile is the category of the errors a compiler reports.
+const categoryCompile = "compile"
+
+// clearlyMoreSpecific is how much more weight (specificity) a later compile error of a step
+// needs to rank above the step's first one (rankFirstCompileError): 0.1 is a step of the
+// weight guide, a broad message (0.5) under a specific one (0.6 and up), while two specific
+// error codes (0.85 and 0.9) are alike.
+const clearlyMoreSpecific = 0.1
+
+// rankFirstCompileError ranks a step's first compile error above its later ones. A compiler
+// goes on after its first error, and what it reports next is often a consequence of it (a
+// type not found, then every use of it; a value of the wrong type, then a field it lacks) or
+// has the same cause (a toolchain older than the code: one feature refused, then another), so
+// the first error is the one the reader should start from. Position in the score says the
+// opposite (late lines tend to be the failure, which holds between steps, not within one
+// compiler run), and between two equally specific errors of one run it alone decided. So a
+// later error taken for a consequence of an earlier one (compileConsequence) scores 0.001
+// below it. Wrappers are left to rankWrappersLast, which runs after.
+func rankFirstCompileError(props []Proposition) {
+	var idx []int
+	for i := range props {
+		if props[i].Category == categoryCompile && !IsWrapper(props[i].Features.Weight) {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) < 2 {
+		return
+	}
+	slices.SortStableFunc(idx, func(x, y int) int { return props[x].Features.FirstLine - props[y].Features.FirstLine })
+	for j, bi := range idx {
+		for _, ai := range idx[:j] { // earlier ones are final: they only move under those before them
+			if a, b := &props[ai], &props[bi]; compileConsequence(a, b) && b.Score >= a.Score {
+				b.Score = round3(max(0, a.Score-0.001))
+			}
+		}
+	}
+}
+
+// compileConsequence says later is taken for a consequence of first (rankFirstCompileError):
+// both are compile errors that are no wrappers, proved in the same step and on the same side
+// of the job's outcome (Features.Outside), later's first proving line comes after first's, and
+// later is not clearly more specific (clearlyMoreSpecific): a specific error after a broad one
+// still wins, as it says more about the same failure. Causes proved on the same line are no
+// consequence of each other (the more specific one wins on its score).
+func compileConsequence(first, later *Proposition) bool {
+	f, l := &first.Features, &later.Features
+	return first.Category == categoryCompile && later.Category == categoryCompile &&
+		!IsWrapper(f.Weight) && !IsWrapper(l.Weight) &&
+		f.Step == l.Step && f.Outside == l.Outside && l.FirstLine > f.FirstLine &&
+		l.Weight < f.Weight+clearlyMoreSpecific-1e-9
 }
 
 // rankWrappersLast orders the propositions' scores so that what says what failed comes first.

@@ -120,6 +120,10 @@ func TestConfidence(t *testing.T) {
 		{"outside top keeps its halved score", "$ go vet ./... || true\nx.go:1:1: undefined: y\n" +
 			"The command \"go vet ./... || true\" exited with 0.\n$ ./smoke\nsmoke: exit code 3\n" +
 			"The command \"./smoke\" exited with 3.\n", 0.316},
+		// A later compile error of the step, as specific as the first, ranks below it as its
+		// consequence (rankFirstCompileError) and is no rival: t.single 0.44 + 0.125 + 0.2/3 =
+		// 0.632, t.typecheck (0.765 by its position) 0.631.
+		{"a later compile error is no rival", "x.go:3:2: undefined: y\nok\nx.go:9:2: cannot use n (variable of type int) as string value\n", 0.632},
 		// Only the wrapper (weight 0.2) matched: it does not say what failed.
 		{"wrapper only", "make: building\nsomething broke\nexit code 2\n", unknownScore},
 	}
@@ -180,5 +184,54 @@ func TestIsVerdict(t *testing.T) {
 	}
 	if !isVerdict(ans.Propositions[0].Category) || !wrapperOnly(ans.Propositions) {
 		t.Errorf("the no-match fallback (%s) is not a verdict", ans.Propositions[0].CauseID)
+	}
+}
+
+// TestFirstCompileErrorFirst: among one step's compile errors, the one the compiler reported
+// first ranks first (its later errors are often consequences of it) unless a later one is
+// clearly more specific; between steps, and without that margin, the score decides as before.
+func TestFirstCompileErrorFirst(t *testing.T) {
+	eng := testEngine(t, Options{})
+	fixture, err := os.ReadFile("testdata/engine/steps/github-compile-first-error.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const typecheck = "x.go:9:2: cannot use n (variable of type int) as string value in argument to f\n"
+	tests := []struct {
+		name      string
+		log       string
+		wantIDs   []string
+		wantFirst int // the first proposition's first evidence line
+	}{
+		// "go build": undefined, then two type errors; position alone put the later type error
+		// (same weight) first.
+		{"one step: the first of equally specific errors", string(fixture), []string{"t.single", "t.typecheck", "t.generic"}, 9},
+		// No step markers: the log is one step.
+		{"no steps: the first error", "x.go:3:2: undefined: y\nok\n" + typecheck, []string{"t.single", "t.typecheck"}, 1},
+		{"no steps: the first error, whichever cause", typecheck + "ok\nx.go:3:2: undefined: y\n", []string{"t.typecheck", "t.single"}, 1},
+		// A broad error (0.5) first, then a specific one: the specific one says more.
+		{"a later, clearly more specific error wins", "error[E0001]: y\nok\nx.go:3:2: undefined: y\n", []string{"t.single", "t.broad"}, 3},
+		// Two Travis commands failed: the later step's error ranks by its score, as before.
+		{"a later step's error is not a consequence", "$ go vet ./...\nx.go:3:2: undefined: y\n" +
+			"The command \"go vet ./...\" exited with 1.\n$ go build ./...\n" + typecheck +
+			"The command \"go build ./...\" exited with 1.\n", []string{"t.typecheck", "t.single"}, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ans, err := eng.Explain(context.Background(), strings.NewReader(tc.log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, p := range ans.Propositions {
+				ids = append(ids, p.CauseID)
+			}
+			if !slices.Equal(ids, tc.wantIDs) {
+				t.Fatalf("propositions = %v; want %v", ids, tc.wantIDs)
+			}
+			if first := ans.Propositions[0].Evidence[0].Line; first != tc.wantFirst {
+				t.Errorf("first evidence line = %d; want %d", first, tc.wantFirst)
+			}
+		})
 	}
 }
