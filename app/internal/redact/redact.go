@@ -1089,8 +1089,14 @@ const ansiColor = `\x1b\[[0-9;]*m`
 // cmdStart is where a command's name, or a token recognised by its shape, starts: a word
 // boundary, or the color GitHub Actions starts each line of a run step's script with
 // (\x1b[36;1mdocker login …, \x1b[36;1mghp_…), whose m is a word character: \b finds no
-// boundary there. A color a token's match starts with stays (replace).
-const cmdStart = `(?:\b|` + ansiColor + `)`
+// boundary there. So is any other CSI escape that ends in a letter: GitLab starts lines with
+// \x1b[0K (erase to the line's end), and a progress display \x1b[2K; their K is a word
+// character too. An escape a token's match starts with stays (replace, csiEnd).
+const cmdStart = `(?:\b|` + csiEscape + `)`
+
+// csiEscape is a CSI escape sequence that ends in a letter: a color (ansiColor), an erase
+// (\x1b[0K, \x1b[2J), a cursor move, a private mode (\x1b[?25l).
+const csiEscape = `\x1b\[[0-9;?]*[A-Za-z]`
 
 // argStart is what comes before one of a command's arguments after commandRest: a blank,
 // or, on a line that continues the command, the line's start or its color (the argument
@@ -1494,6 +1500,22 @@ func colorEnd[T string | []byte](line T, i int) int {
 	return i
 }
 
+// csiEnd is where the CSI escape that ends in a letter (csiEscape) that starts at s[i] ends,
+// or i when none starts there: replace keeps those cmdStart matched before a secret.
+func csiEnd(s string, i int) int {
+	if i+1 >= len(s) || s[i] != '\x1b' || s[i+1] != '[' {
+		return i
+	}
+	j := i + 2
+	for j < len(s) && ('0' <= s[j] && s[j] <= '9' || s[j] == ';' || s[j] == '?') {
+		j++
+	}
+	if j < len(s) && ('a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z') {
+		return j + 1
+	}
+	return i
+}
+
 // isSpace is \s in Go's regular expressions.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
 
@@ -1517,8 +1539,8 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 			}
 		}
 		secretStart, secretEnd, ok := r.re.secretIn(m)
-		// A color before the secret (cmdStart's) is no part of it, and stays.
-		for j := colorEnd(s, secretStart); j > secretStart && j <= secretEnd; j = colorEnd(s, secretStart) {
+		// A color or other escape before the secret (cmdStart's) is no part of it, and stays.
+		for j := csiEnd(s, secretStart); j > secretStart && j <= secretEnd; j = csiEnd(s, secretStart) {
 			secretStart = j
 		}
 		if !ok || strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {
