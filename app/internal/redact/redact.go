@@ -996,7 +996,7 @@ const passwordProblem = `(?:(?:is |was )?(?:too (?:short|long|weak|simple|common
 const placeholderName = `(?:[A-Z]+[_\-])*(?:` + secretWord + `|(?:ACCESS|SECRET|SECRETACCESS|API|AUTH|PRIVATE)(?:KEY|TOKEN)|(?:NEW|OLD)(?:PASSWORD|PASSWD|PASS))(?:[_\-][A-Z]+)*` // #nosec G101 -- a pattern, not a credential
 
 // sqlPassword is the password in SQL's quotes: not a psql variable (:'pw') or a $VAR.
-const sqlPassword = `[^'\n$:][^'\n]*`
+const sqlPassword = `[^'\n$:][^'\n]*` // #nosec G101 -- a pattern, not a credential
 
 // maskedRE matches a value given to a command that is no secret: what the CI masked (***)
 // or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}"), and a
