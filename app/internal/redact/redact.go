@@ -343,10 +343,10 @@ var rules = []rule{
 		// (cookieGoesOn: not after a Bearer token, a closing quote or an unquoted -b's value).
 		kind: "authorization",
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
-			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key", "cookie", "-b "},
+			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key", "cookie", "-b ", "sb ", "lb "},
 		inLine: true,
 		re: lazyRegexp(`(?i)(?:` + authHeader +
-			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `(?-i:-b) [ \t]*["']?)` + cookiePair + `)`),
+			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `(?-i:-[fsSLkviINgGjlnORZqaBp#0-9]*b) [ \t]*["']?)` + cookiePair + `)`),
 		more:     lazyRegexp(`\A(?i:` + authHeader + `|;[ \t]*` + cookiePair + `)`),
 		moreIf:   cookieGoesOn,
 		notKey:   cookieAttributeRE,
@@ -800,15 +800,25 @@ const authHeader = `(?:(?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbe
 // pairs after it are still read. A quote right after the value, which closes the header or
 // the option's argument, is read with it: a command rule reading on would take it for one
 // that opens.
-const cookiePair = `[A-Za-z0-9_][A-Za-z0-9_!#$%&*+.^|~\-]*=(?:(?P<secret>[^\s;,"'\\\[<*$\x1b` + "`" + `][^\s;,"'\\\x1b]{5,})|[^\s;,"'\\\x1b]*)["']?`
+const cookiePair = `[A-Za-z0-9_][A-Za-z0-9_!#$%&*+.^|~\-]*=(?:"(?P<secret>` + cookieValue + `)"|"[^\s;,"'\\\x1b]*"` +
+	`|(?P<secret>` + cookieValue + `)|[^\s;,"'\\\x1b]*)["']?`
+
+// cookieValue is a cookie's value that is a secret: six characters or more, not starting
+// like a variable, what the CI masked, a placeholder or a marker. RFC 6265 lets a value
+// stand in double quotes (sid="…"): cookiePair reads them around it.
+const cookieValue = `[^\s;,"'\\\[<*$\x1b` + "`" + `][^\s;,"'\\\x1b]{5,}`
 
 // cookieGoesOn is the authorization rule's moreIf: further pairs are read after a Cookie: or
 // Set-Cookie: header's pair, or one of a quoted --cookie or -b argument, until a quote closes
 // them. An unquoted --cookie or -b value ends at its ; (the shell's: curl -b sid=…; RESULT=x
 // runs a second command), and a Bearer token's ; charset=… is no cookie.
 func cookieGoesOn(match string) bool {
-	if strings.HasSuffix(match, `"`) || strings.HasSuffix(match, "'") {
-		return false
+	if q := match[len(match)-1]; q == '"' || q == '\'' {
+		// The quote closes the header or the argument, unless it closes the value's own
+		// quotes (sid="…"; next=…).
+		if eq := strings.LastIndexByte(match, '='); eq < 0 || eq+2 >= len(match) || match[eq+1] != q {
+			return false
+		}
 	}
 	t := skipBlanksAndColors(match)
 	switch {
@@ -816,11 +826,14 @@ func cookieGoesOn(match string) bool {
 		return true // a pair more read: its cookies go on
 	case hasPrefixFold(t, "cookie"):
 		return true
-	case strings.HasPrefix(t, "--cookie"), strings.HasPrefix(t, "-b"):
-		t = strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(t, "--cookie"), "-b"), "= \t")
-		return strings.HasPrefix(t, `"`) || strings.HasPrefix(t, "'")
+	case strings.HasPrefix(t, "--cookie"):
+		t = strings.TrimLeft(t[len("--cookie"):], "= \t")
+	case strings.HasPrefix(t, "-"): // -b, or a bundle ending in b (-sSb)
+		t = strings.TrimLeft(t[strings.IndexByte(t, 'b')+1:], " \t")
+	default:
+		return false
 	}
-	return false
+	return strings.HasPrefix(t, `"`) || strings.HasPrefix(t, "'")
 }
 
 // skipBlanksAndColors is s after the blanks and colors it starts with.
@@ -843,8 +856,8 @@ func skipBlanksAndColors(s string) string {
 // back): make -B PREFIX=/usr/local, git checkout -b x=y and sort -b key=value are no curl's.
 // The command is read as commandRest reads it: quotes whole, and an unquoted |, ; or & ends it.
 func notCurlCookie(s string, m []int) bool {
-	if !strings.HasPrefix(skipBlanksAndColors(s[m[0]:m[1]]), "-b") {
-		return false
+	if t := skipBlanksAndColors(s[m[0]:m[1]]); !strings.HasPrefix(t, "-") || strings.HasPrefix(t, "--") {
+		return false // a header's, or --cookie's
 	}
 	start := m[0]
 	for {
