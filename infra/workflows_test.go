@@ -508,6 +508,24 @@ func TestRollbackGuard(t *testing.T) {
 		{"deploying dev, prod's jobs listed as pending", map[int][]job{12: {{"image", "completed"}, {"infra", "completed"},
 			{"deploy-dev / deploy", "in_progress"}, {"infra-prod", "pending"}}}, false, map[string]bool{"dev": true, "prod": true}},
 		{"one at the approval and a newer one queued", map[int][]job{11: atApproval, 12: {}}, false, map[string]bool{"dev": true, "prod": true}},
+		// A missing job is no proof that dev is done: deploy-dev is created only once image is.
+		{"image running, infra done, deploy-dev not created, prod pending", map[int][]job{12: {{"image", "in_progress"}, {"infra", "completed"},
+			{"infra-prod", "pending"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"image running, infra done, no deploy-dev, prod's jobs pending", map[int][]job{12: {{"image", "in_progress"}, {"infra", "completed"},
+			{"infra-prod", "pending"}, {"deploy-prod", "pending"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"deploy-dev's caller job alone, no deploy-dev / job yet", map[int][]job{12: {{"image", "completed"}, {"infra", "completed"},
+			{"deploy-dev", "completed"}, {"infra-prod", "pending"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"deploy-dev done, infra not created", map[int][]job{12: {{"image", "completed"}, {"deploy-dev / deploy", "completed"},
+			{"infra-prod", "pending"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		{"one deploy-dev job done, another still running", map[int][]job{12: {{"image", "completed"}, {"infra", "completed"},
+			{"deploy-dev / deploy", "completed"}, {"deploy-dev / smoke", "in_progress"}, {"infra-prod", "pending"}}}, false, map[string]bool{"dev": true, "prod": true}},
+		// Positive evidence is enough: no prod job needs to exist yet.
+		{"dev done, prod's jobs not created yet", map[int][]job{11: {{"image", "completed"}, {"infra", "completed"},
+			{"deploy-dev / deploy", "completed"}}}, false, map[string]bool{"dev": false, "prod": true}},
+		// The guard reads every run: gh run view inside the loop must not eat the loop's input
+		// (the stand-in drains stdin, so the run listed after 11 would be lost).
+		{"one at the approval, then one deploying dev", map[int][]job{11: atApproval, 12: {{"image", "completed"}, {"infra", "in_progress"}}},
+			false, map[string]bool{"dev": true, "prod": true}},
 		{"jobs unreadable", map[int][]job{13: nil}, false, map[string]bool{"dev": true, "prod": true}},
 		// As before: a failed listing warns and lets the rollback go (the runbook's manual check).
 		{"runs unreadable", nil, true, map[string]bool{"dev": false, "prod": false}},
@@ -534,7 +552,13 @@ func TestRollbackGuard(t *testing.T) {
 				if !tc.noList {
 					// A completed run is listed too; the guard leaves it out.
 					runs := []map[string]any{{"databaseId": 1, "status": "completed", "headSha": "old", "url": "u1"}}
-					for id, jobs := range tc.runs {
+					ids := []int{}
+					for id := range tc.runs {
+						ids = append(ids, id)
+					}
+					sort.Ints(ids) // the order gh lists them in is the test's, not the map's
+					for _, id := range ids {
+						jobs := tc.runs[id]
 						status := "in_progress"
 						if len(jobs) == 0 {
 							status = "queued"
