@@ -97,6 +97,13 @@ var inClusterPhases = []int{2, 3, 4, 7, 8, 10}
 // empty): reachable from the VPC alone, not from GitHub-hosted runners or a laptop.
 func (c Config) PrivateEndpoint() bool { return len(c.PublicAccessCidrs) == 0 }
 
+// HostedRunnersReachAPI reports whether GitHub-hosted runners can count on reaching the EKS API.
+// They cannot, whatever the config: a private endpoint is reachable from the VPC alone, and a
+// public one only from ci-agent:publicAccessCidrs, ranges no shorter than /8 that GitHub's many,
+// ever-changing egress ranges do not fit in (an office's /32 certainly not). Jobs that need the
+// API run on self-hosted runners, in the VPC or with their egress listed.
+func (c Config) HostedRunnersReachAPI() bool { return false }
+
 // PulumiUsesClusterAPI reports whether `pulumi preview/up` of this stack talks to the cluster's
 // API (phases 2, 3, 4, 7, 8 and 10 install into it).
 func (c Config) PulumiUsesClusterAPI() bool { return slices.ContainsFunc(inClusterPhases, c.Enabled) }
@@ -496,26 +503,81 @@ func (c Config) validateRanges() error {
 	return c.Platform.validateApp()
 }
 
+// MaxPublicAccessCidrs is EKS's limit on a cluster's public access CIDR blocks (the "Public
+// endpoint access CIDR ranges per cluster" service quota, 40; the EKS user guide says a maximum
+// exists and points to the quotas). Past it, UpdateClusterConfig fails mid-`up`.
+const MaxPublicAccessCidrs = 40
+
+// MinPublicAccessPrefix is the shortest prefix ci-agent:publicAccessCidrs takes: a /7 is 33
+// million addresses, many networks that are not ours, and 0.0.0.0/1 plus 128.0.0.0/1 is the whole
+// internet in two entries. internal/plan's `public` rule flags the same on the cluster.
+const MinPublicAccessPrefix = 8
+
+// notGlobal are the IPv4 ranges no deploying machine reaches the internet from (RFC 6890):
+// a public endpoint's allow-list naming one lets nobody in (EKS also refuses reserved blocks).
+var notGlobal = []struct {
+	prefix netip.Prefix
+	what   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), `"this network" (0.0.0.0/8, unspecified)`},
+	{netip.MustParsePrefix("10.0.0.0/8"), "private (RFC 1918)"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "carrier-grade NAT shared space (100.64.0.0/10)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local"},
+	{netip.MustParsePrefix("172.16.0.0/12"), "private (RFC 1918)"},
+	{netip.MustParsePrefix("192.168.0.0/16"), "private (RFC 1918)"},
+	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking (198.18.0.0/15)"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (240.0.0.0/4, with the broadcast 255.255.255.255)"},
+}
+
 // validatePublicAccessCidrs checks ci-agent:publicAccessCidrs, the ranges the EKS API endpoint
 // is public to (empty: private only). Each must be an IPv4 CIDR in its canonical form (EKS takes
-// IPv6 blocks only on IPv6 clusters, and this one is IPv4), and none may be the whole internet:
-// EKS would accept 0.0.0.0/0, and the API would answer anyone (the policy's `public` rule
-// catches it later, in the plan; this names the key).
+// IPv6 blocks only on IPv6 clusters, and this one is IPv4), globally routable (no private,
+// loopback, link-local, CGNAT, benchmarking, multicast, reserved or broadcast range, and none
+// overlapping one), no shorter than /MinPublicAccessPrefix, none a duplicate of or overlapping
+// another, and at most MaxPublicAccessCidrs of them. The whole internet, 0.0.0.0/0 or split in
+// parts, is refused: EKS would accept it and the API would answer anyone.
 func validatePublicAccessCidrs(cidrs []string) error {
+	const doc = `(docs/infra.md, "Reaching the EKS API")`
+	if len(cidrs) > MaxPublicAccessCidrs {
+		return fmt.Errorf("config ci-agent:publicAccessCidrs has %d ranges; EKS takes at most %d per cluster (its service quota), "+
+			"and `up` would fail half-way: merge them, or reach the API from inside the VPC %s", len(cidrs), MaxPublicAccessCidrs, doc)
+	}
+	prefixes := make([]netip.Prefix, len(cidrs))
 	for i, cidr := range cidrs {
 		key := fmt.Sprintf("config ci-agent:publicAccessCidrs[%d] = %q", i, cidr)
 		prefix, err := netip.ParsePrefix(cidr)
 		switch {
 		case err != nil:
-			return fmt.Errorf("%s: not a CIDR; want the deploying machines' ranges like 203.0.113.0/24 (docs/infra.md, \"Reaching the EKS API\")", key)
+			return fmt.Errorf("%s: not a CIDR; want the deploying machines' ranges like 203.0.113.0/24 %s", key, doc)
 		case !prefix.Addr().Is4():
 			return fmt.Errorf("%s: want an IPv4 CIDR (EKS takes IPv6 ranges only on IPv6 clusters, and this cluster is IPv4)", key)
 		case prefix.Bits() == 0:
 			return fmt.Errorf("%s: would open the EKS API endpoint to the whole internet; list the ranges of the machines that deploy, "+
-				"or leave the key empty for a private endpoint (docs/infra.md, \"Reaching the EKS API\")", key)
+				"or leave the key empty for a private endpoint %s", key, doc)
 		case prefix != prefix.Masked():
 			return fmt.Errorf("%s: has host bits set; did you mean %s?", key, prefix.Masked())
+		case prefix.Bits() < MinPublicAccessPrefix:
+			return fmt.Errorf("%s: a /%d holds %d addresses, most of them other people's (0.0.0.0/1 and 128.0.0.0/1 are the whole "+
+				"internet); want /%d or longer: the egress ranges of the machines that deploy %s",
+				key, prefix.Bits(), uint64(1)<<(32-prefix.Bits()), MinPublicAccessPrefix, doc)
 		}
+		for _, r := range notGlobal {
+			if prefix.Overlaps(r.prefix) {
+				return fmt.Errorf("%s: overlaps %s, which is %s and not routable on the internet: no machine reaches the public "+
+					"endpoint from there (one inside the VPC uses the private endpoint; EKS refuses reserved blocks) %s", key, r.prefix, r.what, doc)
+			}
+		}
+		for j, other := range prefixes[:i] {
+			if prefix == other {
+				return fmt.Errorf("%s: duplicates ci-agent:publicAccessCidrs[%d]", key, j)
+			}
+			if prefix.Overlaps(other) {
+				return fmt.Errorf("%s: overlaps ci-agent:publicAccessCidrs[%d] = %q; list each range once, the wider one alone", key, j, other)
+			}
+		}
+		prefixes[i] = prefix
 	}
 	return nil
 }

@@ -385,6 +385,11 @@ func TestPolicyRulesFire(t *testing.T) {
 		{"launch template tagging instances and volumes", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"},
 			"tagSpecifications": []any{map[string]any{"resourceType": "instance", "tags": tags}, map[string]any{"resourceType": "volume", "tags": tags}}}), ""},
 		{"EKS endpoint open to one network", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24"}}), ""},
+		{"EKS endpoint open to the internet in two halves", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"0.0.0.0/1", "128.0.0.0/1"}}), "public"},
+		{"EKS endpoint open to a /7", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24", "2.0.0.0/7"}}), "public"},
+		{"EKS endpoint open to an unparsable range", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"office"}}), "public"},
+		{"EKS endpoint open to an IPv6 /16", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"2001::/16"}}), "public"},
+		{"EKS endpoint open to a /8", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"52.0.0.0/8"}}), ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -608,6 +613,24 @@ func TestConfigErrors(t *testing.T) {
 		{"endpoint CIDR with host bits", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.7/24"]`},
 			`ci-agent:publicAccessCidrs[0] = "203.0.113.7/24": has host bits set; did you mean 203.0.113.0/24?`},
 		{"endpoint CIDRs not a list", map[string]string{"ci-agent:publicAccessCidrs": `203.0.113.0/24`}, "ci-agent:publicAccessCidrs"},
+		// Only globally routable ranges, /8 or longer, each once, at most EKS's 40.
+		{"endpoint CIDRs: the internet in two halves", map[string]string{"ci-agent:publicAccessCidrs": `["0.0.0.0/1", "128.0.0.0/1"]`}, "ci-agent:publicAccessCidrs[0] = \"0.0.0.0/1\": a /1 holds 2147483648 addresses"},
+		{"endpoint CIDRs: a /7", map[string]string{"ci-agent:publicAccessCidrs": `["2.0.0.0/7"]`}, "ci-agent:publicAccessCidrs[0] = \"2.0.0.0/7\": a /7 holds 33554432 addresses"},
+		{"endpoint CIDRs: private 10/8", map[string]string{"ci-agent:publicAccessCidrs": `["10.0.0.0/8"]`}, "ci-agent:publicAccessCidrs[0] = \"10.0.0.0/8\": overlaps 10.0.0.0/8, which is private"},
+		{"endpoint CIDRs: private 172.16/12", map[string]string{"ci-agent:publicAccessCidrs": `["172.20.0.0/16"]`}, "overlaps 172.16.0.0/12, which is private"},
+		{"endpoint CIDRs: private 192.168/16", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "192.168.0.0/16"]`}, "ci-agent:publicAccessCidrs[1] = \"192.168.0.0/16\": overlaps 192.168.0.0/16, which is private"},
+		{"endpoint CIDRs: CGNAT", map[string]string{"ci-agent:publicAccessCidrs": `["100.64.0.0/10"]`}, "overlaps 100.64.0.0/10, which is carrier-grade NAT"},
+		{"endpoint CIDRs: a /8 holding CGNAT", map[string]string{"ci-agent:publicAccessCidrs": `["100.0.0.0/8"]`}, "overlaps 100.64.0.0/10, which is carrier-grade NAT"},
+		{"endpoint CIDRs: loopback", map[string]string{"ci-agent:publicAccessCidrs": `["127.0.0.0/8"]`}, "overlaps 127.0.0.0/8, which is loopback"},
+		{"endpoint CIDRs: link-local", map[string]string{"ci-agent:publicAccessCidrs": `["169.254.169.254/32"]`}, "overlaps 169.254.0.0/16, which is link-local"},
+		{"endpoint CIDRs: multicast", map[string]string{"ci-agent:publicAccessCidrs": `["239.255.0.0/16"]`}, "overlaps 224.0.0.0/4, which is multicast"},
+		{"endpoint CIDRs: unspecified host", map[string]string{"ci-agent:publicAccessCidrs": `["0.0.0.0/32"]`}, "overlaps 0.0.0.0/8, which is \"this network\""},
+		{"endpoint CIDRs: broadcast", map[string]string{"ci-agent:publicAccessCidrs": `["255.255.255.255/32"]`}, "overlaps 240.0.0.0/4, which is reserved"},
+		{"endpoint CIDRs: benchmarking", map[string]string{"ci-agent:publicAccessCidrs": `["198.18.0.0/15"]`}, "overlaps 198.18.0.0/15, which is benchmarking"},
+		{"endpoint CIDRs: a duplicate", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "198.51.100.7/32", "203.0.113.0/24"]`}, "ci-agent:publicAccessCidrs[2] = \"203.0.113.0/24\": duplicates ci-agent:publicAccessCidrs[0]"},
+		{"endpoint CIDRs: an overlap", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "203.0.113.128/25"]`}, "ci-agent:publicAccessCidrs[1] = \"203.0.113.128/25\": overlaps ci-agent:publicAccessCidrs[0] = \"203.0.113.0/24\""},
+		{"endpoint CIDRs: over EKS's limit", map[string]string{"ci-agent:publicAccessCidrs": manyCidrs(41)},
+			"config ci-agent:publicAccessCidrs has 41 ranges; EKS takes at most 40 per cluster"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -674,6 +697,8 @@ func TestConfigAccepts(t *testing.T) {
 		{"fractional budgets", map[string]string{"ci-agent:budgetStorage": "0.5"}},
 		{"endpoint public to a network and a host", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "198.51.100.7/32"]`}},
 		{"endpoint private (empty list)", map[string]string{"ci-agent:publicAccessCidrs": `[]`}},
+		{"endpoint public to EKS's maximum of ranges", map[string]string{"ci-agent:publicAccessCidrs": manyCidrs(40)}},
+		{"endpoint public to a /8 and adjacent ranges", map[string]string{"ci-agent:publicAccessCidrs": `["52.0.0.0/8", "53.0.0.0/8", "198.51.100.0/24", "203.0.113.0/24"]`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1029,4 +1054,13 @@ func TestNetworkPolicyRanges(t *testing.T) {
 			eq(t, "networkPolicy.egressCidrs", list("networkPolicy.egressCidrs"), tc.egress)
 		})
 	}
+}
+
+// manyCidrs is a JSON list of n distinct public /32s (from 203.0.113.0 on).
+func manyCidrs(n int) string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("%q", fmt.Sprintf("203.0.113.%d/32", i)))
+	}
+	return "[" + strings.Join(out, ", ") + "]"
 }

@@ -49,7 +49,11 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 		warnings = cfg.Warnings()
-		private = plan.PrivateEndpoint{Pulumi: cfg.PrivateEndpoint() && cfg.PulumiUsesClusterAPI(), Kubectl: cfg.PrivateEndpoint()}
+		// A CIDR-restricted public endpoint is no more reachable from GitHub-hosted runners than
+		// a private one: their egress is not in the list.
+		unreachable := !cfg.HostedRunnersReachAPI()
+		private = plan.PrivateEndpoint{Pulumi: unreachable && cfg.PulumiUsesClusterAPI(), Kubectl: unreachable,
+			Restricted: !cfg.PrivateEndpoint()}
 		return stacks.Deploy(ctx, cfg)
 	}
 	mocks, err := plan.Run(*stack, config, program)

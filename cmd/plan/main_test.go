@@ -43,11 +43,20 @@ func TestRunReportsWarnings(t *testing.T) {
 		{"reachable endpoint, a relay and real mailboxes", quiet, "text", false, []string{"== warnings: 0"}, []string{"publicAccessCidrs", "alertEmail is", "delegationSetId"}},
 		// The workflows that would reach dev's private endpoint from GitHub's runners.
 		{"committed dev stack and workflows", "", "text", true, []string{"== warnings: 8",
-			"release.yml job infra runs `pulumi up` of dev on GitHub-hosted runners (ubuntu-latest), which cannot reach the private EKS endpoint",
+			"release.yml job infra runs `pulumi up` of dev on GitHub-hosted runners (ubuntu-latest), which cannot reach the private EKS endpoint " +
+				"(ci-agent:publicAccessCidrs is empty); run the job on self-hosted runners in the VPC or whose egress is listed",
 			"preview.yml job preview runs `pulumi preview` of dev on GitHub-hosted runners",
 			"deploy.yml job deploy (for dev: release.yml deploy-dev, rollback.yml rollback) runs kubectl on GitHub-hosted runners"},
 			[]string{"infra-prod"}},
-		{"reachable endpoint and the workflows", quiet, "text", true, []string{"== warnings: 0"}, []string{"GitHub-hosted"}},
+		// A public endpoint restricted to an office's range is no more reachable from GitHub's
+		// runners (their egress is not in it): the same 3 jobs are warned about, and why.
+		{"endpoint public to a listed range and the workflows", quiet, "text", true, []string{"== warnings: 3",
+			"release.yml job infra runs `pulumi up` of dev on GitHub-hosted runners (ubuntu-latest), which cannot count on reaching the EKS endpoint: " +
+				"it is public only to ci-agent:publicAccessCidrs, and GitHub-hosted runners' egress ranges are many, change, and are not in it; " +
+				"run the job on self-hosted runners in the VPC or whose egress is listed",
+			"preview.yml job preview runs `pulumi preview` of dev on GitHub-hosted runners",
+			"deploy.yml job deploy (for dev: release.yml deploy-dev, rollback.yml rollback) runs kubectl on GitHub-hosted runners"},
+			[]string{"infra-prod", "private EKS endpoint", "publicAccessCidrs is empty"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

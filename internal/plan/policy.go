@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -193,9 +194,13 @@ func Check(resources []*Resource) []Finding {
 			if empty(r.Input("encryptionConfigKeyArn")) {
 				add("kms", r, "Kubernetes secrets not envelope-encrypted with KMS")
 			}
-			if cidrs := asSlice(r.Input("publicAccessCidrs")); isTrue(r.Input("endpointPublicAccess")) &&
-				(len(cidrs) == 0 || slices.ContainsFunc(cidrs, func(c any) bool { return c == "0.0.0.0/0" || c == "::/0" })) {
-				add("public", r, "public API endpoint open to the whole internet")
+			if cidrs := asSlice(r.Input("publicAccessCidrs")); isTrue(r.Input("endpointPublicAccess")) {
+				if len(cidrs) == 0 || slices.ContainsFunc(cidrs, func(c any) bool { return c == "0.0.0.0/0" || c == "::/0" }) {
+					add("public", r, "public API endpoint open to the whole internet")
+				} else if broad := broadCidrs(cidrs); len(broad) > 0 {
+					add("public", r, "public API endpoint open to ranges shorter than /%d (%s): far more than the deploying machines, "+
+						"and a few of them cover the internet", minPublicPrefix, strings.Join(broad, ", "))
+				}
 			}
 		case "aws:s3/bucketV2:BucketV2":
 			id := r.ID
@@ -329,4 +334,23 @@ func isTrue(v any) bool {
 func empty(v any) bool {
 	s, ok := v.(string)
 	return v == nil || (ok && s == "")
+}
+
+// minPublicPrefix is the shortest public access range the `public` rule lets through on an EKS
+// cluster (stacks.MinPublicAccessPrefix refuses shorter ones in the config): 0.0.0.0/1 and
+// 128.0.0.0/1 are the whole internet without the literal 0.0.0.0/0.
+const minPublicPrefix = 8
+
+// broadCidrs returns the ranges in cidrs shorter than /minPublicPrefix (IPv4) or /32 (IPv6), and
+// any that does not parse (the plan cannot tell how wide it is).
+func broadCidrs(cidrs []any) []string {
+	var out []string
+	for _, c := range cidrs {
+		s := fmt.Sprint(c)
+		p, err := netip.ParsePrefix(s)
+		if err != nil || (p.Addr().Is4() && p.Bits() < minPublicPrefix) || (!p.Addr().Is4() && p.Bits() < 32) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

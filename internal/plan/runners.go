@@ -13,11 +13,14 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// PrivateEndpoint says which of a stack's workflow jobs need the EKS API while its endpoint is
-// private: Pulumi, when the stack runs phases that install into the cluster (a preview or up
-// reads and writes the cluster through it), and kubectl, always.
+// PrivateEndpoint says which of a stack's workflow jobs need the EKS API while GitHub-hosted
+// runners cannot reach it: Pulumi, when the stack runs phases that install into the cluster (a
+// preview or up reads and writes the cluster through it), and kubectl, always. Restricted: the
+// endpoint is public only to ci-agent:publicAccessCidrs rather than private; GitHub's egress
+// ranges are not in such a list either, so the jobs are warned about just the same.
 type PrivateEndpoint struct {
 	Pulumi, Kubectl bool
+	Restricted      bool
 }
 
 // HostedRunnerWarnings reads the GitHub workflows in dir and returns a warning for each job that
@@ -69,8 +72,12 @@ func HostedRunnerWarnings(dir, stack string, private PrivateEndpoint) ([]string,
 		s := fmt.Sprint(v)
 		return s == stack || strings.Contains(s, "${{")
 	}
-	const why = "which cannot reach the private EKS endpoint (ci-agent:publicAccessCidrs is empty): " +
-		"docs/infra.md, \"Reaching the EKS API\""
+	why := "which cannot reach the private EKS endpoint (ci-agent:publicAccessCidrs is empty)"
+	if private.Restricted {
+		why = "which cannot count on reaching the EKS endpoint: it is public only to ci-agent:publicAccessCidrs, " +
+			"and GitHub-hosted runners' egress ranges are many, change, and are not in it"
+	}
+	why += "; run the job on self-hosted runners in the VPC or whose egress is listed: docs/infra.md, \"Reaching the EKS API\""
 	var out []string
 	callers := map[string][]string{} // reusable workflow file -> "caller.yml job"
 	for _, file := range sortedKeys(workflows) {
