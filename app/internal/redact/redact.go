@@ -390,6 +390,7 @@ var rules = []rule{
 			`)` + placedValue),
 		notKey:   notSecretKeyRE,
 		notValue: namesSecretRE,
+		notMatch: sqlKeyword,
 	},
 	{
 		// Rarer shapes of the rule above, apart from it so that the lines of its common words
@@ -767,7 +768,9 @@ var rules = []rule{
 	},
 	{
 		// SQL that sets a password: PostgreSQL's [WITH|LOGIN|ENCRYPTED] PASSWORD 'pw', MySQL's
-		// IDENTIFIED [WITH plugin] BY 'pw', in a psql -c or mysql -e, or a migration's echo. A
+		// IDENTIFIED [WITH plugin] BY 'pw', SET PASSWORD [FOR user] = 'pw' and its older
+		// PASSWORD('pw') (also OLD_PASSWORD, UPDATE … SET authentication_string =
+		// PASSWORD('pw')), in a psql -c or mysql -e, or a migration's echo. A
 		// psql variable (:'pw'), NULL, a $VAR and a placeholder ('<password>') stay. So does a
 		// message that quotes what is wrong with a password (error: password 'too short',
 		// Password 'is required' for user ci): Password (not PASSWORD, SQL's keyword), or a
@@ -780,9 +783,10 @@ var rules = []rule{
 		// message quoting the problem from one quoting the password (Password 'letmein' is
 		// too weak). A lower-case password after a name is SQL's.
 		kind:     "password",
-		literals: []string{"password '", "identified by", "identified with"},
+		literals: []string{"password '", "password(", "identified by", "identified with", "set password"},
 		inLine:   true,
 		re: lazyRegexp(`(?i:\b(?:with|login|(?:un)?encrypted)[ \t]+password)[ \t]+'(?P<secret>` + sqlPassword + `)'` +
+			`|(?i:\bset[ \t]+password(?:[ \t]+for[ \t]+[^\s=]+)?[ \t]*=|\b(?:old_)?password[ \t]*\()[ \t]*'(?P<secret>` + sqlPassword + `)'` +
 			`|(?:(?:(?m:^)` + lineStart + `|:[ \t]*)password|\bPassword)[ \t]+'` + passwordProblem + `'(?:[ \t]*[^\s;]|[ \t\r]*(?m:$))` +
 			`|(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>` + sqlPassword + `)'`),
 		notValue: maskedRE,
@@ -807,6 +811,22 @@ const cookiePair = `[A-Za-z0-9_][A-Za-z0-9_!#$%&*+.^|~\-]*=(?:"(?P<secret>` + co
 // like a variable, what the CI masked, a placeholder or a marker. RFC 6265 lets a value
 // stand in double quotes (sid="…"): cookiePair reads them around it.
 const cookieValue = `[^\s;,"'\\\[<*$\x1b` + "`" + `][^\s;,"'\\\x1b]{5,}`
+
+// sqlKeyword is the password rule's notMatch: a value that is the word password before a
+// quoted string (set password: password 'correct horse battery staple'), or PASSWORD( before
+// one (SET PASSWORD = PASSWORD('pw'), MySQL's function), is SQL's keyword, and the quoted
+// string the password: the SQL rule, which runs after, takes it (password ' and password( are
+// its literals). Taken for the value, the word went and the password stayed.
+func sqlKeyword(s string, m []int) bool {
+	t, rest := s[m[0]:m[1]], s[m[1]:]
+	switch {
+	case len(t) > len("password(") && hasPrefixFold(t[len(t)-len("password("):], "password(") && !isWordByte(t[len(t)-len("password(")-1]):
+		return strings.HasPrefix(rest, "'")
+	case len(t) > len("password") && hasPrefixFold(t[len(t)-len("password"):], "password") && !isWordByte(t[len(t)-len("password")-1]):
+		return strings.HasPrefix(strings.TrimLeft(rest, " \t"), "'") && (rest[0] == ' ' || rest[0] == '\t')
+	}
+	return false
+}
 
 // cookieGoesOn is the authorization rule's moreIf: further pairs are read after a Cookie: or
 // Set-Cookie: header's pair, or one of a quoted --cookie or -b argument, until a quote closes
