@@ -279,6 +279,11 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 			KmsKeyId:        args.LogKeyArn,
 		}, child, pulumi.RetainOnDelete(true))
 	} else {
+		// The engine reports a failed read by its URN and the provider's not-found error, which
+		// says nothing of the owner; this line, printed just before it, does (mocks drop it).
+		_ = ctx.Log.Info("reading "+OSMetricsLogGroup+", which the stack with ci-agent:rdsOsMetricsOwner true creates in its "+
+			"phase 6: if this read fails, that stack's `up` has not run yet in this account and region (run it first; "+
+			"docs/infra.md, Database)", nil)
 		osMetrics, err = cloudwatch.GetLogGroup(ctx, name+"-os-metrics-logs", pulumi.ID(OSMetricsLogGroup), nil, child)
 	}
 	if err != nil {

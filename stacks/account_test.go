@@ -1,7 +1,10 @@
 package stacks_test
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -70,9 +73,11 @@ func physicalNames(m *plan.Mocks) (names, wide []string) {
 }
 
 // TestOneAccount: dev and prod are brought up in one account (the budgets and anomaly monitor
-// assume it), in either order. No physical name may be declared by both, and the registry-wide
-// resources (ECR replication) belong to one stack only; dev still gets the image repository,
-// prod's.
+// assume it). No physical name may be declared by both, and the registry-wide resources (ECR
+// replication) belong to one stack only; dev still gets the image repository, prod's. The order
+// is fixed in a fresh account: prod first, at least through its phase 6, since dev's phase 6
+// reads RDSOSMetrics (rdsOsMetricsOwner: false), which fails until prod has created it, and dev
+// pulls from prod's repository.
 func TestOneAccount(t *testing.T) {
 	dev, prod := runStack(t, "dev"), runStack(t, "prod")
 	devNames, devWide := physicalNames(dev)
@@ -199,4 +204,85 @@ func recoveryConfig(t *testing.T) map[string]string {
 	}
 	delete(cfg, "ci-agent:delegatedSubdomains") // prod's zone keeps dev's NS record
 	return cfg
+}
+
+// osMetricsOwners returns, for each "account region" where a stack creates or reads RDSOSMetrics,
+// the stacks that create it. account maps a stack to its account.
+func osMetricsOwners(runs map[string]*plan.Mocks, account map[string]string) map[string][]string {
+	owners := map[string][]string{}
+	for _, stack := range slices.Sorted(maps.Keys(runs)) {
+		for _, r := range runs[stack].Resources() {
+			if r.Type != "aws:cloudwatch/logGroup:LogGroup" {
+				continue
+			}
+			key := account[stack] + " " + r.Region
+			switch {
+			case r.Read && r.ID == components.OSMetricsLogGroup:
+				if _, ok := owners[key]; !ok {
+					owners[key] = nil // a reader: the place counts even if nobody creates it
+				}
+			case !r.Read && r.Input("name") == components.OSMetricsLogGroup:
+				owners[key] = append(owners[key], stack)
+			}
+		}
+	}
+	return owners
+}
+
+// TestOneRDSOSMetricsOwner: among the committed stacks that share an account and region,
+// exactly one has rdsOsMetricsOwner true and creates RDSOSMetrics (Enhanced Monitoring's one
+// log group there); the others read it. Two owners fail at the second create; none leaves every
+// reader's `up` failing at its read (both false was not caught before). The committed stacks
+// share one account (TestOneAccount) unless aws:allowedAccountIds says otherwise.
+func TestOneRDSOSMetricsOwner(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "Pulumi.*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	configs := map[string]map[string]string{}
+	for _, f := range files {
+		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+		cfg, err := plan.LoadStackConfig("..", stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs[stack] = cfg
+	}
+	if len(configs) < 2 {
+		t.Fatalf("committed stacks: %v; want dev and prod at least", slices.Sorted(maps.Keys(configs)))
+	}
+	check := func(configs map[string]map[string]string) []string {
+		runs, account := map[string]*plan.Mocks{}, map[string]string{}
+		for stack, cfg := range configs {
+			m, err := plan.Run(stack, cfg, stacks.Program)
+			if err != nil {
+				t.Fatalf("stack %s: %v", stack, err)
+			}
+			runs[stack] = m
+			account[stack] = cmp.Or(cfg["aws:allowedAccountIds"], "the shared account")
+		}
+		var problems []string
+		owners := osMetricsOwners(runs, account)
+		for _, where := range slices.Sorted(maps.Keys(owners)) {
+			if n := len(owners[where]); n != 1 {
+				problems = append(problems, fmt.Sprintf("%s: %d stacks create RDSOSMetrics (%v); want exactly one with ci-agent:rdsOsMetricsOwner true", where, n, owners[where]))
+			}
+		}
+		return problems
+	}
+	for _, p := range check(configs) {
+		t.Error(p)
+	}
+
+	// The check itself: with prod demoted nobody creates the group, with dev promoted both do.
+	for _, tc := range []struct{ name, stack, owner string }{{"no owner", "prod", "false"}, {"two owners", "dev", "true"}} {
+		changed := map[string]map[string]string{}
+		for stack, cfg := range configs {
+			changed[stack] = maps.Clone(cfg)
+		}
+		changed[tc.stack]["ci-agent:rdsOsMetricsOwner"] = tc.owner
+		if problems := check(changed); len(problems) != 1 || !strings.Contains(problems[0], "the shared account us-east-1") {
+			t.Errorf("%s (%s rdsOsMetricsOwner %s): problems %v; want one for the shared account us-east-1", tc.name, tc.stack, tc.owner, problems)
+		}
+	}
 }
