@@ -1136,10 +1136,13 @@ const csiEscape = `\x1b\[[0-9;?]*[A-Za-z]`
 // starts the line). blanks is what separates two arguments where the command's text is not
 // commandRest: blanks and line continuations with the next line's timestamp and color (a
 // continuation first: its blank, taken as a blank, would leave a backtick or ^ to be read
-// as the value).
+// as the value), or, after a backtick, with PowerShell's continuation prompt (>> ), which an
+// interactive transcript starts the next line with (-p `, then >> s3cr3tpw: the value is
+// the word after it; first again, or >> would be). commandRest reads the prompt as any
+// other bytes, and an argument after it starts after its blank (argStart).
 const (
 	argStart = `(?:[ \t]|(?m:^)|` + ansiColor + `)`
-	blanks   = `(?:` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?|[ \t])+`
+	blanks   = `(?:[ \t]` + "`" + `(?:` + ansiColor + `)?\r?\n>>[ \t]|` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?|[ \t])+`
 )
 
 // commandArgument is the value given to a command, a shell word: unquoted bytes and quoted

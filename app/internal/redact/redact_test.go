@@ -699,6 +699,9 @@ func TestString(t *testing.T) {
 		// quoted string is the password.
 		{"password: password '…'", "set password: password 'correct horse battery staple'\nroot: Password 'Tr0ub4dor&3'", "set password: password '[REDACTED:password]'\nroot: Password '[REDACTED:password]'"},
 		{"password: password near misses", "DB_PASSWORD=password\npassword: password\npassword: password 'is too short'\n--password password \"x y\"", "DB_PASSWORD=[REDACTED:password]\npassword: [REDACTED:password]\npassword: password 'is too short'\n--password [REDACTED:password] \"x y\""},
+		// PowerShell's >> prompt starts a line a backtick continued (an interactive transcript).
+		{"powershell continuation prompt", "PS C:\\> docker login -u ci -p `\n>> s3cr3tpw `\n>> registry.io\nPS C:\\> mc alias set s3 https://x `\n>> AKEY s3cr3tpw", "PS C:\\> docker login -u ci -p `\n>> [REDACTED:password] `\n>> registry.io\nPS C:\\> mc alias set s3 https://x `\n>> AKEY [REDACTED:password]"},
+		{"powershell prompt near misses", "Write-Output done `\n>> out.log\nPS C:\\> docker login -u ci -p `", "Write-Output done `\n>> out.log\nPS C:\\> docker login -u ci -p `"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1057,6 +1060,9 @@ func TestCommandLines(t *testing.T) {
 		"\x1b[36;1mdocker login `\x1b[0m\n\x1b[36;1m  -u ci `\x1b[0m\n\x1b[36;1m  -p s3cr3tpw\x1b[0m",
 		"docker login -u ci -p `\n  s3cr3tpw r.io",
 		"mc alias set s3 https://x ^\n  AKEY s3cr3tpw",
+		"PS C:\\> docker login -u ci -p `\n>> s3cr3tpw `\n>> registry.io",
+		"PS C:\\> docker login `\n>> -u ci `\n>> -p `\n>> s3cr3tpw",
+		"PS C:\\> htpasswd -nb `\n>> ci `\n>> s3cr3tpw",
 		// A command that prints a secret, echoed by xtrace or GitLab, and the line it printed
 		// (glued to the next command when the output has no newline).
 		"+ vault kv get -field=password secret/db\nhunter22hunter\npsql: FATAL: password authentication failed",
