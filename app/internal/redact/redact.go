@@ -335,19 +335,20 @@ var rules = []rule{
 		//
 		// And the values of cookies, a session's credential: a Cookie: or Set-Cookie: header
 		// (curl -H, curl -v's > and <, a JSON dump's "Cookie": "…"), curl's --cookie and -b
-		// name=value (-b cookies.txt names a file). Each value of the header goes, through
-		// more (a=…; b=…); the names stay, and so do a Set-Cookie's attributes (notKey: Path=,
+		// name=value, also attached (-bsid=…; -b cookies.txt names a file). Each value of the
+		// header goes, through more (a=…; b=…, and a=…, b=… as some clients print them); the
+		// names stay, and so do a Set-Cookie's attributes (notKey: Path=,
 		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps. -b is curl's only: in
 		// lower case, with curl earlier in the command (notCurlCookie: make -B PREFIX=… and sort
 		// -b key=value stay), and more reads further pairs only where cookies go on
 		// (cookieGoesOn: not after a Bearer token, a closing quote or an unquoted -b's value).
 		kind: "authorization",
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
-			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key", "cookie", "-b ", "sb ", "lb "},
+			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key", "cookie", "-b ", " -b", "sb ", "lb "},
 		inLine: true,
 		re: lazyRegexp(`(?i)(?:` + authHeader +
-			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `(?-i:-[fsSLkviINgGjlnORZqaBp#0-9]*b) [ \t]*["']?)` + cookiePair + `)`),
-		more:     lazyRegexp(`\A(?i:` + authHeader + `|;[ \t]*` + cookiePair + `)`),
+			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `(?-i:-[fsSLkviINgGjlnORZqaBp#0-9]*b)[ \t]*["']?)` + cookiePair + `)`),
+		more:     lazyRegexp(`\A(?i:` + authHeader + `|[;,][ \t]*` + cookiePair + `)`),
 		moreIf:   cookieGoesOn,
 		notKey:   cookieAttributeRE,
 		notMatch: notCurlCookie,
@@ -799,12 +800,12 @@ const authHeader = `(?:(?:authorization:[ \t]*(?:bearer|basic|token|digest)|\bbe
 	`)(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)`
 
 // cookiePair is one name=value of a cookie: the name stays, and a value of six characters or
-// more is the secret. A shorter value, or one that starts with $ (a variable, ${{ … }}), *
+// more is the secret, after the colors a tool may print before it (kept). A shorter value, or one that starts with $ (a variable, ${{ … }}), *
 // (what the CI masked), < (a placeholder) or [ (a marker), is matched with no secret, so the
 // pairs after it are still read. A quote right after the value, which closes the header or
 // the option's argument, is read with it: a command rule reading on would take it for one
 // that opens.
-const cookiePair = `[A-Za-z0-9_][A-Za-z0-9_!#$%&*+.^|~\-]*=(?:"(?P<secret>` + cookieValue + `)"|"[^\s;,"'\\\x1b]*"` +
+const cookiePair = `[A-Za-z0-9_][A-Za-z0-9_!#$%&*+.^|~\-]*=(?:` + ansiColor + `)*(?:"(?P<secret>` + cookieValue + `)"|"[^\s;,"'\\\x1b]*"` +
 	`|(?P<secret>` + cookieValue + `)|[^\s;,"'\\\x1b]*)["']?`
 
 // cookieValue is a cookie's value that is a secret: six characters or more, not starting
@@ -828,10 +829,11 @@ func sqlKeyword(s string, m []int) bool {
 	return false
 }
 
-// cookieGoesOn is the authorization rule's moreIf: further pairs are read after a Cookie: or
-// Set-Cookie: header's pair, or one of a quoted --cookie or -b argument, until a quote closes
-// them. An unquoted --cookie or -b value ends at its ; (the shell's: curl -b sid=…; RESULT=x
-// runs a second command), and a Bearer token's ; charset=… is no cookie.
+// cookieGoesOn is the authorization rule's moreIf: further pairs (after a ; or a ,) are read
+// after a Cookie: or Set-Cookie: header's pair, or one of a quoted --cookie or -b argument,
+// until a quote closes them. An unquoted --cookie or -b value ends at its ; (the shell's:
+// curl -b sid=…; RESULT=x runs a second command), and a Bearer token's ; charset=… is no
+// cookie.
 func cookieGoesOn(match string) bool {
 	if q := match[len(match)-1]; q == '"' || q == '\'' {
 		// The quote closes the header or the argument, unless it closes the value's own
@@ -842,7 +844,7 @@ func cookieGoesOn(match string) bool {
 	}
 	t := skipBlanksAndColors(match)
 	switch {
-	case strings.HasPrefix(t, ";"):
+	case strings.HasPrefix(t, ";") || strings.HasPrefix(t, ","):
 		return true // a pair more read: its cookies go on
 	case hasPrefixFold(t, "cookie"):
 		return true
@@ -921,7 +923,7 @@ func isWordByte(c byte) bool {
 
 // cookieAttributeRE matches the text of a cookie pair before its value when that is one of a
 // Set-Cookie's attributes (; Path=/, ; Domain=example.com): no secret.
-var cookieAttributeRE = lazyRegexp(`\A;[ \t]*(?i:path|domain|expires|max-age|samesite|priority)=\z`)
+var cookieAttributeRE = lazyRegexp(`\A[;,][ \t]*(?i:path|domain|expires|max-age|samesite|priority)=\z`)
 
 // printArgs is a secret-printing command's text that keeps its output in the log: no pipe,
 // no redirection of its output (2>&1, >&2 and 2>file are not), no ) or backtick (inside
@@ -1569,7 +1571,7 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 	chainEnd := -1 // where the last match notMatch kept ends: more's matches after it stay too
 	for _, m := range matches {
 		if r.notMatch != nil {
-			if m[0] == chainEnd && strings.HasPrefix(s[m[0]:m[1]], ";") || r.notMatch(s, m) {
+			if m[0] == chainEnd && (s[m[0]] == ';' || s[m[0]] == ',') || r.notMatch(s, m) {
 				chainEnd = m[1]
 				continue
 			}

@@ -702,6 +702,9 @@ func TestString(t *testing.T) {
 		// PowerShell's >> prompt starts a line a backtick continued (an interactive transcript).
 		{"powershell continuation prompt", "PS C:\\> docker login -u ci -p `\n>> s3cr3tpw `\n>> registry.io\nPS C:\\> mc alias set s3 https://x `\n>> AKEY s3cr3tpw", "PS C:\\> docker login -u ci -p `\n>> [REDACTED:password] `\n>> registry.io\nPS C:\\> mc alias set s3 https://x `\n>> AKEY [REDACTED:password]"},
 		{"powershell prompt near misses", "Write-Output done `\n>> out.log\nPS C:\\> docker login -u ci -p `", "Write-Output done `\n>> out.log\nPS C:\\> docker login -u ci -p `"},
+		// Cookie pairs separated by commas, curl's -b with its value attached, a color before a value.
+		{"more cookie shapes", "> Cookie: a=1, sid=abcdef123456\ncurl -bsid=abcdef123456 https://x\nCookie: sid=\x1b[0mabcdef123456\nSet-Cookie: a=x, b=abcdefgh; Path=/, c=1", "> Cookie: a=1, sid=[REDACTED:authorization]\ncurl -bsid=[REDACTED:authorization] https://x\nCookie: sid=\x1b[0m[REDACTED:authorization]\nSet-Cookie: a=x, b=[REDACTED:authorization]; Path=/, c=1"},
+		{"more cookie shapes near misses", "Set-Cookie: id=x; Expires=Wed, 21 Oct 2026 07:28:00 GMT\ncurl -bcookies.txt https://x\nsort -bkey=value-list f\nCookie: a=1, b=2\nAuthorization: Bearer abcdefghijklmnop, charset=utf-8-variant", "Set-Cookie: id=x; Expires=Wed, 21 Oct 2026 07:28:00 GMT\ncurl -bcookies.txt https://x\nsort -bkey=value-list f\nCookie: a=1, b=2\nAuthorization: Bearer [REDACTED:authorization], charset=utf-8-variant"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
