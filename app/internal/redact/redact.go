@@ -1126,12 +1126,14 @@ const ansiColor = `\x1b\[[0-9;]*m`
 // (\x1b[36;1mdocker login …, \x1b[36;1mghp_…), whose m is a word character: \b finds no
 // boundary there. So is any other CSI escape that ends in a letter: GitLab starts lines with
 // \x1b[0K (erase to the line's end), and a progress display \x1b[2K; their K is a word
-// character too. An escape a token's match starts with stays (replace, csiEnd).
-const cmdStart = `(?:\b|` + csiEscape + `)`
+// character too, and so is the B of ESC ( B, the charset selection tput sgr0 prints before
+// its reset. An escape a token's match starts with stays (replace, escapeEnd).
+const cmdStart = `(?:\b|` + termEscape + `)`
 
-// csiEscape is a CSI escape sequence that ends in a letter: a color (ansiColor), an erase
-// (\x1b[0K, \x1b[2J), a cursor move, a private mode (\x1b[?25l).
-const csiEscape = `\x1b\[[0-9;?]*[A-Za-z]`
+// termEscape is an escape sequence that ends in a letter or a digit: a CSI one (a color,
+// ansiColor; an erase, \x1b[0K, \x1b[2J; a cursor move; a private mode, \x1b[?25l), or a
+// charset selection, ESC ( or ESC ) and its charset (\x1b(B, \x1b)0).
+const termEscape = `\x1b(?:\[[0-9;?]*[A-Za-z]|[()][0-9A-Za-z])`
 
 // argStart is what comes before one of a command's arguments after commandRest: a blank,
 // or, on a line that continues the command, the line's start or its color (the argument
@@ -1538,9 +1540,12 @@ func colorEnd[T string | []byte](line T, i int) int {
 	return i
 }
 
-// csiEnd is where the CSI escape that ends in a letter (csiEscape) that starts at s[i] ends,
-// or i when none starts there: replace keeps those cmdStart matched before a secret.
-func csiEnd(s string, i int) int {
+// escapeEnd is where the escape (termEscape) that starts at s[i] ends, or i when none starts
+// there: replace keeps those cmdStart matched before a secret.
+func escapeEnd(s string, i int) int {
+	if i+2 < len(s) && s[i] == '\x1b' && (s[i+1] == '(' || s[i+1] == ')') && isWordByte(s[i+2]) && s[i+2] != '_' {
+		return i + 3 // a charset selection
+	}
 	if i+1 >= len(s) || s[i] != '\x1b' || s[i+1] != '[' {
 		return i
 	}
@@ -1578,7 +1583,7 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 		}
 		secretStart, secretEnd, ok := r.re.secretIn(m)
 		// A color or other escape before the secret (cmdStart's) is no part of it, and stays.
-		for j := csiEnd(s, secretStart); j > secretStart && j <= secretEnd; j = csiEnd(s, secretStart) {
+		for j := escapeEnd(s, secretStart); j > secretStart && j <= secretEnd; j = escapeEnd(s, secretStart) {
 			secretStart = j
 		}
 		if !ok || strings.HasPrefix(s[secretStart:secretEnd], "[REDACTED:") {

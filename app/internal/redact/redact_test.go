@@ -705,6 +705,9 @@ func TestString(t *testing.T) {
 		// Cookie pairs separated by commas, curl's -b with its value attached, a color before a value.
 		{"more cookie shapes", "> Cookie: a=1, sid=abcdef123456\ncurl -bsid=abcdef123456 https://x\nCookie: sid=\x1b[0mabcdef123456\nSet-Cookie: a=x, b=abcdefgh; Path=/, c=1", "> Cookie: a=1, sid=[REDACTED:authorization]\ncurl -bsid=[REDACTED:authorization] https://x\nCookie: sid=\x1b[0m[REDACTED:authorization]\nSet-Cookie: a=x, b=[REDACTED:authorization]; Path=/, c=1"},
 		{"more cookie shapes near misses", "Set-Cookie: id=x; Expires=Wed, 21 Oct 2026 07:28:00 GMT\ncurl -bcookies.txt https://x\nsort -bkey=value-list f\nCookie: a=1, b=2\nAuthorization: Bearer abcdefghijklmnop, charset=utf-8-variant", "Set-Cookie: id=x; Expires=Wed, 21 Oct 2026 07:28:00 GMT\ncurl -bcookies.txt https://x\nsort -bkey=value-list f\nCookie: a=1, b=2\nAuthorization: Bearer [REDACTED:authorization], charset=utf-8-variant"},
+		// tput sgr0 prints ESC ( B (charset selection) before its reset.
+		{"token after a charset escape", "\x1b(Bghp_" + strings.Repeat("a", 36) + "\n\x1b)0AKIAABCDEFGHIJKLMNOP\n\x1b(Bdocker login -p s3cr3tpw r.io", "\x1b(B[REDACTED:github_token]\n\x1b)0[REDACTED:aws_access_key]\n\x1b(Bdocker login -p [REDACTED:password] r.io"},
+		{"charset escape near misses", "\x1b(Bxghp_" + strings.Repeat("a", 36) + "\n\x1b(BAKIA1234\n\x1b(Bhf_hub_download", "\x1b(Bxghp_" + strings.Repeat("a", 36) + "\n\x1b(BAKIA1234\n\x1b(Bhf_hub_download"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
