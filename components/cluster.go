@@ -69,6 +69,17 @@ type Cluster struct {
 	SecretsKeyArn          pulumi.StringOutput
 	AutoscalerRoleArn      pulumi.StringOutput
 	PrivateSubnetIDs       pulumi.StringArrayInput
+
+	ready []pulumi.Resource // the node group and the EBS CSI add-on: see WaitFor
+}
+
+// WaitFor is what a workload in the cluster depends on: the cluster, and by name its on-demand
+// node group and EBS CSI add-on. A dependency on this component alone reaches only the
+// children whose registration has begun by then, and the Go SDK begins it in a goroutine, so
+// a StorageClass or chart registered right after NewCluster sometimes did not wait for the
+// nodes (TestStacks saw it about once in eight runs).
+func (c *Cluster) WaitFor() []pulumi.Resource {
+	return append([]pulumi.Resource{c}, c.ready...)
 }
 
 // NewCluster creates the cluster, its keys, node role, node group and autoscaler role.
@@ -209,12 +220,14 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	}
 	// It depends on the NodeGroup itself, not on its component: the component's children may
 	// still be registering when this resource is, and then the dependency would be missing.
-	if _, err := awseks.NewAddon(ctx, name+"-ebs-csi", &awseks.AddonArgs{
+	ebsCsi, err := awseks.NewAddon(ctx, name+"-ebs-csi", &awseks.AddonArgs{
 		ClusterName: clusterName, AddonName: pulumi.String("aws-ebs-csi-driver"),
 		ServiceAccountRoleArn: ebsRole.Arn, ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
-	}, child, pulumi.DependsOn([]pulumi.Resource{onDemand.Group})); err != nil {
+	}, child, pulumi.DependsOn([]pulumi.Resource{onDemand.Group}))
+	if err != nil {
 		return nil, err
 	}
+	c.ready = []pulumi.Resource{onDemand.Group, ebsCsi}
 
 	autoscaler, err := NewIrsaRole(ctx, name+"-cluster-autoscaler", &IrsaRoleArgs{
 		OidcProviderArn: c.OidcProviderArn, OidcIssuer: c.OidcIssuer,

@@ -72,7 +72,7 @@ func phase1Cluster(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOptio
 			VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
 			AllowVolumeExpansion: pulumi.Bool(true),
 			ReclaimPolicy:        pulumi.String("Delete"),
-		}, parent, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{cluster})); err != nil {
+		}, parent, pulumi.Provider(k8s), pulumi.DependsOn(cluster.WaitFor())); err != nil {
 			return err
 		}
 	}

@@ -94,9 +94,9 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 type phaseComponent struct{ pulumi.ResourceState }
 
 // onCluster are the options of everything that runs in the cluster: its Kubernetes provider,
-// and waiting for the cluster (and so its node group) to exist.
+// and waiting for the cluster, its node group and its EBS CSI driver to exist.
 func (p *Platform) onCluster(parent pulumi.ResourceOption) []pulumi.ResourceOption {
-	return []pulumi.ResourceOption{parent, pulumi.Providers(p.K8s), pulumi.DependsOn([]pulumi.Resource{p.Cluster})}
+	return []pulumi.ResourceOption{parent, pulumi.Providers(p.K8s), pulumi.DependsOn(p.Cluster.WaitFor())}
 }
 
 // regionProvider returns an explicit provider for region, owned by the calling phase.
