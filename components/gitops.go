@@ -38,6 +38,9 @@ type GitOps struct {
 	pulumi.ResourceState
 
 	AppNamespace string
+	// Namespace is the app namespace itself: what goes into it depends on this resource, not
+	// on the component, whose children a dependency reaches only once they began registering.
+	Namespace *corev1.Namespace
 }
 
 // NewGitOps installs Argo CD and the Application. Pass the Kubernetes provider in opts.
@@ -65,6 +68,7 @@ func NewGitOps(ctx *pulumi.Context, name string, args *GitOpsArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
+	c.Namespace = ns
 
 	argocd, err := release(ctx, name+"-argocd", ChartArgoCD, "argocd", pulumi.Map{
 		"global": pulumi.Map{"domain": pulumi.String("argocd.internal")},

@@ -40,7 +40,7 @@ func phase10Cost(ctx *pulumi.Context, p *Platform, parent pulumi.ResourceOption)
 			}
 			opts = append(append([]pulumi.ResourceOption(nil), k8s...), pulumi.DependsOn([]pulumi.Resource{created}))
 		} else {
-			opts = append(append([]pulumi.ResourceOption(nil), k8s...), pulumi.DependsOn([]pulumi.Resource{p.GitOps}))
+			opts = append(append([]pulumi.ResourceOption(nil), k8s...), pulumi.DependsOn([]pulumi.Resource{p.GitOps.Namespace}))
 		}
 		// No CPU limit anywhere: the chart leaves the app without one on purpose (throttling a
 		// latency-bound service hurts p99), and a default CPU limit in the LimitRange, or

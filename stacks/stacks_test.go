@@ -971,7 +971,11 @@ func TestQuotaAdmitsTheChart(t *testing.T) {
 			maxReplicas, cpu, memory, memoryLimit := chartValues(t, env)
 			pods := maxReplicas * 1.25
 			m := runStack(t, env)
-			hard := named(t, m, "kubernetes:core/v1:ResourceQuota", "limits-ci-agent-quota").Input("spec").(map[string]any)["hard"].(map[string]any)
+			quota := named(t, m, "kubernetes:core/v1:ResourceQuota", "limits-ci-agent-quota")
+			if ns := named(t, m, "kubernetes:core/v1:Namespace", "gitops-app-ns"); !quota.DependsOn(ns) {
+				t.Errorf("the quota does not wait for the app namespace it goes into: %v", quota.Dependencies)
+			}
+			hard := quota.Input("spec").(map[string]any)["hard"].(map[string]any)
 			for _, c := range []struct{ key, perPod string }{
 				{"requests.cpu", cpu}, {"requests.memory", memory}, {"limits.memory", memoryLimit},
 			} {
