@@ -1040,10 +1040,50 @@ const sqlPassword = `[^'\n$:][^'\n]*` // #nosec G101 -- a pattern, not a credent
 // […] of letters, _, - and . only (<new_password>, [password]; <s3cr3tPassw0rd> and
 // [Xy9!kLm2] are passwords in brackets), a marker ([REDACTED], [REDACTED:password]), an
 // upper-case name of a secret (placeholderName: SECRETKEY, API_TOKEN, [PASSWORD]),
-// and a variable as urlVariableRE reads one ($TOKEN, ${PASSWORD},
-// $db_password: curl -u "$USER:$TOKEN"; a mixed-case $ecretPw9 goes).
+// and a variable as urlVariableRE reads one ($TOKEN, $db_password: curl -u "$USER:$TOKEN";
+// a mixed-case $ecretPw9 and a glued $uperpassword go) or any braced one (${PASSWORD},
+// ${sshPass}): commandValue's $-words are read here.
 var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\}|["']?(?:<[A-Za-z_.\-]+>|\[[A-Za-z_.\-]+\]|\[REDACTED[^\[\]\s]*\]|\[?` + placeholderName + `\]?` +
-	`|\$(?:` + urlVariable + `|\{` + urlVariable + `\}))["']?)\z`)
+	`|\$(?:` + urlVariable + `|\{[A-Za-z_][A-Za-z0-9_]*\}))["']?)\z`)
+
+// lowerVariable reports whether v, a command's value that maskedRE does not keep, is a
+// variable in lower case ($user, "$value", $db_host2): _-separated words of letters, each
+// ending in digits or not. A word that merely holds a secret word (uperpassword, mykey,
+// s3cr3t's digits inside) is a password glued to a $, as placeholderName reads MONKEYBUSINESS
+// in upper case; the secret word itself (pass, tokens, key2) names what the variable holds.
+func lowerVariable(v string) bool {
+	if len(v) > 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	if len(v) < 2 || v[0] != '$' {
+		return false
+	}
+	for _, w := range strings.Split(v[1:], "_") {
+		i := 0
+		for i < len(w) && 'a' <= w[i] && w[i] <= 'z' {
+			i++
+		}
+		letters := w[:i]
+		for i < len(w) && '0' <= w[i] && w[i] <= '9' {
+			i++
+		}
+		if i < len(w) || letters == "" && w != "" {
+			return false // not lower case, or a digit inside a word
+		}
+		if letters = strings.TrimSuffix(letters, "s"); slices.Contains(lowerSecretWords, letters) {
+			continue
+		}
+		for _, sw := range lowerSecretWords {
+			if strings.Contains(letters, sw) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// lowerSecretWords are what lowerVariable looks for inside a variable's words.
+var lowerSecretWords = []string{"password", "passwd", "passphrase", "pass", "pwd", "token", "secret", "key", "cred", "credential"}
 
 // urlVariableRE matches a URL's password that is no secret: masked (***), or a variable the
 // shell expands ($CI_JOB_TOKEN, ${CI_JOB_TOKEN}), as a script echoed by the CI shows it. A
@@ -1051,7 +1091,7 @@ var maskedRE = lazyRegexp(`\A(?:\*{3,}|\$\{\{[^\n]*\}\}|["']?(?:<[A-Za-z_.\-]+>|
 // ($gitlab_token, ${password}): a password may start with $ too ($ecretPw9).
 var urlVariableRE = lazyRegexp(`\A(?:\*{3,}|\$(?:` + urlVariable + `|\{` + urlVariable + `\}))\z`)
 
-const urlVariable = `(?:[A-Z_][A-Z0-9_]*|(?:[a-z0-9]+_)*(?:token|password|passwd|pass|pw|pwd|secret|key|auth|creds?|credentials))` // #nosec G101 -- pattern, not a credential
+const urlVariable = `(?:[A-Z_][A-Z0-9_]*|(?:[a-z0-9]+_)*(?:token|password|passwd|pass|pw|pwd|passphrase|secret|key|auth|creds?|credentials))` // #nosec G101 -- pattern, not a credential
 
 // notSecretKey is a key whose name says secret or token but whose value is none: a paging
 // cursor (next_page_token, pageToken, pagination_token, continuation_token, sync_token), a
@@ -1154,15 +1194,22 @@ const (
 // shell would read it, so the part after a space does not leak.
 const commandArgument = `(?P<secret>` + shellWordPart + `+)`
 
-// commandValue is commandArgument (after the colors before it, kept), but for a variable or
-// an expression that is the whole argument ($PW, "$PW", ${PW}, "${PW}", "$(cat pw)",
-// ${{ secrets.PW }}): the shell or the CI puts the password there, and what names it is no
-// secret, so the match holds no secret submatch and stays; so does an empty pair of quotes
-// (none given), and a lone backtick or ^ (PowerShell's or cmd's continuation: with the line
-// seen alone, the value is on the next). xtrace prints an expanded password holding a $ quoted ('pa$word'), and
-// that goes. (curl's -u "$USER:$TOKEN" still goes: userPassword.)
-const commandValue = `(?:` + ansiColor + `)*(?:(?:\$\{\{[^\n]*?\}\}|` + shellVariable + `|"` + shellVariable + `"` +
-	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)"|['"]{2}|[` + "`" + `^])(?:[ \t\r;|&)\x1b]|(?m:$))` +
+// commandValue is commandArgument (after the colors before it, kept), but for an expression
+// that is the whole argument ("$(cat pw)", ${{ secrets.PW }}): the shell or the CI puts the
+// password there, and what names it is no secret, so the match holds no secret submatch and
+// stays; so does an empty pair of quotes (none given), and a lone backtick or ^ (PowerShell's
+// or cmd's continuation: with the line seen alone, the value is on the next). A $ and a
+// name ($PW, "$pw", ${PW}) is the secret, up to a blank or what ends the command, and
+// maskedRE, the rules' notValue, keeps it when it is a variable's shape: upper case
+// ($DOCKER_PASSWORD, $S3_KEY), lower-case _-words ending in what it holds ($db_password,
+// $pass), other lower-case _-words ($user, "$value": lowerVariable), or braced (${…}). A $
+// glued to a word like a password goes: mixed case ($uperPassw0rd, $ecretPw9), a digit
+// inside a word ($3cr3t, $p4ss), or a lower-case word that merely holds a secret word
+// ($uperpassword; as placeholderName reads MONKEYBUSINESS). An unquoted $-word in a log is a
+// script's echo (GitHub's or GitLab's, set -v), whose variables are named so, or a literal a
+// tool printed as it is: xtrace prints a literal $ quoted ('pa$word'), and that goes too.
+const commandValue = `(?:` + ansiColor + `)*(?:(?:\$\{\{[^\n]*?\}\}` +
+	`|\$\([^()\n]*\)|"\$\([^()"\n]*\)"|['"]{2}|[` + "`" + `^]|(?P<secret>` + shellVariable + `|"` + shellVariable + `"))(?:[ \t\r;|&)\x1b]|(?m:$))` +
 	`|` + commandArgument + `)`
 
 const shellVariable = `\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`
@@ -1594,6 +1641,9 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 		}
 		if r.notValue != nil && r.notValue.get().MatchString(s[secretStart:secretEnd]) {
 			continue // a value that names the secret: code reading it from the environment
+		}
+		if r.notValue == maskedRE && lowerVariable(s[secretStart:secretEnd]) {
+			continue // a variable in lower case: $user, "$value"
 		}
 		if r.notValue == namesSecretRE && namesVariable(s, secretStart, secretEnd) {
 			continue // an action's input that names the variable holding the secret

@@ -708,6 +708,11 @@ func TestString(t *testing.T) {
 		// tput sgr0 prints ESC ( B (charset selection) before its reset.
 		{"token after a charset escape", "\x1b(Bghp_" + strings.Repeat("a", 36) + "\n\x1b)0AKIAABCDEFGHIJKLMNOP\n\x1b(Bdocker login -p s3cr3tpw r.io", "\x1b(B[REDACTED:github_token]\n\x1b)0[REDACTED:aws_access_key]\n\x1b(Bdocker login -p [REDACTED:password] r.io"},
 		{"charset escape near misses", "\x1b(Bxghp_" + strings.Repeat("a", 36) + "\n\x1b(BAKIA1234\n\x1b(Bhf_hub_download", "\x1b(Bxghp_" + strings.Repeat("a", 36) + "\n\x1b(BAKIA1234\n\x1b(Bhf_hub_download"},
+		// A $ value is a variable only in a variable's shape: upper case, lower-case _-words
+		// (a secret word whole), ${…}, $(…), ${{ … }}; not mixed case, a digit inside a word
+		// or a glued secret word.
+		{"passwords starting with $", "docker login -u ci -p $uperpassword r.io\ndocker login -u ci -p $uperPassw0rd r.io\nsshpass -p \"$ecretPw9\" ssh host\nmysql -u root -p$ecretPw9 db\nredis-cli -a $3cr3t ping\ndocker login -p $p4ss r.io\ndocker login -p $mykey r.io", "docker login -u ci -p [REDACTED:password] r.io\ndocker login -u ci -p [REDACTED:password] r.io\nsshpass -p [REDACTED:password] ssh host\nmysql -u root -p[REDACTED:password] db\nredis-cli -a [REDACTED:password] ping\ndocker login -p [REDACTED:password] r.io\ndocker login -p [REDACTED:password] r.io"},
+		{"variables that stay", "docker login -u ci -p $DOCKER_PASSWORD r.io\ndocker login -p \"$db_password\" r.io\nsshpass -p ${PW} ssh h\nsshpass -p ${sshPass} ssh h\ndocker login -p $(cat pw) r.io\ndocker login -p ${{ secrets.PW }} r.io\nmysql -p$MYSQL_PWD; echo\nhtpasswd -b f u $pass|tee x\ndocker login -p $S3_KEY2 r.io\ndocker login -p $user r.io\ngh secret set X --body \"$value\"\nsshpass -p $registry_pass2 ssh h\nsshpass -p \"$passwords\" ssh h", "docker login -u ci -p $DOCKER_PASSWORD r.io\ndocker login -p \"$db_password\" r.io\nsshpass -p ${PW} ssh h\nsshpass -p ${sshPass} ssh h\ndocker login -p $(cat pw) r.io\ndocker login -p ${{ secrets.PW }} r.io\nmysql -p$MYSQL_PWD; echo\nhtpasswd -b f u $pass|tee x\ndocker login -p $S3_KEY2 r.io\ndocker login -p $user r.io\ngh secret set X --body \"$value\"\nsshpass -p $registry_pass2 ssh h\nsshpass -p \"$passwords\" ssh h"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
