@@ -1112,7 +1112,7 @@ const (
 
 // curlUser is what follows curl up to a -u/-U/--user/--proxy-user of its own, and its
 // user:password.
-const curlUser = commandRest + argStart + `(?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU](?:` + blanks + `)?|--(?:proxy-)?user(?:` + blanks + `|=))` +
+const curlUser = commandRest + argStart + `(?:-[fsSLkviINgGjlnORZqaBp#0-9]*[uU](?:` + curlBlanks + `)?|--(?:proxy-)?user(?:` + curlBlanks + `|=))` +
 	userPassword
 
 // userPassword is user:password given to a command, the user kept: quoted whole ('user:pa ss'
@@ -1181,12 +1181,18 @@ const termEscape = `\x1b(?:\[[0-9;?]*[A-Za-z]|[()][0-9A-Za-z])`
 // commandRest: blanks and line continuations with the next line's timestamp and color (a
 // continuation first: its blank, taken as a blank, would leave a backtick or ^ to be read
 // as the value), or, after a backtick, with PowerShell's continuation prompt (>> ), which an
-// interactive transcript starts the next line with (-p `, then >> s3cr3tpw: the value is
-// the word after it; first again, or >> would be). commandRest reads the prompt as any
-// other bytes, and an argument after it starts after its blank (argStart).
+// interactive transcript (no CI's colors) starts the next line with (-p `, then >> s3cr3tpw:
+// the value is the word after it; first again, or >> would be). commandRest reads the
+// prompt as any other bytes, and an argument after it starts after its blank (argStart).
+// curlBlanks is blanks without the prompt, for curl's -u and --user: with it, the curl rule,
+// which CommandLines has String read on every line of a command holding curl, grew from 245
+// to 263 instructions, and the regexp package's backtracker, which takes a text of up to
+// 256 Ki bits over the instructions, left texts of 1,000-1,070 bytes (a kept command near
+// maxCommand) to its slower NFA: BenchmarkCommandLines/literal took 1.2× as long.
 const (
-	argStart = `(?:[ \t]|(?m:^)|` + ansiColor + `)`
-	blanks   = `(?:[ \t]` + "`" + `(?:` + ansiColor + `)?\r?\n>>[ \t]|` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?|[ \t])+`
+	argStart   = `(?:[ \t]|(?m:^)|` + ansiColor + `)`
+	blanks     = `(?:[ \t]` + "`" + `\r?\n>>[ \t]|` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?|[ \t])+`
+	curlBlanks = `(?:` + continuation + `(?:[0-9T:.\-]+Z[ \t])?(?:` + ansiColor + `)?|[ \t])+`
 )
 
 // commandArgument is the value given to a command, a shell word: unquoted bytes and quoted
