@@ -66,7 +66,10 @@ type rule struct {
 	// notMatch, when set, keeps the secret of a match m of s it returns true for, and of the
 	// matches of more that follow it: a check that needs the text around the match, beyond
 	// the line searched (curl's -b, whose curl may be on a line that the command continues).
-	notMatch func(s string, m []int) bool
+	// It returns the check for one text, which is given that text's matches in order and may
+	// read on from where it read for the one before: a check that read the line up to each
+	// match again cost a long line of matches time quadratic in its length.
+	notMatch func() func(s string, m []int) bool
 }
 
 var rules = []rule{
@@ -339,8 +342,8 @@ var rules = []rule{
 		// header goes, through more (a=…; b=…, and a=…, b=… as some clients print them); the
 		// names stay, and so do a Set-Cookie's attributes (notKey: Path=,
 		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps. -b is curl's only: in
-		// lower case, with curl earlier in the command (notCurlCookie: make -B PREFIX=… and sort
-		// -b key=value stay), and more reads further pairs only where cookies go on
+		// lower case, with curl earlier in the command (newCurlCookieCheck: make -B PREFIX=…
+		// and sort -b key=value stay), and more reads further pairs only where cookies go on
 		// (cookieGoesOn: not after a Bearer token, a closing quote or an unquoted -b's value).
 		kind: "authorization",
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
@@ -351,7 +354,7 @@ var rules = []rule{
 		more:     lazyRegexp(`\A(?i:` + authHeader + `|[;,][ \t]*` + cookiePair + `)`),
 		moreIf:   cookieGoesOn,
 		notKey:   cookieAttributeRE,
-		notMatch: notCurlCookie,
+		notMatch: newCurlCookieCheck,
 	},
 	{
 		// Passwords by their place rather than their shape: an environment dump
@@ -391,7 +394,7 @@ var rules = []rule{
 			`)` + placedValue),
 		notKey:   notSecretKeyRE,
 		notValue: namesSecretRE,
-		notMatch: sqlKeyword,
+		notMatch: func() func(string, []int) bool { return sqlKeyword },
 	},
 	{
 		// Rarer shapes of the rule above, apart from it so that the lines of its common words
@@ -873,48 +876,61 @@ func skipBlanksAndColors(s string) string {
 	return ""
 }
 
-// notCurlCookie is the authorization rule's notMatch: a -b is a cookie only as curl's option,
-// with curl earlier in the command (on its line or one it continues, at most maxCommand
-// back): make -B PREFIX=/usr/local, git checkout -b x=y and sort -b key=value are no curl's.
-// The command is read as commandRest reads it: quotes whole, and an unquoted |, ; or & ends it.
-func notCurlCookie(s string, m []int) bool {
-	if t := skipBlanksAndColors(s[m[0]:m[1]]); !strings.HasPrefix(t, "-") || strings.HasPrefix(t, "--") {
-		return false // a header's, or --cookie's
+// newCurlCookieCheck is the authorization rule's notMatch: a -b is a cookie only as curl's
+// option, with curl earlier in the command (on its line or one it continues, at most
+// maxCommand back): make -B PREFIX=/usr/local, git checkout -b x=y and sort -b key=value are
+// no curl's. The command is read as commandRest reads it: quotes whole, and an unquoted |, ;
+// or & ends it. A match on the line of the one before is read on from where that one's
+// reading stopped (curl -b a=… -b c=…, or curl -bsid=… repeated, on one long line: reading
+// each from the line's start made 256 KiB of them take seconds).
+func newCurlCookieCheck() func(s string, m []int) bool {
+	var st struct {
+		ok, curl, colored bool
+		start, pos        int
+		quote             byte
 	}
-	start := m[0]
-	for {
-		i := strings.LastIndexByte(s[:start], '\n')
-		if i < 0 || m[0]-i > maxCommand || !continues(s[max(0, strings.LastIndexByte(s[:i], '\n')+1):i]) {
-			start = i + 1
-			break
+	return func(s string, m []int) bool {
+		if t := skipBlanksAndColors(s[m[0]:m[1]]); !strings.HasPrefix(t, "-") || strings.HasPrefix(t, "--") {
+			return false // a header's, or --cookie's
 		}
-		start = strings.LastIndexByte(s[:i], '\n') + 1
-	}
-	curl, colored := false, false
-	var quote byte
-	for i := start; i < m[0]; i++ {
-		c := s[i]
-		wordStart := i == start || !isWordByte(s[i-1]) || colored
-		colored = false
-		switch {
-		case c == '\x1b' && colorEnd(s[:m[0]], i) > i:
-			i, colored = colorEnd(s[:m[0]], i)-1, true // GitHub's script echo: \x1b[36;1mcurl
-		case quote != 0:
-			if c == quote {
-				quote = 0
+		if !st.ok || m[0] < st.pos || strings.IndexByte(s[st.pos:m[0]], '\n') >= 0 {
+			start := m[0]
+			for {
+				i := strings.LastIndexByte(s[:start], '\n')
+				if i < 0 || m[0]-i > maxCommand || !continues(s[max(0, strings.LastIndexByte(s[:i], '\n')+1):i]) {
+					start = i + 1
+					break
+				}
+				start = strings.LastIndexByte(s[:i], '\n') + 1
 			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '\\':
-			i++
-		case c == '|' || c == ';' || c == '&' && (i+1 >= m[0] || s[i+1] == '&' || isSpace(s[i+1])) && (i == 0 || s[i-1] != '>'):
-			curl = false
-		case (c == 'c' || c == 'C') && hasPrefixFold(s[i:m[0]], "curl") && wordStart &&
-			(i+4 == m[0] || !isWordByte(s[i+4]) || s[i+4] == '.'):
-			curl = true
+			st.ok, st.curl, st.colored, st.start, st.pos, st.quote = true, false, false, start, start, 0
 		}
+		i := st.pos
+		for ; i < m[0]; i++ {
+			c := s[i]
+			wordStart := i == st.start || !isWordByte(s[i-1]) || st.colored
+			st.colored = false
+			switch {
+			case c == '\x1b' && colorEnd(s[:m[0]], i) > i:
+				i, st.colored = colorEnd(s[:m[0]], i)-1, true // GitHub's script echo: \x1b[36;1mcurl
+			case st.quote != 0:
+				if c == st.quote {
+					st.quote = 0
+				}
+			case c == '"' || c == '\'':
+				st.quote = c
+			case c == '\\':
+				i++
+			case c == '|' || c == ';' || c == '&' && (i+1 >= m[0] || s[i+1] == '&' || isSpace(s[i+1])) && (i == 0 || s[i-1] != '>'):
+				st.curl = false
+			case (c == 'c' || c == 'C') && hasPrefixFold(s[i:m[0]], "curl") && wordStart &&
+				(i+4 == m[0] || !isWordByte(s[i+4]) || s[i+4] == '.'):
+				st.curl = true
+			}
+		}
+		st.pos = i
+		return !st.curl
 	}
-	return !curl
 }
 
 func isWordByte(c byte) bool {
@@ -1627,9 +1643,13 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 	b.Grow(len(s))
 	n, last := 0, 0
 	chainEnd := -1 // where the last match notMatch kept ends: more's matches after it stay too
+	var notMatch func(string, []int) bool
+	if r.notMatch != nil {
+		notMatch = r.notMatch()
+	}
 	for _, m := range matches {
-		if r.notMatch != nil {
-			if m[0] == chainEnd && (s[m[0]] == ';' || s[m[0]] == ',') || r.notMatch(s, m) {
+		if notMatch != nil {
+			if m[0] == chainEnd && (s[m[0]] == ';' || s[m[0]] == ',') || notMatch(s, m) {
 				chainEnd = m[1]
 				continue
 			}

@@ -1108,6 +1108,27 @@ func TestCommandLines(t *testing.T) {
 	}
 }
 
+// TestCurlCookieCheck checks that the authorization rule's notMatch, which reads on from
+// where it stopped for the match before, decides each match as a check reading from the
+// command's start does.
+func TestCurlCookieCheck(t *testing.T) {
+	r := rules[slices.IndexFunc(rules, func(r rule) bool { return r.kind == "authorization" })]
+	for _, text := range []string{
+		"curl -b a=bbbbbbbb -b c=dddddddd | sort -b e=ffffffff; curl x -bg=hhhhhhhh && make -b i=jjjjjjjj",
+		strings.Repeat("curl -bsid=abcdef123456 ", 50) + "; ls -b k=llllllll",
+		"curl -sS \\\n  -b a=bbbbbbbb \\\n  -b 'c=dddddddd' 'x|y' -b e=ffffffff\nsort -b g=hhhhhhhh",
+		"\x1b[36;1mcurl \\\x1b[0m\n\x1b[36;1m  -b a=bbbbbbbb\x1b[0m && git checkout -b c=dddddddd",
+		"echo 'curl' -b a=bbbbbbbb \"curl -b\" c=dddddddd curl -b e=ffffffff",
+	} {
+		check := r.notMatch()
+		for _, m := range r.re.get().FindAllStringSubmatchIndex(text, -1) {
+			if got, want := check(text, m), r.notMatch()(text, m); got != want {
+				t.Errorf("%q at %d: read on %v, read afresh %v", text, m[0], got, want)
+			}
+		}
+	}
+}
+
 // TestContinuedLines checks how continues and plainLine read a line's end and its colors
 // (colorEnd, which both use).
 func TestContinuedLines(t *testing.T) {
