@@ -30,36 +30,57 @@ func TestImportLogGroups(t *testing.T) {
 		return []string{"/aws/rds/instance/ci-agent-" + stack + "/postgresql", "/aws/rds/instance/ci-agent-" + stack + "/upgrade",
 			"/aws/lambda/ci-agent-" + stack + "-secret-rotation", "/aws/rds/proxy/ci-agent-" + stack + "-proxy", "RDSOSMetrics"}
 	}
+	db6 := func(stack string) []string { return []string{urn(stack, "::db")} }
+	four := func(stack string) []string {
+		return []string{"db-postgresql-logs /aws/rds/instance/ci-agent-" + stack + "/postgresql", "db-upgrade-logs /aws/rds/instance/ci-agent-" + stack + "/upgrade",
+			"db-rotator-logs /aws/lambda/ci-agent-" + stack + "-secret-rotation", "db-proxy-logs /aws/rds/proxy/ci-agent-" + stack + "-proxy"}
+	}
+	osMetrics := "db-os-metrics-logs RDSOSMetrics"
 	for _, tc := range []struct {
-		name    string
-		stack   string
-		state   []string // URNs in the stack's state
-		owner   string   // ci-agent:rdsOsMetricsOwner; "" not set
-		groups  []string // log groups in AWS
-		awsFail bool
-		fails   bool
-		want    []string // imported, "logical id"
+		name     string
+		stack    string
+		state    []string // URNs in the stack's state
+		owner    string   // ci-agent:rdsOsMetricsOwner; "" not set
+		phases   string   // ci-agent:phases (JSON); "" not set (the program's default, [1, 6, 9])
+		env      string   // ci-agent:environment; "" the stack's name, "-" not set
+		noConfig bool     // pulumi config --json fails (no backend, no secrets provider)
+		groups   []string // log groups in AWS
+		awsFail  bool
+		fails    bool
+		want     []string // imported, "logical id"
 	}{
-		{"prod before the upgrade: all five made by AWS", "prod", []string{urn("prod", "::db")}, "true", allGroups("prod"), false, false,
-			[]string{"db-postgresql-logs /aws/rds/instance/ci-agent-prod/postgresql", "db-upgrade-logs /aws/rds/instance/ci-agent-prod/upgrade",
-				"db-rotator-logs /aws/lambda/ci-agent-prod-secret-rotation", "db-proxy-logs /aws/rds/proxy/ci-agent-prod-proxy",
-				"db-os-metrics-logs RDSOSMetrics"}},
-		{"owner by default (key not set)", "prod", []string{urn("prod", "::db")}, "", []string{"RDSOSMetrics"}, false, false,
-			[]string{"db-os-metrics-logs RDSOSMetrics"}},
-		{"dev reads RDSOSMetrics: never imported", "dev", []string{urn("dev", "::db")}, "false", allGroups("dev"), false, false,
-			[]string{"db-postgresql-logs /aws/rds/instance/ci-agent-dev/postgresql", "db-upgrade-logs /aws/rds/instance/ci-agent-dev/upgrade",
-				"db-rotator-logs /aws/lambda/ci-agent-dev-secret-rotation", "db-proxy-logs /aws/rds/proxy/ci-agent-dev-proxy"}},
-		{"groups not made yet: the up creates them", "prod", []string{urn("prod", "::db")}, "true", nil, false, false, nil},
-		{"another stack's groups are not this one's", "dev", []string{urn("dev", "::db")}, "false", allGroups("prod"), false, false, nil},
-		{"already in the state: nothing imported", "prod", []string{urn("prod", "::db"), group("prod", "db-postgresql-logs"),
+		{name: "prod before the upgrade: all five made by AWS", stack: "prod", state: db6("prod"), owner: "true", groups: allGroups("prod"),
+			want: append(four("prod"), osMetrics)},
+		{name: "owner by default (key not set)", stack: "prod", state: db6("prod"), groups: []string{"RDSOSMetrics"}, want: []string{osMetrics}},
+		{name: "dev reads RDSOSMetrics: never imported", stack: "dev", state: db6("dev"), owner: "false", groups: allGroups("dev"), want: four("dev")},
+		{name: "groups not made yet: the up creates them", stack: "prod", state: db6("prod"), owner: "true"},
+		{name: "another stack's groups are not this one's", stack: "dev", state: db6("dev"), owner: "false", groups: allGroups("prod")},
+		{name: "a longer name with the prefix is not the group", stack: "prod", state: db6("prod"), owner: "false",
+			groups: []string{"/aws/rds/proxy/ci-agent-prod-proxy-old", "/aws/rds/instance/ci-agent-prod/postgresql2"}},
+		{name: "already in the state: nothing imported", stack: "prod", state: []string{urn("prod", "::db"), group("prod", "db-postgresql-logs"),
 			group("prod", "db-upgrade-logs"), group("prod", "db-rotator-logs"), group("prod", "db-proxy-logs"), group("prod", "db-os-metrics-logs")},
-			"true", allGroups("prod"), false, false, nil},
-		{"some in the state, the proxy's not", "prod", []string{urn("prod", "::db"), group("prod", "db-postgresql-logs"),
+			owner: "true", groups: allGroups("prod")},
+		{name: "some in the state, the proxy's not", stack: "prod", state: []string{urn("prod", "::db"), group("prod", "db-postgresql-logs"),
 			group("prod", "db-upgrade-logs"), group("prod", "db-rotator-logs"), group("prod", "db-os-metrics-logs")},
-			"true", allGroups("prod"), false, false, []string{"db-proxy-logs /aws/rds/proxy/ci-agent-prod-proxy"}},
-		{"no Database in the state (phase 6 not deployed)", "prod", []string{}, "true", allGroups("prod"), false, false, nil},
-		{"aws fails: the step fails", "prod", []string{urn("prod", "::db")}, "true", allGroups("prod"), true, true, nil},
-		{"no state (pulumi stack export fails): the step fails", "prod", nil, "true", allGroups("prod"), false, true, nil},
+			owner: "true", groups: allGroups("prod"), want: []string{"db-proxy-logs /aws/rds/proxy/ci-agent-prod-proxy"}},
+		{name: "no Database in the state (phase 6 not deployed)", stack: "prod", state: []string{}, owner: "true", groups: allGroups("prod")},
+		{name: "aws fails: the step fails", stack: "prod", state: db6("prod"), owner: "true", groups: allGroups("prod"), awsFail: true, fails: true},
+		{name: "no state (pulumi stack export fails): the step fails", stack: "prod", owner: "true", groups: allGroups("prod"), fails: true},
+		// M2: an unreadable config is not "not set": the old script took it as owner and imported
+		// RDSOSMetrics into dev's state, managed and protected.
+		{name: "config unreadable: the step fails, nothing imported", stack: "dev", state: db6("dev"), noConfig: true, groups: allGroups("dev"), fails: true},
+		{name: "owner False (ParseBool)", stack: "dev", state: db6("dev"), owner: "False", groups: allGroups("dev"), want: four("dev")},
+		{name: "owner 0 (ParseBool)", stack: "dev", state: db6("dev"), owner: "0", groups: allGroups("dev"), want: four("dev")},
+		{name: "owner TRUE (ParseBool)", stack: "prod", state: db6("prod"), owner: "TRUE", groups: []string{"RDSOSMetrics"}, want: []string{osMetrics}},
+		{name: "owner t (ParseBool)", stack: "prod", state: db6("prod"), owner: "t", groups: []string{"RDSOSMetrics"}, want: []string{osMetrics}},
+		{name: "owner not a bool: the step fails", stack: "dev", state: db6("dev"), owner: "yes", groups: allGroups("dev"), fails: true},
+		// M1: a stack that drops phase 6 keeps db in its state until the up deletes it.
+		{name: "phase 6 left out: nothing imported", stack: "dev", state: db6("dev"), owner: "false", phases: "[1,2,3,4,7]", groups: allGroups("dev")},
+		{name: "phases with 6", stack: "dev", state: db6("dev"), owner: "false", phases: "[1,2,3,4,6,7,8,10]", groups: allGroups("dev"), want: four("dev")},
+		{name: "phases not a list: the step fails", stack: "dev", state: db6("dev"), owner: "false", phases: `"six"`, groups: allGroups("dev"), fails: true},
+		{name: "environment is not the stack's name", stack: "dev", state: db6("dev"), owner: "false", env: "staging",
+			groups: append(allGroups("dev"), allGroups("staging")...), want: four("staging")},
+		{name: "environment not set: the step fails", stack: "dev", state: db6("dev"), owner: "false", env: "-", groups: allGroups("dev"), fails: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -88,8 +109,8 @@ func TestImportLogGroups(t *testing.T) {
 				}
 				write("state-"+tc.stack+".json", string(data))
 			}
-			if tc.owner != "" {
-				write("config-"+tc.stack+"-ci-agent:rdsOsMetricsOwner", tc.owner+"\n")
+			if !tc.noConfig {
+				write("config-"+tc.stack+".json", configJSON(t, tc.stack, tc.env, tc.owner, tc.phases))
 			}
 			write("log-groups", strings.Join(tc.groups, "\n")+"\n")
 			if tc.awsFail {
@@ -134,4 +155,36 @@ func TestImportLogGroups(t *testing.T) {
 			}
 		})
 	}
+}
+
+// configJSON is what `pulumi config --json` prints for a stack with these keys: each a value
+// (a string), a list also as objectValue. env "" is the stack's name, "-" not set; owner and
+// phases "" not set.
+func configJSON(t *testing.T, stack, env, owner, phases string) string {
+	t.Helper()
+	cfg := map[string]any{"aws:region": map[string]any{"value": "eu-west-1", "secret": false}}
+	switch env {
+	case "":
+		env = stack
+		fallthrough
+	default:
+		cfg["ci-agent:environment"] = map[string]any{"value": env, "secret": false}
+	case "-":
+	}
+	if owner != "" {
+		cfg["ci-agent:rdsOsMetricsOwner"] = map[string]any{"value": owner, "secret": false}
+	}
+	if phases != "" {
+		entry := map[string]any{"value": phases, "secret": false}
+		var list []any
+		if json.Unmarshal([]byte(phases), &list) == nil {
+			entry["objectValue"] = list
+		}
+		cfg["ci-agent:phases"] = entry
+	}
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
