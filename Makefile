@@ -106,9 +106,11 @@ preview: ## Real `pulumi preview` of STACK (needs the pulumi CLI, AWS credential
 	pulumi preview --stack $(STACK)
 
 .PHONY: up
-up: ## Real `pulumi up` of STACK (needs the pulumi CLI, AWS credentials, aws CLI and kubectl)
-	@missing=""; for t in pulumi aws kubectl; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+up: ## Real `pulumi up` of STACK, after release.yml's log-group import (needs the pulumi CLI, AWS credentials, aws CLI, jq and kubectl)
+	@missing=""; for t in pulumi aws jq kubectl; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	  if [ -n "$$missing" ]; then echo "up needs:$$missing (see docs/infra.md)"; exit 1; fi
+	v=$$(GOWORK=off $(GO) list -m -f '{{.Version}}' github.com/pulumi/pulumi-aws/sdk/v6) && pulumi plugin install resource aws "$${v#v}"
+	infra/scripts/import-log-groups.sh $(STACK)
 	pulumi up --stack $(STACK)
 
 .PHONY: test-deploy

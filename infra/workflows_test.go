@@ -642,3 +642,96 @@ func TestReleaseJobsAsTheRollbackGuardReadsThem(t *testing.T) {
 		}
 	}
 }
+
+// importStepProblems says what is wrong with the log-group import before each `pulumi up` of a
+// release workflow: every job that runs `up` of a stack must first install the program's aws
+// plugin, then run infra/scripts/import-log-groups.sh for that same stack, both before the up.
+func importStepProblems(w workflow) []string {
+	var problems []string
+	names := make([]string, 0, len(w.Jobs))
+	for name := range w.Jobs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		plugin, imported := -1, map[string]int{}
+		for i, s := range w.Jobs[name].Steps {
+			if strings.Contains(s.Run, "pulumi plugin install resource aws") && plugin < 0 {
+				plugin = i
+			}
+			if _, rest, ok := strings.Cut(s.Run, "infra/scripts/import-log-groups.sh "); ok {
+				stack := strings.Fields(rest)
+				if len(stack) > 0 {
+					if _, seen := imported[stack[0]]; !seen {
+						imported[stack[0]] = i
+					}
+				}
+			}
+			if !strings.HasPrefix(s.Uses, "pulumi/actions@") || fmt.Sprint(s.With["command"]) != "up" {
+				continue
+			}
+			stack := fmt.Sprint(s.With["stack-name"])
+			at, ok := imported[stack]
+			switch {
+			case !ok:
+				problems = append(problems, "job "+name+" runs pulumi up of "+stack+" with no import-log-groups.sh "+stack+" before it")
+			case plugin < 0 || plugin > at:
+				problems = append(problems, "job "+name+" imports into "+stack+" with no `pulumi plugin install resource aws` before it")
+			}
+		}
+	}
+	return problems
+}
+
+// TestWorkflowsImportBeforeUp: release.yml imports the log groups before each up (with the
+// program's aws plugin), and every pulumi/actions step pins the CLI to go.mod's pulumi/sdk.
+func TestWorkflowsImportBeforeUp(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range importStepProblems(readWorkflow(t, root, "release.yml")) {
+		t.Errorf("release.yml: %s", p)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*github\.com/pulumi/pulumi/sdk/v3 v(\S+)`).FindSubmatch(gomod)
+	if m == nil {
+		t.Fatal("go.mod: no github.com/pulumi/pulumi/sdk/v3")
+	}
+	for _, name := range []string{"release.yml", "preview.yml"} {
+		w := readWorkflow(t, root, name)
+		for job, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if strings.HasPrefix(s.Uses, "pulumi/actions@") && fmt.Sprint(s.With["pulumi-version"]) != string(m[1]) {
+					t.Errorf("%s job %s: pulumi/actions with pulumi-version %v; want go.mod's %s", name, job, s.With["pulumi-version"], m[1])
+				}
+			}
+		}
+	}
+	// The check catches a job that lost its import step, and one whose import is for another stack.
+	const missing = `
+jobs:
+  infra:
+    steps:
+      - run: infra/scripts/import-log-groups.sh prod
+      - uses: pulumi/actions@v6
+        with:
+          command: up
+          stack-name: dev
+  infra-prod:
+    steps:
+      - run: pulumi plugin install resource aws 6.83.4
+      - uses: pulumi/actions@v6
+        with:
+          command: up
+          stack-name: prod
+      - run: infra/scripts/import-log-groups.sh prod
+`
+	if got := importStepProblems(parseWorkflow(t, "missing", []byte(missing))); len(got) != 2 ||
+		!strings.Contains(got[0], "job infra runs pulumi up of dev with no import") || !strings.Contains(got[1], "job infra-prod runs pulumi up of prod with no import") {
+		t.Errorf("problems %q; want infra's dev and infra-prod's prod without an import before the up", got)
+	}
+}
