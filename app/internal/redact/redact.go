@@ -1735,6 +1735,56 @@ type CommandLines struct {
 	// seen counts the bytes of the lines Redact was given (and their line breaks), rescanned
 	// those of the joined texts it had String read again: see rescanFactor.
 	seen, rescanned int
+	// bounded counts the bytes of the joined texts read past the budget, with boundedHead's
+	// head (for the tests: it grows with the lines, by at most maxBoundedHead and a gap a line).
+	bounded int
+}
+
+// maxBoundedHead bounds the command words of the first line that boundedHead keeps.
+const maxBoundedHead = 128
+
+// boundedHead is the head CommandLines has String read with a continued line past the
+// budget: the first line whole when it is at most maxBoundedHead bytes, or else its command
+// words (up to the first word that is an option or holds a quote, |, ;, &, <, $, ( or ), at
+// most maxBoundedHead bytes) and its continuation; then one left-out line (gapLine) for the
+// lines after it. The command's name and the options on its first line's start are what
+// the rules of a continued line need (curl for -u, docker login for -p); a value the
+// first line's later options take is given up there, not read into the next line.
+func (c *CommandLines) boundedHead() []byte {
+	first := c.head[:c.first]
+	var h []byte
+	if len(first) <= maxBoundedHead {
+		h = append(h, first...)
+	} else {
+		n := continuationAt(first)
+		if n < 0 {
+			return nil
+		}
+		end, start := 0, true
+	scan:
+		for i := 0; i < n && i < maxBoundedHead; i++ {
+			switch b := first[i]; {
+			case b == '\x1b':
+				if j := colorEnd(first[:n], i); j > i {
+					i = j - 1
+				}
+			case b == ' ' || b == '\t':
+				end, start = i, true
+				continue
+			case start && b == '-', strings.IndexByte("\"'|;&<$()`", b) >= 0:
+				break scan
+			}
+			start = false
+		}
+		if end == 0 {
+			return nil
+		}
+		h = append(append(append(h, first[:end]...), ' '), first[n:]...)
+	}
+	if len(c.head) > c.first {
+		h = append(h, "\n"+gapLine...)
+	}
+	return h
 }
 
 // rescanFactor and rescanAllowance bound what CommandLines has String read again: the
@@ -1765,13 +1815,23 @@ const gapLine = "\\"
 func (c *CommandLines) Redact(line []byte) []byte {
 	out := line
 	c.seen += len(line) + 1
+	head := c.head
 	if n := len(c.head) + 1 + len(line); len(c.head) > 0 && c.rescanned+n <= rescanFactor*c.seen+rescanAllowance {
 		c.rescanned += n
-		joined := string(c.head) + "\n" + string(line)
+	} else if len(c.head) > 0 && !c.words {
+		// Past the budget, the head read is bounded: the first line's command words and one
+		// line for the rest (boundedHead), so a line costs a constant more than itself.
+		head = c.boundedHead()
+		c.bounded += len(head) + 1 + len(line)
+	} else {
+		head = nil
+	}
+	if len(head) > 0 {
+		joined := string(head) + "\n" + string(line)
 		if red := String(joined); red != joined {
 			// The line is what follows the head's line breaks; a redaction that took a line
 			// break (a private key's) leaves the line to String alone.
-			k := bytes.Count(c.head, []byte{'\n'}) + 1
+			k := bytes.Count(head, []byte{'\n'}) + 1
 			if strings.Count(red, "\n") == k+bytes.Count(line, []byte{'\n'}) {
 				i := 0
 				for ; k > 0; k-- {

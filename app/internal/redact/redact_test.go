@@ -1017,25 +1017,69 @@ func BenchmarkCommandLinesRepeated(b *testing.B) {
 // where within it the joined command is read.
 func TestCommandLinesBudget(t *testing.T) {
 	var c CommandLines
-	seen := 0
+	seen, lines := 0, 0
 	for i := 0; i < 200000; i++ {
 		line := "curl -sS `"
 		c.Redact([]byte(line))
 		seen += len(line) + 1
+		lines++
 		if c.rescanned > rescanFactor*seen+rescanAllowance {
 			t.Fatalf("after %d lines (%d bytes) String read %d bytes again", i+1, seen, c.rescanned)
+		}
+		// Past the budget, a line costs String its own bytes and a bounded head: the work
+		// read again stays linear in the log.
+		if max := seen + lines*(maxBoundedHead+2*len(gapLine)+2); c.bounded > max {
+			t.Fatalf("after %d lines (%d bytes) String read %d bytes with a bounded head; want at most %d", i+1, seen, c.bounded, max)
 		}
 	}
 	if c.rescanned < rescanFactor*seen {
 		t.Errorf("String read %d bytes again of %d: the budget was not used", c.rescanned, seen)
 	}
-	if got, line := c.Redact([]byte("  -u deploy:s3cr3tpw `")), "  -u deploy:s3cr3tpw `"; string(got) != line {
-		t.Errorf("past the budget, a continued line became %q; want it as it is", got)
+	if c.bounded == 0 {
+		t.Errorf("no line was read with a bounded head past the budget")
+	}
+	if got, want := string(c.Redact([]byte("  -u deploy:s3cr3tpw `"))), "  -u deploy:[REDACTED:password] `"; got != want {
+		t.Errorf("past the budget, a continued line became %q; want %q", got, want)
 	}
 	var fresh CommandLines
 	fresh.Redact([]byte("curl -sS `"))
 	if got, want := string(fresh.Redact([]byte("  -u deploy:s3cr3tpw `"))), "  -u deploy:[REDACTED:password] `"; got != want {
 		t.Errorf("within the budget, a continued line became %q; want %q", got, want)
+	}
+}
+
+// TestCommandLinesPastBudget checks that a command's secret on a continued line is redacted
+// however many lines came before it: a long first line and many -F lines (the budget2 log)
+// used the budget up, and the -u line after them was stored verbatim.
+func TestCommandLinesPastBudget(t *testing.T) {
+	var first strings.Builder
+	first.WriteString("\x1b[36;1mcurl -fsS --retry 3 -X POST https://upload.example.com/api/v1/artifacts")
+	for i := 0; first.Len() < 900; i++ {
+		fmt.Fprintf(&first, " -H 'X-Meta-%02d: v'", i)
+	}
+	first.WriteString(" \\\x1b[0m")
+	for _, n := range []int{40, 80, 200, 1000} {
+		for _, shape := range []struct{ head, last, want string }{
+			{first.String(), "\x1b[36;1m  -u deploy:Zx8kq2Lm9Pw4Rt \\\x1b[0m", "\x1b[36;1m  -u deploy:[REDACTED:password] \\\x1b[0m"},
+			{"docker login \\", "  -p Zx8kq2Lm9Pw4Rt \\", "  -p [REDACTED:password] \\"},
+			{"PS C:\\> curl.exe -sS " + strings.Repeat("-H 'a: b' ", 90) + "`", "  -u deploy:Zx8kq2Lm9Pw4Rt `", "  -u deploy:[REDACTED:password] `"},
+		} {
+			var c CommandLines
+			lines := []string{"##[group]Run ./upload.sh", shape.head}
+			for i := 0; i < n; i++ {
+				lines = append(lines, fmt.Sprintf("  -F \"f%02d=@dist/part-%02d.tar.gz\" \\", i%100, i%100))
+			}
+			for _, l := range lines {
+				c.Redact([]byte(l))
+			}
+			if got := String(string(c.Redact([]byte(shape.last)))); got != shape.want {
+				t.Errorf("%d -F lines after %.30q: %q; want %q", n, shape.head, got, shape.want)
+			}
+			// A near miss: the -F lines themselves stay.
+			if got := string(c.Redact([]byte("  -F \"f00=@dist/part-00.tar.gz\" \\"))); got != "  -F \"f00=@dist/part-00.tar.gz\" \\" {
+				t.Errorf("%d -F lines: a -F line became %q", n, got)
+			}
+		}
 	}
 }
 
