@@ -42,8 +42,9 @@ type Features struct {
 	Multiline     bool    // a then/all pattern was satisfied
 	EvidenceLines int
 	FirstLine     int
-	Outside       bool // proved only in steps that did not fail the job: the score is discounted
-	Step          int  // the step (command, CI step) of FirstLine, counted from the log's start
+	Outside       bool   // proved only in steps that did not fail the job: the score is discounted
+	Step          int    // the step (command, CI step) of FirstLine, counted from the log's start
+	Ecosystem     string // the cause's knowledge-base file's ecosystem (not a score input)
 }
 
 // SetCategoryAndConfidence sets the answer's category and confidence from its propositions in

@@ -924,6 +924,7 @@ func (s *scan) answer() *Answer {
 			EvidenceLines: len(a.evidence),
 			FirstLine:     ownFirst,
 			Outside:       outside,
+			Ecosystem:     c.Ecosystem,
 		}
 		f.Step, _ = slices.BinarySearch(s.stepStarts, ownFirst+1) // steps started at or before it
 		f.Evidence = 0.5
@@ -1009,15 +1010,18 @@ func rankFirstCompileError(props []Proposition) {
 }
 
 // compileConsequence says later is taken for a consequence of first (rankFirstCompileError):
-// both are compile errors that are no wrappers, proved in the same step and on the same side
-// of the job's outcome (Features.Outside), later's first proving line comes after first's, and
+// both are compile errors that are no wrappers, of one ecosystem (one knowledge-base file: a
+// C error that make -k ignored, or an optional extension pip gave up on, is no cause of a Go
+// error after it, and a log without step markers is one step), proved in the same step and on
+// the same side of the job's outcome (Features.Outside), later's first proving line comes
+// after first's, and
 // later is not clearly more specific (clearlyMoreSpecific): a specific error after a broad one
 // still wins, as it says more about the same failure. Causes proved on the same line are no
 // consequence of each other (the more specific one wins on its score).
 func compileConsequence(first, later *Proposition) bool {
 	f, l := &first.Features, &later.Features
 	return first.Category == categoryCompile && later.Category == categoryCompile &&
-		!IsWrapper(f.Weight) && !IsWrapper(l.Weight) &&
+		!IsWrapper(f.Weight) && !IsWrapper(l.Weight) && f.Ecosystem == l.Ecosystem &&
 		f.Step == l.Step && f.Outside == l.Outside && l.FirstLine > f.FirstLine &&
 		l.Weight < f.Weight+clearlyMoreSpecific-1e-9
 }

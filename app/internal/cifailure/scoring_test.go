@@ -211,6 +211,10 @@ func TestFirstCompileErrorFirst(t *testing.T) {
 		{"no steps: the first error, whichever cause", typecheck + "ok\nx.go:3:2: undefined: y\n", []string{"t.typecheck", "t.single"}, 1},
 		// A broad error (0.5) first, then a specific one: the specific one says more.
 		{"a later, clearly more specific error wins", "error[E0001]: y\nok\nx.go:3:2: undefined: y\n", []string{"t.single", "t.broad"}, 3},
+		// make -k's C error, then Go's: two toolchains, so the later ranks by its score (the
+		// position favours it), and the earlier is its rival.
+		{"another ecosystem's earlier error is no cause", "a.c:12:9: error: 'X' undeclared (first use in this function)\nok\n" + typecheck,
+			[]string{"t.typecheck", "tc.undeclared"}, 3},
 		// Two Travis commands failed: the later step's error ranks by its score, as before.
 		{"a later step's error is not a consequence", "$ go vet ./...\nx.go:3:2: undefined: y\n" +
 			"The command \"go vet ./...\" exited with 1.\n$ go build ./...\n" + typecheck +
