@@ -129,12 +129,12 @@ func TestCluster(t *testing.T) {
 
 func TestClusterPublicEndpointOnlyFromConfiguredCidrs(t *testing.T) {
 	m := run(t, func(ctx *pulumi.Context) error {
-		_, err := newTestCluster(ctx, []string{"203.0.113.0/24"})
+		_, err := newTestCluster(ctx, []string{"35.180.1.0/24"})
 		return err
 	})
 	cluster := one(t, m, "eks:index:Cluster", "eks")
 	eq(t, "endpointPublicAccess", cluster.Input("endpointPublicAccess"), true)
-	eq(t, "publicAccessCidrs", cluster.Input("publicAccessCidrs"), []any{"203.0.113.0/24"})
+	eq(t, "publicAccessCidrs", cluster.Input("publicAccessCidrs"), []any{"35.180.1.0/24"})
 	if f := plan.Check(m.Resources()); len(f) != 0 {
 		// Tags come from the stack's transformation, so only the non-tag rules apply here.
 		for _, x := range f {

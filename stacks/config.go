@@ -525,8 +525,13 @@ var notGlobal = []struct {
 	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
 	{netip.MustParsePrefix("169.254.0.0/16"), "link-local"},
 	{netip.MustParsePrefix("172.16.0.0/12"), "private (RFC 1918)"},
+	{netip.MustParsePrefix("192.0.0.0/24"), "IETF protocol assignments (192.0.0.0/24)"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "documentation (TEST-NET-1, 192.0.2.0/24)"},
+	{netip.MustParsePrefix("192.88.99.0/24"), "the deprecated 6to4 relay anycast (192.88.99.0/24)"},
 	{netip.MustParsePrefix("192.168.0.0/16"), "private (RFC 1918)"},
 	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking (198.18.0.0/15)"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "documentation (TEST-NET-2, 198.51.100.0/24)"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "documentation (TEST-NET-3, 203.0.113.0/24)"},
 	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (240.0.0.0/4, with the broadcast 255.255.255.255)"},
 }
@@ -534,7 +539,8 @@ var notGlobal = []struct {
 // validatePublicAccessCidrs checks ci-agent:publicAccessCidrs, the ranges the EKS API endpoint
 // is public to (empty: private only). Each must be an IPv4 CIDR in its canonical form (EKS takes
 // IPv6 blocks only on IPv6 clusters, and this one is IPv4), globally routable (no private,
-// loopback, link-local, CGNAT, benchmarking, multicast, reserved or broadcast range, and none
+// loopback, link-local, CGNAT, IETF, documentation, 6to4 relay, benchmarking, multicast, reserved
+// or broadcast range, and none
 // overlapping one), no shorter than /MinPublicAccessPrefix, none a duplicate of or overlapping
 // another, and at most MaxPublicAccessCidrs of them. The whole internet, 0.0.0.0/0 or split in
 // parts, is refused: EKS would accept it and the API would answer anyone.
@@ -550,7 +556,7 @@ func validatePublicAccessCidrs(cidrs []string) error {
 		prefix, err := netip.ParsePrefix(cidr)
 		switch {
 		case err != nil:
-			return fmt.Errorf("%s: not a CIDR; want the deploying machines' ranges like 203.0.113.0/24 %s", key, doc)
+			return fmt.Errorf("%s: not a CIDR; want the deploying machines' egress ranges, like 35.180.1.0/24 or 34.201.10.7/32 %s", key, doc)
 		case !prefix.Addr().Is4():
 			return fmt.Errorf("%s: want an IPv4 CIDR (EKS takes IPv6 ranges only on IPv6 clusters, and this cluster is IPv4)", key)
 		case prefix.Bits() == 0:

@@ -375,7 +375,7 @@ func TestPolicyRulesFire(t *testing.T) {
 			Inputs: resource.NewPropertyMapFromMap(map[string]any{"chart": "c", "version": "^1.2", "repositoryOpts": map[string]any{"repo": "https://r"}})}, "helm"},
 		{"cache without TLS", res("aws:elasticache/replicationGroup:ReplicationGroup", map[string]any{"atRestEncryptionEnabled": true, "kmsKeyId": "k"}), "tls"},
 		{"open public EKS endpoint", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true}), "public"},
-		{"EKS endpoint open to 0.0.0.0/0", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24", "0.0.0.0/0"}}), "public"},
+		{"EKS endpoint open to 0.0.0.0/0", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"35.180.1.0/24", "0.0.0.0/0"}}), "public"},
 		{"node group without a launch template", res(plan.NodeGroupType, map[string]any{"amiType": "AL2023_x86_64_STANDARD"}), "imds"},
 		{"node group with a launch template", res(plan.NodeGroupType, map[string]any{"launchTemplate": map[string]any{"id": "lt-1", "version": "1"}}), ""},
 		{"untagged node group", res(plan.NodeGroupType, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}, "tags": map[string]any{}}), "tags"},
@@ -388,9 +388,9 @@ func TestPolicyRulesFire(t *testing.T) {
 				map[string]any{"resourceType": "volume", "tags": map[string]any{"Project": "p", "Environment": "e", "ManagedBy": "pulumi"}}}}), "tags"},
 		{"launch template tagging instances and volumes", res("aws:ec2/launchTemplate:LaunchTemplate", map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"},
 			"tagSpecifications": []any{map[string]any{"resourceType": "instance", "tags": tags}, map[string]any{"resourceType": "volume", "tags": tags}}}), ""},
-		{"EKS endpoint open to one network", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24"}}), ""},
+		{"EKS endpoint open to one network", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"35.180.1.0/24"}}), ""},
 		{"EKS endpoint open to the internet in two halves", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"0.0.0.0/1", "128.0.0.0/1"}}), "public"},
-		{"EKS endpoint open to a /7", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"203.0.113.0/24", "2.0.0.0/7"}}), "public"},
+		{"EKS endpoint open to a /7", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"35.180.1.0/24", "2.0.0.0/7"}}), "public"},
 		{"EKS endpoint open to an unparsable range", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"office"}}), "public"},
 		{"EKS endpoint open to an IPv6 /16", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"2001::/16"}}), "public"},
 		{"EKS endpoint open to a /8", res("eks:index:Cluster", map[string]any{"encryptionConfigKeyArn": "k", "endpointPublicAccess": true, "publicAccessCidrs": []any{"52.0.0.0/8"}}), ""},
@@ -608,21 +608,21 @@ func TestConfigErrors(t *testing.T) {
 		{"domain without a dot", map[string]string{"ci-agent:domain": "localhost"}, `ci-agent:domain = "localhost"`},
 		{"domain with a trailing dot", map[string]string{"ci-agent:domain": "ci-agent.tech."}, `ci-agent:domain = "ci-agent.tech."`},
 		// The EKS endpoint: public only to listed IPv4 ranges, never to the whole internet.
-		{"endpoint open to the internet", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "0.0.0.0/0"]`},
+		{"endpoint open to the internet", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/24", "0.0.0.0/0"]`},
 			`ci-agent:publicAccessCidrs[1] = "0.0.0.0/0": would open the EKS API endpoint to the whole internet`},
 		{"endpoint open to the IPv6 internet", map[string]string{"ci-agent:publicAccessCidrs": `["::/0"]`}, `ci-agent:publicAccessCidrs[0] = "::/0": want an IPv4 CIDR`},
-		{"endpoint CIDR without a length", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.7"]`}, `ci-agent:publicAccessCidrs[0] = "203.0.113.7": not a CIDR`},
-		{"endpoint CIDR too long", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/33"]`}, `ci-agent:publicAccessCidrs[0] = "203.0.113.0/33": not a CIDR`},
+		{"endpoint CIDR without a length", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.7"]`}, `ci-agent:publicAccessCidrs[0] = "35.180.1.7": not a CIDR`},
+		{"endpoint CIDR too long", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/33"]`}, `ci-agent:publicAccessCidrs[0] = "35.180.1.0/33": not a CIDR`},
 		{"endpoint CIDR a name", map[string]string{"ci-agent:publicAccessCidrs": `["office"]`}, `ci-agent:publicAccessCidrs[0] = "office": not a CIDR`},
-		{"endpoint CIDR with host bits", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.7/24"]`},
-			`ci-agent:publicAccessCidrs[0] = "203.0.113.7/24": has host bits set; did you mean 203.0.113.0/24?`},
-		{"endpoint CIDRs not a list", map[string]string{"ci-agent:publicAccessCidrs": `203.0.113.0/24`}, "ci-agent:publicAccessCidrs"},
+		{"endpoint CIDR with host bits", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.7/24"]`},
+			`ci-agent:publicAccessCidrs[0] = "35.180.1.7/24": has host bits set; did you mean 35.180.1.0/24?`},
+		{"endpoint CIDRs not a list", map[string]string{"ci-agent:publicAccessCidrs": `35.180.1.0/24`}, "ci-agent:publicAccessCidrs"},
 		// Only globally routable ranges, /8 or longer, each once, at most EKS's 40.
 		{"endpoint CIDRs: the internet in two halves", map[string]string{"ci-agent:publicAccessCidrs": `["0.0.0.0/1", "128.0.0.0/1"]`}, "ci-agent:publicAccessCidrs[0] = \"0.0.0.0/1\": a /1 holds 2147483648 addresses"},
 		{"endpoint CIDRs: a /7", map[string]string{"ci-agent:publicAccessCidrs": `["2.0.0.0/7"]`}, "ci-agent:publicAccessCidrs[0] = \"2.0.0.0/7\": a /7 holds 33554432 addresses"},
 		{"endpoint CIDRs: private 10/8", map[string]string{"ci-agent:publicAccessCidrs": `["10.0.0.0/8"]`}, "ci-agent:publicAccessCidrs[0] = \"10.0.0.0/8\": overlaps 10.0.0.0/8, which is private"},
 		{"endpoint CIDRs: private 172.16/12", map[string]string{"ci-agent:publicAccessCidrs": `["172.20.0.0/16"]`}, "overlaps 172.16.0.0/12, which is private"},
-		{"endpoint CIDRs: private 192.168/16", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "192.168.0.0/16"]`}, "ci-agent:publicAccessCidrs[1] = \"192.168.0.0/16\": overlaps 192.168.0.0/16, which is private"},
+		{"endpoint CIDRs: private 192.168/16", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/24", "192.168.0.0/16"]`}, "ci-agent:publicAccessCidrs[1] = \"192.168.0.0/16\": overlaps 192.168.0.0/16, which is private"},
 		{"endpoint CIDRs: CGNAT", map[string]string{"ci-agent:publicAccessCidrs": `["100.64.0.0/10"]`}, "overlaps 100.64.0.0/10, which is carrier-grade NAT"},
 		{"endpoint CIDRs: a /8 holding CGNAT", map[string]string{"ci-agent:publicAccessCidrs": `["100.0.0.0/8"]`}, "overlaps 100.64.0.0/10, which is carrier-grade NAT"},
 		{"endpoint CIDRs: loopback", map[string]string{"ci-agent:publicAccessCidrs": `["127.0.0.0/8"]`}, "overlaps 127.0.0.0/8, which is loopback"},
@@ -630,9 +630,15 @@ func TestConfigErrors(t *testing.T) {
 		{"endpoint CIDRs: multicast", map[string]string{"ci-agent:publicAccessCidrs": `["239.255.0.0/16"]`}, "overlaps 224.0.0.0/4, which is multicast"},
 		{"endpoint CIDRs: unspecified host", map[string]string{"ci-agent:publicAccessCidrs": `["0.0.0.0/32"]`}, "overlaps 0.0.0.0/8, which is \"this network\""},
 		{"endpoint CIDRs: broadcast", map[string]string{"ci-agent:publicAccessCidrs": `["255.255.255.255/32"]`}, "overlaps 240.0.0.0/4, which is reserved"},
+		{"endpoint CIDRs: IETF protocol assignments", map[string]string{"ci-agent:publicAccessCidrs": `["192.0.0.0/24"]`}, "overlaps 192.0.0.0/24, which is IETF protocol assignments"},
+		{"endpoint CIDRs: TEST-NET-1", map[string]string{"ci-agent:publicAccessCidrs": `["192.0.2.0/24"]`}, "overlaps 192.0.2.0/24, which is documentation"},
+		{"endpoint CIDRs: TEST-NET-2 host", map[string]string{"ci-agent:publicAccessCidrs": `["198.51.100.7/32"]`}, "overlaps 198.51.100.0/24, which is documentation"},
+		{"endpoint CIDRs: TEST-NET-3", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/24", "203.0.113.0/24"]`}, "ci-agent:publicAccessCidrs[1] = \"203.0.113.0/24\": overlaps 203.0.113.0/24, which is documentation"},
+		{"endpoint CIDRs: 6to4 relay", map[string]string{"ci-agent:publicAccessCidrs": `["192.88.99.1/32"]`}, "overlaps 192.88.99.0/24, which is the deprecated 6to4 relay"},
+		{"endpoint CIDRs: a /16 holding TEST-NET-1", map[string]string{"ci-agent:publicAccessCidrs": `["192.0.0.0/16"]`}, "overlaps 192.0.0.0/24"},
 		{"endpoint CIDRs: benchmarking", map[string]string{"ci-agent:publicAccessCidrs": `["198.18.0.0/15"]`}, "overlaps 198.18.0.0/15, which is benchmarking"},
-		{"endpoint CIDRs: a duplicate", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "198.51.100.7/32", "203.0.113.0/24"]`}, "ci-agent:publicAccessCidrs[2] = \"203.0.113.0/24\": duplicates ci-agent:publicAccessCidrs[0]"},
-		{"endpoint CIDRs: an overlap", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "203.0.113.128/25"]`}, "ci-agent:publicAccessCidrs[1] = \"203.0.113.128/25\": overlaps ci-agent:publicAccessCidrs[0] = \"203.0.113.0/24\""},
+		{"endpoint CIDRs: a duplicate", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/24", "34.201.10.7/32", "35.180.1.0/24"]`}, "ci-agent:publicAccessCidrs[2] = \"35.180.1.0/24\": duplicates ci-agent:publicAccessCidrs[0]"},
+		{"endpoint CIDRs: an overlap", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/24", "35.180.1.128/25"]`}, "ci-agent:publicAccessCidrs[1] = \"35.180.1.128/25\": overlaps ci-agent:publicAccessCidrs[0] = \"35.180.1.0/24\""},
 		{"endpoint CIDRs: over EKS's limit", map[string]string{"ci-agent:publicAccessCidrs": manyCidrs(41)},
 			"config ci-agent:publicAccessCidrs has 41 ranges; EKS takes at most 40 per cluster"},
 	}
@@ -660,8 +666,8 @@ func TestPublicAccessCidrsReachTheCluster(t *testing.T) {
 		cidrs  []any
 	}{
 		{"default: private only", nil, false, []any{}},
-		{"public to the listed ranges", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "198.51.100.7/32"]`},
-			true, []any{"203.0.113.0/24", "198.51.100.7/32"}},
+		{"public to the listed ranges", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/24", "34.201.10.7/32"]`},
+			true, []any{"35.180.1.0/24", "34.201.10.7/32"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := map[string]string{"aws:region": "us-east-1", "ci-agent:environment": "dev", "ci-agent:phases": "[1]"}
@@ -699,10 +705,10 @@ func TestConfigAccepts(t *testing.T) {
 		{"a subdomain with digits and hyphens", map[string]string{"ci-agent:domain": "dev-2.ci-agent.tech"}},
 		{"a node group that scales from zero", map[string]string{"ci-agent:nodeMin": "0", "ci-agent:nodeDesired": "0", "ci-agent:nodeMax": "2"}},
 		{"fractional budgets", map[string]string{"ci-agent:budgetStorage": "0.5"}},
-		{"endpoint public to a network and a host", map[string]string{"ci-agent:publicAccessCidrs": `["203.0.113.0/24", "198.51.100.7/32"]`}},
+		{"endpoint public to a network and a host", map[string]string{"ci-agent:publicAccessCidrs": `["35.180.1.0/24", "34.201.10.7/32"]`}},
 		{"endpoint private (empty list)", map[string]string{"ci-agent:publicAccessCidrs": `[]`}},
 		{"endpoint public to EKS's maximum of ranges", map[string]string{"ci-agent:publicAccessCidrs": manyCidrs(40)}},
-		{"endpoint public to a /8 and adjacent ranges", map[string]string{"ci-agent:publicAccessCidrs": `["52.0.0.0/8", "53.0.0.0/8", "198.51.100.0/24", "203.0.113.0/24"]`}},
+		{"endpoint public to a /8 and adjacent ranges", map[string]string{"ci-agent:publicAccessCidrs": `["52.0.0.0/8", "53.0.0.0/8", "34.201.10.0/24", "35.180.1.0/24"]`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -781,10 +787,10 @@ func TestConfigWarnings(t *testing.T) {
 		cfg  stacks.Config
 		want []string // substrings, one per warning, in order
 	}{
-		{"public endpoint and a relay", stacks.Config{Phases: []int{1, 2, 3}, PublicAccessCidrs: []string{"203.0.113.0/24"}, Platform: relay}, nil},
+		{"public endpoint and a relay", stacks.Config{Phases: []int{1, 2, 3}, PublicAccessCidrs: []string{"35.180.1.0/24"}, Platform: relay}, nil},
 		{"private endpoint, cluster only", stacks.Config{Phases: []int{1, 6}, Platform: noRelay}, nil},
 		{"private endpoint, in-cluster phases", stacks.Config{Phases: []int{1, 2}, Platform: noRelay}, []string{"publicAccessCidrs is empty"}},
-		{"observability without a relay", stacks.Config{Phases: []int{1, 2, 3}, PublicAccessCidrs: []string{"203.0.113.0/24"}, Platform: noRelay},
+		{"observability without a relay", stacks.Config{Phases: []int{1, 2, 3}, PublicAccessCidrs: []string{"35.180.1.0/24"}, Platform: noRelay},
 			[]string{"alertSmtpSmarthost is empty: Alertmanager has no e-mail receiver, so alerts reach ops@example.com"}},
 		{"DR in a stack that does not own the registry", stacks.Config{Phases: []int{1, 6, 9}, SecondaryRegions: []string{"eu-west-1"}, Platform: noRelay},
 			[]string{"phase 9 runs but ci-agent:registryOwner is false: this stack does not replicate images"}},
@@ -792,24 +798,24 @@ func TestConfigWarnings(t *testing.T) {
 		{"chaos mesh without phase 7", stacks.Config{Phases: []int{1, 6}, Platform: stacks.PlatformConfig{ChaosMesh: true}},
 			[]string{"ci-agent:chaosMesh is true but phase 7 is not in ci-agent:phases"}},
 		// The default addresses, ops@<domain>, are in the zone the program creates without MX.
-		{"alerts and budgets to the stack's own domain", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+		{"alerts and budgets to the stack's own domain", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"35.180.1.0/24"},
 			Platform: stacks.PlatformConfig{Domain: "dev.ci-agent.tech", AlertEmail: "ops@dev.ci-agent.tech", BudgetEmail: "ops@dev.ci-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
 			[]string{"ci-agent:alertEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records: nobody receives the alerts",
 				"ci-agent:budgetEmail is ops@dev.ci-agent.tech, in the zone this stack creates without MX records: the budget and cost-anomaly mails bounce"}},
 		// A recovery stack creates no zone: it uses prod's, which prod's stack made without MX.
-		{"alerts and budgets to the domain of a live zone", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+		{"alerts and budgets to the domain of a live zone", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"35.180.1.0/24"},
 			Zone:     stacks.ZoneConfig{ExistingZoneID: "Z0PLANCIAGENTTECH"},
 			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@ci-agent.tech", BudgetEmail: "ops@ci-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
 			[]string{"ci-agent:alertEmail is ops@ci-agent.tech, in the live zone Z0PLANCIAGENTTECH (ci-agent:existingZoneId) that this stack uses, " +
 				"which its owner's stack created without MX records: unless one was added there by hand, nobody receives the alerts",
 				"ci-agent:budgetEmail is ops@ci-agent.tech, in the live zone Z0PLANCIAGENTTECH (ci-agent:existingZoneId) that this stack uses, " +
 					"which its owner's stack created without MX records: unless one was added there by hand, the budget and cost-anomaly mails bounce"}},
-		{"budgets to a subdomain of the stack's", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+		{"budgets to a subdomain of the stack's", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"35.180.1.0/24"},
 			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@example.com", BudgetEmail: "billing@Mail.CI-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}},
 			[]string{"ci-agent:budgetEmail is billing@Mail.CI-agent.tech"}},
-		{"alerts and budgets to real mailboxes", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+		{"alerts and budgets to real mailboxes", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"35.180.1.0/24"},
 			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@example.com", BudgetEmail: "finance@example.com", AlertSMTPSmarthost: "smtp.example.com:587"}}, nil},
-		{"a domain that only ends like the stack's", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"203.0.113.0/24"},
+		{"a domain that only ends like the stack's", stacks.Config{Phases: []int{1, 2, 3, 10}, PublicAccessCidrs: []string{"35.180.1.0/24"},
 			Platform: stacks.PlatformConfig{Domain: "ci-agent.tech", AlertEmail: "ops@my-ci-agent.tech", BudgetEmail: "ops@my-ci-agent.tech", AlertSMTPSmarthost: "smtp.example.com:587"}}, nil},
 	}
 	for _, tc := range tests {
@@ -1064,11 +1070,11 @@ func TestNetworkPolicyRanges(t *testing.T) {
 	}
 }
 
-// manyCidrs is a JSON list of n distinct public /32s (from 203.0.113.0 on).
+// manyCidrs is a JSON list of n distinct public /32s (from 35.180.1.0 on).
 func manyCidrs(n int) string {
 	var out []string
 	for i := range n {
-		out = append(out, fmt.Sprintf("%q", fmt.Sprintf("203.0.113.%d/32", i)))
+		out = append(out, fmt.Sprintf("%q", fmt.Sprintf("35.180.1.%d/32", i)))
 	}
 	return "[" + strings.Join(out, ", ") + "]"
 }

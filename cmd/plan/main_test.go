@@ -18,7 +18,7 @@ func TestRunReportsWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	quiet := strings.Join([]string{
-		"  ci-agent:publicAccessCidrs: [203.0.113.0/24]",
+		"  ci-agent:publicAccessCidrs: [35.180.1.0/24]",
 		"  ci-agent:alertEmail: ops@example.com",
 		"  ci-agent:alertSmtpSmarthost: email-smtp.us-east-1.amazonaws.com:587",
 		"  ci-agent:alertSmtpUsername: AKIAEXAMPLE",
