@@ -790,9 +790,10 @@ var rules = []rule{
 		literals: []string{"password '", "password(", "identified by", "identified with", "set password"},
 		inLine:   true,
 		re: lazyRegexp(`(?i:\b(?:with|login|(?:un)?encrypted)[ \t]+password)[ \t]+'(?P<secret>` + sqlPassword + `)'` +
-			`|(?i:\bset[ \t]+password(?:[ \t]+for[ \t]+[^\s=]+)?[ \t]*=|\b(?:old_)?password[ \t]*\()[ \t]*'(?P<secret>` + sqlPassword + `)'` +
+			`|(?i:\bset[ \t]+password(?:[ \t]+for[ \t]+[^\s=]+)?[ \t]*=|\b(?:old_)?password[ \t]*\()[ \t]*` + mysqlString +
 			`|(?:(?:(?m:^)` + lineStart + `|:[ \t]*)password|\bPassword)[ \t]+'` + passwordProblem + `'(?:[ \t]*[^\s;]|[ \t\r]*(?m:$))` +
-			`|(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by|\bpassword)[ \t]+'(?P<secret>` + sqlPassword + `)'`),
+			`|(?i:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by)[ \t]+` + mysqlString +
+			`|(?i:\bpassword)[ \t]+'(?P<secret>` + sqlPassword + `)'`),
 		notValue: maskedRE,
 	},
 }
@@ -818,14 +819,15 @@ const cookieValue = `[^\s;,"'\\\[<*$\x1b` + "`" + `][^\s;,"'\\\x1b]{5,}`
 
 // sqlKeyword is the password rule's notMatch: a value that is the word password before a
 // quoted string (set password: password 'correct horse battery staple'), or PASSWORD( before
-// one (SET PASSWORD = PASSWORD('pw'), MySQL's function), is SQL's keyword, and the quoted
+// one in single or double quotes (SET PASSWORD = PASSWORD('pw'), = PASSWORD("pw"), MySQL's
+// function), is SQL's keyword, and the quoted
 // string the password: the SQL rule, which runs after, takes it (password ' and password( are
 // its literals). Taken for the value, the word went and the password stayed.
 func sqlKeyword(s string, m []int) bool {
 	t, rest := s[m[0]:m[1]], s[m[1]:]
 	switch {
 	case len(t) > len("password(") && hasPrefixFold(t[len(t)-len("password("):], "password(") && !isWordByte(t[len(t)-len("password(")-1]):
-		return strings.HasPrefix(rest, "'")
+		return strings.HasPrefix(rest, "'") || strings.HasPrefix(rest, "\"")
 	case len(t) > len("password") && hasPrefixFold(t[len(t)-len("password"):], "password") && !isWordByte(t[len(t)-len("password")-1]):
 		return strings.HasPrefix(strings.TrimLeft(rest, " \t"), "'") && (rest[0] == ' ' || rest[0] == '\t')
 	}
@@ -1048,6 +1050,11 @@ const placeholderName = `(?:[A-Z]+[_\-])*(?:` + secretWord + `|(?:ACCESS|SECRET|
 
 // sqlPassword is the password in SQL's quotes: not a psql variable (:'pw') or a $VAR.
 const sqlPassword = `[^'\n$:][^'\n]*` // #nosec G101 -- a pattern, not a credential
+
+// mysqlString is a password in MySQL's quotes, single or double (MySQL reads a double-quoted
+// string as a string unless ANSI_QUOTES is set): SET PASSWORD's, PASSWORD('…')'s and
+// IDENTIFIED BY's. PostgreSQL's PASSWORD takes single quotes only (its double quotes name).
+const mysqlString = `(?:'(?P<secret>` + sqlPassword + `)'|"(?P<secret>[^"\n$:][^"\n]*)")` // #nosec G101 -- a pattern, not a credential
 
 // maskedRE matches a value given to a command that is no secret: what the CI masked (***)
 // or an expression it substitutes (${{ secrets.PW }}, inside curl's "user:${{ … }}"), and a
