@@ -341,7 +341,8 @@ var rules = []rule{
 		// name=value, also attached (-bsid=…; -b cookies.txt names a file). Each value of the
 		// header goes, through more (a=…; b=…, and a=…, b=… as some clients print them); the
 		// names stay, and so do a Set-Cookie's attributes (notKey: Path=,
-		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps. -b is curl's only: in
+		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps; the pairs go on past a
+		// Set-Cookie's valueless attributes and Expires' date (cookieSeparator). -b is curl's only: in
 		// lower case, with curl earlier in the command (newCurlCookieCheck: make -B PREFIX=…
 		// and sort -b key=value stay), and more reads further pairs only where cookies go on
 		// (cookieGoesOn: not after a Bearer token, a closing quote or an unquoted -b's value).
@@ -351,7 +352,7 @@ var rules = []rule{
 		inLine: true,
 		re: lazyRegexp(`(?i)(?:` + authHeader +
 			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `(?-i:-[fsSLkviINgGjlnORZqaBp#0-9]*b)[ \t]*["']?)` + cookiePair + `)`),
-		more:     lazyRegexp(`\A(?i:` + authHeader + `|[;,][ \t]*` + cookiePair + `)`),
+		more:     lazyRegexp(`\A(?i:` + authHeader + `|` + cookieSeparator + cookiePair + `)`),
 		moreIf:   cookieGoesOn,
 		notKey:   cookieAttributeRE,
 		notMatch: newCurlCookieCheck,
@@ -941,7 +942,14 @@ func isWordByte(c byte) bool {
 
 // cookieAttributeRE matches the text of a cookie pair before its value when that is one of a
 // Set-Cookie's attributes (; Path=/, ; Domain=example.com): no secret.
-var cookieAttributeRE = lazyRegexp(`\A[;,][ \t]*(?i:path|domain|expires|max-age|samesite|priority)=\z`)
+var cookieAttributeRE = lazyRegexp(`[;,][ \t]*(?i:path|domain|expires|max-age|samesite|priority)=\z`)
+
+// cookieSeparator is what more reads between a cookie's pairs: a ; or a , and blanks, and
+// also what a Set-Cookie holds between them that is no pair: an attribute with no value
+// (; HttpOnly; Secure, sid=… in a folded Set-Cookie), the rest of Expires' date after its
+// comma (expires=Sun, 06-Dec-26 23:00:00 GMT, sid=…; the weekday is read as the pair
+// Expires=Sun) and an empty pair (;;, ; ;).
+const cookieSeparator = `(?:[;,][ \t]*(?:(?:httponly|secure|partitioned|\d{1,2}[ \-][a-z]{3}[ \-]\d{2,4}[ \t]+\d{1,2}:\d\d:\d\d(?:[ \t]+gmt)?)[ \t]*)?)+`
 
 // printArgs is a secret-printing command's text that keeps its output in the log: no pipe,
 // no redirection of its output (2>&1, >&2 and 2>file are not), no ) or backtick (inside
