@@ -1113,6 +1113,43 @@ func lowerVariable(v string) bool {
 	return true
 }
 
+// camelVariable reports whether v, a command's value that maskedRE does not keep, is a
+// variable in camelCase, as PowerShell's and JavaScript's are named ($dockerPassword,
+// "$deployPw", $mysqlRootPassword): a lower-case word, then one or more Capitalised words, of
+// letters only. A digit anywhere ($uperPassw0rd, $ecretPw9, $p4ss) or capitals in a row are
+// a password's mix, and it goes. The price: a letters-only password that happens to start
+// with $ and read as camelCase ($uperSecret) is kept.
+func camelVariable(v string) bool {
+	if len(v) > 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	if len(v) < 2 || v[0] != '$' {
+		return false
+	}
+	w, words := v[1:], 0
+	i := 0
+	for i < len(w) && 'a' <= w[i] && w[i] <= 'z' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(w) {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+		j := i + 1
+		for j < len(w) && 'a' <= w[j] && w[j] <= 'z' {
+			j++
+		}
+		if j == i+1 {
+			return false // capitals in a row, or one ending the name
+		}
+		i, words = j, words+1
+	}
+	return words > 0
+}
+
 // lowerSecretWords are what lowerVariable looks for inside a variable's words.
 var lowerSecretWords = []string{"password", "passwd", "passphrase", "pass", "pwd", "token", "secret", "key", "cred", "credential"}
 
@@ -1683,8 +1720,8 @@ func replace(s string, r rule, bit uint64, from int) (string, int) {
 		if r.notValue != nil && r.notValue.get().MatchString(s[secretStart:secretEnd]) {
 			continue // a value that names the secret: code reading it from the environment
 		}
-		if r.notValue == maskedRE && lowerVariable(s[secretStart:secretEnd]) {
-			continue // a variable in lower case: $user, "$value"
+		if r.notValue == maskedRE && (lowerVariable(s[secretStart:secretEnd]) || camelVariable(s[secretStart:secretEnd])) {
+			continue // a variable in lower case or camelCase: $user, "$value", $dockerPassword
 		}
 		if r.notValue == namesSecretRE && namesVariable(s, secretStart, secretEnd) {
 			continue // an action's input that names the variable holding the secret
