@@ -1357,6 +1357,71 @@ func String(s string) string {
 
 // Count is String that also says how many secrets of each kind were found.
 func Count(s string) (string, map[string]int) {
+	if strings.Contains(s, "`\n>> ") || strings.Contains(s, "`\r\n>> ") {
+		if out, found, ok := countPrompted(s); ok {
+			return out, found
+		}
+	}
+	return count(s)
+}
+
+// countPrompted is count on s with PowerShell's >> prompt blanked on each line a backtick
+// continued (an interactive transcript: PS C:\> curl.exe -sS -u ` then >> admin:pw `), so
+// that every rule reads the prompt as the blanks it stands for, without each rule's regexp
+// reading >> itself (curl's would pass the size at which the regexp package drops its
+// backtracker: see curlBlanks). The prompts are put back in the result: markers hold no line
+// break or backtick, so the continued line breaks are the same in number and order before
+// and after; when they are not (a secret that took one), ok is false and s is left to count.
+func countPrompted(s string) (out string, found map[string]int, ok bool) {
+	b := []byte(s)
+	var prompted []bool // per continued line break, in order: whether a prompt follows it
+	for i := range b {
+		if continuedBreak(s, i) {
+			p := i+3 < len(b) && b[i+1] == '>' && b[i+2] == '>' && b[i+3] == ' '
+			if p {
+				b[i+1], b[i+2] = ' ', ' '
+			}
+			prompted = append(prompted, p)
+		}
+	}
+	out, found = count(string(b))
+	r := []byte(out)
+	k := 0
+	for i := range r {
+		if !continuedBreak(out, i) {
+			continue
+		}
+		if k >= len(prompted) {
+			return "", nil, false
+		}
+		if prompted[k] {
+			if i+2 >= len(r) || r[i+1] != ' ' || r[i+2] != ' ' {
+				return "", nil, false
+			}
+			r[i+1], r[i+2] = '>', '>'
+		}
+		k++
+	}
+	if k != len(prompted) {
+		return "", nil, false
+	}
+	return string(r), found, true
+}
+
+// continuedBreak reports whether s[i] is a line break after a backtick (and a \r).
+func continuedBreak(s string, i int) bool {
+	if s[i] != '\n' {
+		return false
+	}
+	j := i - 1
+	if j >= 0 && s[j] == '\r' {
+		j--
+	}
+	return j >= 0 && s[j] == '`'
+}
+
+// count is Count's work: see Count.
+func count(s string) (string, map[string]int) {
 	var found map[string]int
 	// first[i] is where the first literal of rules[i] is in s, as long as no marker replaced
 	// a secret: a rule's search starts there, not at the start of s (a long log with one

@@ -704,6 +704,8 @@ func TestString(t *testing.T) {
 		{"password: password near misses", "DB_PASSWORD=password\npassword: password\npassword: password 'is too short'\n--password password \"x y\"", "DB_PASSWORD=[REDACTED:password]\npassword: [REDACTED:password]\npassword: password 'is too short'\n--password [REDACTED:password] \"x y\""},
 		// PowerShell's >> prompt starts a line a backtick continued (an interactive transcript).
 		{"powershell continuation prompt", "PS C:\\> docker login -u ci -p `\n>> s3cr3tpw `\n>> registry.io\nPS C:\\> mc alias set s3 https://x `\n>> AKEY s3cr3tpw", "PS C:\\> docker login -u ci -p `\n>> [REDACTED:password] `\n>> registry.io\nPS C:\\> mc alias set s3 https://x `\n>> AKEY [REDACTED:password]"},
+		{"powershell prompt before curl's -u value", "PS C:\\> curl.exe -sS -u `\n>> admin:Zx8kq2Lm9Pw4 `\n>> https://x\nPS C:\\> curl.exe -sS `\r\n>> --user admin:Zx8kq2Lm9Pw4 `\r\n>> https://x\r\n", "PS C:\\> curl.exe -sS -u `\n>> admin:[REDACTED:password] `\n>> https://x\nPS C:\\> curl.exe -sS `\r\n>> --user admin:[REDACTED:password] `\r\n>> https://x\r\n"},
+		{"powershell prompt near misses 2", "PS C:\\> curl.exe -sS `\n>> https://x\nsort -u a:b `\n>> out.log\necho `\n>>> admin:Zx8kq2Lm9Pw4", "PS C:\\> curl.exe -sS `\n>> https://x\nsort -u a:b `\n>> out.log\necho `\n>>> admin:Zx8kq2Lm9Pw4"},
 		{"powershell prompt near misses", "Write-Output done `\n>> out.log\nPS C:\\> docker login -u ci -p `", "Write-Output done `\n>> out.log\nPS C:\\> docker login -u ci -p `"},
 		// Cookie pairs separated by commas, curl's -b with its value attached, a color before a value.
 		{"more cookie shapes", "> Cookie: a=1, sid=abcdef123456\ncurl -bsid=abcdef123456 https://x\nCookie: sid=\x1b[0mabcdef123456\nSet-Cookie: a=x, b=abcdefgh; Path=/, c=1", "> Cookie: a=1, sid=[REDACTED:authorization]\ncurl -bsid=[REDACTED:authorization] https://x\nCookie: sid=\x1b[0m[REDACTED:authorization]\nSet-Cookie: a=x, b=[REDACTED:authorization]; Path=/, c=1"},
@@ -1127,6 +1129,8 @@ func TestCommandLines(t *testing.T) {
 		"PS C:\\> docker login -u ci -p `\n>> s3cr3tpw `\n>> registry.io",
 		"PS C:\\> docker login `\n>> -u ci `\n>> -p `\n>> s3cr3tpw",
 		"PS C:\\> htpasswd -nb `\n>> ci `\n>> s3cr3tpw",
+		"PS C:\\> curl.exe -sS -u `\n>> admin:Zx8kq2Lm9Pw4 `\n>> https://x",
+		"PS C:\\> curl.exe -sS `\r\n>> -H x `\r\n>> -u admin:Zx8kq2Lm9Pw4 `\r\n>> https://x\r\n",
 		// A command that prints a secret, echoed by xtrace or GitLab, and the line it printed
 		// (glued to the next command when the output has no newline).
 		"+ vault kv get -field=password secret/db\nhunter22hunter\npsql: FATAL: password authentication failed",
