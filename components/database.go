@@ -245,12 +245,16 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	// RDS and Lambda create the log groups they write to when missing, with no KMS key and no
 	// retention (kept forever). Created first, here, they have both; the instance, the rotation
 	// function and the proxy wait for them. As the EKS control-plane group (cluster.go).
+	// Kept on delete: RDS, Lambda and the proxy re-create a missing group by themselves (without
+	// the key or retention), so deleting it only loses its logs. An up that drops them (a
+	// rollback to a commit from before they were declared, phase 6 left out) forgets them
+	// instead; infra/scripts/import-log-groups.sh takes them back before a later up.
 	logGroup := func(resourceName, groupName string) (*cloudwatch.LogGroup, error) {
 		return cloudwatch.NewLogGroup(ctx, resourceName, &cloudwatch.LogGroupArgs{
 			Name:            pulumi.String(groupName),
 			RetentionInDays: pulumi.Int(args.LogRetentionDays),
 			KmsKeyId:        args.LogKeyArn,
-		}, child)
+		}, child, pulumi.RetainOnDelete(true))
 	}
 	var instanceGroups []pulumi.Resource
 	for _, export := range LogExports {
