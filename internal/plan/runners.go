@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -80,9 +80,9 @@ func HostedRunnerWarnings(dir, stack string, private PrivateEndpoint) ([]string,
 	why += "; run the job on self-hosted runners in the VPC or whose egress is listed: docs/infra.md, \"Reaching the EKS API\""
 	var out []string
 	callers := map[string][]string{} // reusable workflow file -> "caller.yml job"
-	for _, file := range sortedKeys(workflows) {
+	for _, file := range slices.Sorted(maps.Keys(workflows)) {
 		jobs := workflows[file]
-		for _, name := range sortedKeys(jobs) {
+		for _, name := range slices.Sorted(maps.Keys(jobs)) {
 			j := jobs[name]
 			if called, ok := strings.CutPrefix(j.Uses, "./.github/workflows/"); ok && forStack(j.With["environment"]) {
 				callers[called] = append(callers[called], file+" "+name)
@@ -101,9 +101,9 @@ func HostedRunnerWarnings(dir, stack string, private PrivateEndpoint) ([]string,
 		}
 	}
 	if private.Kubectl {
-		for _, called := range sortedKeys(callers) {
+		for _, called := range slices.Sorted(maps.Keys(callers)) {
 			jobs := workflows[called]
-			for _, name := range sortedKeys(jobs) {
+			for _, name := range slices.Sorted(maps.Keys(jobs)) {
 				j := jobs[name]
 				labels, hosted := hostedRunner(j.RunsOn)
 				if !hosted || !slices.ContainsFunc(j.Steps, func(s step) bool { return strings.Contains(s.Run, "kubectl") }) {
@@ -143,13 +143,4 @@ func hostedRunner(runsOn any) (string, bool) {
 		}
 	}
 	return strings.Join(labels, ", "), hosted
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
