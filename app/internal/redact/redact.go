@@ -344,14 +344,15 @@ var rules = []rule{
 		// Domain=, Max-Age=, Expires=…) and a value cookiePair keeps; the pairs go on past a
 		// Set-Cookie's valueless attributes and Expires' date (cookieSeparator). -b is curl's only: in
 		// lower case, with curl earlier in the command (newCurlCookieCheck: make -B PREFIX=…
-		// and sort -b key=value stay), and more reads further pairs only where cookies go on
+		// and sort -b key=value stay; after a space, and a bundle ending in s or L before a
+		// space, as the literals say: -sSb 'k=v', -Lb k=v), and more reads further pairs only where cookies go on
 		// (cookieGoesOn: not after a Bearer token, a closing quote or an unquoted -b's value).
 		kind: "authorization",
 		literals: []string{"bearer", "authorization", "api-key", "api-token", "auth-token", "vault-token",
 			"private-token", "subscription-key", "circle-token", "job-token", "art-api", "auth-key", "cookie", "-b ", " -b", "sb ", "lb "},
 		inLine: true,
 		re: lazyRegexp(`(?i)(?:` + authHeader +
-			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + argStart + `(?-i:-[fsSLkviINgGjlnORZqaBp#0-9]*b)[ \t]*["']?)` + cookiePair + `)`),
+			`|(?:cookie["']?[ \t]*:[ \t]*["']?|--cookie(?:=|[ \t]+)["']?|` + ` (?-i:-(?:[fsSLkviINgGjlnORZqaBp#0-9]*[sSL]b [ \t]*|b[ \t]*))["']?)` + cookiePair + `)`),
 		more:     lazyRegexp(`\A(?i:` + authHeader + `|` + cookieSeparator + cookiePair + `)`),
 		moreIf:   cookieGoesOn,
 		notKey:   cookieAttributeRE,
