@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -81,30 +80,8 @@ func TestImportLogGroupsMatchProgram(t *testing.T) {
 			slices.Sort(program)
 
 			dir := t.TempDir()
-			bin := filepath.Join(dir, "bin")
-			if err := os.Mkdir(bin, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Symlink(filepath.Join(root, "infra", "testdata", "pulumi"), filepath.Join(bin, "pulumi")); err != nil {
-				t.Fatal(err)
-			}
-			// What `pulumi config --json` prints: each key's value as a string, a list's also as objectValue.
-			out := map[string]any{}
-			for k, val := range v.cfg {
-				entry := map[string]any{"value": val, "secret": false}
-				var obj any
-				if strings.HasPrefix(val, "[") || strings.HasPrefix(val, "{") {
-					if json.Unmarshal([]byte(val), &obj) == nil {
-						entry["objectValue"] = obj
-					}
-				}
-				out[k] = entry
-			}
-			data, err := json.Marshal(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "config-"+v.stack+".json"), data, 0o600); err != nil {
+			bin := fakeTools(t, root, dir, "pulumi")
+			if err := os.WriteFile(filepath.Join(dir, "config-"+v.stack+".json"), pulumiConfigJSON(t, v.cfg), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			cmd := exec.Command("bash", "--noprofile", "--norc", filepath.Join(root, "infra", "scripts", "import-log-groups.sh"), "--list", v.stack)

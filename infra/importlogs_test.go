@@ -84,15 +84,7 @@ func TestImportLogGroups(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			bin := filepath.Join(dir, "bin")
-			if err := os.Mkdir(bin, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			for _, tool := range []string{"pulumi", "aws"} {
-				if err := os.Symlink(filepath.Join(root, "infra", "testdata", tool), filepath.Join(bin, tool)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			bin := fakeTools(t, root, dir, "pulumi", "aws")
 			write := func(name, data string) {
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 					t.Fatal(err)
@@ -157,34 +149,61 @@ func TestImportLogGroups(t *testing.T) {
 	}
 }
 
-// configJSON is what `pulumi config --json` prints for a stack with these keys: each a value
-// (a string), a list also as objectValue. env "" is the stack's name, "-" not set; owner and
-// phases "" not set.
+// configJSON is the `pulumi config --json` of a stack with these keys (pulumiConfigJSON). env
+// "" is the stack's name, "-" not set; owner and phases "" not set.
 func configJSON(t *testing.T, stack, env, owner, phases string) string {
 	t.Helper()
-	cfg := map[string]any{"aws:region": map[string]any{"value": "eu-west-1", "secret": false}}
+	cfg := map[string]string{"aws:region": "eu-west-1"}
 	switch env {
 	case "":
-		env = stack
-		fallthrough
-	default:
-		cfg["ci-agent:environment"] = map[string]any{"value": env, "secret": false}
+		cfg["ci-agent:environment"] = stack
 	case "-":
+	default:
+		cfg["ci-agent:environment"] = env
 	}
 	if owner != "" {
-		cfg["ci-agent:rdsOsMetricsOwner"] = map[string]any{"value": owner, "secret": false}
+		cfg["ci-agent:rdsOsMetricsOwner"] = owner
 	}
 	if phases != "" {
-		entry := map[string]any{"value": phases, "secret": false}
-		var list []any
-		if json.Unmarshal([]byte(phases), &list) == nil {
-			entry["objectValue"] = list
-		}
-		cfg["ci-agent:phases"] = entry
+		cfg["ci-agent:phases"] = phases
 	}
-	data, err := json.Marshal(cfg)
+	return string(pulumiConfigJSON(t, cfg))
+}
+
+// pulumiConfigJSON is what `pulumi config --json` prints for a stack with these keys: each
+// value as a string, a list or a map also as objectValue.
+func pulumiConfigJSON(t *testing.T, cfg map[string]string) []byte {
+	t.Helper()
+	out := map[string]any{}
+	for k, val := range cfg {
+		entry := map[string]any{"value": val, "secret": false}
+		var obj any
+		if strings.HasPrefix(val, "[") || strings.HasPrefix(val, "{") {
+			if json.Unmarshal([]byte(val), &obj) == nil {
+				entry["objectValue"] = obj
+			}
+		}
+		out[k] = entry
+	}
+	data, err := json.Marshal(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(data)
+	return data
+}
+
+// fakeTools puts the stand-ins of infra/testdata for tools (pulumi, aws) in dir/bin, and
+// returns that directory to put first on the script's PATH.
+func fakeTools(t *testing.T, root, dir string, tools ...string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range tools {
+		if err := os.Symlink(filepath.Join(root, "infra", "testdata", tool), filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bin
 }
