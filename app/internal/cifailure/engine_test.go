@@ -81,10 +81,7 @@ func TestExplain(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Explain(%q): %v", tc.log, err)
 			}
-			var ids []string
-			for _, p := range ans.Propositions {
-				ids = append(ids, p.CauseID)
-			}
+			ids := causeIDs(ans)
 			if !slices.Equal(ids, tc.wantIDs) {
 				t.Fatalf("Explain(%q) causes = %v; want %v", tc.log, ids, tc.wantIDs)
 			}

@@ -39,3 +39,12 @@ func benchLog(b *testing.B) []byte {
 	}
 	return buf.Bytes()
 }
+
+// causeIDs are the answer's propositions' causes, in its order.
+func causeIDs(ans *Answer) []string {
+	var ids []string
+	for _, p := range ans.Propositions {
+		ids = append(ids, p.CauseID)
+	}
+	return ids
+}

@@ -70,10 +70,7 @@ func TestScoringIsStepAware(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ids []string
-			for _, p := range ans.Propositions {
-				ids = append(ids, p.CauseID)
-			}
+			ids := causeIDs(ans)
 			if !slices.Equal(ids, tc.wantIDs) {
 				t.Fatalf("propositions = %v; want %v", ids, tc.wantIDs)
 			}
@@ -226,10 +223,7 @@ func TestFirstCompileErrorFirst(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ids []string
-			for _, p := range ans.Propositions {
-				ids = append(ids, p.CauseID)
-			}
+			ids := causeIDs(ans)
 			if !slices.Equal(ids, tc.wantIDs) {
 				t.Fatalf("propositions = %v; want %v", ids, tc.wantIDs)
 			}
