@@ -1713,19 +1713,7 @@ func continuationAt[T string | []byte](line T) int {
 // colorEnd is where the color (an SGR escape, ansiColor) that starts at line[i] ends, or i
 // when none starts there. continuationAt reads the one before a continuation's end, plainLine
 // those inside a line, replace those before a secret.
-func colorEnd[T string | []byte](line T, i int) int {
-	if i+1 >= len(line) || line[i] != '\x1b' || line[i+1] != '[' {
-		return i
-	}
-	j := i + 2
-	for j < len(line) && ('0' <= line[j] && line[j] <= '9' || line[j] == ';') {
-		j++
-	}
-	if j < len(line) && line[j] == 'm' {
-		return j + 1
-	}
-	return i
-}
+func colorEnd[T string | []byte](line T, i int) int { return csiEnd(line, i, true) }
 
 // escapeEnd is where the escape (termEscape) that starts at s[i] ends, or i when none starts
 // there: replace keeps those cmdStart matched before a secret.
@@ -1733,14 +1721,20 @@ func escapeEnd(s string, i int) int {
 	if i+2 < len(s) && s[i] == '\x1b' && (s[i+1] == '(' || s[i+1] == ')') && isWordByte(s[i+2]) && s[i+2] != '_' {
 		return i + 3 // a charset selection
 	}
-	if i+1 >= len(s) || s[i] != '\x1b' || s[i+1] != '[' {
+	return csiEnd(s, i, false)
+}
+
+// csiEnd is where the CSI escape (ESC [, parameters, a final letter) that starts at line[i]
+// ends, or i when none starts there. With sgr, only a color: digits and ';', then m.
+func csiEnd[T string | []byte](line T, i int, sgr bool) int {
+	if i+1 >= len(line) || line[i] != '\x1b' || line[i+1] != '[' {
 		return i
 	}
 	j := i + 2
-	for j < len(s) && ('0' <= s[j] && s[j] <= '9' || s[j] == ';' || s[j] == '?') {
+	for j < len(line) && ('0' <= line[j] && line[j] <= '9' || line[j] == ';' || !sgr && line[j] == '?') {
 		j++
 	}
-	if j < len(s) && ('a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z') {
+	if j < len(line) && (line[j] == 'm' || !sgr && ('a' <= line[j] && line[j] <= 'z' || 'A' <= line[j] && line[j] <= 'Z')) {
 		return j + 1
 	}
 	return i
